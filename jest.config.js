@@ -1,0 +1,32 @@
+/** Two tiers (STYLE.md): unit specs beside the code, e2e suites against real servers. */
+const transform = { '^.+\\.(t|j)s$': ['@swc/jest'] };
+// NestJS 12 ships ES modules only; jest's CommonJS loader needs them transpiled.
+const transformIgnorePatterns = ['/node_modules/(?!(@nestjs)/)'];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  // Each e2e file gets its own database; two workers match the two cores.
+  maxWorkers: 2,
+  transform,
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  projects: [
+    {
+      displayName: 'unit',
+      rootDir: '.',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'],
+      transform,
+      transformIgnorePatterns,
+      testEnvironment: 'node',
+    },
+    {
+      displayName: 'e2e',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      transform,
+      transformIgnorePatterns,
+      testEnvironment: 'node',
+      testTimeout: 60000,
+    },
+  ],
+};

@@ -1,0 +1,95 @@
+import { Logger, type INestApplication, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import { AppModule } from './app.module';
+import { loadConfig, readOrCreateDevSecret, type AppConfig } from './config';
+import { toHttpError } from './core/errors';
+import { ShutdownService } from './core/health';
+import { HeraldLogger } from './core/observability';
+import { PrismaService } from './core/prisma';
+import { HeraldIoAdapter } from './core/realtime';
+
+const MAX_HTTP_BODY = '256kb';
+
+export interface StartedApp {
+  app: INestApplication;
+  config: AppConfig;
+  url: string;
+}
+
+/** Validates config, builds the app, applies migrations and listens. */
+export async function startHerald(
+  env: Record<string, string | undefined> = process.env,
+  /** Extra modules (test fixtures). */
+  extraModules: Type[] = [],
+): Promise<StartedApp> {
+  let devSecretCreated = false;
+  const config = loadConfig(env, (dataDir) => {
+    const { secret, created } = readOrCreateDevSecret(dataDir);
+    devSecretCreated = created;
+    return secret;
+  });
+  const logger = new HeraldLogger({ json: config.logFormat === 'json', level: config.logLevel });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extraModules), {
+    logger,
+    bodyParser: false,
+  });
+  app.useBodyParser('json', { limit: MAX_HTTP_BODY });
+  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    // body-parser failures (413 too large, 400 malformed JSON) in the API's error shape
+    if (!err) return next();
+    const body = toHttpError(err);
+    res.status(body.statusCode).json(body);
+  });
+  app.set('trust proxy', config.trustProxy);
+  app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
+  app.useWebSocketAdapter(new HeraldIoAdapter(app, config));
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Herald')
+      .setDescription('Realtime event gateway: HTTP routes. Socket namespaces are described in the README.')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/json' });
+
+  await app.get(PrismaService).init();
+  await app.listen(config.port, config.host);
+
+  const address = app.getHttpServer().address() as { port: number } | string;
+  const port = typeof address === 'string' ? config.port : address.port;
+  const url = `http://127.0.0.1:${port}`;
+  const log = new Logger('Herald');
+  log.log(
+    `listening on ${config.host}:${port} (database: ${app.get(PrismaService).engine}, adapter: ${config.redisUrl ? 'redis' : 'memory'})`,
+  );
+  if (config.jwt.isDevSecret) {
+    // Printed once per start so local clients can mint tokens; never in production (config refuses).
+    log.warn(
+      `using the development JWT secret from ${config.dataDir}/dev-jwt-secret${devSecretCreated ? ' (just created)' : ''}: ` +
+        `${config.jwt.secret}  — mint tokens with: npm run token -- --sub alice`,
+    );
+  }
+  return { app, config, url };
+}
+
+export function installShutdown(app: INestApplication): void {
+  const shutdown = app.get(ShutdownService);
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A hard deadline so a stuck close can never keep a pod past its grace period.
+    setTimeout(() => process.exit(1), 25_000).unref();
+    shutdown.shutdown(app, signal).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        new Logger('Herald').error(`shutdown failed: ${String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}

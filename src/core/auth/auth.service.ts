@@ -1,0 +1,93 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { createPublicKey } from 'node:crypto';
+import { APP_CONFIG, type AppConfig } from '../../config';
+import { DomainError } from '../errors';
+import type { Principal } from './principal';
+
+type Algorithm = 'HS256' | 'RS256' | 'ES256';
+
+/**
+ * Verifies tokens for sockets and HTTP alike. Only the algorithm matching the configured
+ * key is accepted, so `alg: none` and HS256-with-the-public-key forgeries fail.
+ */
+@Injectable()
+export class AuthService {
+  private readonly algorithms: Algorithm[];
+  private readonly key: string;
+
+  constructor(
+    private readonly jwt: JwtService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    const { secret, publicKey } = config.jwt;
+    if (publicKey) {
+      this.key = publicKey;
+      this.algorithms = [createPublicKey(publicKey).asymmetricKeyType === 'ec' ? 'ES256' : 'RS256'];
+    } else {
+      this.key = secret ?? '';
+      this.algorithms = ['HS256'];
+    }
+  }
+
+  /** Throws DomainError `unauthorized` or `token_expired`. */
+  verify(token: string | undefined): Principal {
+    if (!token) throw new DomainError('unauthorized', 'authentication token required');
+    let claims: Record<string, unknown>;
+    try {
+      claims = this.jwt.verify<Record<string, unknown>>(token, {
+        algorithms: this.algorithms,
+        ...(this.algorithms[0] === 'HS256' ? { secret: this.key } : { publicKey: this.key }),
+        issuer: this.config.jwt.issuer,
+        audience: this.config.jwt.audience,
+      });
+    } catch (err) {
+      if ((err as Error).name === 'TokenExpiredError') {
+        throw new DomainError('token_expired', 'token expired');
+      }
+      throw new DomainError('unauthorized', 'invalid token');
+    }
+    const sub = claims.sub;
+    if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128) {
+      throw new DomainError('unauthorized', 'token has no subject');
+    }
+    const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
+    const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
+    return { userId: sub, roles, expiresAt: exp };
+  }
+
+  /** Signs a token with the configured HS256 secret (development tooling and tests). */
+  sign(claims: { sub: string; roles?: string[] }, ttlSeconds: number): string {
+    if (this.algorithms[0] !== 'HS256') throw new Error('signing needs JWT_SECRET (a public key cannot sign)');
+    return this.jwt.sign(
+      { roles: claims.roles ?? [] },
+      {
+        secret: this.key,
+        algorithm: 'HS256',
+        subject: claims.sub,
+        expiresIn: ttlSeconds,
+        ...(this.config.jwt.issuer ? { issuer: this.config.jwt.issuer } : {}),
+        ...(this.config.jwt.audience ? { audience: this.config.jwt.audience } : {}),
+      },
+    );
+  }
+}
+
+/** Token from `auth.token`, then `query.token`, then `Authorization: Bearer` (CONTRACTS §1). */
+export function tokenFromHandshake(handshake: {
+  auth?: Record<string, unknown>;
+  query?: Record<string, unknown>;
+  headers?: Record<string, string | string[] | undefined>;
+}): string | undefined {
+  const fromAuth = handshake.auth?.token;
+  if (typeof fromAuth === 'string' && fromAuth) return fromAuth;
+  const fromQuery = handshake.query?.token;
+  if (typeof fromQuery === 'string' && fromQuery) return fromQuery;
+  return bearer(handshake.headers?.authorization);
+}
+
+export function bearer(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  const match = value?.match(/^Bearer\s+(\S+)$/i);
+  return match?.[1];
+}

@@ -1,0 +1,61 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { isDatabaseUnavailable } from '../prisma/database-errors';
+import { DomainError, HTTP_STATUS } from './domain-error';
+
+export interface HttpErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  details?: unknown;
+}
+
+/** Maps every error leaving a controller to one JSON shape (and never leaks internals). */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof HttpException && typeof exception.getResponse() === 'object' && exception.getStatus() === 503) {
+      // terminus reports which check failed in its own body; keep it for operators
+      res.status(503).json(exception.getResponse());
+      return;
+    }
+    const body = toHttpError(exception);
+    if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    }
+    if (!res.headersSent) res.status(body.statusCode).json(body);
+  }
+}
+
+export function toHttpError(exception: unknown): HttpErrorBody {
+  if (exception instanceof DomainError) {
+    return { statusCode: HTTP_STATUS[exception.code], error: exception.code, message: exception.message, details: exception.details };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const message =
+      typeof response === 'string'
+        ? response
+        : String((response as { message?: unknown }).message ?? exception.message);
+    return { statusCode: status, error: codeForStatus(status), message };
+  }
+  const status = (exception as { status?: unknown; statusCode?: unknown })?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // body-parser errors (entity.too.large, entity.parse.failed) carry a status
+    const message = status === 413 ? 'request body too large' : ((exception as Error).message ?? 'bad request');
+    return { statusCode: status, error: codeForStatus(status), message };
+  }
+  if (isDatabaseUnavailable(exception)) {
+    return { statusCode: 503, error: 'unavailable', message: 'database unavailable, retry shortly' };
+  }
+  return { statusCode: 500, error: 'internal', message: 'internal error' };
+}
+
+function codeForStatus(status: number): string {
+  const found = Object.entries(HTTP_STATUS).find(([, s]) => s === status);
+  return found ? found[0] : status >= 500 ? 'internal' : 'bad_request';
+}

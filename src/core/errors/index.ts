@@ -1,0 +1,3 @@
+export * from './domain-error';
+export * from './http-error.filter';
+export * from './validation';

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { DomainError } from './domain-error';
+
+/** Deepest object/array nesting any inbound payload may have. */
+export const MAX_PAYLOAD_DEPTH = 16;
+
+/**
+ * Parses untrusted input against a schema, refusing prototype-polluting keys and
+ * absurd nesting first; the error names the offending field.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what = 'payload'): z.output<S> {
+  const problem = structuralProblem(input);
+  if (problem) throw DomainError.badRequest(`${what}: ${problem}`);
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue.path.length ? issue.path.join('.') : what;
+    throw DomainError.badRequest(`${field}: ${issue.message}`, { issues: result.error.issues.slice(0, 5) });
+  }
+  return result.data;
+}
+
+function structuralProblem(value: unknown, depth = 0): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth > MAX_PAYLOAD_DEPTH) return `nested deeper than ${MAX_PAYLOAD_DEPTH} levels`;
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+      return `key "${key}" is not allowed`;
+    }
+    const inner = structuralProblem((value as Record<string, unknown>)[key], depth + 1);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+/** Common field schemas. */
+export const ids = {
+  /** Opaque ids clients send: short, no spaces or wildcards. */
+  id: z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, 'must be an id of letters, digits, _ . : -'),
+  userId: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.@:-]+$/, 'must be a user id'),
+  offset: z.union([z.string().regex(/^\d{1,19}$/, 'must be a decimal offset'), z.number().int().nonnegative()]).transform(String),
+  limit: (max = 100, fallback = 50) => z.coerce.number().int().min(1).max(max).default(fallback),
+};

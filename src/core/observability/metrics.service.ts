@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus series named in CONTRACTS.md §4, one registry per app instance. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly connections = new Gauge({
+    name: 'herald_connections',
+    help: 'Open Socket.IO connections per namespace',
+    labelNames: ['namespace'],
+    registers: [this.registry],
+  });
+  readonly published = new Counter({
+    name: 'herald_events_published_total',
+    help: 'Events published, by event name',
+    labelNames: ['event'],
+    registers: [this.registry],
+  });
+  readonly delivered = new Counter({
+    name: 'herald_events_delivered_total',
+    help: 'Event deliveries to sockets on this instance, by event name',
+    labelNames: ['event'],
+    registers: [this.registry],
+  });
+  readonly publishLatency = new Histogram({
+    name: 'herald_publish_to_emit_seconds',
+    help: 'Time from publish() to emit, including persistence to the event log',
+    labelNames: ['event'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly jobRuns = new Counter({
+    name: 'herald_job_runs_total',
+    help: 'Scheduled job runs on this instance',
+    labelNames: ['job', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly replays = new Counter({
+    name: 'herald_replays_total',
+    help: 'Replay requests, by outcome (replayed, expired, empty)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly replayedEvents = new Counter({
+    name: 'herald_replayed_events_total',
+    help: 'Events re-sent by replay',
+    registers: [this.registry],
+  });
+  readonly rejectedConnections = new Counter({
+    name: 'herald_rejected_connections_total',
+    help: 'Refused connections and handshakes, by namespace and code',
+    labelNames: ['namespace', 'code'],
+    registers: [this.registry],
+  });
+  readonly socketErrors = new Counter({
+    name: 'herald_socket_errors_total',
+    help: 'Socket requests answered with an error, by code',
+    labelNames: ['namespace', 'code'],
+    registers: [this.registry],
+  });
+  readonly droppedFrames = new Counter({
+    name: 'herald_dropped_frames_total',
+    help: 'Frames dropped for slow consumers',
+    labelNames: ['transport'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
+  }
+
+  async render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

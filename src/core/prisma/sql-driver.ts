@@ -1,0 +1,16 @@
+/**
+ * A minimal SQL surface over either database, for the infrastructure that needs plain
+ * SQL (migrations, the event log's batched appends, job locks). Feature code uses the
+ * Prisma client instead.
+ */
+export interface SqlQueryable {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Runs several statements separated by semicolons (no parameters). */
+  exec(text: string): Promise<void>;
+}
+
+export interface SqlDriver extends SqlQueryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs `work` inside one transaction; rolled back if it throws. */
+  transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+}

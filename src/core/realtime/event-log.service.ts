@@ -1,0 +1,206 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config';
+import { PrismaService } from '../prisma/prisma.service';
+import type { SqlQueryable } from '../prisma/sql-driver';
+
+export interface AppendRequest {
+  namespace: string;
+  event: string;
+  rooms: string[];
+  /** The payload as emitted, without `offset` (added on emit and on replay). */
+  payload: object;
+  /** A retried publish with the same key is stored and delivered once (D3). */
+  idempotencyKey?: string;
+}
+
+export interface AppendResult {
+  offset: string;
+  /** True when the idempotency key was seen before: nothing new was stored. */
+  duplicate: boolean;
+}
+
+export interface LoggedEvent {
+  offset: string;
+  event: string;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+}
+
+interface Pending {
+  request: AppendRequest;
+  resolve: (result: AppendResult) => void;
+  reject: (err: unknown) => void;
+}
+
+const MAX_BATCH = 500;
+
+/**
+ * Persists replayable events with a gap-safe global offset (see prisma/schema/event-log.prisma).
+ * Appends are batched: whatever arrives while one transaction runs goes into the next,
+ * so the log costs one round trip per batch, not per event. Results resolve in offset
+ * order, so a publisher that emits on resolution emits in offset order.
+ */
+@Injectable()
+export class EventLogService implements OnModuleDestroy {
+  private readonly logger = new Logger(EventLogService.name);
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  append(request: AppendRequest): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      this.flushing ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          const results = await this.prisma.sql.transaction((tx) => this.write(tx, batch.map((p) => p.request)));
+          batch.forEach((p, i) => p.resolve(results[i]));
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async write(tx: SqlQueryable, requests: AppendRequest[]): Promise<AppendResult[]> {
+    // Taking the head row's lock orders this batch after every earlier one across
+    // instances: offsets commit in increasing order (gap-safe replay).
+    const [head] = await tx.query<{ last_seq: string }>(
+      'UPDATE event_log_head SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq::text',
+      [requests.length],
+    );
+    const first = BigInt(head.last_seq) - BigInt(requests.length) + 1n;
+    const seqs = requests.map((_, i) => (first + BigInt(i)).toString());
+    const inserted = await tx.query<{ seq: string }>(
+      `INSERT INTO events (seq, namespace, event, payload, idempotency_key)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[], $5::text[])
+       ON CONFLICT DO NOTHING RETURNING seq::text`,
+      [
+        seqs,
+        requests.map((r) => r.namespace),
+        requests.map((r) => r.event),
+        requests.map((r) => JSON.stringify(r.payload)),
+        requests.map((r) => r.idempotencyKey ?? null),
+      ],
+    );
+    const stored = new Set(inserted.map((r) => r.seq));
+    const roomNs: string[] = [];
+    const roomNames: string[] = [];
+    const roomSeqs: string[] = [];
+    requests.forEach((r, i) => {
+      if (!stored.has(seqs[i])) return;
+      for (const room of new Set(r.rooms)) {
+        roomNs.push(r.namespace);
+        roomNames.push(room);
+        roomSeqs.push(seqs[i]);
+      }
+    });
+    if (roomSeqs.length) {
+      await tx.query(
+        'INSERT INTO event_rooms (namespace, room, seq) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])',
+        [roomNs, roomNames, roomSeqs],
+      );
+    }
+    const duplicateKeys = requests.filter((r, i) => !stored.has(seqs[i]) && r.idempotencyKey).map((r) => r.idempotencyKey!);
+    const existing = new Map<string, string>();
+    if (duplicateKeys.length) {
+      const rows = await tx.query<{ idempotency_key: string; seq: string }>(
+        'SELECT idempotency_key, seq::text FROM events WHERE idempotency_key = ANY($1::text[])',
+        [duplicateKeys],
+      );
+      for (const row of rows) existing.set(row.idempotency_key, row.seq);
+    }
+    return requests.map((r, i) =>
+      stored.has(seqs[i])
+        ? { offset: seqs[i], duplicate: false }
+        : { offset: existing.get(r.idempotencyKey ?? '') ?? seqs[i], duplicate: true },
+    );
+  }
+
+  /** Events delivered to any of `rooms` after `since`, oldest first, each once. */
+  async readAfter(namespace: string, rooms: string[], since: string, limit: number): Promise<LoggedEvent[]> {
+    const rows = await this.prisma.sql.query<{ seq: string; event: string; payload: unknown; created_at: Date | string }>(
+      `SELECT e.seq::text AS seq, e.event, e.payload, e.created_at
+         FROM events e
+        WHERE e.seq IN (SELECT DISTINCT r.seq FROM event_rooms r
+                         WHERE r.namespace = $1 AND r.room = ANY($2::text[]) AND r.seq > $3::bigint
+                         ORDER BY r.seq LIMIT $4)
+        ORDER BY e.seq`,
+      [namespace, rooms, since, limit],
+    );
+    return rows.map(toLogged);
+  }
+
+  /** Newest first, before `before` (history paging). */
+  async readBefore(namespace: string, room: string, before: string | undefined, limit: number): Promise<LoggedEvent[]> {
+    const rows = await this.prisma.sql.query<{ seq: string; event: string; payload: unknown; created_at: Date | string }>(
+      `SELECT e.seq::text AS seq, e.event, e.payload, e.created_at
+         FROM event_rooms r JOIN events e ON e.seq = r.seq
+        WHERE r.namespace = $1 AND r.room = $2 AND ($3::bigint IS NULL OR r.seq < $3::bigint)
+        ORDER BY r.seq DESC LIMIT $4`,
+      [namespace, room, before ?? null, limit],
+    );
+    return rows.map(toLogged);
+  }
+
+  /** Highest offset removed by retention; replays from below it cannot be complete. */
+  async prunedThrough(): Promise<bigint> {
+    const [row] = await this.prisma.sql.query<{ pruned_through: string }>(
+      'SELECT pruned_through::text FROM event_log_head WHERE id = 1',
+    );
+    return BigInt(row?.pruned_through ?? '0');
+  }
+
+  async lastOffset(): Promise<string> {
+    const [row] = await this.prisma.sql.query<{ last_seq: string }>('SELECT last_seq::text FROM event_log_head WHERE id = 1');
+    return row?.last_seq ?? '0';
+  }
+
+  /** Deletes events older than EVENT_RETENTION_HOURS in chunks; returns how many went. */
+  async prune(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.config.eventRetentionHours * 3_600_000);
+    let total = 0;
+    for (;;) {
+      const removed = await this.prisma.sql.transaction(async (tx) => {
+        const rows = await tx.query<{ removed: string; max_seq: string | null }>(
+          // event_rooms rows go by ON DELETE CASCADE
+          `WITH doomed AS (SELECT seq FROM events WHERE created_at < $1 ORDER BY seq LIMIT 5000),
+                gone AS (DELETE FROM events WHERE seq IN (SELECT seq FROM doomed) RETURNING seq)
+           SELECT count(*)::text AS removed, max(seq)::text AS max_seq FROM gone`,
+          [cutoff.toISOString()],
+        );
+        const { removed, max_seq } = rows[0];
+        if (max_seq) {
+          await tx.query('UPDATE event_log_head SET pruned_through = GREATEST(pruned_through, $1::bigint) WHERE id = 1', [max_seq]);
+        }
+        return Number(removed);
+      });
+      total += removed;
+      if (removed < 5000) break;
+    }
+    if (total) this.logger.log(`retention removed ${total} events`);
+    return total;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    // Let in-flight appends finish before the database closes.
+    await this.flushing?.catch(() => undefined);
+  }
+}
+
+function toLogged(row: { seq: string; event: string; payload: unknown; created_at: Date | string }): LoggedEvent {
+  const payload = (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as Record<string, unknown>;
+  return { offset: row.seq, event: row.event, payload, createdAt: new Date(row.created_at) };
+}

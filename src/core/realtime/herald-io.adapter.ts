@@ -1,0 +1,83 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
+import type { IncomingMessage } from 'node:http';
+import { Server, type ServerOptions } from 'socket.io';
+import type { AppConfig } from '../../config';
+import { MetricsService } from '../observability/metrics.service';
+import { RedisService } from '../redis/redis.service';
+import { RealtimeServer } from './realtime-server';
+
+/** Engine-level cap; each namespace enforces its own, smaller cap on events (SocketPolicy). */
+const ENGINE_MAX_BUFFER_BYTES = 1_000_000;
+
+/**
+ * Creates the single Socket.IO server with Herald's options, whatever a gateway's
+ * decorator says: websocket + polling, no per-message deflate, configured heartbeat,
+ * Origin checked on every handshake, and the sharded Redis adapter when REDIS_URL is set.
+ */
+export class HeraldIoAdapter extends IoAdapter {
+  private readonly log = new Logger('Realtime');
+  private io: Server | undefined;
+
+  constructor(
+    private readonly app: INestApplicationContext,
+    private readonly config: AppConfig,
+  ) {
+    super(app);
+  }
+
+  override createIOServer(port: number): Server {
+    if (this.io) return this.io;
+    const metrics = this.app.get(MetricsService);
+    const realtime = this.app.get(RealtimeServer);
+    const opts: Partial<ServerOptions> = {
+      path: '/socket.io',
+      transports: ['websocket', 'polling'],
+      perMessageDeflate: false,
+      httpCompression: true,
+      pingInterval: this.config.heartbeatIntervalMs,
+      pingTimeout: 20000,
+      maxHttpBufferSize: ENGINE_MAX_BUFFER_BYTES,
+      serveClient: false,
+      cors: {
+        origin: this.config.corsOrigins === '*' ? true : this.config.corsOrigins,
+        credentials: true,
+      },
+      allowRequest: (req, callback) => {
+        if (!realtime.isAccepting) {
+          metrics.rejectedConnections.inc({ namespace: '*', code: 'socket_error:unavailable' });
+          return callback('server shutting down', false);
+        }
+        if (!isOriginAllowed(req, this.config.corsOrigins)) {
+          metrics.rejectedConnections.inc({ namespace: '*', code: 'socket_error:forbidden' });
+          return callback('origin not allowed', false);
+        }
+        callback(null, true);
+      },
+    };
+    const io = this.httpServer && port === 0 ? new Server(this.httpServer, opts) : new Server(port, opts);
+    const redis = this.app.get(RedisService);
+    if (redis.enabled) {
+      io.adapter(
+        createShardedAdapter(redis.connect('adapter-pub'), redis.connect('adapter-sub'), {
+          channelPrefix: `${this.config.redisPrefix}#sio`,
+        }),
+      );
+      this.log.log('Socket.IO adapter: sharded Redis pub/sub');
+    } else {
+      this.log.log('Socket.IO adapter: in-memory (single instance)');
+    }
+    realtime.attach(io);
+    this.io = io;
+    return io;
+  }
+}
+
+/** No Origin header means a non-browser client, which CORS does not concern. */
+export function isOriginAllowed(req: IncomingMessage, allowed: AppConfig['corsOrigins']): boolean {
+  const origin = req.headers.origin;
+  if (!origin || allowed === '*') return true;
+  return allowed.includes(origin.replace(/\/$/, ''));
+}

@@ -1,0 +1,52 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { CurrentUser } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { DomainError, ids, parseInput } from '../errors';
+import { ChannelRegistry } from './channel-registry';
+import { EventLogService } from './event-log.service';
+import { isValidRoomName } from './rooms';
+
+const historyQuery = z.object({
+  channel: z.string().refine(isValidRoomName, 'must be a channel name like country:42'),
+  since: ids.offset.optional(),
+  limit: ids.limit(500, 100),
+});
+
+/** Pages the replay log over HTTP, authorised as a subscription to the channel would be. */
+@ApiTags('history')
+@ApiBearerAuth()
+@Controller('api/history')
+export class HistoryController {
+  constructor(
+    private readonly registry: ChannelRegistry,
+    private readonly log: EventLogService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Events of a channel after an offset (or the latest when no offset)' })
+  @ApiQuery({ name: 'channel', required: true })
+  @ApiQuery({ name: 'since', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  async history(@Query() query: unknown, @CurrentUser() user: Principal) {
+    const { channel, since, limit } = parseInput(historyQuery, query, 'query');
+    const access = this.registry.find(channel);
+    if (!access) throw DomainError.badRequest(`channel: unknown channel ${channel}`);
+    if (!(await access.canRead(user, channel))) throw DomainError.forbidden(`not allowed to read ${channel}`);
+
+    if (since !== undefined && BigInt(since) < (await this.log.prunedThrough())) {
+      return { channel, events: [], resync: { channel, reason: 'history_expired' } };
+    }
+    const events =
+      since === undefined
+        ? (await this.log.readBefore(access.namespace, channel, undefined, limit)).reverse()
+        : await this.log.readAfter(access.namespace, [channel], since, limit);
+    return {
+      channel,
+      events: events.map((e) => ({ offset: e.offset, event: e.event, payload: { ...e.payload, offset: e.offset }, createdAt: e.createdAt.toISOString() })),
+      nextSince: events.length ? events[events.length - 1].offset : (since ?? null),
+      hasMore: events.length === limit,
+    };
+  }
+}

@@ -1,0 +1,72 @@
+import { Logger } from '@nestjs/common';
+import { MetricsService } from '../observability/metrics.service';
+import { EventLogService } from './event-log.service';
+import { RealtimeServer } from './realtime-server';
+
+/** What every replayable event carries on the wire (CONTRACTS §2). */
+export type WithOffset<T> = T & { offset: string };
+
+export interface PublishOptions {
+  /** A retried publish with the same key is stored and delivered once. */
+  idempotencyKey?: string;
+}
+
+export interface EmitOptions {
+  /** Rooms whose sockets must not receive it (e.g. the sender's own room). */
+  except?: string[];
+}
+
+/**
+ * Base of each module's publisher, the only code that emits. `Events` maps event name to
+ * payload type, so a wrong payload fails to compile. Each event goes out in one emit to
+ * all its rooms, so a socket in several of them receives it once.
+ */
+export abstract class RealtimePublisher<Events extends Record<string, object>> {
+  protected readonly logger = new Logger(this.constructor.name);
+
+  protected constructor(
+    protected readonly namespace: string,
+    protected readonly realtime: RealtimeServer,
+    protected readonly eventLog: EventLogService,
+    protected readonly metrics: MetricsService,
+  ) {}
+
+  /**
+   * Persists the event to the log (assigning its offset), then emits it. Resolves with
+   * the emitted payload, or `undefined` when the idempotency key had been used (nothing emitted).
+   */
+  protected async publish<K extends keyof Events & string>(
+    event: K,
+    payload: Events[K],
+    rooms: string[],
+    options: PublishOptions = {},
+  ): Promise<WithOffset<Events[K]> | undefined> {
+    const started = process.hrtime.bigint();
+    const { offset, duplicate } = await this.eventLog.append({
+      namespace: this.namespace,
+      event,
+      rooms,
+      payload,
+      idempotencyKey: options.idempotencyKey,
+    });
+    if (duplicate) return undefined;
+    const wire = { ...payload, offset } as WithOffset<Events[K]>;
+    this.deliver(event, wire, rooms);
+    this.metrics.publishLatency.observe({ event }, Number(process.hrtime.bigint() - started) / 1e9);
+    return wire;
+  }
+
+  /** Emits without persisting: transient events (presence, typing) that are never replayed. */
+  protected emit<K extends keyof Events & string>(event: K, payload: Events[K], rooms: string[], options: EmitOptions = {}): void {
+    this.deliver(event, payload, rooms, options);
+  }
+
+  private deliver(event: string, payload: object, rooms: string[], options: EmitOptions = {}): void {
+    this.metrics.published.inc({ event });
+    const nsp = this.realtime.namespace(this.namespace);
+    if (!nsp || rooms.length === 0) return;
+    let target = nsp.to(rooms);
+    if (options.except?.length) target = target.except(options.except);
+    target.emit(event, payload);
+  }
+}

@@ -1,0 +1,33 @@
+import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { JobScheduler } from '../scheduling/job-scheduler.service';
+import { ChannelRegistry } from './channel-registry';
+import { EventLogService } from './event-log.service';
+import { HistoryController } from './history.controller';
+import { RealtimeServer } from './realtime-server';
+import { ReplayService } from './replay.service';
+import { SocketPolicy } from './socket-policy.service';
+
+const RETENTION_INTERVAL_MS = 10 * 60_000;
+
+@Global()
+@Module({
+  controllers: [HistoryController],
+  providers: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry],
+  exports: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry],
+})
+export class RealtimeModule implements OnModuleInit {
+  constructor(
+    private readonly scheduler: JobScheduler,
+    private readonly eventLog: EventLogService,
+  ) {}
+
+  onModuleInit(): void {
+    this.scheduler.register({
+      name: 'event-log-retention',
+      intervalMs: RETENTION_INTERVAL_MS,
+      run: async () => {
+        await this.eventLog.prune();
+      },
+    });
+  }
+}

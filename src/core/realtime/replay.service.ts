@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import type { Socket } from 'socket.io';
+import { MetricsService } from '../observability/metrics.service';
+import { EventLogService } from './event-log.service';
+import { OutgoingGate } from './outgoing-gate';
+import { SocketPolicy } from './socket-policy.service';
+
+const PAGE = 500;
+/** A replay longer than this is answered with a resync instead (the client refetches). */
+export const MAX_REPLAY_EVENTS = 10_000;
+
+export interface JoinOptions {
+  /** Offset the client has seen; events after it are replayed before live ones. */
+  since?: string;
+  /** Room names reported in `system:resync` (defaults to the rooms). */
+  channels?: string[];
+}
+
+export interface JoinResult {
+  replayed: number;
+  resync: boolean;
+}
+
+/**
+ * Joins rooms with optional replay (CONTRACTS §2): live broadcasts to the socket are held
+ * at a gate while the log is read and sent, then released minus anything replayed, so
+ * the client gets every event after `since` in order and once. Replays of one socket run
+ * one at a time.
+ */
+@Injectable()
+export class ReplayService {
+  private readonly chains = new WeakMap<Socket, Promise<unknown>>();
+
+  constructor(
+    private readonly log: EventLogService,
+    private readonly policy: SocketPolicy,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  join(socket: Socket, rooms: string[], options: JoinOptions = {}): Promise<JoinResult> {
+    const previous = this.chains.get(socket) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.joinNow(socket, rooms, options));
+    this.chains.set(socket, run);
+    return run;
+  }
+
+  private async joinNow(socket: Socket, rooms: string[], options: JoinOptions): Promise<JoinResult> {
+    if (options.since === undefined) {
+      await this.policy.join(socket, rooms);
+      return { replayed: 0, resync: false };
+    }
+    // Rooms the socket is already in are live already: nothing of theirs was missed.
+    const fresh = rooms.filter((r) => !socket.rooms.has(r));
+    const gate = OutgoingGate.close(socket);
+    const sent = new Set<string>();
+    try {
+      await this.policy.join(socket, rooms);
+      if (!fresh.length) return { replayed: 0, resync: false };
+      if (BigInt(options.since) < (await this.log.prunedThrough())) {
+        this.resync(gate, options.channels ?? fresh, 'history_expired');
+        return { replayed: 0, resync: true };
+      }
+      const namespace = socket.nsp.name;
+      let cursor = options.since;
+      for (;;) {
+        const page = await this.log.readAfter(namespace, fresh, cursor, PAGE);
+        for (const e of page) {
+          gate.send(e.event, { ...e.payload, offset: e.offset });
+          sent.add(e.offset);
+        }
+        if (page.length < PAGE) break;
+        cursor = page[page.length - 1].offset;
+        if (sent.size >= MAX_REPLAY_EVENTS) {
+          this.resync(gate, options.channels ?? fresh, 'too_far_behind');
+          return { replayed: sent.size, resync: true };
+        }
+      }
+      this.metrics.replays.inc({ outcome: sent.size ? 'replayed' : 'empty' });
+      this.metrics.replayedEvents.inc(sent.size);
+      return { replayed: sent.size, resync: false };
+    } finally {
+      gate.open(sent);
+    }
+  }
+
+  private resync(gate: OutgoingGate, channels: string[], reason: 'history_expired' | 'too_far_behind'): void {
+    this.metrics.replays.inc({ outcome: reason });
+    for (const channel of channels) gate.send('system:resync', { channel, reason });
+  }
+}

@@ -1,0 +1,48 @@
+import { ArgumentsHost, Catch, Logger, type WsExceptionFilter } from '@nestjs/common';
+import type { Socket } from 'socket.io';
+import { DomainError, socketErrorCode } from '../errors';
+import { isDatabaseUnavailable } from '../prisma/database-errors';
+
+export interface SocketErrorBody {
+  code: string;
+  message: string;
+}
+
+export interface AckFailure {
+  success: false;
+  error: string;
+  code: string;
+}
+
+/** Maps anything a socket handler throws to the contract's error shape; unknown errors are logged, not leaked. */
+export function toSocketError(err: unknown, logger?: Logger): SocketErrorBody {
+  if (err instanceof DomainError) return { code: socketErrorCode(err.code), message: err.message };
+  if (isDatabaseUnavailable(err)) return { code: 'socket_error:unavailable', message: 'temporarily unavailable, retry shortly' };
+  logger?.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  return { code: 'socket_error:unavailable', message: 'internal error' };
+}
+
+/**
+ * Reports an error to the client: through the acknowledgement when the request had one
+ * (`{success:false, error, code}`), otherwise as an `error` event `{code, message}`.
+ */
+export function reportSocketError(socket: Socket, ack: unknown, error: SocketErrorBody): void {
+  if (typeof ack === 'function') {
+    (ack as (body: AckFailure) => void)({ success: false, error: error.message, code: error.code });
+  } else {
+    socket.emit('error', error);
+  }
+}
+
+/** Exception filter for every gateway (applied by @HeraldGateway). */
+@Catch()
+export class SocketErrorFilter implements WsExceptionFilter {
+  private readonly logger = new Logger('SocketError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const args = host.getArgs<unknown[]>();
+    const socket = args[0] as Socket;
+    const ack = args.slice(1).find((a) => typeof a === 'function');
+    reportSocketError(socket, ack, toSocketError(exception, this.logger));
+  }
+}

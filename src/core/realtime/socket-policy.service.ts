@@ -1,0 +1,241 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { Namespace, Socket } from 'socket.io';
+import { APP_CONFIG, type AppConfig } from '../../config';
+import { AuthService, tokenFromHandshake } from '../auth/auth.service';
+import type { Principal } from '../auth/principal';
+import { DomainError } from '../errors';
+import { MetricsService } from '../observability/metrics.service';
+import { RealtimeServer } from './realtime-server';
+import { reportSocketError, toSocketError } from './socket-errors';
+
+/** Default inbound event cap for namespaces that do not set their own. */
+export const DEFAULT_MAX_EVENT_BYTES = 64 * 1024;
+/** After this many refused events in a row past the limit, a flooding socket is cut off. */
+const FLOOD_DISCONNECT_AFTER = 50;
+/** Grace after token expiry before the socket is closed (clock skew, refresh in flight). */
+const EXPIRY_GRACE_MS = 1000;
+const SLOW_CONSUMER_SWEEP_MS = 1000;
+
+export interface NamespaceLimits {
+  /** Largest inbound event (UTF-8 bytes of its JSON-encoded arguments). */
+  maxEventBytes?: number;
+}
+
+interface SocketState {
+  tokens: number;
+  refilledAt: number;
+  strikes: number;
+  expiryTimer?: NodeJS.Timeout;
+}
+
+const STATE = Symbol('herald:socket-state');
+type GuardedSocket = Socket & { [STATE]?: SocketState };
+
+/** The verified caller of a socket (set by the auth middleware). */
+export function socketUser(socket: Socket): Principal {
+  return (socket.data as { user: Principal }).user;
+}
+
+/**
+ * Security and limits every namespace gets (QUALITY A1–A3, L1, L4–L6): JWT auth in the
+ * namespace middleware, token expiry, per-event size cap, per-socket rate limit, room
+ * cap, and a sweep that cuts off consumers whose outgoing buffer keeps growing.
+ */
+@Injectable()
+export class SocketPolicy implements OnModuleDestroy {
+  private readonly logger = new Logger(SocketPolicy.name);
+  private readonly attached = new WeakSet<Namespace>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly metrics: MetricsService,
+    private readonly realtime: RealtimeServer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Idempotent: several gateways may share one namespace. */
+  attach(nsp: Namespace, limits: NamespaceLimits = {}): void {
+    if (this.attached.has(nsp)) return;
+    this.attached.add(nsp);
+    const maxEventBytes = limits.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    const name = nsp.name;
+
+    nsp.use((socket, next) => {
+      try {
+        socket.data.user = this.auth.verify(tokenFromHandshake(socket.handshake));
+        next();
+      } catch (err) {
+        const body = toSocketError(err);
+        this.metrics.rejectedConnections.inc({ namespace: name, code: body.code });
+        next(Object.assign(new Error(body.message), { data: body }));
+      }
+    });
+
+    nsp.on('connection', (socket: GuardedSocket) => {
+      this.metrics.connections.inc({ namespace: name });
+      const state: SocketState = { tokens: this.config.socket.rateLimitBurst, refilledAt: Date.now(), strikes: 0 };
+      socket[STATE] = state;
+      this.scheduleExpiry(socket, socketUser(socket));
+      socket.use((packet, next) => this.checkInbound(socket, state, packet, maxEventBytes, next));
+      socket.on('auth:refresh', (data: unknown, ack?: unknown) => this.refresh(socket, data, ack));
+      socket.once('disconnect', () => {
+        this.metrics.connections.dec({ namespace: name });
+        clearTimeout(state.expiryTimer);
+      });
+    });
+    countDeliveries(nsp, this.metrics);
+    this.startSweep();
+  }
+
+  /** Joins rooms within the per-socket cap (L4). */
+  async join(socket: Socket, rooms: string[]): Promise<void> {
+    const fresh = rooms.filter((r) => !socket.rooms.has(r));
+    // socket.rooms includes the socket's own id room
+    if (socket.rooms.size - 1 + fresh.length > this.config.socket.maxRoomsPerSocket) {
+      throw DomainError.badRequest(`room limit reached (${this.config.socket.maxRoomsPerSocket} per connection)`);
+    }
+    if (fresh.length) await socket.join(fresh);
+  }
+
+  private checkInbound(
+    socket: Socket,
+    state: SocketState,
+    packet: unknown[],
+    maxEventBytes: number,
+    next: (err?: Error) => void,
+  ): void {
+    const ack = packet[packet.length - 1];
+    const args = typeof ack === 'function' ? packet.slice(1, -1) : packet.slice(1);
+
+    const now = Date.now();
+    const { rateLimitPerSecond, rateLimitBurst } = this.config.socket;
+    state.tokens = Math.min(rateLimitBurst, state.tokens + ((now - state.refilledAt) / 1000) * rateLimitPerSecond);
+    state.refilledAt = now;
+    if (state.tokens < 1) {
+      state.strikes++;
+      this.refuse(socket, ack, 'socket_error:rate_limited', `more than ${rateLimitPerSecond} events/s`);
+      if (state.strikes >= FLOOD_DISCONNECT_AFTER) {
+        this.logger.warn(`disconnecting ${socket.id} (user ${socketUser(socket).userId}): inbound flood`);
+        socket.disconnect(true);
+      }
+      return;
+    }
+    state.tokens -= 1;
+    state.strikes = 0;
+
+    let size: number;
+    try {
+      size = Buffer.byteLength(JSON.stringify(args) ?? '');
+    } catch {
+      size = Number.POSITIVE_INFINITY;
+    }
+    if (size > maxEventBytes) {
+      this.refuse(socket, ack, 'socket_error:payload_too_large', `event is ${size} bytes; the limit is ${maxEventBytes}`);
+      return;
+    }
+    next();
+  }
+
+  private refuse(socket: Socket, ack: unknown, code: string, message: string): void {
+    this.metrics.socketErrors.inc({ namespace: socket.nsp.name, code });
+    reportSocketError(socket, ack, { code, message });
+  }
+
+  private scheduleExpiry(socket: GuardedSocket, user: Principal): void {
+    const state = socket[STATE];
+    if (!state) return;
+    clearTimeout(state.expiryTimer);
+    if (user.expiresAt === undefined) return;
+    const delay = user.expiresAt - Date.now() + EXPIRY_GRACE_MS;
+    if (delay > 2 ** 31 - 1) return; // beyond setTimeout's range: practically never expires
+    state.expiryTimer = setTimeout(() => {
+      socket.emit('error', { code: 'socket_error:token_expired', message: 'token expired' });
+      socket.emit('system:disconnect', { reason: 'token_expired', reconnectInMs: 0 });
+      socket.disconnect(true);
+    }, Math.max(0, delay));
+    state.expiryTimer.unref();
+  }
+
+  /** `auth:refresh {token}`: a fresh token for the same user keeps the socket open (A3). */
+  private refresh(socket: GuardedSocket, data: unknown, ack: unknown): void {
+    try {
+      const token = (data as { token?: unknown } | undefined)?.token;
+      const next = this.auth.verify(typeof token === 'string' ? token : undefined);
+      if (next.userId !== socketUser(socket).userId) throw DomainError.forbidden('token is for another user');
+      socket.data.user = next;
+      this.scheduleExpiry(socket, next);
+      if (typeof ack === 'function') (ack as (r: unknown) => void)({ success: true, expiresAt: next.expiresAt ?? null });
+    } catch (err) {
+      reportSocketError(socket, ack, toSocketError(err, this.logger));
+    }
+  }
+
+  /** Cuts off sockets whose unsent data passed the bound (L6): their peer stopped reading. */
+  private startSweep(): void {
+    if (this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => {
+      const limit = this.config.socket.maxBufferedBytes;
+      for (const nsp of this.realtime.namespaces()) {
+        for (const socket of nsp.sockets.values()) {
+          if (bufferedBytes(socket) > limit) {
+            this.metrics.droppedFrames.inc({ transport: 'socket.io' });
+            this.logger.warn(`disconnecting slow consumer ${socket.id} (user ${socketUser(socket)?.userId})`);
+            socket.conn.close();
+          }
+        }
+      }
+    }, SLOW_CONSUMER_SWEEP_MS);
+    this.sweepTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweepTimer);
+  }
+}
+
+/** Bytes queued for a socket's connection: the ws send buffer plus engine packets not yet flushed. */
+function bufferedBytes(socket: Socket): number {
+  const conn = socket.conn as unknown as {
+    transport?: { socket?: { bufferedAmount?: number; _socket?: { writableLength?: number } } };
+    writeBuffer?: Array<{ data?: unknown }>;
+  };
+  const ws = conn.transport?.socket;
+  let total = (ws?.bufferedAmount ?? 0) + (ws?._socket?.writableLength ?? 0);
+  for (const packet of conn.writeBuffer ?? []) {
+    total += typeof packet.data === 'string' ? packet.data.length : 64;
+  }
+  return total;
+}
+
+/**
+ * Counts deliveries per event on this instance, local and relayed from other instances
+ * alike: every broadcast encodes once (`_encode`) and then visits each target socket
+ * (`apply`). One counter increment per broadcast, not per socket.
+ */
+function countDeliveries(nsp: Namespace, metrics: MetricsService): void {
+  type Packet = { data?: unknown[] };
+  const adapter = nsp.adapter as unknown as {
+    _encode(packet: Packet, opts: unknown): unknown;
+    apply(opts: unknown, callback: (socket: Socket) => void): void;
+  };
+  const encode = adapter._encode.bind(adapter);
+  const apply = adapter.apply.bind(adapter);
+  let current: string | undefined;
+  adapter._encode = (packet, opts) => {
+    const name = packet.data?.[0];
+    current = typeof name === 'string' ? name : undefined;
+    return encode(packet, opts);
+  };
+  adapter.apply = (opts, callback) => {
+    const event = current;
+    current = undefined;
+    if (!event) return apply(opts, callback);
+    let count = 0;
+    apply(opts, (socket) => {
+      count++;
+      callback(socket);
+    });
+    if (count) metrics.delivered.inc({ event }, count);
+  };
+}

@@ -1,0 +1,67 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import Redis from 'ioredis';
+import { APP_CONFIG, type AppConfig } from '../../config';
+
+/**
+ * Redis connections when REDIS_URL is set: `client` for commands (job locks, presence),
+ * and `connect()` for the adapter's dedicated pub/sub connections. Commands fail fast
+ * while Redis is down (no offline queue) so callers degrade instead of piling up work.
+ */
+@Injectable()
+export class RedisService implements OnModuleDestroy {
+  private readonly logger = new Logger(RedisService.name);
+  readonly client: Redis | undefined;
+  private readonly connections: Redis[] = [];
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    if (config.redisUrl) this.client = this.connect('commands', { enableOfflineQueue: false });
+  }
+
+  /** A key in this deployment's keyspace (REDIS_PREFIX). */
+  key(...parts: Array<string | number>): string {
+    return [this.config.redisPrefix, ...parts].join(':');
+  }
+
+  get enabled(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** A new connection (pub/sub needs its own); closed with the service. */
+  connect(name: string, options: { enableOfflineQueue?: boolean } = {}): Redis {
+    if (!this.config.redisUrl) throw new Error('REDIS_URL is not configured');
+    const redis = new Redis(this.config.redisUrl, {
+      connectionName: `herald:${name}`,
+      lazyConnect: false,
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: options.enableOfflineQueue ?? true,
+      // Reconnect quickly but not in a hot loop (F1: resume within 5 s of Redis returning).
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    });
+    let down = false;
+    redis.on('error', (err: Error) => {
+      if (!down) this.logger.warn(`redis ${name}: ${err.message}`);
+      down = true;
+    });
+    redis.on('ready', () => {
+      if (down) this.logger.log(`redis ${name}: reconnected`);
+      down = false;
+    });
+    this.connections.push(redis);
+    return redis;
+  }
+
+  /** True when every connection is ready. */
+  isHealthy(): boolean {
+    return this.connections.every((c) => c.status === 'ready');
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all(
+      this.connections.map((c) =>
+        c.quit().catch(() => {
+          c.disconnect();
+        }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,2 @@
+export * from './job-scheduler.service';
+export * from './scheduling.module';

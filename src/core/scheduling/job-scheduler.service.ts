@@ -1,0 +1,188 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { randomUUID } from 'node:crypto';
+import { MetricsService } from '../observability/metrics.service';
+import { PrismaService } from '../prisma/prisma.service';
+import { RedisService } from '../redis/redis.service';
+
+export interface JobDefinition {
+  /** Stable name: the lock key, the metric label and the status entry. */
+  name: string;
+  intervalMs: number;
+  run: (tick: JobTick) => Promise<void>;
+}
+
+export interface JobTick {
+  tick: number;
+  scheduledAt: Date;
+}
+
+export interface JobStatus {
+  name: string;
+  intervalMs: number;
+  lastRunAt: string | null;
+  lastDurationMs: number | null;
+  lastOutcome: 'success' | 'failure' | null;
+  lastError: string | null;
+  runs: number;
+  failures: number;
+  /** Ticks another instance ran. */
+  skipped: number;
+}
+
+interface Registered {
+  def: JobDefinition;
+  status: JobStatus;
+  timer?: NodeJS.Timeout;
+  running?: Promise<void>;
+}
+
+/**
+ * Runs each job once per tick across all instances. Ticks are aligned to the wall clock
+ * (tick = floor(now / interval)) so every instance names the same tick, and the first to
+ * claim it runs it: Redis `SET NX PX` when configured, a row in `job_ticks` on shared
+ * PostgreSQL otherwise, and plain in-process scheduling on the embedded database.
+ * A failing run is logged and counted; the next tick runs regardless.
+ */
+@Injectable()
+export class JobScheduler implements OnApplicationShutdown {
+  private readonly logger = new Logger(JobScheduler.name);
+  private readonly jobs = new Map<string, Registered>();
+  private readonly instanceId = randomUUID();
+  private stopped = false;
+
+  constructor(
+    private readonly registry: SchedulerRegistry,
+    private readonly redis: RedisService,
+    private readonly prisma: PrismaService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  register(def: JobDefinition): void {
+    if (this.jobs.has(def.name)) throw new Error(`job ${def.name} registered twice`);
+    const job: Registered = {
+      def,
+      status: {
+        name: def.name,
+        intervalMs: def.intervalMs,
+        lastRunAt: null,
+        lastDurationMs: null,
+        lastOutcome: null,
+        lastError: null,
+        runs: 0,
+        failures: 0,
+        skipped: 0,
+      },
+    };
+    this.jobs.set(def.name, job);
+    if (!this.stopped) this.arm(job);
+  }
+
+  statuses(): JobStatus[] {
+    return [...this.jobs.values()].map((j) => ({ ...j.status }));
+  }
+
+  /** Runs a job now, outside its schedule (status API `trigger_broadcast`), without the tick lock. */
+  async runNow(name: string): Promise<JobStatus> {
+    const job = this.jobs.get(name);
+    if (!job) throw new Error(`unknown job ${name}`);
+    await this.execute(job, { tick: -1, scheduledAt: new Date() });
+    return { ...job.status };
+  }
+
+  /** Shutdown: no new runs; waits for runs in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const job of this.jobs.values()) {
+      clearTimeout(job.timer);
+      if (this.registry.doesExist('timeout', job.def.name)) this.registry.deleteTimeout(job.def.name);
+    }
+    await Promise.all([...this.jobs.values()].map((j) => j.running?.catch(() => undefined)));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  private arm(job: Registered): void {
+    const interval = job.def.intervalMs;
+    const now = Date.now();
+    const nextTick = Math.floor(now / interval) + 1;
+    // A few ms past the boundary so clocks that disagree slightly still name the same tick.
+    const timer = setTimeout(() => {
+      if (this.registry.doesExist('timeout', job.def.name)) this.registry.deleteTimeout(job.def.name);
+      if (this.stopped) return;
+      this.arm(job);
+      void this.fire(job, nextTick);
+    }, nextTick * interval - now + 5);
+    job.timer = timer;
+    if (this.registry.doesExist('timeout', job.def.name)) this.registry.deleteTimeout(job.def.name);
+    this.registry.addTimeout(job.def.name, timer);
+  }
+
+  private async fire(job: Registered, tick: number): Promise<void> {
+    if (job.running) {
+      job.status.skipped++; // previous run still going on this instance
+      return;
+    }
+    let claimed: boolean;
+    try {
+      claimed = await this.claim(job.def, tick);
+    } catch (err) {
+      this.metrics.jobRuns.inc({ job: job.def.name, outcome: 'lock_error' });
+      this.logger.warn(`job ${job.def.name}: could not take the tick lock: ${(err as Error).message}`);
+      return;
+    }
+    if (!claimed) {
+      job.status.skipped++;
+      return;
+    }
+    await this.execute(job, { tick, scheduledAt: new Date(tick * job.def.intervalMs) });
+  }
+
+  private async execute(job: Registered, tick: JobTick): Promise<void> {
+    const started = Date.now();
+    const run = (async () => {
+      try {
+        await job.def.run(tick);
+        job.status.lastOutcome = 'success';
+        job.status.lastError = null;
+        this.metrics.jobRuns.inc({ job: job.def.name, outcome: 'success' });
+      } catch (err) {
+        job.status.lastOutcome = 'failure';
+        job.status.lastError = (err as Error)?.message ?? String(err);
+        job.status.failures++;
+        this.metrics.jobRuns.inc({ job: job.def.name, outcome: 'failure' });
+        this.logger.error(`job ${job.def.name} failed: ${(err as Error)?.stack ?? String(err)}`);
+      } finally {
+        job.status.runs++;
+        job.status.lastRunAt = new Date(started).toISOString();
+        job.status.lastDurationMs = Date.now() - started;
+      }
+    })();
+    job.running = run;
+    try {
+      await run;
+    } finally {
+      job.running = undefined;
+    }
+  }
+
+  private async claim(def: JobDefinition, tick: number): Promise<boolean> {
+    if (this.redis.client) {
+      const ok = await this.redis.client.set(this.redis.key('job', def.name, tick), this.instanceId, 'PX', Math.max(def.intervalMs * 2, 1000), 'NX');
+      return ok === 'OK';
+    }
+    if (this.prisma.engine === 'postgres') {
+      const rows = await this.prisma.sql.query(
+        'INSERT INTO job_ticks (job, tick, claimed_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING tick',
+        [def.name, tick, this.instanceId],
+      );
+      if (rows.length && tick % 100 === 0) {
+        await this.prisma.sql.query("DELETE FROM job_ticks WHERE claimed_at < now() - interval '1 hour'");
+      }
+      return rows.length === 1;
+    }
+    return true;
+  }
+}

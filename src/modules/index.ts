@@ -1,0 +1,4 @@
+import type { Type } from '@nestjs/common';
+
+/** Feature modules, each owning a namespace's gateway, publisher, job, service and routes. */
+export const FEATURE_MODULES: Type[] = [];

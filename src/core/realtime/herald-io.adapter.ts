@@ -41,6 +41,8 @@ export class HeraldIoAdapter extends IoAdapter {
       pingTimeout: 20000,
       maxHttpBufferSize: ENGINE_MAX_BUFFER_BYTES,
       serveClient: false,
+      // Leave upgrade requests for other paths (the killmail feed's /updates) alone.
+      destroyUpgrade: false,
       cors: {
         origin: this.config.corsOrigins === '*' ? true : this.config.corsOrigins,
         credentials: true,

@@ -21,7 +21,7 @@ export interface EmitOptions {
  * payload type, so a wrong payload fails to compile. Each event goes out in one emit to
  * all its rooms, so a socket in several of them receives it once.
  */
-export abstract class RealtimePublisher<Events extends Record<string, object>> {
+export abstract class RealtimePublisher<Events extends Record<keyof Events, object>> {
   protected readonly logger = new Logger(this.constructor.name);
 
   protected constructor(

@@ -3,11 +3,12 @@
  * parameters and `Authorization` header values (QUALITY A4).
  */
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
-const QUERY_TOKEN = /([?&](?:access_)?token=)[^&\s"']+/gi;
+const QUERY_TOKEN = /(\b(?:access_)?token=)[^&\s"']+/gi;
+const JSON_TOKEN = /("(?:access_)?token"\s*:\s*")[^"]+/gi;
 const BEARER = /(\bBearer\s+)[^\s"',]+/gi;
 
 export function redact(text: string): string {
-  return text.replace(JWT, '[redacted-jwt]').replace(QUERY_TOKEN, '$1[redacted]').replace(BEARER, '$1[redacted]');
+  return text.replace(JWT, '[redacted-jwt]').replace(QUERY_TOKEN, '$1[redacted]').replace(BEARER, '$1[redacted]').replace(JSON_TOKEN, '$1[redacted]');
 }
 
 export function redactValue(value: unknown): unknown {

@@ -1,0 +1,75 @@
+import { ConfigError, loadConfig } from './app-config';
+
+const devSecret = () => 'dev-secret-dev-secret-dev-secret';
+const problems = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env, devSecret);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('loadConfig', () => {
+  it('applies the contract defaults', () => {
+    const config = loadConfig({}, devSecret);
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      databaseUrl: undefined,
+      dataDir: './data',
+      redisUrl: undefined,
+      corsOrigins: '*',
+      trustProxy: false,
+      presenceTtlSeconds: 60,
+      heartbeatIntervalMs: 25000,
+      eventRetentionHours: 72,
+      socket: { maxPayloadBytes: 5120, maxRoomsPerSocket: 128 },
+      killmail: { idleTimeoutMs: 120000, upstreamUrl: undefined },
+      intelligence: { broadcastIntervalMs: 30000, economicChangePct: 5, populationChangePct: 2, vitalityDropPoints: 10 },
+      discord: { enabled: false },
+    });
+    expect(config.jwt).toMatchObject({ secret: devSecret(), isDevSecret: true });
+    expect(config.internalNetworks).toContain('fc00::/7');
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL'],
+    [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
+    [{ INTERNAL_NETWORKS: '10.0.0.0/8,not-a-cidr' }, 'INTERNAL_NETWORKS'],
+    [{ SOCKET_MAX_PAYLOAD_BYTES: '-1' }, 'SOCKET_MAX_PAYLOAD_BYTES'],
+    [{ ALERT_ECONOMIC_CHANGE_PCT: 'five' }, 'ALERT_ECONOMIC_CHANGE_PCT'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ CORS_ORIGINS: 'example.com' }, 'CORS_ORIGINS'],
+    [{ DISCORD_WEBHOOK_ENABLED: 'true' }, 'DISCORD_WEBHOOK_URL'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+  ])('refuses %j naming %s', (env, variable) => {
+    expect(problems(env).join('\n')).toContain(variable);
+  });
+
+  it('refuses to start in production without a JWT key or CORS origins', () => {
+    const found = problems({ NODE_ENV: 'production' }).join('\n');
+    expect(found).toContain('JWT_SECRET');
+    expect(found).toContain('CORS_ORIGINS');
+  });
+
+  it('never uses the development secret in production', () => {
+    const config = loadConfig(
+      { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-length', CORS_ORIGINS: 'https://app.example.com' },
+      () => {
+        throw new Error('dev secret must not be read in production');
+      },
+    );
+    expect(config.jwt).toMatchObject({ secret: 'a-production-secret-of-length', isDevSecret: false });
+    expect(config.corsOrigins).toEqual(['https://app.example.com']);
+    expect(config.logFormat).toBe('json');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ REDIS_URL: '', PORT: '' }, devSecret)).toMatchObject({ redisUrl: undefined, port: 3000 });
+  });
+});

@@ -105,6 +105,7 @@ export class SocketPolicy implements OnModuleDestroy {
     maxEventBytes: number,
     next: (err?: Error) => void,
   ): void {
+    if (!socket.connected) return; // packets still queued from a socket we cut off
     const ack = packet[packet.length - 1];
     const args = typeof ack === 'function' ? packet.slice(1, -1) : packet.slice(1);
 

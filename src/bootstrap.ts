@@ -57,7 +57,6 @@ export async function startHerald(
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/json' });
 
-  await app.get(PrismaService).init();
   await app.listen(config.port, config.host);
 
   const address = app.getHttpServer().address() as { port: number } | string;

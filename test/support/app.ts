@@ -8,12 +8,13 @@
  */
 import type { INestApplication, Type } from '@nestjs/common';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startHerald } from '../../src/bootstrap';
 import type { AppConfig } from '../../src/config';
 import { createTestDatabase, dropTestDatabase } from './database';
 import { freePort } from './ports';
-import { testRedisUrl, uniquePrefix } from './redis';
+import { testRedisUrl } from './redis';
 import { TEST_JWT_SECRET } from './tokens';
 
 export interface TestAppOptions {
@@ -52,7 +53,7 @@ function baseEnv(options: TestAppOptions, databaseUrl: string, redisPrefix: stri
 
 function redisPrefixOf(options: TestAppOptions): string | undefined {
   if (typeof options.redis === 'string') return options.redis;
-  return options.redis || options.redisUrl ? uniquePrefix('app') : undefined;
+  return options.redis || options.redisUrl ? `herald-test-${randomBytes(6).toString('hex')}` : undefined;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import path from 'node:path';
@@ -14,10 +14,9 @@ import type { SqlDriver, SqlQueryable } from './sql-driver';
 /**
  * The one database handle: Prisma over PostgreSQL (`DATABASE_URL`) or embedded PGlite
  * (`DATA_DIR`), plus `sql`, a plain-SQL driver on the same connections for infrastructure.
- * Call `init()` once before use (done by PrismaModule's factory).
  */
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PrismaService.name);
   readonly sql: SqlDriver;
   private readonly pool?: pg.Pool;
@@ -48,7 +47,14 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     return this.sql.kind;
   }
 
-  async init(): Promise<void> {
+  private initialised: Promise<void> | undefined;
+
+  init(): Promise<void> {
+    this.initialised ??= this.initOnce();
+    return this.initialised;
+  }
+
+  private async initOnce(): Promise<void> {
     if (this.pglite) await this.pglite.waitReady;
     const applied = await applyMigrations(this.sql);
     if (applied.length) this.logger.log(`applied migrations: ${applied.join(', ')}`);
@@ -59,7 +65,13 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     await this.sql.query('SELECT 1');
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Migrations run before anything else touches the database (core modules initialise first). */
+  async onModuleInit(): Promise<void> {
+    await this.init();
+  }
+
+  /** Last: after HTTP and sockets have closed, handlers may still have been writing. */
+  async onApplicationShutdown(): Promise<void> {
     await this.close();
   }
 

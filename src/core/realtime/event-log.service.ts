@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { PrismaService } from '../prisma/prisma.service';
 import type { SqlQueryable } from '../prisma/sql-driver';
@@ -41,7 +41,7 @@ const MAX_BATCH = 500;
  * order, so a publisher that emits on resolution emits in offset order.
  */
 @Injectable()
-export class EventLogService implements OnModuleDestroy {
+export class EventLogService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(EventLogService.name);
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
@@ -194,7 +194,7 @@ export class EventLogService implements OnModuleDestroy {
     return total;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     // Let in-flight appends finish before the database closes.
     await this.flushing?.catch(() => undefined);
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../../config';
 
@@ -8,7 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../../config';
  * while Redis is down (no offline queue) so callers degrade instead of piling up work.
  */
 @Injectable()
-export class RedisService implements OnModuleDestroy {
+export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
   readonly client: Redis | undefined;
   private readonly connections: Redis[] = [];
@@ -55,7 +55,8 @@ export class RedisService implements OnModuleDestroy {
     return this.connections.every((c) => c.status === 'ready');
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the socket server has closed (its adapter still talks to Redis while closing). */
+  async onApplicationShutdown(): Promise<void> {
     await Promise.all(
       this.connections.map((c) =>
         c.quit().catch(() => {

@@ -7,6 +7,8 @@ const transformIgnorePatterns = ['/node_modules/(?!(@nestjs)/)'];
 module.exports = {
   // Each e2e file gets its own database; two workers match the two cores.
   maxWorkers: 2,
+  // Generous: end-to-end tests start servers and processes; they wait on events, not clocks.
+  testTimeout: 60000,
   transform,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
@@ -26,7 +28,6 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       testEnvironment: 'node',
-      testTimeout: 60000,
     },
   ],
 };

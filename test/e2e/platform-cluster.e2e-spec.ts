@@ -47,7 +47,7 @@ describe('several instances on one Redis behave as one', () => {
   it('kicks sockets on other instances through the adapter', async () => {
     const target = await connect(apps[2].url, FIXTURE_NS, { token: token('kick-me') });
     const gone = new Promise((r) => target.once('disconnect', r));
-    await apps[0].get(FixturePublisher)['realtime'].namespace(FIXTURE_NS)!.in('user:kick-me').disconnectSockets(true);
+    apps[0].get(FixturePublisher)['realtime'].namespace(FIXTURE_NS)!.in('user:kick-me').disconnectSockets(true);
     await gone;
   });
 

@@ -51,11 +51,5 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 
 /** Socket error codes from CONTRACTS.md §2 (not_found and conflict have none of their own). */
 export function socketErrorCode(code: ErrorCode): string {
-  switch (code) {
-    case 'not_found':
-    case 'conflict':
-      return 'socket_error:bad_request';
-    default:
-      return `socket_error:${code}`;
-  }
+  return code === 'not_found' || code === 'conflict' ? 'socket_error:bad_request' : `socket_error:${code}`;
 }

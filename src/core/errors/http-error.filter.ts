@@ -40,7 +40,7 @@ export function toHttpError(exception: unknown): HttpErrorBody {
     const message =
       typeof response === 'string'
         ? response
-        : String((response as { message?: unknown }).message ?? exception.message);
+        : messageOf((response as { message?: unknown }).message) ?? exception.message;
     return { statusCode: status, error: codeForStatus(status), message };
   }
   const status = (exception as { status?: unknown; statusCode?: unknown })?.status;
@@ -58,4 +58,11 @@ export function toHttpError(exception: unknown): HttpErrorBody {
 function codeForStatus(status: number): string {
   const found = Object.entries(HTTP_STATUS).find(([, s]) => s === status);
   return found ? found[0] : status >= 500 ? 'internal' : 'bad_request';
+}
+
+/** Nest's built-in exceptions carry a string or, from validation pipes, a list of strings. */
+function messageOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(String).join('; ');
+  return undefined;
 }

@@ -97,7 +97,7 @@ export class JobScheduler implements OnApplicationShutdown {
       clearTimeout(job.timer);
       if (this.registry.doesExist('timeout', job.def.name)) this.registry.deleteTimeout(job.def.name);
     }
-    await Promise.all([...this.jobs.values()].map((j) => j.running?.catch(() => undefined)));
+    await Promise.all([...this.jobs.values()].map((j) => j.running?.catch(() => undefined) ?? Promise.resolve()));
   }
 
   async onApplicationShutdown(): Promise<void> {

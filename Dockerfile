@@ -1,0 +1,20 @@
+# Build stage: full dependencies, Prisma client generation, TypeScript compile.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+# Runtime stage: compiled output, production dependencies, migrations.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/prisma ./prisma
+COPY package.json ./
+USER node
+EXPOSE 3000
+# SIGTERM reaches node directly (no npm wrapper), so graceful shutdown runs.
+CMD ["node", "dist/main.js"]

@@ -23,7 +23,10 @@ export class HttpErrorFilter implements ExceptionFilter {
       return;
     }
     const body = toHttpError(exception);
-    if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
+    if (body.error === 'unavailable') {
+      // An outage, not a bug: one line per request, no stack.
+      this.logger.warn(`${body.message}: ${exception instanceof Error ? exception.message : String(exception)}`);
+    } else if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     if (!res.headersSent) res.status(body.statusCode).json(body);

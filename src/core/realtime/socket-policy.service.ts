@@ -182,7 +182,7 @@ export class SocketPolicy implements OnModuleDestroy {
           if (bufferedBytes(socket) > limit) {
             this.metrics.droppedFrames.inc({ transport: 'socket.io' });
             this.logger.warn(`disconnecting slow consumer ${socket.id} (user ${socketUser(socket)?.userId})`);
-            socket.conn.close();
+            cutOff(socket);
           }
         }
       }
@@ -193,6 +193,17 @@ export class SocketPolicy implements OnModuleDestroy {
   onModuleDestroy(): void {
     clearInterval(this.sweepTimer);
   }
+}
+
+/**
+ * Drops a connection without flushing: a plain close() would wait for a 'drain' that a peer
+ * who stopped reading never causes, and ws's own close handshake would linger 30 s.
+ */
+function cutOff(socket: Socket): void {
+  const conn = socket.conn as unknown as { close(discard?: boolean): void; transport?: { socket?: { terminate?: () => void } } };
+  const ws = conn.transport?.socket;
+  conn.close(true);
+  ws?.terminate?.();
 }
 
 /** Bytes queued for a socket's connection: the ws send buffer plus engine packets not yet flushed. */

@@ -26,7 +26,7 @@ const closed = (ws: WebSocket) => new Promise<void>((resolve) => (ws.readyState 
 function nextMessage(ws: WebSocket, match: (text: string) => boolean): Promise<string> {
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData) => {
-      const text = Buffer.isBuffer(data) ? data.toString('utf8') : String(data as unknown as string);
+      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
       if (text === '2') ws.send('3'); // answer pings while we wait
       if (match(text)) {
         ws.off('message', onMessage);

@@ -89,11 +89,18 @@ export interface AppProcess {
 }
 
 const MAIN = path.resolve(__dirname, '../../dist/main.js');
+const FIXTURE_MAIN = path.resolve(__dirname, 'fixture-main.ts');
+const SWC_REGISTER = path.resolve(__dirname, 'swc-register.js');
 
 /** Runs `node dist/main.js` (built by `npm test`'s pretest) and waits until /health/ready answers 200. */
-export async function spawnApp(env: Record<string, string>, options: { waitReady?: boolean } = {}): Promise<AppProcess> {
+export async function spawnApp(
+  env: Record<string, string>,
+  /** entry 'fixture': the sources plus the platform-test FixtureModule instead of dist/main.js. */
+  options: { waitReady?: boolean; entry?: 'dist' | 'fixture' } = {},
+): Promise<AppProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
+  const args = options.entry === 'fixture' ? ['-r', SWC_REGISTER, FIXTURE_MAIN] : [MAIN];
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'log', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

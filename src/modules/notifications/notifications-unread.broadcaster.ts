@@ -49,6 +49,14 @@ export class UnreadCountBroadcaster {
             const chunk = users.slice(i, i + CHUNK);
             const counts = await this.repository.unreadCounts(chunk);
             await Promise.all(chunk.map((userId) => this.publisher.unreadCount(userId, counts.get(userId) ?? 0)));
+            // Another instance may have counted a later change, and published it, before this
+            // count got its offset: ours would then be the last word yet stale. Counting again
+            // after our publish committed and republishing what moved makes the highest-offset
+            // count of every user the true one once changes stop.
+            const after = await this.repository.unreadCounts(chunk);
+            for (const userId of chunk) {
+              if ((after.get(userId) ?? 0) !== (counts.get(userId) ?? 0)) this.dirty.add(userId);
+            }
           }
         } catch (err) {
           this.logger.warn(`could not publish unread counts of ${users.length} user(s): ${(err as Error).message}`);

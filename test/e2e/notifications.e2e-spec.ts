@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import { USER_NOTIFIER, type UserNotifier } from '../../src/core/ports';
 import { startTestApp, type TestApp } from '../support/app';
+import { appSocket as connectApp } from '../support/notifications-app-socket';
 import { client, collect, eventually, http, sleep, waitFor } from '../support/clients';
 import { adminToken, serviceToken, token } from '../support/tokens';
 
@@ -25,17 +26,7 @@ interface Page {
   nextBefore: string | null;
 }
 
-/** Connects and waits for `notifications:ready`, listening before the handshake completes (it follows CONNECT at once). */
-async function appSocket(app: TestApp, user: string): Promise<Socket> {
-  const socket = client(app.url, NS, { token: token(user) });
-  const ready = waitFor(socket, 'notifications:ready');
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('connect_error', reject);
-  });
-  await ready;
-  return socket;
-}
+const appSocket = (app: TestApp, user: string) => connectApp(app.url, user);
 
 function notifyBody(userIds: string[], extra: Record<string, unknown> = {}) {
   return { userIds, eventKey: 'economy.gdp_changed', category: 'economic', title: 'GDP moved', body: 'GDP rose 6%', ...extra };

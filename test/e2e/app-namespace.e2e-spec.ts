@@ -3,6 +3,7 @@
  * runs, connection kept, other namespaces keeping their own cap) and the seed's handshake
  * error codes.
  */
+import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
 import { FIXTURE_MAX_EVENT_BYTES, FIXTURE_NS, FixtureModule } from '../support/fixture.module';
 import { startTestApp, type TestApp } from '../support/app';
@@ -85,6 +86,34 @@ describe('/ws/app namespace', () => {
       'socket_error:unauthorized',
     );
     expect((await connectError(app.url, APP_NS, { token: token('x', { ttl: -10 }) })).data?.code).toBe('socket_error:token_expired');
+  });
+
+  it('L2: wrong types, __proto__ keys and deep nesting are refused with bad_request, and the socket stays up', async () => {
+    const socket = await open('l2-fuzzer');
+    const wrongId = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.integer()), fc.string({ minLength: 129, maxLength: 200 }), fc.constantFrom('', 'a b', 'x*', '../x'));
+    const nested = fc.integer({ min: 17, max: 40 }).map((depth) => {
+      let value: unknown = 'leaf';
+      for (let i = 0; i < depth; i++) value = { v: value };
+      return { conversationId: 'c1', extra: value };
+    });
+    const anyEvent = fc.constantFrom('conversations:join', 'conversations:leave', 'conversations:typing');
+    const request = fc.oneof(
+      fc.tuple(anyEvent, wrongId.map((conversationId) => ({ conversationId }))),
+      fc.tuple(anyEvent, fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.array(fc.anything(), { maxLength: 3 }))),
+      fc.tuple(anyEvent, fc.constant(JSON.parse('{"conversationId":"c1","__proto__":{"admin":true}}') as unknown)),
+      fc.tuple(anyEvent, nested),
+      // `since` only means something to join
+      fc.tuple(fc.constant('conversations:join'), fc.record({ conversationId: fc.constant('c1'), since: fc.oneof(fc.constant('-1'), fc.constant('1e5'), fc.constant(1.5), fc.integer({ max: -1 }), fc.object()) })),
+    );
+    await fc.assert(
+      fc.asyncProperty(request, async ([name, body]) => {
+        const ack = await emitAck<{ success: boolean; code?: string }>(socket, name, body);
+        expect(ack).toMatchObject({ success: false, code: 'socket_error:bad_request' });
+      }),
+      { numRuns: 60 },
+    );
+    expect(socket.connected).toBe(true);
+    expect(await emitAck(socket, 'conversations:leave', { conversationId: 'c1' })).toEqual({ success: true, conversationId: 'c1' });
   });
 
   it('joins user:<sub> on connect: notifications:ready names the user and the user room receives events', async () => {

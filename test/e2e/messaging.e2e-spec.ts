@@ -266,6 +266,10 @@ describe('messaging (/ws/app + /api/conversations)', () => {
     expect((await get(`?before=${foreign.id}`)).status).toBe(400);
     const tooLong = await http(app.url, 'POST', `/api/conversations/${convo.id}/messages`, { token: token('h-hal'), body: { body: 'x'.repeat(4001) } });
     expect(tooLong.status).toBe(400);
+    const huge = await http(app.url, 'POST', `/api/conversations/${convo.id}/messages`, { token: token('h-hal'), rawBody: JSON.stringify({ body: 'x'.repeat(300_000) }) });
+    expect(huge.status).toBe(413);
+    // Nothing half-written by the refused posts.
+    expect((await get('?limit=100')).body.messages).toHaveLength(5);
   });
 
   it('replays missed conversation events after since, in order, before live ones', async () => {

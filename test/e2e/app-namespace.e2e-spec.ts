@@ -90,7 +90,7 @@ describe('/ws/app namespace', () => {
 
   it('L2: wrong types, __proto__ keys and deep nesting are refused with bad_request, and the socket stays up', async () => {
     const socket = await open('l2-fuzzer');
-    const wrongId = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.integer()), fc.string({ minLength: 129, maxLength: 200 }), fc.constantFrom('', 'a b', 'x*', '../x'));
+    const wrongId = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.integer()), fc.string({ minLength: 129, maxLength: 200 }), fc.constantFrom('', 'a b', 'x*', '../x', 'a:b', 'user:eve'));
     const nested = fc.integer({ min: 17, max: 40 }).map((depth) => {
       let value: unknown = 'leaf';
       for (let i = 0; i < depth; i++) value = { v: value };

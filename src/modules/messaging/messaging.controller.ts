@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, type Principal } from '../../core/auth';
 import { parseInput } from '../../core/errors';
-import { createConversationBody, historyQuery, idParam, listConversationsQuery, messageBodyInput, MAX_MESSAGE_CHARS } from './dto/messaging-input.dto';
+import { conversationIdParam, createConversationBody, historyQuery, idParam, listConversationsQuery, messageBodyInput, MAX_MESSAGE_CHARS } from './dto/messaging-input.dto';
 import { MessagingService } from './messaging.service';
 
 const messageBodySchema = { schema: { type: 'object', required: ['body'], properties: { body: { type: 'string', maxLength: MAX_MESSAGE_CHARS } } } };
@@ -37,7 +37,7 @@ export class MessagingController {
   @ApiOperation({ summary: 'Posts a message (members only); broadcasts messages:new' })
   @ApiBody(messageBodySchema)
   post(@CurrentUser() user: Principal, @Param('id') id: string, @Body() body: unknown) {
-    return this.messaging.postMessage(user.userId, parseInput(idParam, id, 'id'), parseInput(messageBodyInput, body, 'body').body);
+    return this.messaging.postMessage(user.userId, parseInput(conversationIdParam, id, 'id'), parseInput(messageBodyInput, body, 'body').body);
   }
 
   @Patch(':id/messages/:messageId')
@@ -46,7 +46,7 @@ export class MessagingController {
   edit(@CurrentUser() user: Principal, @Param('id') id: string, @Param('messageId') messageId: string, @Body() body: unknown) {
     return this.messaging.editMessage(
       user.userId,
-      parseInput(idParam, id, 'id'),
+      parseInput(conversationIdParam, id, 'id'),
       parseInput(idParam, messageId, 'messageId'),
       parseInput(messageBodyInput, body, 'body').body,
     );
@@ -56,7 +56,7 @@ export class MessagingController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Soft-deletes a message (author or admin); broadcasts messages:deleted' })
   remove(@CurrentUser() user: Principal, @Param('id') id: string, @Param('messageId') messageId: string) {
-    return this.messaging.deleteMessage(user, parseInput(idParam, id, 'id'), parseInput(idParam, messageId, 'messageId'));
+    return this.messaging.deleteMessage(user, parseInput(conversationIdParam, id, 'id'), parseInput(idParam, messageId, 'messageId'));
   }
 
   @Get(':id/messages')
@@ -64,6 +64,6 @@ export class MessagingController {
   @ApiQuery({ name: 'before', required: false, description: 'nextBefore of the previous page' })
   @ApiQuery({ name: 'limit', required: false, description: '1–100, default 50' })
   history(@CurrentUser() user: Principal, @Param('id') id: string, @Query() query: unknown) {
-    return this.messaging.history(user.userId, parseInput(idParam, id, 'id'), parseInput(historyQuery, query, 'query'));
+    return this.messaging.history(user.userId, parseInput(conversationIdParam, id, 'id'), parseInput(historyQuery, query, 'query'));
   }
 }

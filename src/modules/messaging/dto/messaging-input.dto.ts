@@ -6,7 +6,8 @@ export const MAX_PARTICIPANTS = 100;
 /** Longest message body, in characters. */
 export const MAX_MESSAGE_CHARS = 4000;
 
-const conversationId = ids.id;
+/** Conversation ids are UUIDs; anything that would not make a valid `conversation:<id>` room name is refused up front. */
+const conversationId = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'must be a conversation id');
 const messageBody = z.string().trim().min(1, 'must not be empty').max(MAX_MESSAGE_CHARS);
 
 /** `POST /api/conversations`; the caller is always a participant and need not be listed. */
@@ -28,6 +29,7 @@ export const historyQuery = z.object({
 export type HistoryQuery = z.output<typeof historyQuery>;
 
 export const idParam = ids.id;
+export const conversationIdParam = conversationId;
 
 /** Socket payloads. */
 export const joinPayload = z.object({ conversationId, since: ids.offset.optional() });

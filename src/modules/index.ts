@@ -1,4 +1,6 @@
 import type { Type } from '@nestjs/common';
+import { MessagingModule } from './messaging';
+import { NotificationsModule } from './notifications';
 
 /** Feature modules, each owning a namespace's gateway, publisher, job, service and routes. */
-export const FEATURE_MODULES: Type[] = [];
+export const FEATURE_MODULES: Type[] = [NotificationsModule, MessagingModule];

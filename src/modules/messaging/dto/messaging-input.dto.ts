@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { ids } from '../../../core/errors';
+
+/** Most participants a conversation may have (the creator included). */
+export const MAX_PARTICIPANTS = 100;
+/** Longest message body, in characters. */
+export const MAX_MESSAGE_CHARS = 4000;
+
+/** Conversation ids are UUIDs; anything that would not make a valid `conversation:<id>` room name is refused up front. */
+const conversationId = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'must be a conversation id');
+const messageBody = z.string().trim().min(1, 'must not be empty').max(MAX_MESSAGE_CHARS);
+
+/** `POST /api/conversations`; the caller is always a participant and need not be listed. */
+export const createConversationBody = z.object({
+  participantIds: z.array(ids.userId).min(1).max(MAX_PARTICIPANTS - 1),
+  title: z.string().trim().min(1).max(200).optional(),
+});
+export type CreateConversationInput = z.output<typeof createConversationBody>;
+
+export const listConversationsQuery = z.object({ limit: ids.limit(100, 50) });
+
+export const messageBodyInput = z.object({ body: messageBody });
+
+/** `GET /api/conversations/:id/messages?before&limit` — `before` is the id of the oldest message already shown. */
+export const historyQuery = z.object({
+  before: ids.id.optional(),
+  limit: ids.limit(100, 50),
+});
+export type HistoryQuery = z.output<typeof historyQuery>;
+
+export const idParam = ids.id;
+export const conversationIdParam = conversationId;
+
+/** Socket payloads. */
+export const joinPayload = z.object({ conversationId, since: ids.offset.optional() });
+export const conversationPayload = z.object({ conversationId });

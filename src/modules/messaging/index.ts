@@ -1,0 +1,2 @@
+export { MessagingModule } from './messaging.module';
+export * from './messaging.events';

@@ -1,0 +1,87 @@
+import { Inject, Logger } from '@nestjs/common';
+import { Ack, ConnectedSocket, MessageBody, SubscribeMessage, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { APP_CONFIG, type AppConfig } from '../../config';
+import { DomainError, parseInput } from '../../core/errors';
+import { HeraldGateway, ReplayService, SocketPolicy, reportSocketError, socketUser, toSocketError, userRoom } from '../../core/realtime';
+import { conversationPayload, joinPayload } from './dto/messaging-input.dto';
+import { APP_NAMESPACE, conversationRoom, type JoinAck } from './messaging.events';
+import { MessagingService } from './messaging.service';
+
+type AckFn = (response: unknown) => void;
+
+/**
+ * `/ws/app` conversation rooms: join (membership checked, optional replay), leave, and
+ * typing signals. Messages themselves are posted over HTTP and arrive through the publisher.
+ */
+@HeraldGateway(APP_NAMESPACE)
+export class MessagingGateway implements OnGatewayInit, OnGatewayConnection {
+  private readonly logger = new Logger(MessagingGateway.name);
+
+  constructor(
+    private readonly policy: SocketPolicy,
+    private readonly replay: ReplayService,
+    private readonly messaging: MessagingService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  afterInit(nsp: Namespace): void {
+    this.policy.attach(nsp, { maxEventBytes: this.config.socket.maxPayloadBytes });
+  }
+
+  /** Message events also go to `user:<id>`; joining is idempotent, whoever else joins it too. */
+  async handleConnection(socket: Socket): Promise<void> {
+    await this.policy.join(socket, [userRoom(socketUser(socket).userId)]);
+  }
+
+  /**
+   * `conversations:join {conversationId, since?}` → `{success, message}`. A non-member (or
+   * an unknown id) is refused and joins nothing; with `since`, missed events of the
+   * conversation are replayed before live ones.
+   */
+  @SubscribeMessage('conversations:join')
+  async join(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown, @Ack() ack?: AckFn): Promise<void> {
+    try {
+      const { conversationId, since } = parseInput(joinPayload, body);
+      await this.messaging.assertCanJoin(socketUser(socket).userId, conversationId);
+      const result = await this.replay.join(socket, [conversationRoom(conversationId)], { since });
+      const reply: JoinAck = { success: true, conversationId, message: `joined conversation ${conversationId}`, ...result };
+      ack?.(reply);
+    } catch (err) {
+      this.refuse(socket, ack, err);
+    }
+  }
+
+  /** `conversations:leave {conversationId}`: the socket still hears the conversation through `user:<id>`. */
+  @SubscribeMessage('conversations:leave')
+  async leave(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown) {
+    const { conversationId } = parseInput(conversationPayload, body);
+    await socket.leave(conversationRoom(conversationId));
+    return { success: true, conversationId };
+  }
+
+  /**
+   * `conversations:typing {conversationId}`: only from a socket that joined the conversation
+   * (membership was checked then); relayed to the other members, at most once a second.
+   */
+  @SubscribeMessage('conversations:typing')
+  typing(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown) {
+    const { conversationId } = parseInput(conversationPayload, body);
+    if (!socket.rooms.has(conversationRoom(conversationId))) {
+      throw DomainError.forbidden(`join conversation ${conversationId} before signalling typing`);
+    }
+    const relayed = this.messaging.typing(socketUser(socket).userId, conversationId);
+    return { success: true, relayed };
+  }
+
+  /** Seed 004 clients read `ack.message`; §2 clients read `error` and `code`: the refusal carries both. */
+  private refuse(socket: Socket, ack: AckFn | undefined, err: unknown): void {
+    const error = toSocketError(err, this.logger);
+    if (ack) {
+      const reply: JoinAck = { success: false, message: error.message, error: error.message, code: error.code };
+      ack(reply);
+    } else {
+      reportSocketError(socket, undefined, error);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../../core/prisma';
+import type { Conversation, ConversationParticipant, Message, Prisma } from '../../generated/prisma/client';
+
+export type MessageRow = Message;
+export type ConversationRow = Conversation & { participants: Pick<ConversationParticipant, 'userId'>[] };
+
+const withParticipants = { participants: { select: { userId: true }, orderBy: { userId: 'asc' } } } satisfies Prisma.ConversationInclude;
+
+/**
+ * The only code touching conversations, their participants and messages (one aggregate:
+ * a message never exists outside its conversation). Message queries always name the
+ * conversation, so a message id from elsewhere is simply not found.
+ */
+@Injectable()
+export class MessagingRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async createConversation(createdBy: string, title: string | undefined, participantIds: string[]): Promise<ConversationRow> {
+    return this.prisma.conversation.create({
+      data: {
+        createdBy,
+        title: title ?? null,
+        participants: { createMany: { data: participantIds.map((userId) => ({ userId })) } },
+      },
+      include: withParticipants,
+    });
+  }
+
+  /** The user's conversations, most recent activity first. */
+  async listConversations(userId: string, limit: number): Promise<ConversationRow[]> {
+    return this.prisma.conversation.findMany({
+      where: { participants: { some: { userId } } },
+      orderBy: [{ lastMessageAt: { sort: 'desc', nulls: 'last' } }, { createdAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+      include: withParticipants,
+    });
+  }
+
+  /** Participant ids, or undefined when the conversation does not exist. */
+  async participants(conversationId: string): Promise<string[] | undefined> {
+    const conversation = await this.prisma.conversation.findUnique({
+      where: { id: conversationId },
+      select: withParticipants,
+    });
+    return conversation?.participants.map((p) => p.userId);
+  }
+
+  async isParticipant(conversationId: string, userId: string): Promise<boolean> {
+    const row = await this.prisma.conversationParticipant.findUnique({
+      where: { conversationId_userId: { conversationId, userId } },
+      select: { userId: true },
+    });
+    return row !== null;
+  }
+
+  async addMessage(conversationId: string, senderId: string, body: string): Promise<MessageRow> {
+    return this.prisma.$transaction(async (tx) => {
+      const message = await tx.message.create({ data: { conversationId, senderId, body } });
+      await tx.conversation.update({ where: { id: conversationId }, data: { lastMessageAt: message.createdAt } });
+      return message;
+    });
+  }
+
+  async findMessage(conversationId: string, messageId: string): Promise<MessageRow | null> {
+    return this.prisma.message.findFirst({ where: { id: messageId, conversationId } });
+  }
+
+  /** Replaces the body of a message that is not deleted; undefined when it was deleted meanwhile. */
+  async editMessage(conversationId: string, messageId: string, body: string, at: Date): Promise<MessageRow | undefined> {
+    const { count } = await this.prisma.message.updateMany({
+      where: { id: messageId, conversationId, deletedAt: null },
+      data: { body, status: 'edited', editedAt: at },
+    });
+    return count ? ((await this.findMessage(conversationId, messageId)) ?? undefined) : undefined;
+  }
+
+  /** Soft delete: the body goes, the row and id stay. `changed` is false when it was already deleted. */
+  async softDeleteMessage(conversationId: string, messageId: string, by: string, at: Date): Promise<{ row: MessageRow | null; changed: boolean }> {
+    const { count } = await this.prisma.message.updateMany({
+      where: { id: messageId, conversationId, deletedAt: null },
+      data: { body: null, status: 'deleted', deletedAt: at, deletedBy: by },
+    });
+    return { row: await this.findMessage(conversationId, messageId), changed: count === 1 };
+  }
+
+  /** Newest first; `before` pages on (createdAt, id) so equal timestamps never skip or repeat rows. */
+  async listMessages(conversationId: string, limit: number, before: Pick<MessageRow, 'id' | 'createdAt'> | undefined): Promise<MessageRow[]> {
+    const where: Prisma.MessageWhereInput = { conversationId };
+    if (before) {
+      where.OR = [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }];
+    }
+    return this.prisma.message.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit });
+  }
+}

@@ -1,0 +1,115 @@
+import type { Principal } from '../../core/auth';
+import { DomainError } from '../../core/errors';
+import type { MessageRow } from './messaging.repository';
+import type { MessagingPublisher } from './messaging.publisher';
+import type { MessagingRepository } from './messaging.repository';
+import { MessagingService } from './messaging.service';
+import { TYPING_RELAY_INTERVAL_MS, TypingThrottle } from './messaging-typing.throttle';
+
+const user = (userId: string, ...roles: string[]): Principal => ({ userId, roles, expiresAt: undefined });
+const at = new Date('2026-11-25T12:00:00.000Z');
+
+function row(overrides: Partial<MessageRow> = {}): MessageRow {
+  return {
+    id: 'm1',
+    conversationId: 'c1',
+    senderId: 'ann',
+    body: 'hello',
+    status: 'sent',
+    createdAt: at,
+    editedAt: null,
+    deletedAt: null,
+    deletedBy: null,
+    ...overrides,
+  };
+}
+
+/** `null`: the conversation does not exist. */
+function setup(participants: string[] | null = ['ann', 'ben']) {
+  const repository = {
+    participants: jest.fn().mockResolvedValue(participants ?? undefined),
+    isParticipant: jest.fn(async (_c: string, u: string) => participants?.includes(u) ?? false),
+    findMessage: jest.fn().mockResolvedValue(row()),
+    addMessage: jest.fn().mockResolvedValue(row()),
+    editMessage: jest.fn().mockResolvedValue(row({ body: 'edited', status: 'edited', editedAt: at })),
+    softDeleteMessage: jest.fn().mockResolvedValue({ row: row({ body: null, status: 'deleted', deletedAt: at }), changed: true }),
+    createConversation: jest.fn(),
+  };
+  const publisher = { message: jest.fn().mockResolvedValue(undefined), typing: jest.fn() };
+  const service = new MessagingService(repository as unknown as MessagingRepository, publisher as unknown as MessagingPublisher, new TypingThrottle());
+  return { service, repository, publisher };
+}
+
+const code = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(DomainError);
+    return (err as DomainError).code;
+  }
+  throw new Error('expected a DomainError');
+};
+
+describe('MessagingService', () => {
+  it('publishes a posted message to every participant', async () => {
+    const { service, publisher } = setup();
+    const message = await service.postMessage('ann', 'c1', 'hello');
+    expect(publisher.message).toHaveBeenCalledWith('messages:new', message, ['ann', 'ben']);
+  });
+
+  it('refuses non-members and unknown conversations', async () => {
+    const { service, publisher } = setup();
+    expect(await code(service.postMessage('eve', 'c1', 'hi'))).toBe('forbidden');
+    expect(await code(setup(null).service.postMessage('ann', 'c9', 'hi'))).toBe('not_found');
+    expect(await code(service.assertCanJoin('eve', 'c1'))).toBe('forbidden');
+    expect(await code(setup(null).service.assertCanJoin('ann', 'c9'))).toBe('forbidden');
+    expect(publisher.message).not.toHaveBeenCalled();
+  });
+
+  it('lets only the author edit, and not a deleted message', async () => {
+    const { service, repository, publisher } = setup();
+    expect(await code(service.editMessage('ben', 'c1', 'm1', 'x'))).toBe('forbidden');
+    expect(repository.editMessage).not.toHaveBeenCalled();
+    repository.editMessage.mockResolvedValueOnce(undefined);
+    expect(await code(service.editMessage('ann', 'c1', 'm1', 'x'))).toBe('conflict');
+    const edited = await service.editMessage('ann', 'c1', 'm1', 'edited');
+    expect(edited).toMatchObject({ status: 'edited', body: 'edited' });
+    expect(publisher.message).toHaveBeenCalledTimes(1);
+    expect(publisher.message).toHaveBeenCalledWith('messages:updated', edited, ['ann', 'ben']);
+  });
+
+  it('soft deletes for the author or an admin, once', async () => {
+    const { service, repository, publisher } = setup();
+    expect(await code(service.deleteMessage(user('ben'), 'c1', 'm1'))).toBe('forbidden');
+    expect(await code(service.deleteMessage(user('eve'), 'c1', 'm1'))).toBe('forbidden');
+    const deleted = await service.deleteMessage(user('mod', 'admin'), 'c1', 'm1');
+    expect(deleted).toMatchObject({ status: 'deleted', body: null, deletedAt: at.toISOString() });
+    expect(publisher.message).toHaveBeenCalledWith('messages:deleted', deleted, ['ann', 'ben']);
+    repository.softDeleteMessage.mockResolvedValueOnce({ row: row({ body: null, status: 'deleted', deletedAt: at }), changed: false });
+    await service.deleteMessage(user('ann'), 'c1', 'm1');
+    expect(publisher.message).toHaveBeenCalledTimes(1);
+  });
+
+  it('needs at least one other participant', async () => {
+    const { service } = setup();
+    expect(await code(service.createConversation('ann', { participantIds: ['ann'] }))).toBe('bad_request');
+  });
+
+  it('relays typing at most once per interval per user and conversation', () => {
+    const { service, publisher } = setup();
+    expect(service.typing('ann', 'c1')).toBe(true);
+    expect(service.typing('ann', 'c1')).toBe(false);
+    expect(service.typing('ben', 'c1')).toBe(true);
+    expect(service.typing('ann', 'c2')).toBe(true);
+    expect(publisher.typing).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe('TypingThrottle', () => {
+  it('allows again after the interval', () => {
+    const throttle = new TypingThrottle();
+    expect(throttle.allow('u', 'c', 1_000)).toBe(true);
+    expect(throttle.allow('u', 'c', 1_000 + TYPING_RELAY_INTERVAL_MS - 1)).toBe(false);
+    expect(throttle.allow('u', 'c', 1_000 + TYPING_RELAY_INTERVAL_MS)).toBe(true);
+  });
+});

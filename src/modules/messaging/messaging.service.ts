@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { hasRole, type Principal } from '../../core/auth';
+import { DomainError } from '../../core/errors';
+import { toConversationDto, toMessageDto } from './dto/messaging.mapper';
+import type { CreateConversationInput, HistoryQuery } from './dto/messaging-input.dto';
+import { TypingThrottle } from './messaging-typing.throttle';
+import type { ConversationDto, MessageDto, MessageEvent } from './messaging.events';
+import { MessagingPublisher } from './messaging.publisher';
+import { MessagingRepository } from './messaging.repository';
+
+export interface MessagePage {
+  messages: MessageDto[];
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  nextBefore: string | null;
+}
+
+/**
+ * Conversations and messages: membership decides who may join, read and post; only the
+ * author edits; the author or an admin deletes, softly. Every change is published after
+ * it is committed, to the conversation's room and each participant's own room.
+ */
+@Injectable()
+export class MessagingService {
+  constructor(
+    private readonly repository: MessagingRepository,
+    private readonly publisher: MessagingPublisher,
+    private readonly typingThrottle: TypingThrottle,
+  ) {}
+
+  async createConversation(creatorId: string, input: CreateConversationInput): Promise<ConversationDto> {
+    const participants = [...new Set([creatorId, ...input.participantIds])];
+    if (participants.length < 2) throw DomainError.badRequest('participantIds: must name at least one other user');
+    return toConversationDto(await this.repository.createConversation(creatorId, input.title, participants));
+  }
+
+  async listConversations(userId: string, limit: number): Promise<{ conversations: ConversationDto[] }> {
+    const rows = await this.repository.listConversations(userId, limit);
+    return { conversations: rows.map(toConversationDto) };
+  }
+
+  /**
+   * Whether the user may join the conversation's room. An unknown conversation and
+   * someone else's get the same refusal, so ids cannot be probed.
+   */
+  async assertCanJoin(userId: string, conversationId: string): Promise<void> {
+    if (!(await this.repository.isParticipant(conversationId, userId))) {
+      throw DomainError.forbidden(`not a member of conversation ${conversationId}`);
+    }
+  }
+
+  async postMessage(senderId: string, conversationId: string, body: string): Promise<MessageDto> {
+    const participants = await this.membersOnly(senderId, conversationId);
+    const message = toMessageDto(await this.repository.addMessage(conversationId, senderId, body));
+    await this.publish('messages:new', message, participants);
+    return message;
+  }
+
+  async editMessage(editorId: string, conversationId: string, messageId: string, body: string): Promise<MessageDto> {
+    const participants = await this.membersOnly(editorId, conversationId);
+    const existing = await this.repository.findMessage(conversationId, messageId);
+    if (!existing) throw messageNotFound(messageId);
+    if (existing.senderId !== editorId) throw DomainError.forbidden('only the author may edit a message');
+    const row = await this.repository.editMessage(conversationId, messageId, body, new Date());
+    if (!row) throw DomainError.conflict(`message ${messageId} was deleted and cannot be edited`);
+    const message = toMessageDto(row);
+    await this.publish('messages:updated', message, participants);
+    return message;
+  }
+
+  /** Soft delete by the author or an admin (who need not be a member). Idempotent: a second delete publishes nothing. */
+  async deleteMessage(user: Principal, conversationId: string, messageId: string): Promise<MessageDto> {
+    const isAdmin = hasRole(user, 'admin');
+    const participants = await this.repository.participants(conversationId);
+    if (!participants) throw conversationNotFound(conversationId);
+    if (!isAdmin && !participants.includes(user.userId)) throw notMember(conversationId);
+    const existing = await this.repository.findMessage(conversationId, messageId);
+    if (!existing) throw messageNotFound(messageId);
+    if (!isAdmin && existing.senderId !== user.userId) throw DomainError.forbidden('only the author or an admin may delete a message');
+    const { row, changed } = await this.repository.softDeleteMessage(conversationId, messageId, user.userId, new Date());
+    if (!row) throw messageNotFound(messageId);
+    const message = toMessageDto(row);
+    if (changed) await this.publish('messages:deleted', message, participants);
+    return message;
+  }
+
+  async history(userId: string, conversationId: string, query: HistoryQuery): Promise<MessagePage> {
+    await this.membersOnly(userId, conversationId);
+    const before = query.before === undefined ? undefined : await this.repository.findMessage(conversationId, query.before);
+    if (query.before !== undefined && !before) throw DomainError.badRequest('before: no such message in this conversation');
+    const rows = await this.repository.listMessages(conversationId, query.limit + 1, before ?? undefined);
+    const page = rows.slice(0, query.limit);
+    return { messages: page.map(toMessageDto), nextBefore: rows.length > query.limit ? page[page.length - 1].id : null };
+  }
+
+  /** Relays a typing signal unless one was relayed for this user and conversation just before. */
+  typing(userId: string, conversationId: string): boolean {
+    if (!this.typingThrottle.allow(userId, conversationId)) return false;
+    this.publisher.typing(conversationId, userId);
+    return true;
+  }
+
+  /** The participants, when the user is one of them. */
+  private async membersOnly(userId: string, conversationId: string): Promise<string[]> {
+    const participants = await this.repository.participants(conversationId);
+    if (!participants) throw conversationNotFound(conversationId);
+    if (!participants.includes(userId)) throw notMember(conversationId);
+    return participants;
+  }
+
+  private async publish(event: MessageEvent, message: MessageDto, participants: string[]): Promise<void> {
+    await this.publisher.message(event, message, participants);
+  }
+}
+
+const conversationNotFound = (id: string) => DomainError.notFound(`conversation ${id} not found`);
+const messageNotFound = (id: string) => DomainError.notFound(`message ${id} not found`);
+const notMember = (id: string) => DomainError.forbidden(`not a member of conversation ${id}`);

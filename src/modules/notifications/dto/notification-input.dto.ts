@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { ids } from '../../../core/errors';
+import { NOTIFICATION_CATEGORIES, NOTIFICATION_PRIORITIES } from '../notifications.events';
+
+/** Largest `data` object a notification may carry (serialised), so events stay small. */
+export const MAX_NOTIFICATION_DATA_BYTES = 16 * 1024;
+/** Largest fan-out of one request; bigger audiences are split by the caller. */
+export const MAX_RECIPIENTS = 1000;
+
+const data = z
+  .record(z.string(), z.unknown())
+  .refine((d) => Buffer.byteLength(JSON.stringify(d)) <= MAX_NOTIFICATION_DATA_BYTES, `must be at most ${MAX_NOTIFICATION_DATA_BYTES} bytes as JSON`);
+
+/** The fields of a notification, whoever creates it (HTTP or the USER_NOTIFIER port). */
+export const notificationContent = z.object({
+  eventKey: z
+    .string()
+    .trim()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'must be a key like achievement.unlocked'),
+  category: z.enum(NOTIFICATION_CATEGORIES),
+  title: z.string().trim().min(1).max(200),
+  body: z.string().max(4000),
+  data: data.optional(),
+  priority: z.enum(NOTIFICATION_PRIORITIES).default('medium'),
+  dedupeKey: z.string().trim().min(1).max(200).optional(),
+});
+
+export const notifyRequest = notificationContent.extend({
+  userIds: z.array(ids.userId).min(1).max(MAX_RECIPIENTS),
+});
+export type NotifyInput = z.output<typeof notifyRequest>;
+
+/** `POST /api/notifications`: `userId` for one recipient or `userIds` for many. */
+export const createNotificationsBody = notificationContent
+  .extend({
+    userId: ids.userId.optional(),
+    userIds: z.array(ids.userId).min(1).max(MAX_RECIPIENTS).optional(),
+  })
+  .refine((b) => (b.userId === undefined) !== (b.userIds === undefined), {
+    message: 'give exactly one of userId or userIds',
+    path: ['userIds'],
+  })
+  .transform(({ userId, userIds, ...rest }): NotifyInput => ({ ...rest, userIds: userIds ?? [userId!] }));
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .transform((v) => v === 'true' || v === '1' || v === '');
+
+/** `GET /api/notifications?unread&limit&before` — `before` is the id of the last notification of the previous page. */
+export const listNotificationsQuery = z.object({
+  unread: booleanFlag.optional(),
+  limit: ids.limit(100, 20),
+  before: ids.id.optional(),
+});
+export type ListNotificationsQuery = z.output<typeof listNotificationsQuery>;
+
+export const notificationIdParam = ids.id;

@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError, parseInput } from '../../core/errors';
+import type { NotifyRequest, UserNotifier } from '../../core/ports';
+import { toNotificationDto } from './dto/notification.mapper';
+import { notifyRequest, type ListNotificationsQuery, type NotifyInput } from './dto/notification-input.dto';
+import { UnreadCountBroadcaster } from './notifications-unread.broadcaster';
+import { NotificationWebhookService } from './notifications-webhook.service';
+import type { NotificationDto } from './notifications.events';
+import { NotificationsPublisher } from './notifications.publisher';
+import { NotificationsRepository } from './notifications.repository';
+
+export interface CreatedNotifications {
+  notifications: NotificationDto[];
+  /** Recipients skipped because they already had a notification with this dedupe key. */
+  duplicates: number;
+}
+
+export interface NotificationPage {
+  notifications: NotificationDto[];
+  unread: number;
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  nextBefore: string | null;
+}
+
+/**
+ * Creating, listing and reading notifications, and the USER_NOTIFIER port other modules
+ * call. Every operation is scoped to one user: another user's notification is "not found".
+ */
+@Injectable()
+export class NotificationsService implements UserNotifier {
+  constructor(
+    private readonly repository: NotificationsRepository,
+    private readonly publisher: NotificationsPublisher,
+    private readonly counts: UnreadCountBroadcaster,
+    private readonly webhook: NotificationWebhookService,
+  ) {}
+
+  /** USER_NOTIFIER: validated like the HTTP route, since callers pass data from anywhere. */
+  async notify(request: NotifyRequest): Promise<void> {
+    await this.create(parseInput(notifyRequest, request, 'notify'));
+  }
+
+  /**
+   * Stores one notification per recipient, then (after commit) delivers `notifications:new`
+   * and the new unread counts; webhook escalation runs apart and never holds this up.
+   */
+  async create(input: NotifyInput): Promise<CreatedNotifications> {
+    const userIds = [...new Set(input.userIds)];
+    const webhookTarget = this.webhook.targetFor(input);
+    const rows = await this.repository.create(
+      userIds.map((userId) => ({
+        userId,
+        eventKey: input.eventKey,
+        category: input.category,
+        title: input.title,
+        body: input.body,
+        data: input.data ?? {},
+        priority: input.priority,
+        dedupeKey: input.dedupeKey,
+        webhookTarget,
+      })),
+    );
+    const notifications = rows.map(toNotificationDto);
+    if (webhookTarget && notifications.length) this.webhook.kick();
+    // Published together so the event log stores them in one batch.
+    await Promise.all(notifications.map((n) => this.publisher.created(n)));
+    if (notifications.length) await this.counts.changed(notifications.map((n) => n.userId));
+    return { notifications, duplicates: userIds.length - notifications.length };
+  }
+
+  async list(userId: string, query: ListNotificationsQuery): Promise<NotificationPage> {
+    const before = query.before === undefined ? undefined : await this.repository.find(userId, query.before);
+    if (query.before !== undefined && !before) throw DomainError.badRequest('before: no such notification');
+    const [rows, unread] = await Promise.all([
+      this.repository.list(userId, { unreadOnly: query.unread ?? false, limit: query.limit + 1, before: before ?? undefined }),
+      this.repository.unreadCount(userId),
+    ]);
+    const page = rows.slice(0, query.limit);
+    return {
+      notifications: page.map(toNotificationDto),
+      unread,
+      nextBefore: rows.length > query.limit ? page[page.length - 1].id : null,
+    };
+  }
+
+  /** Idempotent: reading a read notification changes nothing and publishes nothing. */
+  async markRead(userId: string, id: string): Promise<NotificationDto> {
+    const { row, changed } = await this.repository.markRead(userId, id, new Date());
+    if (!row) throw notFound(id);
+    if (changed) await this.counts.changed([userId]);
+    return toNotificationDto(row);
+  }
+
+  /** Acknowledging reads the notification too and stops its webhook escalation. Idempotent. */
+  async acknowledge(userId: string, id: string): Promise<NotificationDto> {
+    const { row, readChanged } = await this.repository.acknowledge(userId, id, new Date());
+    if (!row) throw notFound(id);
+    if (readChanged) await this.counts.changed([userId]);
+    return toNotificationDto(row);
+  }
+
+  async readAll(userId: string): Promise<{ updated: number; unread: number }> {
+    const updated = await this.repository.markAllRead(userId, new Date());
+    if (updated) await this.counts.changed([userId]);
+    return { updated, unread: await this.repository.unreadCount(userId) };
+  }
+}
+
+function notFound(id: string): DomainError {
+  return DomainError.notFound(`notification ${id} not found`);
+}

@@ -1,0 +1,380 @@
+/**
+ * Messaging on /ws/app and /api/conversations (seed 004 flows): membership (QUALITY Z1),
+ * message events reaching every participant once, author-only edits, soft deletes,
+ * history paging, replay on join, typing relay, and delivery across two instances.
+ */
+import type { Socket } from 'socket.io-client';
+import { startTestApp, type TestApp } from '../support/app';
+import { collect, emitAck, eventually, http, sleep, waitFor } from '../support/clients';
+import { appSocket } from '../support/notifications-app-socket';
+import { adminToken, token } from '../support/tokens';
+
+interface MessageDto {
+  id: string;
+  conversationId: string;
+  senderId: string;
+  body: string | null;
+  status: 'sent' | 'edited' | 'deleted';
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+}
+interface MessageEvent {
+  conversationId: string;
+  message: MessageDto;
+  senderId: string;
+  recipients: string[];
+  offset: string;
+}
+interface ConversationDto {
+  id: string;
+  title: string | null;
+  createdBy: string;
+  participantIds: string[];
+  createdAt: string;
+  lastMessageAt: string | null;
+}
+interface JoinAck {
+  success: boolean;
+  message?: string;
+  error?: string;
+  code?: string;
+  replayed?: number;
+}
+
+const MESSAGE_EVENTS = ['messages:new', 'messages:updated', 'messages:deleted'] as const;
+
+/** Every message event a socket receives, in order, tagged with its name. */
+function messageLog(socket: Socket): Array<{ event: string; payload: MessageEvent }> {
+  const log: Array<{ event: string; payload: MessageEvent }> = [];
+  socket.onAny((event: string, payload: MessageEvent) => {
+    if ((MESSAGE_EVENTS as readonly string[]).includes(event)) log.push({ event, payload });
+  });
+  return log;
+}
+
+describe('messaging (/ws/app + /api/conversations)', () => {
+  let app: TestApp;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.close();
+  });
+  afterAll(() => app?.close());
+
+  async function open(user: string, roles?: string[]): Promise<Socket> {
+    const s = await appSocket(app.url, user, { roles });
+    sockets.push(s);
+    return s;
+  }
+
+  async function conversation(creator: string, participantIds: string[], title?: string): Promise<ConversationDto> {
+    const res = await http<ConversationDto>(app.url, 'POST', '/api/conversations', { token: token(creator), body: { participantIds, title } });
+    expect(res.status).toBe(201);
+    return res.body;
+  }
+
+  async function post(user: string, conversationId: string, body: string): Promise<MessageDto> {
+    const res = await http<MessageDto>(app.url, 'POST', `/api/conversations/${conversationId}/messages`, { token: token(user), body: { body } });
+    expect(res.status).toBe(201);
+    return res.body;
+  }
+
+  const join = (s: Socket, conversationId: string, since?: string) => emitAck<JoinAck>(s, 'conversations:join', { conversationId, since });
+
+  it('creates conversations with the caller as a participant and lists only the caller’s', async () => {
+    const created = await conversation('c-ann', ['c-ben', 'c-ben', 'c-ann'], 'Planning');
+    expect(created).toEqual({
+      id: expect.any(String),
+      title: 'Planning',
+      createdBy: 'c-ann',
+      participantIds: ['c-ann', 'c-ben'],
+      createdAt: expect.any(String),
+      lastMessageAt: null,
+    });
+    const other = await conversation('c-ben', ['c-cat']);
+    await post('c-ben', other.id, 'hi cat');
+
+    const bens = await http<{ conversations: ConversationDto[] }>(app.url, 'GET', '/api/conversations', { token: token('c-ben') });
+    // Most recent activity first: the one with a message leads.
+    expect(bens.body.conversations.map((c) => c.id)).toEqual([other.id, created.id]);
+    expect(bens.body.conversations[0].lastMessageAt).toEqual(expect.any(String));
+    const anns = await http<{ conversations: ConversationDto[] }>(app.url, 'GET', '/api/conversations', { token: token('c-ann') });
+    expect(anns.body.conversations.map((c) => c.id)).toEqual([created.id]);
+
+    const bad: Array<[unknown, string]> = [
+      [{ participantIds: [] }, 'participantIds'],
+      [{ participantIds: ['c-ann'] }, 'participantIds'],
+      [{ participantIds: ['a b'] }, 'participantIds.0'],
+      [{ participantIds: 'c-ben' }, 'participantIds'],
+      [{ participantIds: ['c-ben'], title: 42 }, 'title'],
+    ];
+    for (const [body, field] of bad) {
+      const res = await http<{ message: string }>(app.url, 'POST', '/api/conversations', { token: token('c-ann'), body });
+      expect({ field, status: res.status }).toEqual({ field, status: 400 });
+      expect(res.body.message).toContain(field);
+    }
+    expect((await http(app.url, 'POST', '/api/conversations', { body: { participantIds: ['x'] } })).status).toBe(401);
+  });
+
+  it('Z1: a non-member is refused at join, receives nothing, and cannot read or post', async () => {
+    const convo = await conversation('z-owner', ['z-friend']);
+    const friend = await open('z-friend');
+    const intruder = await open('z-intruder');
+    const heard = messageLog(intruder);
+    const typing = collect(intruder, 'conversations:typing');
+
+    const refused = await join(intruder, convo.id);
+    expect(refused).toEqual({ success: false, message: expect.stringContaining('not a member'), error: expect.any(String), code: 'socket_error:forbidden' });
+    // An unknown conversation gets the same answer: ids cannot be probed.
+    const unknown = await join(intruder, '00000000-0000-4000-8000-000000000000');
+    expect(unknown).toMatchObject({ success: false, code: 'socket_error:forbidden' });
+    // Without an ack the refusal arrives as an error event.
+    const error = waitFor<{ code: string }>(intruder, 'error');
+    intruder.emit('conversations:join', { conversationId: convo.id });
+    expect(await error).toMatchObject({ code: 'socket_error:forbidden' });
+    // Typing needs a joined room.
+    expect(await emitAck(intruder, 'conversations:typing', { conversationId: convo.id })).toMatchObject({ success: false, code: 'socket_error:forbidden' });
+
+    expect(await join(friend, convo.id)).toMatchObject({ success: true });
+    const friendHeard = messageLog(friend);
+    await post('z-owner', convo.id, 'members only');
+    expect(await emitAck(friend, 'conversations:typing', { conversationId: convo.id })).toEqual({ success: true, relayed: true });
+    await eventually(() => friendHeard.length === 1);
+    await sleep(300);
+    expect(heard).toEqual([]);
+    expect(typing).toEqual([]);
+
+    const asIntruder = { token: token('z-intruder') };
+    expect((await http(app.url, 'GET', `/api/conversations/${convo.id}/messages`, asIntruder)).status).toBe(403);
+    expect((await http(app.url, 'POST', `/api/conversations/${convo.id}/messages`, { ...asIntruder, body: { body: 'let me in' } })).status).toBe(403);
+    expect((await http(app.url, 'GET', `/api/history?channel=conversation:${convo.id}`, asIntruder)).status).toBe(403);
+    expect((await http(app.url, 'GET', '/api/conversations/00000000-0000-4000-8000-000000000000/messages', asIntruder)).status).toBe(404);
+    const history = await http<{ events: Array<{ event: string }> }>(app.url, 'GET', `/api/history?channel=conversation:${convo.id}`, { token: token('z-friend') });
+    expect(history.body.events.map((e) => e.event)).toEqual(['messages:new']);
+  });
+
+  it('delivers messages:new to the conversation room and every participant’s room, once per socket', async () => {
+    const convo = await conversation('m-amy', ['m-bob', 'm-cy']);
+    const amyJoined = await open('m-amy'); // in conversation:<id> and user:m-amy
+    const amyOther = await open('m-amy'); // only in user:m-amy
+    const bob = await open('m-bob'); // only in user:m-bob
+    const cy = await open('m-cy');
+    const outsider = await open('m-outsider');
+    expect(await join(amyJoined, convo.id)).toMatchObject({ success: true, message: expect.any(String) });
+    const logs = [amyJoined, amyOther, bob, cy, outsider].map(messageLog);
+
+    const sent = await post('m-amy', convo.id, 'hello all');
+    expect(sent).toEqual({
+      id: expect.any(String),
+      conversationId: convo.id,
+      senderId: 'm-amy',
+      body: 'hello all',
+      status: 'sent',
+      createdAt: expect.any(String),
+      editedAt: null,
+      deletedAt: null,
+    });
+    await eventually(() => logs.slice(0, 4).every((l) => l.length === 1));
+    await sleep(300);
+    for (const log of logs.slice(0, 4)) {
+      expect(log).toEqual([
+        {
+          event: 'messages:new',
+          payload: { conversationId: convo.id, message: sent, senderId: 'm-amy', recipients: ['m-amy', 'm-bob', 'm-cy'], offset: expect.stringMatching(/^\d+$/) },
+        },
+      ]);
+    }
+    expect(logs[4]).toEqual([]);
+  });
+
+  it('edits (author only) and soft deletes (author or admin) reach every participant once', async () => {
+    const convo = await conversation('e-ada', ['e-bo']);
+    const adaJoined = await open('e-ada');
+    const adaOther = await open('e-ada');
+    const bo = await open('e-bo');
+    const boJoined = await open('e-bo');
+    await join(adaJoined, convo.id);
+    await join(boJoined, convo.id);
+    const first = await post('e-ada', convo.id, 'frist');
+    const second = await post('e-bo', convo.id, 'second');
+    const logs = [adaJoined, adaOther, bo, boJoined].map(messageLog);
+
+    const path = (m: MessageDto) => `/api/conversations/${convo.id}/messages/${m.id}`;
+    const notAuthor = await http(app.url, 'PATCH', path(first), { token: token('e-bo'), body: { body: 'hijack' } });
+    expect(notAuthor.status).toBe(403);
+    const adminEdit = await http(app.url, 'PATCH', path(first), { token: adminToken('e-admin'), body: { body: 'moderated' } });
+    expect(adminEdit.status).toBe(403);
+    expect((await http(app.url, 'PATCH', path(first), { token: token('e-ada'), body: { body: '   ' } })).status).toBe(400);
+    const edited = await http<MessageDto>(app.url, 'PATCH', path(first), { token: token('e-ada'), body: { body: 'first' } });
+    expect(edited.status).toBe(200);
+    expect(edited.body).toMatchObject({ id: first.id, body: 'first', status: 'edited', editedAt: expect.any(String), deletedAt: null });
+
+    const notAllowed = await http(app.url, 'DELETE', path(first), { token: token('e-bo') });
+    expect(notAllowed.status).toBe(403);
+    const deleted = await http<MessageDto>(app.url, 'DELETE', path(first), { token: token('e-ada') });
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toEqual({ ...edited.body, body: null, status: 'deleted', deletedAt: expect.any(String) });
+    // An admin who is not a member may delete (moderation).
+    const moderated = await http<MessageDto>(app.url, 'DELETE', path(second), { token: adminToken('e-admin') });
+    expect(moderated.status).toBe(200);
+    expect(moderated.body).toMatchObject({ id: second.id, senderId: 'e-bo', status: 'deleted', body: null });
+    // Deleting again changes nothing and publishes nothing; editing a deleted message conflicts.
+    expect((await http<MessageDto>(app.url, 'DELETE', path(first), { token: token('e-ada') })).body.deletedAt).toBe(deleted.body.deletedAt);
+    expect((await http(app.url, 'PATCH', path(first), { token: token('e-ada'), body: { body: 'back' } })).status).toBe(409);
+
+    await eventually(() => logs.every((l) => l.length === 3));
+    await sleep(300);
+    for (const log of logs) {
+      expect(log.map((e) => [e.event, e.payload.message.id, e.payload.message.status])).toEqual([
+        ['messages:updated', first.id, 'edited'],
+        ['messages:deleted', first.id, 'deleted'],
+        ['messages:deleted', second.id, 'deleted'],
+      ]);
+      expect(log[0].payload).toMatchObject({ message: edited.body, senderId: 'e-ada', recipients: ['e-ada', 'e-bo'] });
+      expect(log[1].payload.message).toEqual(deleted.body);
+      expect(log[1].payload.message.body).toBeNull();
+      expect(log[2].payload.senderId).toBe('e-bo');
+    }
+
+    const history = await http<{ messages: MessageDto[] }>(app.url, 'GET', `/api/conversations/${convo.id}/messages`, { token: token('e-bo') });
+    expect(history.body.messages.map((m) => [m.id, m.status, m.body])).toEqual([
+      [second.id, 'deleted', null],
+      [first.id, 'deleted', null],
+    ]);
+    expect((await http(app.url, 'DELETE', `/api/conversations/${convo.id}/messages/no-such-message`, { token: token('e-ada') })).status).toBe(404);
+  });
+
+  it('pages history with before, newest first, members only', async () => {
+    const convo = await conversation('h-hal', ['h-ivy']);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await post(i % 2 ? 'h-ivy' : 'h-hal', convo.id, `m${i}`)).id);
+    const get = (query: string, user = 'h-ivy') =>
+      http<{ messages: MessageDto[]; nextBefore: string | null }>(app.url, 'GET', `/api/conversations/${convo.id}/messages${query}`, { token: token(user) });
+    const page1 = await get('?limit=2');
+    expect(page1.body.messages.map((m) => m.body)).toEqual(['m4', 'm3']);
+    const page2 = await get(`?limit=2&before=${page1.body.nextBefore}`);
+    expect(page2.body.messages.map((m) => m.body)).toEqual(['m2', 'm1']);
+    const page3 = await get(`?limit=2&before=${page2.body.nextBefore}`);
+    expect(page3.body).toEqual({ messages: [expect.objectContaining({ id: ids[0], body: 'm0' })], nextBefore: null });
+    expect((await get('?limit=0')).status).toBe(400);
+    expect((await get('?limit=2&before=not-here')).status).toBe(400);
+    const elsewhere = await conversation('h-hal', ['h-joe']);
+    const foreign = await post('h-hal', elsewhere.id, 'other room');
+    expect((await get(`?before=${foreign.id}`)).status).toBe(400);
+    const tooLong = await http(app.url, 'POST', `/api/conversations/${convo.id}/messages`, { token: token('h-hal'), body: { body: 'x'.repeat(4001) } });
+    expect(tooLong.status).toBe(400);
+    const huge = await http(app.url, 'POST', `/api/conversations/${convo.id}/messages`, { token: token('h-hal'), rawBody: JSON.stringify({ body: 'x'.repeat(300_000) }) });
+    expect(huge.status).toBe(413);
+    // Nothing half-written by the refused posts.
+    expect((await get('?limit=100')).body.messages).toHaveLength(5);
+  });
+
+  it('replays missed conversation events after since, in order, before live ones', async () => {
+    const convo = await conversation('r-rae', ['r-sam']);
+    const rae = await open('r-rae');
+    await join(rae, convo.id);
+    const seen = messageLog(rae);
+    const m1 = await post('r-sam', convo.id, 'one');
+    await eventually(() => seen.length === 1);
+    const since = seen[0].payload.offset;
+    rae.close();
+
+    const m2 = await post('r-sam', convo.id, 'two');
+    await http(app.url, 'PATCH', `/api/conversations/${convo.id}/messages/${m1.id}`, { token: token('r-sam'), body: { body: 'one!' } });
+    const back = await open('r-rae');
+    const replayed = messageLog(back);
+    const ack = await join(back, convo.id, since);
+    expect(ack).toMatchObject({ success: true, replayed: 2 });
+    const m3 = await post('r-sam', convo.id, 'three');
+    await eventually(() => replayed.length === 3);
+    await sleep(200);
+    expect(replayed.map((e) => [e.event, e.payload.message.id])).toEqual([
+      ['messages:new', m2.id],
+      ['messages:updated', m1.id],
+      ['messages:new', m3.id],
+    ]);
+    const offsets = replayed.map((e) => BigInt(e.payload.offset));
+    expect(offsets.every((o, i) => i === 0 || o > offsets[i - 1])).toBe(true);
+    expect(offsets[0] > BigInt(since)).toBe(true);
+  });
+
+  it('relays typing to the other members only, throttled, and leave stops room events but not user-room messages', async () => {
+    const convo = await conversation('t-tia', ['t-uma']);
+    const tia = await open('t-tia');
+    const tiaOther = await open('t-tia');
+    const uma = await open('t-uma');
+    for (const s of [tia, tiaOther, uma]) expect(await join(s, convo.id)).toMatchObject({ success: true });
+    const typing = [tia, tiaOther, uma].map((s) => collect<{ conversationId: string; userId: string }>(s, 'conversations:typing'));
+
+    expect(await emitAck(tia, 'conversations:typing', { conversationId: convo.id })).toEqual({ success: true, relayed: true });
+    // A keystroke right after is coalesced, not relayed and not an error.
+    expect(await emitAck(tia, 'conversations:typing', { conversationId: convo.id })).toEqual({ success: true, relayed: false });
+    await eventually(() => typing[2].length === 1);
+    await sleep(300);
+    expect(typing[2]).toEqual([{ conversationId: convo.id, userId: 't-tia' }]);
+    expect(typing[0]).toEqual([]);
+    expect(typing[1]).toEqual([]);
+
+    expect(await emitAck(uma, 'conversations:leave', { conversationId: convo.id })).toEqual({ success: true, conversationId: convo.id });
+    const umaMessages = messageLog(uma);
+    await sleep(1_000); // the typing throttle interval
+    expect(await emitAck(tiaOther, 'conversations:typing', { conversationId: convo.id })).toEqual({ success: true, relayed: true });
+    await post('t-tia', convo.id, 'still reaches you');
+    await eventually(() => umaMessages.length === 1);
+    await sleep(300);
+    expect(typing[2]).toHaveLength(1);
+    expect(await emitAck(uma, 'conversations:typing', { conversationId: convo.id })).toMatchObject({ success: false, code: 'socket_error:forbidden' });
+  });
+
+  it('refuses malformed socket payloads with bad_request', async () => {
+    const s = await open('b-bad');
+    const cases: unknown[] = [undefined, 'conv-1', { conversationId: 5 }, { conversationId: 'a b' }, { conversationId: 'c', since: 'yesterday' }, JSON.parse('{"conversationId":"c","__proto__":{"x":1}}')];
+    for (const payload of cases) {
+      expect(await emitAck(s, 'conversations:join', payload)).toMatchObject({ success: false, code: 'socket_error:bad_request' });
+    }
+    expect(await emitAck(s, 'conversations:leave', {})).toMatchObject({ success: false, code: 'socket_error:bad_request' });
+    expect(await emitAck(s, 'conversations:typing', { conversationId: ['x'] })).toMatchObject({ success: false, code: 'socket_error:bad_request' });
+    expect(s.connected).toBe(true);
+  });
+});
+
+describe('messaging across instances', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    a = await startTestApp({ redis: true });
+    b = await startTestApp({ redis: a.redisPrefix, databaseUrl: a.databaseUrl });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it('delivers message events and typing to members on the other instance, once each', async () => {
+    const created = await http<ConversationDto>(a.url, 'POST', '/api/conversations', { token: token('x-vic'), body: { participantIds: ['x-wes'] } });
+    const convo = created.body;
+    const vic = await appSocket(a.url, 'x-vic');
+    const wesJoined = await appSocket(b.url, 'x-wes');
+    const wesOther = await appSocket(b.url, 'x-wes');
+    try {
+      expect(await join2(vic, convo.id)).toMatchObject({ success: true });
+      expect(await join2(wesJoined, convo.id)).toMatchObject({ success: true });
+      const logs = [vic, wesJoined, wesOther].map(messageLog);
+      const typing = collect(wesJoined, 'conversations:typing');
+      const sent = await http<MessageDto>(a.url, 'POST', `/api/conversations/${convo.id}/messages`, { token: token('x-vic'), body: { body: 'across' } });
+      await http(b.url, 'DELETE', `/api/conversations/${convo.id}/messages/${sent.body.id}`, { token: token('x-vic') });
+      expect(await emitAck(vic, 'conversations:typing', { conversationId: convo.id })).toEqual({ success: true, relayed: true });
+      await eventually(() => logs.every((l) => l.length === 2) && typing.length === 1);
+      await sleep(300);
+      for (const log of logs) expect(log.map((e) => e.event)).toEqual(['messages:new', 'messages:deleted']);
+      expect(typing).toEqual([{ conversationId: convo.id, userId: 'x-vic' }]);
+    } finally {
+      for (const s of [vic, wesJoined, wesOther]) s.close();
+    }
+  });
+
+  const join2 = (s: Socket, conversationId: string) => emitAck<JoinAck>(s, 'conversations:join', { conversationId });
+});

@@ -70,12 +70,14 @@ export class CampaignMembershipService {
    */
   async authorize(campaignId: string, caller: Principal, action: CampaignAction): Promise<void> {
     const role = await this.campaigns.roleOf(campaignId, caller.userId);
-    if (role && CAMPAIGN_POLICY[role].has(action)) return;
-    if (!role && hasRole(caller, 'service') && SERVICE_ACTIONS.has(action)) {
-      if (await this.campaigns.find(campaignId)) return;
+    if (role) {
+      if (CAMPAIGN_POLICY[role].has(action)) return;
+      throw DomainError.forbidden(`a campaign ${role} may not ${action.replace(/_/g, ' ')}`);
     }
-    if (!role) throw DomainError.notFound('campaign not found');
-    throw DomainError.forbidden(`a campaign ${role} may not ${action.replace(/_/g, ' ')}`);
+    if (!hasRole(caller, 'service') || !(await this.campaigns.find(campaignId))) {
+      throw DomainError.notFound('campaign not found');
+    }
+    if (!SERVICE_ACTIONS.has(action)) throw DomainError.forbidden(`a service may not ${action.replace(/_/g, ' ')}`);
   }
 
   private async parentCampaign(room: Room): Promise<string | null> {

@@ -190,7 +190,8 @@ export interface StructureView {
 
 /** `GET /api/campaigns/:id`: the campaign with its members and settlements (each with its structures). */
 export interface CampaignDetailView extends CampaignView {
-  yourRole: CampaignRole;
+  /** The caller's role; null for a `service` caller that is not a member. */
+  yourRole: CampaignRole | null;
   members: MemberView[];
   settlements: Array<SettlementView & { structures: StructureView[] }>;
 }

@@ -65,7 +65,8 @@ export class CampaignService {
     await this.membership.authorize(campaignId, caller, 'read');
     const campaign = await this.campaigns.findWithContents(campaignId);
     if (!campaign) throw DomainError.notFound('campaign not found');
-    const yourRole = (campaign.members.find((m) => m.userId === caller.userId)?.role as CampaignRole | undefined) ?? 'viewer';
+    // null for a service reading a campaign it is not a member of
+    const yourRole = (campaign.members.find((m) => m.userId === caller.userId)?.role as CampaignRole | undefined) ?? null;
     return {
       ...campaignView(campaign),
       yourRole,

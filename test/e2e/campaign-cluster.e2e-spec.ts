@@ -73,6 +73,31 @@ describe('/ws/campaign on two instances sharing Redis and PostgreSQL', () => {
     for (const s of leavers) expect(await subscribe(s, { settlementId: settlement.id })).toMatchObject({ success: false, error: 'Unauthorized' });
   });
 
+  it('resumes on the other instance with since: exactly the missed events, then live ones', async () => {
+    const campaign = await createCampaign(a.url, 'owner-m');
+    const settlement = await createSettlement(a.url, campaign.id, 'owner-m');
+    const structure = await createStructure(a.url, settlement.id, 'owner-m');
+    const rename = (app: TestApp, name: string) =>
+      ok(http(app.url, 'PATCH', `/api/structures/${structure.id}`, { token: token('owner-m'), body: { name } }));
+
+    const first = await open(a, 'owner-m');
+    expect(await subscribe(first, { settlementId: settlement.id })).toEqual({ success: true });
+    const seen = waitFor<Wire>(first, 'structure_updated');
+    await rename(a, 'seen');
+    const { offset: lastSeen } = await seen;
+    first.close();
+
+    for (const [i, app] of [a, b, a].entries()) await rename(app, `missed-${i}`);
+    const second = await open(b, 'owner-m');
+    const got = collect<Wire & { structure: { name: string } }>(second, 'structure_updated');
+    expect(await subscribe(second, { settlementId: settlement.id }, lastSeen)).toEqual({ success: true });
+    await rename(a, 'live');
+    await eventually(() => got.length >= 4);
+    await sleep(QUIET_MS);
+    expect(got.map((e) => e.structure.name)).toEqual(['missed-0', 'missed-1', 'missed-2', 'live']);
+    expect(got.every((e, i) => i === 0 || BigInt(e.offset) > BigInt(got[i - 1].offset))).toBe(true);
+  });
+
   it('applies one world-clock tick once even when both instances run it', async () => {
     const campaign = await createCampaign(a.url, 'owner-t', { clockRunning: true, clockRate: 60, worldTime: '1200-01-01T00:00:00.000Z' });
     const watcher = await open(b, 'owner-t');

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
 import { CampaignMembershipService, CampaignPublisher } from '../../src/modules/campaign';
 import { startTestApp, type TestApp } from '../support/app';
@@ -199,6 +200,28 @@ describe('/ws/campaign', () => {
     }
     expect(lookups).not.toHaveBeenCalled();
     expect(socket.connected).toBe(true);
+  });
+
+  it('answers any payload with a failed ack and never subscribes a stranger (L2 fuzz)', async () => {
+    const campaign = await createCampaign(app.url, 'owner-f');
+    const socket = await open('stranger-f');
+    const events = ['subscribe_campaign', 'subscribe_settlement', 'subscribe_structure'];
+    const keys = ['campaignId', 'settlementId', 'structureId'];
+    const idLike = fc.oneof(fc.uuid(), fc.constant(campaign.id), fc.string({ maxLength: 200 }), fc.anything());
+    const payload = fc.oneof(
+      fc.anything(),
+      fc.record({ key: fc.constantFrom(...keys), id: idLike, since: fc.option(fc.anything(), { nil: undefined }) }).map(({ key, id, since }) => ({ [key]: id, since })),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...events), payload, async (event, body) => {
+        const ack = await emitAck<Ack>(socket, event, body);
+        expect(ack.success).toBe(false);
+        expect(['socket_error:bad_request', 'socket_error:forbidden', 'socket_error:payload_too_large']).toContain(ack.code);
+      }),
+      { numRuns: 60 },
+    );
+    expect(socket.connected).toBe(true);
+    expect(await subscribe(socket, { campaignId: campaign.id })).toMatchObject({ success: false, error: 'Unauthorized' });
   });
 
   it('stops delivering after unsubscribe', async () => {

@@ -16,7 +16,7 @@ describe('campaign on the embedded PGlite database', () => {
 
   beforeAll(async () => {
     app = await spawnApp({ DATA_DIR: dataDir, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'warn' });
-  });
+  }, 180_000); // PGlite's first start (WASM, migrations) is slow on a busy machine
   afterAll(async () => {
     await app?.stop('SIGTERM');
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -53,7 +53,8 @@ describe('/ws/campaign on two instances sharing Redis and PostgreSQL', () => {
     // every socket receives a structure event published on the other instance: all subscriptions are live
     const before = [...leavers, ...controls].map((s) => waitFor<Wire>(s, 'structure_updated'));
     await rename('Before');
-    for (const got of await Promise.all(before)) expect(got).toMatchObject({ structureId: structure.id, structure: { name: 'Before' } });
+    for (const got of await Promise.all(before))
+      expect(got).toMatchObject({ structureId: structure.id, structure: { name: 'Before' } });
 
     const revoked = leavers.map((s) => waitFor(s, 'subscription_revoked'));
     const leaverLogs = leavers.map((s) => collect<Wire>(s, 'structure_updated'));
@@ -70,7 +71,8 @@ describe('/ws/campaign on two instances sharing Redis and PostgreSQL', () => {
     ]);
     await sleep(QUIET_MS);
     expect(leaverLogs).toEqual([[], []]);
-    for (const s of leavers) expect(await subscribe(s, { settlementId: settlement.id })).toMatchObject({ success: false, error: 'Unauthorized' });
+    for (const s of leavers)
+      expect(await subscribe(s, { settlementId: settlement.id })).toMatchObject({ success: false, error: 'Unauthorized' });
   });
 
   it('resumes on the other instance with since: exactly the missed events, then live ones', async () => {
@@ -99,7 +101,11 @@ describe('/ws/campaign on two instances sharing Redis and PostgreSQL', () => {
   });
 
   it('applies one world-clock tick once even when both instances run it', async () => {
-    const campaign = await createCampaign(a.url, 'owner-t', { clockRunning: true, clockRate: 60, worldTime: '1200-01-01T00:00:00.000Z' });
+    const campaign = await createCampaign(a.url, 'owner-t', {
+      clockRunning: true,
+      clockRate: 60,
+      worldTime: '1200-01-01T00:00:00.000Z',
+    });
     const watcher = await open(b, 'owner-t');
     expect(await subscribe(watcher, { campaignId: campaign.id })).toEqual({ success: true });
     const seen = collect<Clock>(watcher, 'world_time_changed');
@@ -108,7 +114,9 @@ describe('/ws/campaign on two instances sharing Redis and PostgreSQL', () => {
     const tickAt = tickStart(new Date(Date.now() + 3_600_000));
     const moved = await Promise.all([a, b].map((app) => app.get(CampaignService).advanceRunningClocks(tickAt)));
     expect(moved.reduce((n, m) => n + m, 0)).toBe(1);
-    await ok(http(a.url, 'POST', `/api/campaigns/${campaign.id}/world-time`, { token: token('owner-t'), body: { running: false } }));
+    await ok(
+      http(a.url, 'POST', `/api/campaigns/${campaign.id}/world-time`, { token: token('owner-t'), body: { running: false } }),
+    );
 
     const correlationId = `world-clock:${tickAt.toISOString()}`;
     await eventually(() => seen.some((e) => e.metadata.correlationId === correlationId));
@@ -126,7 +134,9 @@ describe('/ws/campaign on two instances sharing Redis and PostgreSQL', () => {
     const skippedBefore = [a, b].map((app) => skipped(app));
 
     const setClock = (running: boolean) =>
-      ok(http(a.url, 'POST', `/api/campaigns/${campaign.id}/world-time`, { token: token('owner-k'), body: { running, rate: 5 } }));
+      ok(
+        http(a.url, 'POST', `/api/campaigns/${campaign.id}/world-time`, { token: token('owner-k'), body: { running, rate: 5 } }),
+      );
     await setClock(true);
     await eventually(() => logs[0].length >= 3 && logs[1].length >= 3, 10_000);
     await setClock(false);
@@ -141,7 +151,9 @@ describe('/ws/campaign on two instances sharing Redis and PostgreSQL', () => {
       expect(Date.parse(e.currentTime) - Date.parse(e.previousTime)).toBe(5000);
       if (i > 0) expect(e.previousTime).toBe(log[i - 1].currentTime); // nothing moved in between
     });
-    const detail = await ok<{ worldTime: string }>(http(b.url, 'GET', `/api/campaigns/${campaign.id}`, { token: token('owner-k') }));
+    const detail = await ok<{ worldTime: string }>(
+      http(b.url, 'GET', `/api/campaigns/${campaign.id}`, { token: token('owner-k') }),
+    );
     expect(detail.worldTime).toBe(log[log.length - 1].currentTime);
     // both schedulers fired each tick and one of them stood aside
     const stoodAside = [a, b].reduce((n, app, i) => n + skipped(app) - skippedBefore[i], 0);
@@ -150,5 +162,10 @@ describe('/ws/campaign on two instances sharing Redis and PostgreSQL', () => {
 });
 
 function skipped(app: TestApp): number {
-  return app.get(JobScheduler).statuses().find((j) => j.name === WORLD_CLOCK_JOB)?.skipped ?? 0;
+  return (
+    app
+      .get(JobScheduler)
+      .statuses()
+      .find((j) => j.name === WORLD_CLOCK_JOB)?.skipped ?? 0
+  );
 }

@@ -24,7 +24,11 @@ describe('campaign on the embedded PGlite database', () => {
 
   it('ticks the clock, moves time and removes members', async () => {
     const { url } = app;
-    const campaign = await createCampaign(url, 'own', { clockRunning: true, clockRate: 2, worldTime: '1000-01-01T00:00:00.000Z' });
+    const campaign = await createCampaign(url, 'own', {
+      clockRunning: true,
+      clockRate: 2,
+      worldTime: '1000-01-01T00:00:00.000Z',
+    });
     await addMember(url, campaign.id, 'own', 'pl', 'player');
     await createSettlement(url, campaign.id, 'pl');
     const socket = await connectAs(url, 'pl');

@@ -53,7 +53,9 @@ describe('/ws/campaign', () => {
   it('refuses connections without a valid token', async () => {
     const missing = await connectError(app.url, CAMPAIGN_NS);
     expect(missing.data?.code).toBe('socket_error:unauthorized');
-    const forged = await connectError(app.url, CAMPAIGN_NS, { token: token('alice', { secret: 'not-the-secret-at-all-0123456789' }) });
+    const forged = await connectError(app.url, CAMPAIGN_NS, {
+      token: token('alice', { secret: 'not-the-secret-at-all-0123456789' }),
+    });
     expect(forged.data?.code).toBe('socket_error:unauthorized');
     const expired = await connectError(app.url, CAMPAIGN_NS, { token: token('alice', { ttl: -10 }) });
     expect(expired.data?.code).toBe('socket_error:token_expired');
@@ -113,7 +115,12 @@ describe('/ws/campaign', () => {
     expect(await subscribe(inCampaign, { campaignId: campaign.id })).toEqual({ success: true });
     expect(await subscribe(inSettlement, { settlementId: settlement.id })).toEqual({ success: true });
     expect(await subscribe(inStructure, { structureId: structure.id })).toEqual({ success: true });
-    const logs = { all: record(all), inCampaign: record(inCampaign), inSettlement: record(inSettlement), inStructure: record(inStructure) };
+    const logs = {
+      all: record(all),
+      inCampaign: record(inCampaign),
+      inSettlement: record(inSettlement),
+      inStructure: record(inStructure),
+    };
 
     await patch(`/api/structures/${structure.id}`, 'owner-r', { name: 'Old Lighthouse' }); // structure_updated
     await patch(`/api/settlements/${settlement.id}`, 'owner-r', { data: { population: 1200 } }); // settlement_updated
@@ -173,7 +180,8 @@ describe('/ws/campaign', () => {
     expect(strangerLog).toEqual([]);
 
     // the history API applies the same rule
-    const history = (user: string) => http(app.url, 'GET', `/api/history?channel=structure:${structure.id}`, { token: token(user) });
+    const history = (user: string) =>
+      http(app.url, 'GET', `/api/history?channel=structure:${structure.id}`, { token: token(user) });
     expect((await history('stranger-z')).status).toBe(403);
     const readable = await history('viewer-z');
     expect(readable.status).toBe(200);
@@ -210,7 +218,9 @@ describe('/ws/campaign', () => {
     const idLike = fc.oneof(fc.uuid(), fc.constant(campaign.id), fc.string({ maxLength: 200 }), fc.anything());
     const payload = fc.oneof(
       fc.anything(),
-      fc.record({ key: fc.constantFrom(...keys), id: idLike, since: fc.option(fc.anything(), { nil: undefined }) }).map(({ key, id, since }) => ({ [key]: id, since })),
+      fc
+        .record({ key: fc.constantFrom(...keys), id: idLike, since: fc.option(fc.anything(), { nil: undefined }) })
+        .map(({ key, id, since }) => ({ [key]: id, since })),
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...events), payload, async (event, body) => {
@@ -267,7 +277,12 @@ describe('/ws/campaign', () => {
     await eventually(() => replayed.length === 4);
     await sleep(QUIET_MS);
     expect(replayed.map((e) => e.offset)).toEqual([...missed, replayed[3].offset]);
-    expect(replayed.map((e) => e.received)).toEqual(['structure_updated', 'settlement_updated', 'world_time_changed', 'structure_updated']);
+    expect(replayed.map((e) => e.received)).toEqual([
+      'structure_updated',
+      'settlement_updated',
+      'world_time_changed',
+      'structure_updated',
+    ]);
     expect(replayed[2]).toMatchObject({ currentTime: '1492-10-12T06:00:00.000Z' });
   });
 
@@ -288,7 +303,9 @@ describe('/ws/campaign', () => {
 
     // Out of the room: even an event for the old id does not reach it.
     const log = record(watcher);
-    await app.get(CampaignPublisher).entityUpdated({ campaignId: campaign.id, entityType: 'structure', entityId: structure.id, metadata: {} });
+    await app
+      .get(CampaignPublisher)
+      .entityUpdated({ campaignId: campaign.id, entityType: 'structure', entityId: structure.id, metadata: {} });
     await sleep(QUIET_MS);
     expect(log).toEqual([]);
     expect(await subscribe(watcher, { structureId: structure.id })).toMatchObject({ success: false, error: 'Unauthorized' });
@@ -332,9 +349,13 @@ describe('campaign REST policy', () => {
     expect((await call('DELETE', `/api/campaigns/${id}/members/vw`, 'vw')).status).toBe(200);
     expect((await call('GET', `/api/campaigns/${id}`, 'vw')).status).toBe(404);
     // a service acts like a GM anywhere
-    expect((await http(app.url, 'POST', `/api/campaigns/${id}/invalidate`, { token: token('svc', { roles: ['service'] }) })).status).toBe(200);
+    expect(
+      (await http(app.url, 'POST', `/api/campaigns/${id}/invalidate`, { token: token('svc', { roles: ['service'] }) })).status,
+    ).toBe(200);
 
-    const detail = await ok<{ members: Array<{ userId: string; role: string }>; settlements: unknown[] }>(call('GET', `/api/campaigns/${id}`, 'own'));
+    const detail = await ok<{ members: Array<{ userId: string; role: string }>; settlements: unknown[] }>(
+      call('GET', `/api/campaigns/${id}`, 'own'),
+    );
     expect(detail.members.map((m) => `${m.userId}:${m.role}`)).toEqual(['own:owner', 'gm:gm', 'pl:player']);
     expect(detail.settlements).toHaveLength(1);
   });
@@ -350,10 +371,20 @@ describe('campaign REST policy', () => {
     expect((await call('POST', '/api/campaigns', 'own2', { name: 'x', clockRate: -1 })).status).toBe(400);
     expect((await call('POST', `/api/campaigns/${id}/members`, 'own2', { userId: 'u', role: 'emperor' })).status).toBe(400);
     expect((await call('POST', `/api/campaigns/${id}/world-time`, 'own2', {})).status).toBe(400);
-    expect((await call('POST', `/api/campaigns/${id}/world-time`, 'own2', { advanceBy: 1, set: '2020-01-01T00:00:00Z' })).status).toBe(400);
+    expect(
+      (await call('POST', `/api/campaigns/${id}/world-time`, 'own2', { advanceBy: 1, set: '2020-01-01T00:00:00Z' })).status,
+    ).toBe(400);
     expect((await call('POST', `/api/campaigns/${id}/world-time`, 'own2', { set: 'noon' })).status).toBe(400);
-    expect((await call('POST', `/api/campaigns/${id}/settlements`, 'own2', { name: 'Big', data: { blob: 'x'.repeat(20_000) } })).status).toBe(413);
-    expect((await call('POST', `/api/campaigns/${id}/invalidate`, 'own2', {}, { 'X-Correlation-Id': 'has spaces' })).status).toBe(400);
+    expect((await call('POST', `/api/campaigns/${id}/world-time`, 'own2', { set: '9999-12-31T23:00:00Z' })).status).toBe(200);
+    const overflow = await call('POST', `/api/campaigns/${id}/world-time`, 'own2', { advanceBy: 86_400 });
+    expect(overflow).toMatchObject({ status: 400, body: { message: 'world time must stay within the years 1 to 9999' } });
+    expect(
+      (await call('POST', `/api/campaigns/${id}/settlements`, 'own2', { name: 'Big', data: { blob: 'x'.repeat(20_000) } }))
+        .status,
+    ).toBe(413);
+    expect((await call('POST', `/api/campaigns/${id}/invalidate`, 'own2', {}, { 'X-Correlation-Id': 'has spaces' })).status).toBe(
+      400,
+    );
     expect((await http(app.url, 'POST', '/api/campaigns', { body: { name: 'anon' } })).status).toBe(401);
     // nothing half-written: the campaign has no settlement after the refused one
     expect((await ok<{ settlements: unknown[] }>(call('GET', `/api/campaigns/${id}`, 'own2'))).settlements).toEqual([]);

@@ -18,7 +18,11 @@ export async function ok<T>(promise: Promise<{ status: number; body: unknown }>,
   return res.body as T;
 }
 
-export async function createCampaign(url: string, owner: string, body: Record<string, unknown> = {}): Promise<{ id: string; worldTime: string }> {
+export async function createCampaign(
+  url: string,
+  owner: string,
+  body: Record<string, unknown> = {},
+): Promise<{ id: string; worldTime: string }> {
   return ok(http(url, 'POST', '/api/campaigns', { token: token(owner), body: { name: 'Saltmarsh', ...body } }));
 }
 
@@ -30,8 +34,15 @@ export async function createSettlement(url: string, campaignId: string, by: stri
   return ok(http(url, 'POST', `/api/campaigns/${campaignId}/settlements`, { token: token(by), body: { name } }));
 }
 
-export async function createStructure(url: string, settlementId: string, by: string, name = 'Lighthouse'): Promise<StructureView> {
-  return ok(http(url, 'POST', `/api/settlements/${settlementId}/structures`, { token: token(by), body: { name, type: 'tower' } }));
+export async function createStructure(
+  url: string,
+  settlementId: string,
+  by: string,
+  name = 'Lighthouse',
+): Promise<StructureView> {
+  return ok(
+    http(url, 'POST', `/api/settlements/${settlementId}/structures`, { token: token(by), body: { name, type: 'tower' } }),
+  );
 }
 
 export function connectAs(url: string, userId: string): Promise<Socket> {

@@ -4,7 +4,8 @@
 CREATE TABLE "campaigns" (
     "id" TEXT NOT NULL,
     "name" TEXT NOT NULL,
-    "world_time" TIMESTAMPTZ(3) NOT NULL,
+    -- years 1 to 9999: what ISO 8601 strings, JavaScript and PostgreSQL all represent
+    "world_time" TIMESTAMPTZ(3) NOT NULL CONSTRAINT "campaigns_world_time_range" CHECK ("world_time" >= '0001-01-01T00:00:00Z' AND "world_time" < '10000-01-01T00:00:00Z'),
     "clock_running" BOOLEAN NOT NULL DEFAULT false,
     "clock_rate" DOUBLE PRECISION NOT NULL DEFAULT 1 CHECK ("clock_rate" >= 0),
     "last_tick_at" TIMESTAMPTZ(3),

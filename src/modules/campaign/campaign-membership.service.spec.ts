@@ -17,7 +17,10 @@ describe('CampaignMembershipService', () => {
     findSettlement: jest.fn(async (id: string) => (id === 's1' ? { id, campaignId: 'c1' } : null)),
     findStructure: jest.fn(async (id: string) => (id === 't1' ? { id, campaignId: 'c1' } : null)),
   };
-  const service = new CampaignMembershipService(campaigns as unknown as CampaignRepository, settlements as unknown as SettlementRepository);
+  const service = new CampaignMembershipService(
+    campaigns as unknown as CampaignRepository,
+    settlements as unknown as SettlementRepository,
+  );
 
   beforeEach(() => {
     roles.clear();

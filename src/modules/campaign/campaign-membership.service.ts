@@ -22,7 +22,15 @@ export type CampaignAction =
  * world time; viewers only read.
  */
 export const CAMPAIGN_POLICY: Record<CampaignRole, ReadonlySet<CampaignAction>> = {
-  owner: new Set(['read', 'edit_content', 'delete_content', 'invalidate', 'change_world_time', 'manage_members', 'manage_owners']),
+  owner: new Set([
+    'read',
+    'edit_content',
+    'delete_content',
+    'invalidate',
+    'change_world_time',
+    'manage_members',
+    'manage_owners',
+  ]),
   gm: new Set(['read', 'edit_content', 'delete_content', 'invalidate', 'change_world_time', 'manage_members']),
   player: new Set(['read', 'edit_content', 'invalidate']),
   viewer: new Set(['read']),

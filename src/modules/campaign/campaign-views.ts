@@ -16,7 +16,13 @@ export function campaignView(c: Campaign): CampaignView {
 }
 
 export function memberView(m: CampaignMember): MemberView {
-  return { campaignId: m.campaignId, userId: m.userId, role: m.role as CampaignRole, addedBy: m.addedBy, createdAt: m.createdAt.toISOString() };
+  return {
+    campaignId: m.campaignId,
+    userId: m.userId,
+    role: m.role as CampaignRole,
+    addedBy: m.addedBy,
+    createdAt: m.createdAt.toISOString(),
+  };
 }
 
 export function settlementView(s: Settlement): SettlementView {

@@ -68,11 +68,7 @@ export interface StructureUpdatedEvent extends CampaignEventBase {
 }
 
 export type CampaignEvent =
-  | EntityUpdatedEvent
-  | StateInvalidatedEvent
-  | WorldTimeChangedEvent
-  | SettlementUpdatedEvent
-  | StructureUpdatedEvent;
+  EntityUpdatedEvent | StateInvalidatedEvent | WorldTimeChangedEvent | SettlementUpdatedEvent | StructureUpdatedEvent;
 
 export type CampaignEventType = CampaignEvent['type'];
 
@@ -105,7 +101,10 @@ export function isCampaignEvent(value: unknown): value is CampaignEvent {
   if (typeof e.metadata !== 'object' || e.metadata === null) return false;
   switch (e.type) {
     case 'entity_updated':
-      return typeof e.entityId === 'string' && (e.entityType === 'campaign' || e.entityType === 'settlement' || e.entityType === 'structure');
+      return (
+        typeof e.entityId === 'string' &&
+        (e.entityType === 'campaign' || e.entityType === 'settlement' || e.entityType === 'structure')
+      );
     case 'state_invalidated':
       return e.keys === undefined || (Array.isArray(e.keys) && e.keys.every((k) => typeof k === 'string'));
     case 'world_time_changed':

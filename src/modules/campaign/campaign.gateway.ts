@@ -111,4 +111,3 @@ export class CampaignGateway implements OnGatewayInit, OnGatewayConnection {
     return OK;
   }
 }
-

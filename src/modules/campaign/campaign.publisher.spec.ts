@@ -34,7 +34,11 @@ describe('CampaignPublisher', () => {
       metadata: { userId: 'u1', source: 'http', correlationId: 'r1' },
     });
     expect(log.append).toHaveBeenCalledWith(
-      expect.objectContaining({ namespace: '/ws/campaign', event: 'structure_updated', rooms: ['campaign:c1', 'settlement:s1', 'structure:t1'] }),
+      expect.objectContaining({
+        namespace: '/ws/campaign',
+        event: 'structure_updated',
+        rooms: ['campaign:c1', 'settlement:s1', 'structure:t1'],
+      }),
     );
     expect(to).toHaveBeenCalledTimes(1);
     expect(to).toHaveBeenCalledWith(['campaign:c1', 'settlement:s1', 'structure:t1']);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DomainError } from '../../core/errors';
 import { PrismaService } from '../../core/prisma';
 import type { Campaign, CampaignMember, Settlement, Structure } from '../../generated/prisma/client';
 import type { CampaignRole } from './campaign.events';
@@ -85,18 +86,20 @@ export class CampaignRepository {
    * `removed: false` when there was no such member, `lastOwner: true` when refused.
    */
   async removeMember(campaignId: string, userId: string): Promise<{ removed: boolean; lastOwner: boolean }> {
-    return this.prisma.$transaction(async (tx) => {
-      // Lock the campaign row so two owners removing each other cannot both succeed.
-      await tx.$queryRaw`SELECT id FROM campaigns WHERE id = ${campaignId} FOR UPDATE`;
-      const deleted = await tx.campaignMember.deleteMany({ where: { campaignId, userId } });
-      if (deleted.count === 0) return { removed: false, lastOwner: false };
-      const owners = await tx.campaignMember.count({ where: { campaignId, role: 'owner' } });
-      if (owners === 0) throw new LastOwnerError();
-      return { removed: true, lastOwner: false };
-    }).catch((err: unknown) => {
-      if (err instanceof LastOwnerError) return { removed: false, lastOwner: true };
-      throw err;
-    });
+    return this.prisma
+      .$transaction(async (tx) => {
+        // Lock the campaign row so two owners removing each other cannot both succeed.
+        await tx.$queryRaw`SELECT id FROM campaigns WHERE id = ${campaignId} FOR UPDATE`;
+        const deleted = await tx.campaignMember.deleteMany({ where: { campaignId, userId } });
+        if (deleted.count === 0) return { removed: false, lastOwner: false };
+        const owners = await tx.campaignMember.count({ where: { campaignId, role: 'owner' } });
+        if (owners === 0) throw new LastOwnerError();
+        return { removed: true, lastOwner: false };
+      })
+      .catch((err: unknown) => {
+        if (err instanceof LastOwnerError) return { removed: false, lastOwner: true };
+        throw err;
+      });
   }
 
   /** Ids of everything in the campaign that has a room of its own. */
@@ -118,13 +121,19 @@ export class CampaignRepository {
       'set' in change
         ? ['$2::timestamptz', change.set.toISOString()]
         : ["c.world_time + ($2::double precision * interval '1 second')", change.advanceBySeconds];
-    const rows = await this.prisma.sql.query<WorldTimeRow>(
-      `WITH target AS (SELECT id, world_time FROM campaigns WHERE id = $1 FOR UPDATE)
+    const rows = await this.prisma.sql
+      .query<WorldTimeRow>(
+        `WITH target AS (SELECT id, world_time FROM campaigns WHERE id = $1 FOR UPDATE)
        UPDATE campaigns c SET world_time = ${expression}, updated_at = now()
          FROM target WHERE c.id = target.id
        RETURNING c.id, target.world_time AS previous, c.world_time AS current`,
-      [id, param],
-    );
+        [id, param],
+      )
+      .catch((err: unknown) => {
+        if ((err as { code?: unknown }).code === CHECK_VIOLATION)
+          throw DomainError.badRequest('world time must stay within the years 1 to 9999');
+        throw err;
+      });
     return rows.length ? toChange(rows[0]) : null;
   }
 
@@ -138,6 +147,8 @@ export class CampaignRepository {
       `WITH due AS (
          SELECT id, world_time FROM campaigns
           WHERE clock_running AND clock_rate > 0 AND (last_tick_at IS NULL OR last_tick_at < $1::timestamptz)
+            -- a clock at the end of time stops there instead of failing every tick
+            AND world_time + (clock_rate * interval '1 second') < '10000-01-01T00:00:00Z'
           ORDER BY id FOR UPDATE)
        UPDATE campaigns c
           SET world_time = c.world_time + (c.clock_rate * interval '1 second'), last_tick_at = $1::timestamptz, updated_at = now()
@@ -150,6 +161,9 @@ export class CampaignRepository {
 }
 
 class LastOwnerError extends Error {}
+
+/** PostgreSQL's check_violation: world_time left its range. */
+const CHECK_VIOLATION = '23514';
 
 function toChange(row: WorldTimeRow): WorldTimeChange {
   return { campaignId: row.id, previousTime: new Date(row.previous), currentTime: new Date(row.current) };

@@ -41,11 +41,23 @@ describe('CampaignService', () => {
   });
 
   it('revokes every room of the campaign before the removal resolves', async () => {
-    await expect(service.removeMember(actor('own'), 'c1', 'pl')).resolves.toEqual({ campaignId: 'c1', userId: 'pl', removed: true });
-    expect(publisher.revokeMember).toHaveBeenCalledWith('c1', 'pl', ['campaign:c1', 'settlement:s1', 'structure:t1', 'structure:t2']);
+    await expect(service.removeMember(actor('own'), 'c1', 'pl')).resolves.toEqual({
+      campaignId: 'c1',
+      userId: 'pl',
+      removed: true,
+    });
+    expect(publisher.revokeMember).toHaveBeenCalledWith('c1', 'pl', [
+      'campaign:c1',
+      'settlement:s1',
+      'structure:t1',
+      'structure:t2',
+    ]);
     expect(calls).toEqual(['removed', 'revoked', 'entity_updated']);
     expect(publisher.entityUpdated).toHaveBeenCalledWith(
-      expect.objectContaining({ changedFields: ['members'], metadata: { userId: 'own', source: 'http', correlationId: 'corr-1' } }),
+      expect.objectContaining({
+        changedFields: ['members'],
+        metadata: { userId: 'own', source: 'http', correlationId: 'corr-1' },
+      }),
     );
   });
 
@@ -61,7 +73,10 @@ describe('CampaignService', () => {
     const tickAt = new Date('2026-11-25T12:00:01.000Z');
     const change = (id: string) => ({ campaignId: id, previousTime: new Date(0), currentTime: new Date(1000) });
     repo.advanceRunningClocks.mockResolvedValueOnce([change('c1'), change('c2'), change('c3')]);
-    publisher.worldTimeChanged.mockResolvedValueOnce(undefined).mockRejectedValueOnce(new Error('db down')).mockResolvedValueOnce(undefined);
+    publisher.worldTimeChanged
+      .mockResolvedValueOnce(undefined)
+      .mockRejectedValueOnce(new Error('db down'))
+      .mockResolvedValueOnce(undefined);
     await expect(service.advanceRunningClocks(tickAt)).rejects.toThrow('1 of 3');
     expect(repo.advanceRunningClocks).toHaveBeenCalledWith(tickAt);
     expect(publisher.worldTimeChanged).toHaveBeenCalledTimes(3);

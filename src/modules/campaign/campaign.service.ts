@@ -99,7 +99,11 @@ export class CampaignService {
    * owners; the last owner stays). Resolves once the user's sockets have left the
    * campaign's rooms on every instance.
    */
-  async removeMember(actor: Actor, campaignId: string, userId: string): Promise<{ campaignId: string; userId: string; removed: true }> {
+  async removeMember(
+    actor: Actor,
+    campaignId: string,
+    userId: string,
+  ): Promise<{ campaignId: string; userId: string; removed: true }> {
     const leaving = actor.principal.userId === userId;
     if (!leaving) await this.membership.authorize(campaignId, actor.principal, 'manage_members');
     const current = await this.campaigns.roleOf(campaignId, userId);
@@ -159,7 +163,11 @@ export class CampaignService {
     return campaignView(campaign);
   }
 
-  async invalidate(actor: Actor, campaignId: string, keys: string[] | undefined): Promise<{ campaignId: string; keys: string[] | null; offset: string | null }> {
+  async invalidate(
+    actor: Actor,
+    campaignId: string,
+    keys: string[] | undefined,
+  ): Promise<{ campaignId: string; keys: string[] | null; offset: string | null }> {
     await this.membership.authorize(campaignId, actor.principal, 'invalidate');
     const event = await this.publisher.stateInvalidated({ campaignId, ...(keys ? { keys } : {}), metadata: metadataOf(actor) });
     return { campaignId, keys: keys ?? null, offset: event?.offset ?? null };

@@ -14,12 +14,20 @@ export class SettlementController {
 
   @Post('campaigns/:id/settlements')
   createSettlement(@CampaignActor() actor: Actor, @Param('id') id: string, @Body() body: unknown) {
-    return this.settlements.createSettlement(actor, parseInput(entityId, id, 'id'), parseInput(createSettlementDto, body, 'body'));
+    return this.settlements.createSettlement(
+      actor,
+      parseInput(entityId, id, 'id'),
+      parseInput(createSettlementDto, body, 'body'),
+    );
   }
 
   @Patch('settlements/:id')
   updateSettlement(@CampaignActor() actor: Actor, @Param('id') id: string, @Body() body: unknown) {
-    return this.settlements.updateSettlement(actor, parseInput(entityId, id, 'id'), parseInput(updateSettlementDto, body, 'body'));
+    return this.settlements.updateSettlement(
+      actor,
+      parseInput(entityId, id, 'id'),
+      parseInput(updateSettlementDto, body, 'body'),
+    );
   }
 
   @Delete('settlements/:id')

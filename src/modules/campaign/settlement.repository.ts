@@ -38,7 +38,10 @@ export class SettlementRepository {
     });
   }
 
-  createStructure(settlement: Settlement, input: { name: string; type: string; data: Record<string, unknown> }): Promise<Structure> {
+  createStructure(
+    settlement: Settlement,
+    input: { name: string; type: string; data: Record<string, unknown> },
+  ): Promise<Structure> {
     return this.prisma.structure.create({
       data: {
         settlementId: settlement.id,

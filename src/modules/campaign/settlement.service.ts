@@ -21,11 +21,21 @@ export class SettlementService {
     private readonly publisher: CampaignPublisher,
   ) {}
 
-  async createSettlement(actor: Actor, campaignId: string, input: { name: string; data: Record<string, unknown> }): Promise<SettlementView> {
+  async createSettlement(
+    actor: Actor,
+    campaignId: string,
+    input: { name: string; data: Record<string, unknown> },
+  ): Promise<SettlementView> {
     checkDataSize(input.data);
     await this.membership.authorize(campaignId, actor.principal, 'edit_content');
     const view = settlementView(await this.settlements.createSettlement(campaignId, input));
-    await this.publisher.settlementUpdated({ campaignId, settlementId: view.id, operation: 'create', settlement: view, metadata: metadataOf(actor) });
+    await this.publisher.settlementUpdated({
+      campaignId,
+      settlementId: view.id,
+      operation: 'create',
+      settlement: view,
+      metadata: metadataOf(actor),
+    });
     return view;
   }
 
@@ -111,13 +121,24 @@ export class SettlementService {
     const { campaignId, settlementId } = existing;
     await this.authorize(campaignId, actor, 'delete_content', 'structure');
     if (!(await this.settlements.deleteStructure(structureId))) throw DomainError.notFound('structure not found');
-    await this.publisher.structureUpdated({ campaignId, settlementId, structureId, operation: 'delete', metadata: metadataOf(actor) });
+    await this.publisher.structureUpdated({
+      campaignId,
+      settlementId,
+      structureId,
+      operation: 'delete',
+      metadata: metadataOf(actor),
+    });
     await this.publisher.revokeRooms({ campaignId, settlementId, structureId, reason: 'deleted' }, [structureRoom(structureId)]);
     return { id: structureId, deleted: true };
   }
 
   /** Like the campaign check, but a non-member learns only that the settlement or structure does not exist. */
-  private async authorize(campaignId: string, actor: Actor, action: 'edit_content' | 'delete_content', what: string): Promise<void> {
+  private async authorize(
+    campaignId: string,
+    actor: Actor,
+    action: 'edit_content' | 'delete_content',
+    what: string,
+  ): Promise<void> {
     try {
       await this.membership.authorize(campaignId, actor.principal, action);
     } catch (err) {

@@ -64,4 +64,6 @@ export const unsubscribeSettlementDto = subscribeSettlementDto.pick({ settlement
 export const unsubscribeStructureDto = subscribeStructureDto.pick({ structureId: true });
 
 /** `X-Correlation-Id`: echoed into event metadata, so it must be short and printable. */
-export const correlationIdHeader = z.string().regex(/^[A-Za-z0-9._:@/-]{1,128}$/, 'X-Correlation-Id must be 1-128 of A-Z a-z 0-9 . _ : @ / -');
+export const correlationIdHeader = z
+  .string()
+  .regex(/^[A-Za-z0-9._:@/-]{1,128}$/, 'X-Correlation-Id must be 1-128 of A-Z a-z 0-9 . _ : @ / -');

@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
+import { CampaignModule } from './campaign';
 import { MessagingModule } from './messaging';
 import { NotificationsModule } from './notifications';
 
 /** Feature modules, each owning a namespace's gateway, publisher, job, service and routes. */
-export const FEATURE_MODULES: Type[] = [NotificationsModule, MessagingModule];
+export const FEATURE_MODULES: Type[] = [NotificationsModule, MessagingModule, CampaignModule];

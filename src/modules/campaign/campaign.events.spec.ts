@@ -1,0 +1,40 @@
+import { isCampaignEvent, roomsFor, type CampaignEvent } from './campaign.events';
+
+const base = { campaignId: 'c1', timestamp: '2026-11-25T12:00:00.000Z', metadata: {} };
+
+describe('campaign events', () => {
+  const events: Array<[CampaignEvent, string[]]> = [
+    [{ ...base, type: 'entity_updated', entityType: 'campaign', entityId: 'c1' }, ['campaign:c1']],
+    [{ ...base, type: 'entity_updated', entityType: 'settlement', entityId: 's1' }, ['campaign:c1', 'settlement:s1']],
+    [{ ...base, type: 'entity_updated', entityType: 'structure', entityId: 't1' }, ['campaign:c1', 'structure:t1']],
+    [{ ...base, type: 'state_invalidated', keys: ['economy'] }, ['campaign:c1']],
+    [{ ...base, type: 'world_time_changed', previousTime: 'a', currentTime: 'b' }, ['campaign:c1']],
+    [{ ...base, type: 'settlement_updated', settlementId: 's1', operation: 'create' }, ['campaign:c1', 'settlement:s1']],
+    [
+      { ...base, type: 'structure_updated', structureId: 't1', settlementId: 's1', operation: 'delete' },
+      ['campaign:c1', 'settlement:s1', 'structure:t1'],
+    ],
+  ];
+
+  it.each(events)('routes %j to the contract rooms', (event, rooms) => {
+    expect(roomsFor(event)).toEqual(rooms);
+  });
+
+  it('recognises each event type with the type guard', () => {
+    for (const [event] of events) expect(isCampaignEvent(event)).toBe(true);
+  });
+
+  it.each([
+    null,
+    'entity_updated',
+    { ...base, type: 'something_else' },
+    { ...base, type: 'entity_updated', entityType: 'dragon', entityId: 'x' },
+    { ...base, type: 'settlement_updated', settlementId: 's1', operation: 'merge' },
+    { ...base, type: 'structure_updated', structureId: 't1', operation: 'update' }, // no settlementId
+    { ...base, type: 'world_time_changed', previousTime: 1 },
+    { ...base, type: 'state_invalidated', keys: [1] },
+    { type: 'state_invalidated', campaignId: 'c1', timestamp: 'x' }, // no metadata
+  ])('rejects %j', (value) => {
+    expect(isCampaignEvent(value)).toBe(false);
+  });
+});

@@ -1,0 +1,113 @@
+import { Logger } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { parseInput } from '../../core/errors';
+import { HeraldGateway, ReplayService, SocketPolicy, socketUser, userRoom } from '../../core/realtime';
+import { CampaignMembershipService, type Room } from './campaign-membership.service';
+import { CAMPAIGN_NS, campaignRoom, settlementRoom, structureRoom } from './campaign.events';
+import {
+  subscribeCampaignDto,
+  subscribeSettlementDto,
+  subscribeStructureDto,
+  unsubscribeCampaignDto,
+  unsubscribeSettlementDto,
+  unsubscribeStructureDto,
+} from './dto/campaign.dto';
+
+export interface SubscriptionAck {
+  success: boolean;
+  error?: string;
+  code?: string;
+}
+
+/** Unknown and forbidden ids get this same answer, so ids cannot be probed. */
+const UNAUTHORIZED: SubscriptionAck = { success: false, error: 'Unauthorized', code: 'socket_error:forbidden' };
+const OK: SubscriptionAck = { success: true };
+
+const ROOM_OF: Record<Room['kind'], (id: string) => string> = {
+  campaign: campaignRoom,
+  settlement: settlementRoom,
+  structure: structureRoom,
+};
+
+/**
+ * `/ws/campaign`: JWT checked by the kernel policy before connect; each socket joins
+ * `user:<sub>` so revocations can find it on any instance. Subscriptions are checked
+ * through the campaign the room belongs to.
+ */
+@HeraldGateway(CAMPAIGN_NS)
+export class CampaignGateway implements OnGatewayInit, OnGatewayConnection {
+  private readonly logger = new Logger(CampaignGateway.name);
+
+  constructor(
+    private readonly policy: SocketPolicy,
+    private readonly replay: ReplayService,
+    private readonly membership: CampaignMembershipService,
+  ) {}
+
+  afterInit(nsp: Namespace): void {
+    this.policy.attach(nsp);
+  }
+
+  async handleConnection(socket: Socket): Promise<void> {
+    try {
+      await this.policy.join(socket, [userRoom(socketUser(socket).userId)]);
+    } catch (err) {
+      // Without its user room a socket could not be revoked: refuse it rather than leak.
+      this.logger.warn(`closing ${socket.id}: could not join its user room: ${(err as Error).message}`);
+      socket.disconnect(true);
+    }
+  }
+
+  @SubscribeMessage('subscribe_campaign')
+  subscribeCampaign(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
+    const { campaignId, since } = parseInput(subscribeCampaignDto, body);
+    return this.subscribe(socket, { kind: 'campaign', id: campaignId }, since);
+  }
+
+  @SubscribeMessage('subscribe_settlement')
+  subscribeSettlement(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
+    const { settlementId, since } = parseInput(subscribeSettlementDto, body);
+    return this.subscribe(socket, { kind: 'settlement', id: settlementId }, since);
+  }
+
+  @SubscribeMessage('subscribe_structure')
+  subscribeStructure(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
+    const { structureId, since } = parseInput(subscribeStructureDto, body);
+    return this.subscribe(socket, { kind: 'structure', id: structureId }, since);
+  }
+
+  @SubscribeMessage('unsubscribe_campaign')
+  unsubscribeCampaign(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
+    return this.leave(socket, campaignRoom(parseInput(unsubscribeCampaignDto, body).campaignId));
+  }
+
+  @SubscribeMessage('unsubscribe_settlement')
+  unsubscribeSettlement(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
+    return this.leave(socket, settlementRoom(parseInput(unsubscribeSettlementDto, body).settlementId));
+  }
+
+  @SubscribeMessage('unsubscribe_structure')
+  unsubscribeStructure(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
+    return this.leave(socket, structureRoom(parseInput(unsubscribeStructureDto, body).structureId));
+  }
+
+  private async subscribe(socket: Socket, room: Room, since: string | undefined): Promise<SubscriptionAck> {
+    const { userId } = socketUser(socket);
+    if (!(await this.membership.campaignOfRoom(room, userId))) return UNAUTHORIZED;
+    const name = ROOM_OF[room.kind](room.id);
+    await this.replay.join(socket, [name], { since });
+    // A removal (or deletion) that landed between the check and the join revoked the
+    // rooms before this socket was in them: check again now that it is.
+    if (!(await this.membership.campaignOfRoom(room, userId))) {
+      await socket.leave(name);
+      return UNAUTHORIZED;
+    }
+    return OK;
+  }
+
+  private async leave(socket: Socket, room: string): Promise<SubscriptionAck> {
+    await socket.leave(room);
+    return OK;
+  }
+}

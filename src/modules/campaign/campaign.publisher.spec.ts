@@ -1,0 +1,61 @@
+import type { MetricsService } from '../../core/observability';
+import type { EventLogService, RealtimeServer } from '../../core/realtime';
+import { CampaignPublisher } from './campaign.publisher';
+
+describe('CampaignPublisher', () => {
+  const calls: string[] = [];
+  const emit = jest.fn((event: string) => calls.push(`emit ${event}`));
+  const to = jest.fn((rooms: string | string[]) => {
+    calls.push(`to ${[rooms].flat().join(',')}`);
+    return { emit, except: () => ({ emit }) };
+  });
+  const socketsLeave = jest.fn((rooms: string[]) => calls.push(`leave ${rooms.join(',')}`));
+  const fetchSockets = jest.fn(async () => {
+    calls.push('barrier');
+    return [];
+  });
+  const nsp = { to, in: jest.fn(() => ({ socketsLeave, fetchSockets })) };
+  const realtime = { namespace: () => nsp } as unknown as RealtimeServer;
+  const log = { append: jest.fn(async () => ({ offset: '17', duplicate: false })) } as unknown as EventLogService;
+  const metrics = { published: { inc: jest.fn() }, publishLatency: { observe: jest.fn() } } as unknown as MetricsService;
+  const publisher = new CampaignPublisher(realtime, log, metrics);
+
+  beforeEach(() => {
+    calls.length = 0;
+    jest.clearAllMocks();
+  });
+
+  it('persists a structure event and emits it once to the union of its three rooms', async () => {
+    const wire = await publisher.structureUpdated({
+      campaignId: 'c1',
+      settlementId: 's1',
+      structureId: 't1',
+      operation: 'update',
+      metadata: { userId: 'u1', source: 'http', correlationId: 'r1' },
+    });
+    expect(log.append).toHaveBeenCalledWith(
+      expect.objectContaining({
+        namespace: '/ws/campaign',
+        event: 'structure_updated',
+        rooms: ['campaign:c1', 'settlement:s1', 'structure:t1'],
+      }),
+    );
+    expect(to).toHaveBeenCalledTimes(1);
+    expect(to).toHaveBeenCalledWith(['campaign:c1', 'settlement:s1', 'structure:t1']);
+    expect(emit).toHaveBeenCalledTimes(1);
+    expect(wire).toMatchObject({ type: 'structure_updated', offset: '17', metadata: { correlationId: 'r1' } });
+    expect(new Date(wire!.timestamp).toISOString()).toBe(wire!.timestamp);
+  });
+
+  it('revokes a member: leave on every instance, wait for all of them, then tell the user', async () => {
+    await publisher.revokeMember('c1', 'u9', ['campaign:c1', 'settlement:s1']);
+    expect(nsp.in).toHaveBeenCalledWith('user:u9');
+    expect(calls).toEqual(['leave campaign:c1,settlement:s1', 'barrier', 'to user:u9', 'emit subscription_revoked']);
+  });
+
+  it('still tells the user when an instance does not answer the barrier', async () => {
+    fetchSockets.mockRejectedValueOnce(new Error('timeout reached'));
+    await publisher.revokeMember('c1', 'u9', ['campaign:c1']);
+    expect(emit).toHaveBeenCalledWith('subscription_revoked', { campaignId: 'c1', reason: 'membership_removed' });
+  });
+});

@@ -28,6 +28,8 @@ export interface JobStatus {
   failures: number;
   /** Ticks another instance ran. */
   skipped: number;
+  /** Ticks given up because this process was stalled for longer than the catch-up window. */
+  missed: number;
 }
 
 interface Registered {
@@ -35,14 +37,25 @@ interface Registered {
   status: JobStatus;
   timer?: NodeJS.Timeout;
   running?: Promise<void>;
+  /** The newest tick this instance has considered (run, or seen claimed elsewhere). */
+  lastTick?: number;
+  draining?: boolean;
 }
+
+/**
+ * A stalled event loop (GC, CPU starvation) can fire a timer late, past one or more tick
+ * boundaries. Those ticks are still run, oldest first, up to this many; a longer stall skips
+ * the older ones (counted as `missed`) rather than bursting through them.
+ */
+const MAX_CATCH_UP_TICKS = 10;
 
 /**
  * Runs each job once per tick across all instances. Ticks are aligned to the wall clock
  * (tick = floor(now / interval)) so every instance names the same tick, and the first to
  * claim it runs it: Redis `SET NX PX` when configured, a row in `job_ticks` on shared
  * PostgreSQL otherwise, and plain in-process scheduling on the embedded database.
- * A failing run is logged and counted; the next tick runs regardless.
+ * A failing run is logged and counted; the next tick runs regardless. Ticks a late timer
+ * skipped over are caught up, so every tick runs once even when instances stall.
  */
 @Injectable()
 export class JobScheduler implements OnApplicationShutdown {
@@ -72,6 +85,7 @@ export class JobScheduler implements OnApplicationShutdown {
         runs: 0,
         failures: 0,
         skipped: 0,
+        missed: 0,
       },
     };
     this.jobs.set(def.name, job);
@@ -113,11 +127,36 @@ export class JobScheduler implements OnApplicationShutdown {
       if (this.registry.doesExist('timeout', job.def.name)) this.registry.deleteTimeout(job.def.name);
       if (this.stopped) return;
       this.arm(job);
-      void this.fire(job, nextTick);
+      void this.drain(job);
     }, nextTick * interval - now + 5);
     job.timer = timer;
     if (this.registry.doesExist('timeout', job.def.name)) this.registry.deleteTimeout(job.def.name);
     this.registry.addTimeout(job.def.name, timer);
+  }
+
+  /** Fires every tick up to now that this instance has not considered yet, oldest first. */
+  private async drain(job: Registered): Promise<void> {
+    if (job.draining) return; // the loop below picks up the newer ticks
+    job.draining = true;
+    try {
+      for (;;) {
+        const current = Math.floor(Date.now() / job.def.intervalMs);
+        let from = job.lastTick === undefined ? current : job.lastTick + 1;
+        if (from > current || this.stopped) return;
+        if (current - from >= MAX_CATCH_UP_TICKS) {
+          const missed = current - MAX_CATCH_UP_TICKS + 1 - from;
+          job.status.missed += missed;
+          this.logger.warn(`job ${job.def.name}: stalled for ${missed + MAX_CATCH_UP_TICKS} ticks; skipping the oldest ${missed}`);
+          from = current - MAX_CATCH_UP_TICKS + 1;
+        }
+        for (let tick = from; tick <= current && !this.stopped; tick++) {
+          job.lastTick = tick;
+          await this.fire(job, tick);
+        }
+      }
+    } finally {
+      job.draining = false;
+    }
   }
 
   private async fire(job: Registered, tick: number): Promise<void> {
@@ -170,7 +209,7 @@ export class JobScheduler implements OnApplicationShutdown {
 
   private async claim(def: JobDefinition, tick: number): Promise<boolean> {
     if (this.redis.client) {
-      const ok = await this.redis.client.set(this.redis.key('job', def.name, tick), this.instanceId, 'PX', Math.max(def.intervalMs * 2, 1000), 'NX');
+      const ok = await this.redis.client.set(this.redis.key('job', def.name, tick), this.instanceId, 'PX', claimTtlMs(def.intervalMs), 'NX');
       return ok === 'OK';
     }
     if (this.prisma.engine === 'postgres') {
@@ -185,4 +224,9 @@ export class JobScheduler implements OnApplicationShutdown {
     }
     return true;
   }
+}
+
+/** A tick's claim must outlive the catch-up window, or a late instance could run it again. */
+function claimTtlMs(intervalMs: number): number {
+  return Math.max(intervalMs * (MAX_CATCH_UP_TICKS + 5), 5000);
 }

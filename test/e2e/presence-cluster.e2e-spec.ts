@@ -75,6 +75,28 @@ describe('presence across instances (Redis)', () => {
     for (const w of [watchA, watchB]) expect(w.about('c1-user').map((s) => s.sockets.length)).toEqual([1, 2, 1, 0]);
   });
 
+  it('ends offline for every observer when tabs on both instances close at once (snapshots never go back in time)', async () => {
+    const watchA = await join(a.url, 'c5-watch-a');
+    const watchB = await join(b.url, 'c5-watch-b');
+    const users = Array.from({ length: 8 }, (_, i) => `c5-user-${i}`);
+    const tabs: RecordingSocket[] = [];
+    for (const u of users) tabs.push(await join(a.url, u), await join(b.url, u));
+    for (const u of users) for (const w of [watchA, watchB]) await w.update(u, (s) => s.sockets.length === 2);
+    const since = [watchA.mark(), watchB.mark()];
+
+    tabs.forEach((t) => t.close()); // like a browser closing: every tab in the same instant
+    for (const [i, w] of [watchA, watchB].entries()) {
+      for (const u of users) await w.update(u, (s) => !s.isOnline, { since: since[i] });
+    }
+    await settle();
+    for (const w of [watchA, watchB]) {
+      for (const u of users) {
+        const last = w.about(u).at(-1)!;
+        expect([u, last.isOnline]).toEqual([u, false]);
+      }
+    }
+  });
+
   it("delivers a heartbeat to the user's sockets on every instance and to nobody else", async () => {
     const watchB = await join(b.url, 'c2-watch');
     const tabA = await join(a.url, 'c2-user');

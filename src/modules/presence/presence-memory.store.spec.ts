@@ -54,7 +54,7 @@ describe('InMemoryPresenceStore', () => {
 
     const [alice, bob] = await store.get(['alice', 'bob']);
     expect(alice.sockets.map((s) => s.socketId)).toEqual(['fresh']);
-    expect(bob).toEqual({ userId: 'bob', sockets: [], lastSeen: 20 });
+    expect(bob).toMatchObject({ userId: 'bob', sockets: [], lastSeen: 20 });
   });
 
   it('forgets the oldest last-seen marks past its cap', async () => {
@@ -63,5 +63,21 @@ describe('InMemoryPresenceStore', () => {
     await store.remove('b', 's', 2);
     await store.remove('c', 's', 3);
     expect((await store.get(['a', 'b', 'c'])).map((u) => u.lastSeen)).toEqual([null, 2, 3]);
+  });
+});
+
+describe('InMemoryPresenceStore versions', () => {
+  it('moves the version on with every announced change, and not with a plain keep-alive', async () => {
+    const store = new InMemoryPresenceStore();
+    const connected = (await store.upsert(entry('alice', 's1'))).user.version;
+    const heartbeat = (await store.upsert(entry('alice', 's1', 11))).user.version;
+    expect(heartbeat).toBeGreaterThan(connected);
+    expect(await store.refresh([entry('alice', 's1', 12)])).toEqual([]);
+    expect((await store.get(['alice']))[0].version).toBe(heartbeat);
+    const removed = await store.remove('alice', 's1', 13);
+    expect(removed.user.version).toBeGreaterThan(heartbeat);
+    expect((await store.remove('alice', 's1', 14)).user.version).toBe(removed.user.version); // nothing to remove, nothing to announce
+    expect(await store.refresh([entry('alice', 's1', 15)])).toHaveLength(1); // re-created: will be announced
+    expect((await store.get(['alice']))[0].version).toBeGreaterThan(removed.user.version);
   });
 });

@@ -10,16 +10,21 @@ const MAX_LAST_SEEN_MARKS = 100_000;
 export class InMemoryPresenceStore implements PresenceStore {
   private readonly users = new Map<string, Map<string, StoredSocket>>();
   private readonly lastSeen = new Map<string, number>();
+  /** The change sequence (see StoredUser.version). */
+  private version = 0;
 
   constructor(private readonly maxLastSeenMarks = MAX_LAST_SEEN_MARKS) {}
 
   async upsert(entry: StoredSocket): Promise<UpsertResult> {
     const created = this.write(entry);
+    this.version++;
     return { user: this.read(entry.userId), created };
   }
 
   async refresh(entries: StoredSocket[]): Promise<StoredSocket[]> {
-    return entries.filter((e) => this.write(e));
+    const recreated = entries.filter((e) => this.write(e));
+    if (recreated.length) this.version++; // they will be announced
+    return recreated;
   }
 
   async remove(userId: string, socketId: string, at: number): Promise<RemoveResult> {
@@ -27,6 +32,7 @@ export class InMemoryPresenceStore implements PresenceStore {
     const removed = sockets?.delete(socketId) ?? false;
     if (sockets && sockets.size === 0) this.users.delete(userId);
     this.markSeen(userId, at);
+    if (removed) this.version++;
     return { user: this.read(userId), removed };
   }
 
@@ -45,6 +51,7 @@ export class InMemoryPresenceStore implements PresenceStore {
       if (sockets.size === 0) this.users.delete(userId);
       if (removed >= limit) break;
     }
+    if (removed) this.version++;
     return { removed, userIds: [...userIds] };
   }
 
@@ -62,7 +69,7 @@ export class InMemoryPresenceStore implements PresenceStore {
 
   private read(userId: string): StoredUser {
     const sockets = [...(this.users.get(userId)?.values() ?? [])].map((s) => ({ ...s }));
-    return { userId, sockets, lastSeen: this.lastSeen.get(userId) ?? null };
+    return { userId, sockets, lastSeen: this.lastSeen.get(userId) ?? null, version: this.version };
   }
 
   private markSeen(userId: string, at: number): void {

@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import type Redis from 'ioredis';
 import type { Namespace } from 'socket.io';
 import { MetricsService } from '../../core/observability';
 import { EventLogService, RealtimePublisher, RealtimeServer, socketUser, userRoom } from '../../core/realtime';
 import { RedisService } from '../../core/redis';
 import { PRESENCE_KICK_REQUEST, PRESENCE_NAMESPACE, type PresenceEvents, type PresenceSnapshot, type SystemDisconnectPayload } from './presence.events';
 import { forObservers } from './presence.snapshot';
+import { LatestVersions } from './presence-versions';
 
 export interface KickOutcome {
   /** Sockets closed, over every namespace and every instance that answered. */
@@ -15,13 +17,38 @@ export interface KickOutcome {
   complete: boolean;
 }
 
+/** A snapshot on its way to every instance (Redis channel `presence:updates`). */
+interface PresenceBroadcast {
+  /** `changed`: the namespace hears it; `heartbeat`: only the user's own sockets. */
+  kind: 'changed' | 'heartbeat';
+  /** The store's version of the state (StoredUser.version). */
+  version: number;
+  snapshot: PresenceSnapshot;
+}
+
+/** Waiting longer than this for the subscription at start-up would hold up boot for nothing. */
+const SUBSCRIBE_WAIT_MS = 5000;
+
 /**
  * The only code that emits presence events. Presence is transient (no offset, never
  * persisted). Connect/disconnect snapshots go to the whole namespace: the user's own
- * room gets them in full, everyone else without network addresses.
+ * room gets them in full, everyone else without network addresses; heartbeats only to
+ * the user's own room.
+ *
+ * With Redis, snapshots travel on a channel of their own rather than through the
+ * Socket.IO adapter, and every instance (this one included) emits them to its local
+ * sockets only if newer than the last one it emitted for that user: two instances
+ * announcing changes of one user a moment apart cannot leave observers with the older
+ * state (the adapter would deliver the local one at once and the remote one later).
  */
 @Injectable()
-export class PresencePublisher extends RealtimePublisher<PresenceEvents> {
+export class PresencePublisher extends RealtimePublisher<PresenceEvents> implements OnApplicationBootstrap {
+  /** Newest version emitted here to the user's own sockets (every kind)… */
+  private readonly toUser = new LatestVersions();
+  /** …and to everyone else (changes only: observers never see heartbeats, so a heartbeat must not hide a change from them). */
+  private readonly toObservers = new LatestVersions();
+  private readonly channel: string;
+
   constructor(
     realtime: RealtimeServer,
     log: EventLogService,
@@ -29,22 +56,70 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> {
     private readonly redis: RedisService,
   ) {
     super(PRESENCE_NAMESPACE, realtime, log, metrics);
+    this.channel = redis.key('presence', 'updates');
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.redis.enabled) return;
+    const subscriber: Redis = this.redis.connect('presence');
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.channel) this.receive(message);
+    });
+    // ioredis subscribes again by itself after reconnecting.
+    const subscribed = subscriber.subscribe(this.channel).then(
+      () => true,
+      (err: Error) => {
+        this.logger.warn(`presence: could not subscribe to ${this.channel} yet: ${err.message}`);
+        return false;
+      },
+    );
+    const waited = await Promise.race([subscribed, new Promise<'timeout'>((r) => setTimeout(r, SUBSCRIBE_WAIT_MS, 'timeout').unref())]);
+    if (waited === 'timeout') this.logger.warn(`presence: subscription to ${this.channel} still pending; presence updates start once Redis answers`);
   }
 
   /** A socket came or went: the whole namespace hears it (each socket once). */
-  changed(snapshot: PresenceSnapshot): void {
-    const room = userRoom(snapshot.userId);
-    this.emit('presence:update', snapshot, [room]);
-    // The base emit targets rooms only; "everyone but this room" needs the namespace itself.
-    const nsp = this.realtime.namespace(PRESENCE_NAMESPACE);
-    if (!nsp) return;
-    this.metrics.published.inc({ event: 'presence:update' });
-    nsp.except(room).emit('presence:update', forObservers(snapshot));
+  changed(snapshot: PresenceSnapshot, version: number): void {
+    this.broadcast({ kind: 'changed', version, snapshot });
   }
 
   /** A heartbeat refreshed lastSeen: only the user's own sockets hear it (CONTRACTS §3). */
-  heartbeat(snapshot: PresenceSnapshot): void {
-    this.emit('presence:update', snapshot, [userRoom(snapshot.userId)]);
+  heartbeat(snapshot: PresenceSnapshot, version: number): void {
+    this.broadcast({ kind: 'heartbeat', version, snapshot });
+  }
+
+  private broadcast(message: PresenceBroadcast): void {
+    this.metrics.published.inc({ event: 'presence:update' });
+    if (!this.redis.client) return this.deliverLocally(message);
+    this.redis.client.publish(this.channel, JSON.stringify(message)).catch((err: Error) => {
+      this.logger.warn(`presence update for ${message.snapshot.userId} not sent: ${err.message}`);
+    });
+  }
+
+  private receive(raw: string): void {
+    let message: PresenceBroadcast;
+    try {
+      message = JSON.parse(raw) as PresenceBroadcast;
+    } catch {
+      return; // not ours: the channel is in this deployment's keyspace, so nothing else should write there
+    }
+    if (typeof message?.snapshot?.userId !== 'string' || typeof message.version !== 'number') return;
+    this.deliverLocally(message);
+  }
+
+  /** Emits to this instance's sockets, to each audience only if newer than what it was last shown. */
+  private deliverLocally({ kind, version, snapshot }: PresenceBroadcast): void {
+    const nsp = this.realtime.namespace(PRESENCE_NAMESPACE);
+    if (!nsp) return;
+    const room = userRoom(snapshot.userId);
+    if (this.toUser.accept(snapshot.userId, version)) this.emitLocal(nsp.local.to(room), 'presence:update', snapshot);
+    if (kind === 'changed' && this.toObservers.accept(snapshot.userId, version)) {
+      this.emitLocal(nsp.local.except(room), 'presence:update', forObservers(snapshot));
+    }
+  }
+
+  /** A typed emit to this instance's sockets only (the payload has already reached every instance). */
+  private emitLocal<K extends keyof PresenceEvents>(target: { emit(event: string, payload: unknown): unknown }, event: K, payload: PresenceEvents[K]): void {
+    target.emit(event, payload);
   }
 
   /**

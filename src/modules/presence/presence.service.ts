@@ -65,7 +65,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     // Registered before the store call so a disconnect arriving meanwhile is ordered after it.
     this.local.set(entry.socketId, entry);
     const result = await this.soft('connect', () => this.store.upsert(entry));
-    if (result) this.publisher.changed(this.snapshotOf(result.user));
+    if (result) this.publisher.changed(this.snapshotOf(result.user), result.user.version);
   }
 
   /**
@@ -81,8 +81,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     const result = await this.soft('heartbeat', () => this.store.upsert(entry));
     if (!result) return false;
     const snapshot = this.snapshotOf(result.user);
-    if (result.created) this.publisher.changed(snapshot);
-    else this.publisher.heartbeat(snapshot);
+    if (result.created) this.publisher.changed(snapshot, result.user.version);
+    else this.publisher.heartbeat(snapshot, result.user.version);
     return true;
   }
 
@@ -92,7 +92,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     if (!entry) return;
     this.local.delete(socketId);
     const result = await this.soft('disconnect', () => this.store.remove(entry.userId, socketId, Date.now()));
-    if (result?.removed) this.publisher.changed(this.snapshotOf(result.user));
+    if (result?.removed) this.publisher.changed(this.snapshotOf(result.user), result.user.version);
   }
 
   /**
@@ -177,7 +177,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
 
   private async announce(userIds: string[]): Promise<void> {
     const users = await this.soft('announce', () => this.store.get(userIds));
-    for (const user of users ?? []) this.publisher.changed(this.snapshotOf(user));
+    for (const user of users ?? []) this.publisher.changed(this.snapshotOf(user), user.version);
   }
 
   private snapshotOf(user: Parameters<typeof toSnapshot>[0]): PresenceSnapshot {

@@ -6,7 +6,7 @@ import type { StoredUser } from './presence.store';
  * belong to sockets that stopped being vouched for (a crashed instance) and are not
  * counted as online, even before the sweep has removed them.
  */
-export function toSnapshot(user: StoredUser, staleBefore: number): PresenceSnapshot {
+export function toSnapshot(user: Pick<StoredUser, 'userId' | 'sockets' | 'lastSeen'>, staleBefore: number): PresenceSnapshot {
   const live = user.sockets
     .filter((s) => s.lastSeen >= staleBefore)
     .sort((a, b) => a.connectedAt - b.connectedAt || a.socketId.localeCompare(b.socketId));

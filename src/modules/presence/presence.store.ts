@@ -20,6 +20,12 @@ export interface StoredUser {
   sockets: StoredSocket[];
   /** When the user's most recent socket went away, if ever recorded. */
   lastSeen: number | null;
+  /**
+   * Position of this state in the store's change sequence (one counter for all users,
+   * bumped atomically with every change that is announced). Snapshots announced from
+   * different instances may travel at different speeds; a later version always wins.
+   */
+  version: number;
 }
 
 export interface UpsertResult {

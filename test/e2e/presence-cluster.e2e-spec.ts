@@ -143,6 +143,23 @@ describe('presence across instances (Redis)', () => {
     expect(bystander.socket.connected).toBe(true);
   });
 
+  it('an instance shutting down announces its users offline before it lets go of Redis', async () => {
+    const leaving = await startTestApp({ databaseUrl: a.databaseUrl, redis: a.redisPrefix, env: { PRESENCE_TTL_SECONDS: String(TTL_SECONDS) } });
+    try {
+      const watchA = await join(a.url, 'c6-watch');
+      const onLeaving = await join(leaving.url, 'c6-user');
+      await watchA.update('c6-user', (s) => s.isOnline);
+      const since = watchA.mark();
+      const dropped = waitFor<string>(onLeaving.socket, 'disconnect');
+      await leaving.close();
+      await dropped;
+      // at once, not after TTL + sweep: a cleanly removed entry is never swept, so this is the only announcement
+      expect(await watchA.update('c6-user', undefined, { since, timeoutMs: timings.ttlMs })).toMatchObject({ isOnline: false, sockets: [] });
+    } finally {
+      await leaving.close();
+    }
+  });
+
   describe('an instance killed without a clean close (F3)', () => {
     let crashed: AppProcess | undefined;
     afterAll(async () => {

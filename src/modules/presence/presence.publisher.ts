@@ -48,6 +48,8 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
   /** …and to everyone else (changes only: observers never see heartbeats, so a heartbeat must not hide a change from them). */
   private readonly toObservers = new LatestVersions();
   private readonly channel: string;
+  /** Publishes not yet acknowledged by Redis (see flush). */
+  private readonly sending = new Set<Promise<unknown>>();
 
   constructor(
     realtime: RealtimeServer,
@@ -90,9 +92,17 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
   private broadcast(message: PresenceBroadcast): void {
     this.metrics.published.inc({ event: 'presence:update' });
     if (!this.redis.client) return this.deliverLocally(message);
-    this.redis.client.publish(this.channel, JSON.stringify(message)).catch((err: Error) => {
-      this.logger.warn(`presence update for ${message.snapshot.userId} not sent: ${err.message}`);
-    });
+    const sent = this.redis.client.publish(this.channel, JSON.stringify(message)).then(
+      () => undefined,
+      (err: Error) => this.logger.warn(`presence update for ${message.snapshot.userId} not sent: ${err.message}`),
+    );
+    this.sending.add(sent);
+    void sent.then(() => this.sending.delete(sent));
+  }
+
+  /** Resolves once every snapshot handed over so far has reached Redis (or failed to). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.sending]);
   }
 
   private receive(raw: string): void {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { hasRole, type Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
 import { ADMIN_DISCONNECT_REASON, type PresenceSnapshot } from './presence.events';
@@ -19,6 +19,8 @@ export interface ConnectionInfo {
 const MAX_USER_AGENT = 256;
 /** Sweep batches per run: bounds one run; what is left goes to the next tick. */
 const MAX_SWEEP_BATCHES = 20;
+/** At shutdown, how long the last disconnects may take to be recorded and announced. */
+const SHUTDOWN_DRAIN_MS = 3000;
 
 /**
  * Who is online. This instance's own open sockets are kept here (it is the only writer
@@ -29,9 +31,11 @@ const MAX_SWEEP_BATCHES = 20;
  * the keep-alive re-creates what was missed once it is back.
  */
 @Injectable()
-export class PresenceService implements OnModuleInit, OnModuleDestroy {
+export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger(PresenceService.name);
   private readonly local = new Map<string, StoredSocket>();
+  /** Socket-path store calls still running (awaited at shutdown, before Redis is closed). */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private keepingAlive = false;
   private storeDown = false;
@@ -51,8 +55,37 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.keepAliveTimer);
   }
 
+  /**
+   * Closing the socket server disconnects this instance's sockets just before Redis is
+   * closed: let those removals and their offline snapshots get out first, so other
+   * instances see the users go now rather than never (a removed entry is not swept).
+   */
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.keepAliveTimer);
+    const drain = async () => {
+      while (this.inFlight.size) await Promise.all([...this.inFlight]);
+      await this.publisher.flush();
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      drain().then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_DRAIN_MS, true))),
+    ]);
+    clearTimeout(timer);
+    if (gaveUp) this.logger.warn(`shutdown: presence updates still pending after ${SHUTDOWN_DRAIN_MS} ms; the sweep will clean up`);
+  }
+
   /** A socket connected: record it and tell the namespace. */
-  async connected(info: ConnectionInfo): Promise<void> {
+  connected(info: ConnectionInfo): Promise<void> {
+    return this.track(this.recordConnect(info));
+  }
+
+  /** A socket went: remove it and tell the namespace (the user stays online while another socket remains). */
+  disconnected(socketId: string): Promise<void> {
+    return this.track(this.recordDisconnect(socketId));
+  }
+
+  private async recordConnect(info: ConnectionInfo): Promise<void> {
     const now = Date.now();
     const entry: StoredSocket = {
       socketId: info.socketId,
@@ -86,8 +119,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     return true;
   }
 
-  /** A socket went: remove it and tell the namespace (the user stays online while another socket remains). */
-  async disconnected(socketId: string): Promise<void> {
+  private async recordDisconnect(socketId: string): Promise<void> {
     const entry = this.local.get(socketId);
     if (!entry) return;
     this.local.delete(socketId);
@@ -173,6 +205,14 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   /** Sockets this instance holds (for tests and diagnostics). */
   get localSockets(): number {
     return this.local.size;
+  }
+
+  /** Remembers a running call until it settles (it never rejects: store calls go through `soft`). */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const done = () => this.inFlight.delete(work);
+    work.then(done, done);
+    return work;
   }
 
   private async announce(userIds: string[]): Promise<void> {

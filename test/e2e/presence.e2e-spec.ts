@@ -6,6 +6,7 @@
 import { startTestApp, type TestApp } from '../support/app';
 import { emitAck, http, waitFor } from '../support/clients';
 import { APP_NS, connectRecording, settle, shape, type RecordingSocket, type Snapshot } from '../support/presence';
+import { FIXTURE_NS, FixtureModule } from '../support/fixture.module';
 import { adminToken, token } from '../support/tokens';
 
 describe('presence on one instance', () => {
@@ -18,7 +19,8 @@ describe('presence on one instance', () => {
     return s;
   };
   beforeAll(async () => {
-    app = await startTestApp();
+    // with the platform's fixture namespace, to show that an admin kick reaches every namespace
+    app = await startTestApp({ modules: [FixtureModule] });
   });
   afterEach(() => {
     open.splice(0).forEach((s) => s.close());
@@ -87,7 +89,11 @@ describe('presence on one instance', () => {
     const tabB = await join('p3-user');
     const connected = await tabA.update('p3-user', (s) => s.sockets.length === 2);
     await observer.update('p3-user', (s) => s.sockets.length === 2);
-    const before = { own: tabA.about('p3-user').length, other: tabB.about('p3-user').length, observer: observer.about('p3-user').length };
+    const before = {
+      own: tabA.about('p3-user').length,
+      other: tabB.about('p3-user').length,
+      observer: observer.about('p3-user').length,
+    };
 
     const viaB = tabB.update('p3-user', undefined, { since: tabB.mark() });
     expect(await emitAck(tabA.socket, 'presence:heartbeat', { anything: ['is', 'ignored'] })).toEqual({ success: true });
@@ -158,7 +164,10 @@ describe('presence on one instance', () => {
       ['a __proto__ key', JSON.parse('{"userIds":["a"],"__proto__":{"x":1}}') as unknown],
       ['not an object', ['a']],
     ])('POST /api/presence/query with %s → 400 naming the problem', async (_what, body) => {
-      const res = await http<{ error: string; message: string }>(app.url, 'POST', '/api/presence/query', { token: token('p7'), body });
+      const res = await http<{ error: string; message: string }>(app.url, 'POST', '/api/presence/query', {
+        token: token('p7'),
+        body,
+      });
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('bad_request');
       expect(res.body.message).toBeTruthy();
@@ -173,19 +182,25 @@ describe('presence on one instance', () => {
   });
 
   describe('POST /api/admin/disconnect', () => {
-    it('sends system:disconnect to every socket of the user, then closes them; the namespace hears the user go offline', async () => {
+    it('sends system:disconnect to every socket of the user on every namespace, then closes them; the namespace hears the user go offline', async () => {
       const observer = await join('p9-observer');
       const tabs = [await join('p9-user'), await join('p9-user')];
+      const elsewhere = await connectRecording(app.url, 'p9-user', FIXTURE_NS);
+      open.push(elsewhere);
+      tabs.push(elsewhere);
       await observer.update('p9-user', (s) => s.sockets.length === 2);
       const closed = tabs.map((t) => waitFor<string>(t.socket, 'disconnect'));
 
       const res = await http(app.url, 'POST', '/api/admin/disconnect', { token: adminToken(), body: { userId: 'p9-user' } });
-      expect(res).toEqual({ status: 200, body: { userId: 'p9-user', sockets: 2, instances: 1, complete: true } });
-      expect(await Promise.all(closed)).toEqual(['io server disconnect', 'io server disconnect']);
+      expect(res).toEqual({ status: 200, body: { userId: 'p9-user', sockets: 3, instances: 1, complete: true } });
+      expect(await Promise.all(closed)).toEqual(Array(3).fill('io server disconnect'));
       for (const tab of tabs) {
         const names = tab.events.map(([name]) => name);
         expect(names.slice(-2)).toEqual(['system:disconnect', 'disconnect']);
-        expect(tab.events.find(([name]) => name === 'system:disconnect')?.[1]).toEqual({ reason: 'admin_disconnect', reconnectInMs: 5000 });
+        expect(tab.events.find(([name]) => name === 'system:disconnect')?.[1]).toEqual({
+          reason: 'admin_disconnect',
+          reconnectInMs: 5000,
+        });
       }
       await observer.update('p9-user', (s) => !s.isOnline);
       expect(observer.socket.connected).toBe(true);
@@ -195,7 +210,10 @@ describe('presence on one instance', () => {
     it('takes a reconnect hint and answers a user with no sockets with zero', async () => {
       const user = await join('p10-user');
       const notice = waitFor(user.socket, 'system:disconnect');
-      const res = await http(app.url, 'POST', '/api/admin/disconnect', { token: adminToken(), body: { userId: 'p10-user', reconnectInMs: 0 } });
+      const res = await http(app.url, 'POST', '/api/admin/disconnect', {
+        token: adminToken(),
+        body: { userId: 'p10-user', reconnectInMs: 0 },
+      });
       expect(res.body).toMatchObject({ sockets: 1 });
       expect(await notice).toEqual({ reason: 'admin_disconnect', reconnectInMs: 0 });
       const none = await http(app.url, 'POST', '/api/admin/disconnect', { token: adminToken(), body: { userId: 'p10-nobody' } });

@@ -39,7 +39,12 @@ export interface RecordingSocket {
 }
 
 /** Connects as `userId` with listeners installed before the handshake, so nothing is missed. */
-export async function connectRecording(url: string, userId: string, namespace = APP_NS, userAgent = `jest-${userId}`): Promise<RecordingSocket> {
+export async function connectRecording(
+  url: string,
+  userId: string,
+  namespace = APP_NS,
+  userAgent = `jest-${userId}`,
+): Promise<RecordingSocket> {
   const socket = client(url, namespace, { token: token(userId), extraHeaders: { 'User-Agent': userAgent } });
   const updates: Snapshot[] = [];
   const events: Array<[string, unknown]> = [];
@@ -68,7 +73,11 @@ export async function connectRecording(url: string, userId: string, namespace = 
         if (found) return resolve(found);
         const timer = setTimeout(() => {
           socket.off('presence:update', onUpdate);
-          reject(new Error(`no matching presence:update about ${id} within ${timeoutMs} ms; got ${JSON.stringify(updates.slice(since))}`));
+          reject(
+            new Error(
+              `no matching presence:update about ${id} within ${timeoutMs} ms; got ${JSON.stringify(updates.slice(since))}`,
+            ),
+          );
         }, timeoutMs);
         // onAny listeners run before named ones, so `updates` already holds this one
         const onUpdate = (u: Snapshot) => {

@@ -119,7 +119,12 @@ class Script {
   }
 }
 
-const scripts = { upsert: new Script(UPSERT), refresh: new Script(REFRESH), remove: new Script(REMOVE), sweep: new Script(SWEEP) };
+const scripts = {
+  upsert: new Script(UPSERT),
+  refresh: new Script(REFRESH),
+  remove: new Script(REMOVE),
+  sweep: new Script(SWEEP),
+};
 
 /** Entries per REFRESH call: bounds how long one script holds Redis. */
 const REFRESH_BATCH = 500;
@@ -160,7 +165,11 @@ export class RedisPresenceStore implements PresenceStore {
       const batch = entries.slice(i, i + REFRESH_BATCH);
       const args: Array<string | number> = [this.socketsPrefix, this.timings.keyTtlMs];
       for (const e of batch) args.push(e.userId, e.socketId, JSON.stringify(e), e.lastSeen);
-      calls.push(scripts.refresh.run(this.redis, [this.expiryKey, this.versionKey], args).then((positions) => (positions as number[]).map((p) => batch[p])));
+      calls.push(
+        scripts.refresh
+          .run(this.redis, [this.expiryKey, this.versionKey], args)
+          .then((positions) => (positions as number[]).map((p) => batch[p])),
+      );
     }
     return (await Promise.all(calls)).flat();
   }
@@ -200,9 +209,7 @@ export class RedisPresenceStore implements PresenceStore {
       return value;
     };
     const version = Number(reply(2 * userIds.length) ?? 0);
-    return userIds.map((id, i) =>
-      parseUser(id, flatHash(reply(2 * i)), reply(2 * i + 1) as string | null, version),
-    );
+    return userIds.map((id, i) => parseUser(id, flatHash(reply(2 * i)), reply(2 * i + 1) as string | null, version));
   }
 
   private keysOf(userId: string): string[] {

@@ -21,7 +21,13 @@ export class PresenceController {
   @Post('query')
   @HttpCode(200)
   @ApiOperation({ summary: `Snapshots of up to ${MAX_QUERY_USER_IDS} users, in the order asked (duplicates once)` })
-  @ApiBody({ schema: { type: 'object', required: ['userIds'], properties: { userIds: { type: 'array', items: { type: 'string' }, maxItems: MAX_QUERY_USER_IDS } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['userIds'],
+      properties: { userIds: { type: 'array', items: { type: 'string' }, maxItems: MAX_QUERY_USER_IDS } },
+    },
+  })
   async query(@Body() body: unknown, @CurrentUser() viewer: Principal) {
     return { snapshots: await this.presence.snapshots(parseInput(presenceQueryDto, body, 'body').userIds, viewer) };
   }
@@ -36,8 +42,16 @@ export class PresenceAdminController {
   @Post('disconnect')
   @HttpCode(200)
   @Roles('admin')
-  @ApiOperation({ summary: "Sends system:disconnect to all of a user's sockets (every namespace, every instance) and closes them" })
-  @ApiBody({ schema: { type: 'object', required: ['userId'], properties: { userId: { type: 'string' }, reconnectInMs: { type: 'integer', minimum: 0 } } } })
+  @ApiOperation({
+    summary: "Sends system:disconnect to all of a user's sockets (every namespace, every instance) and closes them",
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['userId'],
+      properties: { userId: { type: 'string' }, reconnectInMs: { type: 'integer', minimum: 0 } },
+    },
+  })
   async disconnect(@Body() body: unknown, @CurrentUser() admin: Principal) {
     const { userId, reconnectInMs } = parseInput(adminDisconnectDto, body, 'body');
     return this.presence.kick(userId, reconnectInMs, admin);

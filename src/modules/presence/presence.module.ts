@@ -15,11 +15,17 @@ import { PRESENCE_TIMINGS, presenceTimings, type PresenceTimings } from './prese
 @Module({
   controllers: [PresenceController, PresenceAdminController],
   providers: [
-    { provide: PRESENCE_TIMINGS, useFactory: (config: AppConfig) => presenceTimings(config.presenceTtlSeconds), inject: [APP_CONFIG] },
+    {
+      provide: PRESENCE_TIMINGS,
+      useFactory: (config: AppConfig) => presenceTimings(config.presenceTtlSeconds),
+      inject: [APP_CONFIG],
+    },
     {
       provide: PRESENCE_STORE,
       useFactory: (redis: RedisService, timings: PresenceTimings): PresenceStore =>
-        redis.client ? new RedisPresenceStore(redis.client, (...parts) => redis.key(...parts), timings) : new InMemoryPresenceStore(),
+        redis.client
+          ? new RedisPresenceStore(redis.client, (...parts) => redis.key(...parts), timings)
+          : new InMemoryPresenceStore(),
       inject: [RedisService, PRESENCE_TIMINGS],
     },
     PresencePublisher,

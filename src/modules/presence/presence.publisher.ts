@@ -4,7 +4,13 @@ import type { Namespace } from 'socket.io';
 import { MetricsService } from '../../core/observability';
 import { EventLogService, RealtimePublisher, RealtimeServer, socketUser, userRoom } from '../../core/realtime';
 import { RedisService } from '../../core/redis';
-import { PRESENCE_KICK_REQUEST, PRESENCE_NAMESPACE, type PresenceEvents, type PresenceSnapshot, type SystemDisconnectPayload } from './presence.events';
+import {
+  PRESENCE_KICK_REQUEST,
+  PRESENCE_NAMESPACE,
+  type PresenceEvents,
+  type PresenceSnapshot,
+  type SystemDisconnectPayload,
+} from './presence.events';
 import { forObservers } from './presence.snapshot';
 import { LatestVersions } from './presence-versions';
 
@@ -75,8 +81,12 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
         return false;
       },
     );
-    const waited = await Promise.race([subscribed, new Promise<'timeout'>((r) => setTimeout(r, SUBSCRIBE_WAIT_MS, 'timeout').unref())]);
-    if (waited === 'timeout') this.logger.warn(`presence: subscription to ${this.channel} still pending; presence updates start once Redis answers`);
+    const waited = await Promise.race([
+      subscribed,
+      new Promise<'timeout'>((r) => setTimeout(r, SUBSCRIBE_WAIT_MS, 'timeout').unref()),
+    ]);
+    if (waited === 'timeout')
+      this.logger.warn(`presence: subscription to ${this.channel} still pending; presence updates start once Redis answers`);
   }
 
   /** A socket came or went: the whole namespace hears it (each socket once). */
@@ -128,7 +138,11 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
   }
 
   /** A typed emit to this instance's sockets only (the payload has already reached every instance). */
-  private emitLocal<K extends keyof PresenceEvents>(target: { emit(event: string, payload: unknown): unknown }, event: K, payload: PresenceEvents[K]): void {
+  private emitLocal<K extends keyof PresenceEvents>(
+    target: { emit(event: string, payload: unknown): unknown },
+    event: K,
+    payload: PresenceEvents[K],
+  ): void {
     target.emit(event, payload);
   }
 

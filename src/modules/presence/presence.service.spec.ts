@@ -12,7 +12,7 @@ class FlakyStore implements PresenceStore {
   down = false;
   constructor(readonly inner = new InMemoryPresenceStore()) {}
   private guard() {
-    if (this.down) throw new Error('Stream isn\'t writeable and enableOfflineQueue options is false');
+    if (this.down) throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
   }
   upsert: PresenceStore['upsert'] = async (e) => (this.guard(), this.inner.upsert(e));
   refresh: PresenceStore['refresh'] = async (e) => (this.guard(), this.inner.refresh(e));
@@ -32,8 +32,12 @@ function setup(ttlSeconds = 60) {
   const store = new FlakyStore();
   const timings = presenceTimings(ttlSeconds);
   const service = new PresenceService(store, timings, publisher);
-  jest.spyOn((service as unknown as { logger: { warn: () => void; log: () => void } }).logger, 'warn').mockImplementation(() => undefined);
-  jest.spyOn((service as unknown as { logger: { warn: () => void; log: () => void } }).logger, 'log').mockImplementation(() => undefined);
+  jest
+    .spyOn((service as unknown as { logger: { warn: () => void; log: () => void } }).logger, 'warn')
+    .mockImplementation(() => undefined);
+  jest
+    .spyOn((service as unknown as { logger: { warn: () => void; log: () => void } }).logger, 'log')
+    .mockImplementation(() => undefined);
   return { service, store, changed, heartbeats, publisher, timings };
 }
 
@@ -120,12 +124,19 @@ describe('PresenceService', () => {
     expect((await service.snapshots(['alice'], viewer('alice')))[0].sockets[0].ip).toBe('127.0.0.1');
     expect((await service.snapshots(['alice'], viewer('ops', ['admin'])))[0].sockets[0].ip).toBe('127.0.0.1');
     expect((await service.snapshots(['alice'], viewer('bob')))[0].sockets[0].ip).toBeNull();
-    expect(await service.snapshots(['nobody', 'nobody'], viewer('bob'))).toEqual([{ userId: 'nobody', isOnline: false, lastSeen: null, sockets: [] }]);
+    expect(await service.snapshots(['nobody', 'nobody'], viewer('bob'))).toEqual([
+      { userId: 'nobody', isOnline: false, lastSeen: null, sockets: [] },
+    ]);
   });
 
   it('kicks through the publisher with the admin reason', async () => {
     const { service, publisher } = setup();
-    await expect(service.kick('alice', 1000, viewer('ops', ['admin']))).resolves.toEqual({ userId: 'alice', sockets: 2, instances: 1, complete: true });
+    await expect(service.kick('alice', 1000, viewer('ops', ['admin']))).resolves.toEqual({
+      userId: 'alice',
+      sockets: 2,
+      instances: 1,
+      complete: true,
+    });
     expect(publisher.kick).toHaveBeenCalledWith('alice', { reason: 'admin_disconnect', reconnectInMs: 1000 });
   });
 

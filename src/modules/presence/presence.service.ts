@@ -72,7 +72,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       new Promise<boolean>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_DRAIN_MS, true))),
     ]);
     clearTimeout(timer);
-    if (gaveUp) this.logger.warn(`shutdown: presence updates still pending after ${SHUTDOWN_DRAIN_MS} ms; the sweep will clean up`);
+    if (gaveUp)
+      this.logger.warn(`shutdown: presence updates still pending after ${SHUTDOWN_DRAIN_MS} ms; the sweep will clean up`);
   }
 
   /** A socket connected: record it and tell the namespace. */
@@ -198,7 +199,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   /** Operator kick: every socket of the user, on every namespace and instance, gets `system:disconnect` and is closed. */
   async kick(userId: string, reconnectInMs: number, by: Principal): Promise<KickOutcome & { userId: string }> {
     const outcome = await this.publisher.kick(userId, { reason: ADMIN_DISCONNECT_REASON, reconnectInMs });
-    this.logger.log(`admin ${by.userId} disconnected user ${userId}: ${outcome.sockets} socket(s) on ${outcome.instances} instance(s)`);
+    this.logger.log(
+      `admin ${by.userId} disconnected user ${userId}: ${outcome.sockets} socket(s) on ${outcome.instances} instance(s)`,
+    );
     return { userId, ...outcome };
   }
 
@@ -239,7 +242,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   private noteFailure(what: string, err: unknown): void {
     if (this.storeDown) return;
     this.storeDown = true;
-    this.logger.warn(`presence store unreachable (${what}: ${(err as Error)?.message ?? String(err)}); connections continue without presence until it is back`);
+    this.logger.warn(
+      `presence store unreachable (${what}: ${(err as Error)?.message ?? String(err)}); connections continue without presence until it is back`,
+    );
   }
 
   private noteSuccess(): void {

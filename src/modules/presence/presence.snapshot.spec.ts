@@ -31,7 +31,12 @@ describe('toSnapshot', () => {
   });
 
   it('uses the last-seen mark once every socket is gone, null if never seen', () => {
-    expect(toSnapshot({ userId: 'alice', sockets: [], lastSeen: 1234 }, 0)).toEqual({ userId: 'alice', isOnline: false, lastSeen: 1234, sockets: [] });
+    expect(toSnapshot({ userId: 'alice', sockets: [], lastSeen: 1234 }, 0)).toEqual({
+      userId: 'alice',
+      isOnline: false,
+      lastSeen: 1234,
+      sockets: [],
+    });
     expect(toSnapshot({ userId: 'bob', sockets: [], lastSeen: null }, 0)).toEqual(offlineSnapshot('bob'));
   });
 

@@ -16,15 +16,13 @@ export function toSnapshot(user: Pick<StoredUser, 'userId' | 'sockets' | 'lastSe
     userId: user.userId,
     isOnline: live.length > 0,
     lastSeen: times.length ? Math.max(...times) : null,
-    sockets: live.map(
-      (s): SocketPresence => ({
-        socketId: s.socketId,
-        connectedAt: s.connectedAt,
-        lastSeen: s.lastSeen,
-        userAgent: s.userAgent,
-        ip: s.ip,
-      }),
-    ),
+    sockets: live.map((s): SocketPresence => ({
+      socketId: s.socketId,
+      connectedAt: s.connectedAt,
+      lastSeen: s.lastSeen,
+      userAgent: s.userAgent,
+      ip: s.ip,
+    })),
   };
 }
 

@@ -123,7 +123,12 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
       return; // not ours: the channel is in this deployment's keyspace, so nothing else should write there
     }
     if (typeof message?.snapshot?.userId !== 'string' || typeof message.version !== 'number') return;
-    this.deliverLocally(message);
+    try {
+      this.deliverLocally(message);
+    } catch (err) {
+      // thrown inside the Redis client's event handler: log it here, never let it reach ioredis
+      this.logger.error(`presence update for ${message.snapshot.userId} not delivered: ${(err as Error)?.stack ?? String(err)}`);
+    }
   }
 
   /** Emits to this instance's sockets, to each audience only if newer than what it was last shown. */
@@ -137,7 +142,7 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
     }
   }
 
-  /** A typed emit to this instance's sockets only (the payload has already reached every instance). */
+  /** A typed emit to sockets of this instance only (a snapshot has already reached every instance; a kick runs on each). */
   private emitLocal<K extends keyof PresenceEvents>(
     target: { emit(event: string, payload: unknown): unknown },
     event: K,
@@ -165,7 +170,13 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
   listenForKicks(nsp: Namespace): void {
     nsp.on(PRESENCE_KICK_REQUEST, (userId: unknown, payload: unknown, ack?: (count: number) => void) => {
       if (typeof userId !== 'string' || !isDisconnectPayload(payload)) return ack?.(0);
-      ack?.(this.kickLocal(userId, payload));
+      try {
+        ack?.(this.kickLocal(userId, payload));
+      } catch (err) {
+        // runs inside the adapter's message handling: report, never throw into it
+        this.logger.error(`kick of ${userId} requested by another instance failed: ${(err as Error)?.stack ?? String(err)}`);
+        ack?.(0);
+      }
     });
   }
 
@@ -177,7 +188,7 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
       .filter((s) => socketUser(s)?.userId === userId);
     if (!sockets.length) return 0;
     this.metrics.published.inc({ event: 'system:disconnect' });
-    for (const socket of sockets) socket.emit('system:disconnect', payload);
+    for (const socket of sockets) this.emitLocal(socket, 'system:disconnect', payload);
     for (const socket of sockets) socket.disconnect(true);
     return sockets.length;
   }

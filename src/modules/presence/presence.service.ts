@@ -47,7 +47,11 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   ) {}
 
   onModuleInit(): void {
-    this.keepAliveTimer = setInterval(() => void this.keepAlive(), this.timings.keepAliveMs);
+    this.keepAliveTimer = setInterval(() => {
+      this.keepAlive().catch((err: unknown) =>
+        this.logger.error(`presence keep-alive failed: ${(err as Error)?.stack ?? String(err)}`),
+      );
+    }, this.timings.keepAliveMs);
     this.keepAliveTimer.unref();
   }
 
@@ -78,12 +82,12 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
 
   /** A socket connected: record it and tell the namespace. */
   connected(info: ConnectionInfo): Promise<void> {
-    return this.track(this.recordConnect(info));
+    return this.track(this.recordConnect(info), 'connect');
   }
 
   /** A socket went: remove it and tell the namespace (the user stays online while another socket remains). */
   disconnected(socketId: string): Promise<void> {
-    return this.track(this.recordDisconnect(socketId));
+    return this.track(this.recordDisconnect(socketId), 'disconnect');
   }
 
   private async recordConnect(info: ConnectionInfo): Promise<void> {
@@ -210,12 +214,17 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     return this.local.size;
   }
 
-  /** Remembers a running call until it settles (it never rejects: store calls go through `soft`). */
-  private track<T>(work: Promise<T>): Promise<T> {
-    this.inFlight.add(work);
-    const done = () => this.inFlight.delete(work);
-    work.then(done, done);
-    return work;
+  /**
+   * Remembers a socket-path call until it settles, and makes sure it never rejects:
+   * the gateway's connect/disconnect hooks must not leave an unhandled rejection behind.
+   */
+  private track(work: Promise<void>, what: string): Promise<void> {
+    const safe = work.catch((err: unknown) =>
+      this.logger.error(`presence ${what} failed: ${(err as Error)?.stack ?? String(err)}`),
+    );
+    this.inFlight.add(safe);
+    void safe.then(() => this.inFlight.delete(safe));
+    return safe;
   }
 
   private async announce(userIds: string[]): Promise<void> {

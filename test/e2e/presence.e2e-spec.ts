@@ -116,14 +116,31 @@ describe('presence on one instance', () => {
     expect(observer.about('p3-user')).toHaveLength(before.observer); // heartbeats are not the namespace's business
   });
 
-  it('refuses a heartbeat over SOCKET_MAX_PAYLOAD_BYTES before the handler, and the connection stays usable', async () => {
+  it('accepts a 5,120-byte heartbeat, refuses 5,121 bytes before the handler, and the connection stays usable (L1)', async () => {
     const user = await join('p4-user');
     await user.update('p4-user');
-    const refused = await emitAck<{ success: boolean; code: string }>(user.socket, 'presence:heartbeat', 'x'.repeat(6000));
+    // The cap counts the UTF-8 bytes of the JSON-encoded arguments: ["…"] adds 4 to the string.
+    const ofBytes = (n: number) => 'x'.repeat(n - 4);
+    expect(Buffer.byteLength(JSON.stringify([ofBytes(5121)]))).toBe(5121);
+    expect(app.config.socket.maxPayloadBytes).toBe(5120);
+
+    const since = user.mark();
+    const refused = await emitAck<{ success: boolean; code: string }>(user.socket, 'presence:heartbeat', ofBytes(5121));
     expect(refused).toMatchObject({ success: false, code: 'socket_error:payload_too_large' });
     await settle(300);
-    expect(user.about('p4-user')).toHaveLength(1); // the refused heartbeat refreshed nothing
-    expect(await emitAck(user.socket, 'presence:heartbeat')).toEqual({ success: true });
+    expect(user.mark()).toBe(since); // the handler never ran: nothing refreshed, nothing sent
+
+    expect(await emitAck(user.socket, 'presence:heartbeat', ofBytes(5120))).toEqual({ success: true });
+    await user.update('p4-user', undefined, { since });
+    expect(user.socket.connected).toBe(true);
+
+    // another namespace keeps its own cap (the fixture's is 1,024 bytes)
+    const elsewhere = await connectRecording(app.url, 'p4-user', FIXTURE_NS);
+    open.push(elsewhere);
+    expect(await emitAck(elsewhere.socket, 'echo', ofBytes(5120))).toMatchObject({
+      success: false,
+      code: 'socket_error:payload_too_large',
+    });
   });
 
   describe('HTTP', () => {

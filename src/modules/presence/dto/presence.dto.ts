@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { ids } from '../../../core/errors';
+
+/** Most user ids one presence query may ask about. */
+export const MAX_QUERY_USER_IDS = 500;
+
+export const presenceQueryDto = z.object({
+  userIds: z.array(ids.userId).min(1).max(MAX_QUERY_USER_IDS),
+});
+
+/** Longest reconnect hint an operator may give (one day). */
+const MAX_RECONNECT_IN_MS = 24 * 3600_000;
+export const DEFAULT_KICK_RECONNECT_IN_MS = 5000;
+
+export const adminDisconnectDto = z.object({
+  userId: ids.userId,
+  reconnectInMs: z.number().int().min(0).max(MAX_RECONNECT_IN_MS).default(DEFAULT_KICK_RECONNECT_IN_MS),
+});

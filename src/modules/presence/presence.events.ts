@@ -1,0 +1,46 @@
+/**
+ * The Presence module's wire contract on `/ws/app` (CONTRACTS §3, seed 004). Presence
+ * events are transient: never persisted, never replayed, no `offset`.
+ */
+
+export const PRESENCE_NAMESPACE = '/ws/app';
+
+/** One open connection of a user, as seen by the instance that holds it. */
+export interface SocketPresence {
+  socketId: string;
+  /** Unix epoch ms. */
+  connectedAt: number | null;
+  /** Unix epoch ms: last time the socket was heard from or vouched for by its instance. */
+  lastSeen: number | null;
+  userAgent: string | null;
+  /** Only the user themselves (and admins) see it; everyone else gets null. */
+  ip: string | null;
+}
+
+export interface PresenceSnapshot {
+  userId: string;
+  isOnline: boolean;
+  /** Unix epoch ms; the latest socket's when online, when the last socket went otherwise; null if never seen. */
+  lastSeen: number | null;
+  sockets: SocketPresence[];
+}
+
+export interface SystemDisconnectPayload {
+  reason: string;
+  /** A hint: how long the client should wait before reconnecting. */
+  reconnectInMs: number;
+}
+
+/** Server → client events this module emits, by name. */
+export interface PresenceEvents {
+  'presence:update': PresenceSnapshot;
+  'system:disconnect': SystemDisconnectPayload;
+}
+
+/** Client → server. */
+export const PRESENCE_HEARTBEAT = 'presence:heartbeat';
+
+/** Server → server (through the adapter): kick a user's sockets held by each instance. */
+export const PRESENCE_KICK_REQUEST = 'presence:kick';
+
+export const ADMIN_DISCONNECT_REASON = 'admin_disconnect';

@@ -1,0 +1,70 @@
+import { Inject, Logger } from '@nestjs/common';
+import { ConnectedSocket, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { APP_CONFIG, type AppConfig } from '../../config';
+import { HeraldGateway, SocketPolicy, socketUser, userRoom } from '../../core/realtime';
+import { PRESENCE_HEARTBEAT, PRESENCE_NAMESPACE } from './presence.events';
+import { PresencePublisher } from './presence.publisher';
+import { PresenceService } from './presence.service';
+
+/**
+ * Presence on `/ws/app` (shared with Notifications and Messaging, whose gateways attach
+ * the same policy: attach is idempotent). Connect and disconnect feed the presence
+ * service without ever holding up or failing the connection.
+ */
+@HeraldGateway(PRESENCE_NAMESPACE)
+export class PresenceGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+  private readonly logger = new Logger(PresenceGateway.name);
+
+  constructor(
+    private readonly policy: SocketPolicy,
+    private readonly presence: PresenceService,
+    private readonly publisher: PresencePublisher,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  afterInit(nsp: Namespace): void {
+    this.policy.attach(nsp, { maxEventBytes: this.config.socket.maxPayloadBytes });
+    this.publisher.listenForKicks(nsp);
+  }
+
+  async handleConnection(socket: Socket): Promise<void> {
+    const { userId } = socketUser(socket);
+    try {
+      // Heartbeat updates go to user:<id>; the Notifications gateway joins it too, in whatever order.
+      await this.policy.join(socket, [userRoom(userId)]);
+    } catch (err) {
+      this.logger.warn(`socket ${socket.id} could not join its user room: ${(err as Error).message}`);
+    }
+    if (!socket.connected) return; // gone while joining: nothing to record
+    await this.presence.connected({
+      socketId: socket.id,
+      userId,
+      userAgent: headerValue(socket.handshake.headers['user-agent']),
+      ip: clientIp(socket, this.config.trustProxy),
+    });
+  }
+
+  async handleDisconnect(socket: Socket): Promise<void> {
+    await this.presence.disconnected(socket.id);
+  }
+
+  /** Payload ignored (CONTRACTS §3); the ack, when asked for, says whether it was recorded. */
+  @SubscribeMessage(PRESENCE_HEARTBEAT)
+  async heartbeat(@ConnectedSocket() socket: Socket) {
+    if (await this.presence.heartbeat(socket.id)) return { success: true };
+    return { success: false, error: 'presence is temporarily unavailable', code: 'socket_error:unavailable' };
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  const v = Array.isArray(value) ? value[0] : value;
+  return v ? v : null;
+}
+
+/** The peer address; the first `X-Forwarded-For` hop only when TRUST_PROXY says a proxy sets it. */
+function clientIp(socket: Socket, trustProxy: boolean): string | null {
+  const forwarded = trustProxy ? headerValue(socket.handshake.headers['x-forwarded-for'])?.split(',')[0]?.trim() : undefined;
+  const ip = forwarded || socket.handshake.address || null;
+  return ip?.startsWith('::ffff:') ? ip.slice(7) : ip;
+}

@@ -1,0 +1,228 @@
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import type Redis from 'ioredis';
+import type { Namespace } from 'socket.io';
+import { MetricsService } from '../../core/observability';
+import { EventLogService, RealtimePublisher, RealtimeServer, socketUser, userRoom } from '../../core/realtime';
+import { RedisService } from '../../core/redis';
+import {
+  PRESENCE_KICK_REQUEST,
+  PRESENCE_NAMESPACE,
+  type PresenceEvents,
+  type PresenceSnapshot,
+  type SystemDisconnectPayload,
+} from './presence.events';
+import { forObservers } from './presence.snapshot';
+import { LatestVersions } from './presence-versions';
+
+export interface KickOutcome {
+  /** Sockets closed, over every namespace and every instance that answered. */
+  sockets: number;
+  /** Instances that took part (this one included). */
+  instances: number;
+  /** False when some instance did not answer in time (its sockets may still be open). */
+  complete: boolean;
+}
+
+/** A snapshot on its way to every instance (Redis channel `presence:updates`). */
+interface PresenceBroadcast {
+  /** `changed`: the namespace hears it; `heartbeat`: only the user's own sockets. */
+  kind: 'changed' | 'heartbeat';
+  /** The store's version of the state (StoredUser.version). */
+  version: number;
+  snapshot: PresenceSnapshot;
+}
+
+/** Waiting longer than this for the subscription at start-up would hold up boot for nothing. */
+const SUBSCRIBE_WAIT_MS = 5000;
+
+/**
+ * The only code that emits presence events. Presence is transient (no offset, never
+ * persisted). Connect/disconnect snapshots go to the whole namespace: the user's own
+ * room gets them in full, everyone else without network addresses; heartbeats only to
+ * the user's own room.
+ *
+ * With Redis, snapshots travel on a channel of their own rather than through the
+ * Socket.IO adapter, and every instance (this one included) emits them to its local
+ * sockets only if newer than the last one it emitted for that user: two instances
+ * announcing changes of one user a moment apart cannot leave observers with the older
+ * state (the adapter would deliver the local one at once and the remote one later).
+ */
+@Injectable()
+export class PresencePublisher extends RealtimePublisher<PresenceEvents> implements OnApplicationBootstrap {
+  /** Newest version emitted here to the user's own sockets (every kind)… */
+  private readonly toUser = new LatestVersions();
+  /** …and to everyone else (changes only: observers never see heartbeats, so a heartbeat must not hide a change from them). */
+  private readonly toObservers = new LatestVersions();
+  private readonly channel: string;
+  /** Publishes not yet acknowledged by Redis (see flush). */
+  private readonly sending = new Set<Promise<unknown>>();
+
+  constructor(
+    realtime: RealtimeServer,
+    log: EventLogService,
+    metrics: MetricsService,
+    private readonly redis: RedisService,
+  ) {
+    super(PRESENCE_NAMESPACE, realtime, log, metrics);
+    this.channel = redis.key('presence', 'updates');
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.redis.enabled) return;
+    const subscriber: Redis = this.redis.connect('presence');
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.channel) this.receive(message);
+    });
+    // ioredis subscribes again by itself after reconnecting.
+    const subscribed = subscriber.subscribe(this.channel).then(
+      () => true,
+      (err: Error) => {
+        this.logger.warn(`presence: could not subscribe to ${this.channel} yet: ${err.message}`);
+        return false;
+      },
+    );
+    const waited = await Promise.race([
+      subscribed,
+      new Promise<'timeout'>((r) => setTimeout(r, SUBSCRIBE_WAIT_MS, 'timeout').unref()),
+    ]);
+    if (waited === 'timeout')
+      this.logger.warn(`presence: subscription to ${this.channel} still pending; presence updates start once Redis answers`);
+  }
+
+  /** A socket came or went: the whole namespace hears it (each socket once). */
+  changed(snapshot: PresenceSnapshot, version: number): void {
+    this.broadcast({ kind: 'changed', version, snapshot });
+  }
+
+  /** A heartbeat refreshed lastSeen: only the user's own sockets hear it (CONTRACTS §3). */
+  heartbeat(snapshot: PresenceSnapshot, version: number): void {
+    this.broadcast({ kind: 'heartbeat', version, snapshot });
+  }
+
+  private broadcast(message: PresenceBroadcast): void {
+    this.metrics.published.inc({ event: 'presence:update' });
+    if (!this.redis.client) return this.deliverLocally(message);
+    const sent = this.redis.client.publish(this.channel, JSON.stringify(message)).then(
+      () => undefined,
+      (err: Error) => this.logger.warn(`presence update for ${message.snapshot.userId} not sent: ${err.message}`),
+    );
+    this.sending.add(sent);
+    void sent.then(() => this.sending.delete(sent));
+  }
+
+  /** Resolves once every snapshot handed over so far has reached Redis (or failed to). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.sending]);
+  }
+
+  private receive(raw: string): void {
+    let message: PresenceBroadcast;
+    try {
+      message = JSON.parse(raw) as PresenceBroadcast;
+    } catch {
+      return; // not ours: the channel is in this deployment's keyspace, so nothing else should write there
+    }
+    if (typeof message?.snapshot?.userId !== 'string' || typeof message.version !== 'number') return;
+    try {
+      this.deliverLocally(message);
+    } catch (err) {
+      // thrown inside the Redis client's event handler: log it here, never let it reach ioredis
+      this.logger.error(`presence update for ${message.snapshot.userId} not delivered: ${(err as Error)?.stack ?? String(err)}`);
+    }
+  }
+
+  /** Emits to this instance's sockets, to each audience only if newer than what it was last shown. */
+  private deliverLocally({ kind, version, snapshot }: PresenceBroadcast): void {
+    const nsp = this.realtime.namespace(PRESENCE_NAMESPACE);
+    if (!nsp) return;
+    const room = userRoom(snapshot.userId);
+    if (this.toUser.accept(snapshot.userId, version)) this.emitLocal(nsp.local.to(room), 'presence:update', snapshot);
+    if (kind === 'changed' && this.toObservers.accept(snapshot.userId, version)) {
+      this.emitLocal(nsp.local.except(room), 'presence:update', forObservers(snapshot));
+    }
+  }
+
+  /** A typed emit to sockets of this instance only (a snapshot has already reached every instance; a kick runs on each). */
+  private emitLocal<K extends keyof PresenceEvents>(
+    target: { emit(event: string, payload: unknown): unknown },
+    event: K,
+    payload: PresenceEvents[K],
+  ): void {
+    target.emit(event, payload);
+  }
+
+  /**
+   * Sends `system:disconnect` to every socket of the user on every namespace and every
+   * instance, then closes them. Each instance closes the sockets it holds, found by their
+   * authenticated user rather than by room, so namespaces that keep no user rooms are
+   * covered too.
+   */
+  async kick(userId: string, payload: SystemDisconnectPayload): Promise<KickOutcome> {
+    const local = this.kickLocal(userId, payload);
+    const nsp = this.realtime.namespace(PRESENCE_NAMESPACE);
+    if (!this.redis.enabled || !nsp) return { sockets: local, instances: 1, complete: true };
+    const { counts, error } = await askOtherInstances(nsp, PRESENCE_KICK_REQUEST, [userId, payload]);
+    if (error) this.logger.warn(`kick of ${userId}: not every instance answered: ${error.message}`);
+    return { sockets: local + sum(counts), instances: 1 + counts.length, complete: !error };
+  }
+
+  /** Answers other instances' kick requests (installed once on the namespace). */
+  listenForKicks(nsp: Namespace): void {
+    nsp.on(PRESENCE_KICK_REQUEST, (userId: unknown, payload: unknown, ack?: (count: number) => void) => {
+      if (typeof userId !== 'string' || !isDisconnectPayload(payload)) return ack?.(0);
+      try {
+        ack?.(this.kickLocal(userId, payload));
+      } catch (err) {
+        // runs inside the adapter's message handling: report, never throw into it
+        this.logger.error(`kick of ${userId} requested by another instance failed: ${(err as Error)?.stack ?? String(err)}`);
+        ack?.(0);
+      }
+    });
+  }
+
+  /** This instance's share of a kick: notify first, then close, so nothing closes before its notice is queued. */
+  kickLocal(userId: string, payload: SystemDisconnectPayload): number {
+    const sockets = this.realtime
+      .namespaces()
+      .flatMap((nsp) => [...nsp.sockets.values()])
+      .filter((s) => socketUser(s)?.userId === userId);
+    if (!sockets.length) return 0;
+    this.metrics.published.inc({ event: 'system:disconnect' });
+    for (const socket of sockets) this.emitLocal(socket, 'system:disconnect', payload);
+    for (const socket of sockets) socket.disconnect(true);
+    return sockets.length;
+  }
+}
+
+/**
+ * `serverSideEmit` with acknowledgements, through the adapter so that a failure to even
+ * send (Redis down) settles the request instead of leaving it waiting forever:
+ * `Namespace.serverSideEmitWithAck` drops the adapter's rejected promise. The adapter
+ * itself gives up on missing answers after its 5 s timeout.
+ */
+function askOtherInstances(nsp: Namespace, event: string, args: unknown[]): Promise<{ counts: unknown[]; error?: Error }> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (counts: unknown[], error?: Error) => {
+      if (settled) return;
+      settled = true;
+      resolve({ counts, error });
+    };
+    const ack = (err: Error | null, responses: unknown[] = []) => finish(responses, err ?? undefined);
+    const adapter = nsp.adapter as unknown as { serverSideEmit(packet: unknown[]): unknown };
+    try {
+      Promise.resolve(adapter.serverSideEmit([event, ...args, ack])).catch((err: Error) => finish([], err));
+    } catch (err) {
+      finish([], err as Error);
+    }
+  });
+}
+
+function sum(counts: unknown[]): number {
+  return counts.reduce<number>((total, c) => total + (typeof c === 'number' ? c : 0), 0);
+}
+
+function isDisconnectPayload(p: unknown): p is SystemDisconnectPayload {
+  const v = p as Partial<SystemDisconnectPayload> | null;
+  return typeof v?.reason === 'string' && typeof v.reconnectInMs === 'number';
+}

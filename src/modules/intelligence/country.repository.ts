@@ -70,15 +70,24 @@ export class CountryRepository {
     return (await this.prisma.country.count({ where: { id } })) === 1;
   }
 
-  /** One page in id order after `afterId` (keyset paging: constant cost per page however many countries there are). */
+  /**
+   * One page in id order after `afterId` (keyset paging: constant cost per page however
+   * many countries there are). Plain SQL rather than the Prisma client: this is the job's
+   * hot path, and the client's result mapping costs tens of ms of event-loop time per
+   * 500 rows, where the driver's own row parsing costs a few.
+   */
   async page(afterId: string | undefined, size: number): Promise<CountryWithBaseline[]> {
-    const rows = await this.prisma.country.findMany({
-      where: afterId === undefined ? {} : { id: { gt: afterId } },
-      orderBy: { id: 'asc' },
-      take: size,
-      include: { snapshot: true },
-    });
-    return rows.map((row) => ({ country: toCountry(row), baseline: row.snapshot ? toBaseline(row.snapshot) : null }));
+    const rows = await this.prisma.sql.query<PageRow>(
+      `SELECT c.id, c.name, c.gdp, c.population::text AS population, c.vitality, c.economic_tier, c.created_at, c.updated_at,
+              s.gdp AS base_gdp, s.population::text AS base_population, s.vitality AS base_vitality,
+              s.economic_tier AS base_economic_tier, s.version AS base_version, s.taken_at AS base_taken_at
+         FROM countries c LEFT JOIN country_snapshots s ON s.country_id = c.id
+        WHERE $1::text IS NULL OR c.id > $1::text
+        ORDER BY c.id
+        LIMIT $2`,
+      [afterId ?? null, size],
+    );
+    return rows.map(fromPageRow);
   }
 
   /** Baselines for countries that have none (written outside PUT); existing ones are left alone. */
@@ -123,4 +132,46 @@ function toCountry(row: Country): CountryRecord {
 
 function toBaseline(row: CountrySnapshot): Baseline {
   return { gdp: row.gdp, population: Number(row.population), vitality: row.vitality, economicTier: row.economicTier, version: row.version, takenAt: row.takenAt };
+}
+
+interface PageRow {
+  id: string;
+  name: string;
+  gdp: number | string;
+  population: string;
+  vitality: number | string;
+  economic_tier: string;
+  created_at: Date | string;
+  updated_at: Date | string;
+  base_gdp: number | string | null;
+  base_population: string | null;
+  base_vitality: number | string | null;
+  base_economic_tier: string | null;
+  base_version: number | string | null;
+  base_taken_at: Date | string | null;
+}
+
+function fromPageRow(row: PageRow): CountryWithBaseline {
+  const country: CountryRecord = {
+    id: row.id,
+    name: row.name,
+    gdp: Number(row.gdp),
+    population: Number(row.population),
+    vitality: Number(row.vitality),
+    economicTier: row.economic_tier,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
+  const baseline: Baseline | null =
+    row.base_version === null
+      ? null
+      : {
+          gdp: Number(row.base_gdp),
+          population: Number(row.base_population),
+          vitality: Number(row.base_vitality),
+          economicTier: row.base_economic_tier ?? '',
+          version: Number(row.base_version),
+          takenAt: new Date(row.base_taken_at ?? 0),
+        };
+  return { country, baseline };
 }

@@ -4,11 +4,13 @@
  * triggered with JobScheduler.runNow or the status API's trigger_broadcast.
  */
 import { Global, Injectable, Module } from '@nestjs/common';
+import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
 import { USER_NOTIFIER, type NotifyRequest, type UserNotifier } from '../../src/core/ports';
 import { JobScheduler } from '../../src/core/scheduling';
 import { INTELLIGENCE_BROADCAST_JOB } from '../../src/modules/intelligence/intelligence-broadcast.job';
 import { INTELLIGENCE_NAMESPACE as NS } from '../../src/modules/intelligence/intelligence.events';
+import { IntelligencePublisher } from '../../src/modules/intelligence/intelligence.publisher';
 import { startTestApp, type TestApp } from '../support/app';
 import { collect, connect, connectError, emitAck, eventually, http, sleep, waitFor } from '../support/clients';
 import { adminToken, serviceToken, token } from '../support/tokens';
@@ -117,6 +119,23 @@ describe('/ws/intelligence (issue #3)', () => {
       const error = waitFor<{ code: string }>(s, 'error');
       s.emit('whatever', 1);
       expect((await error).code).toBe('socket_error:bad_request');
+      expect(s.connected).toBe(true);
+    });
+
+    it('survives schema fuzz: every random subscribe payload is answered, nothing is joined by a refused one (L2)', async () => {
+      const s = await open('fuzz');
+      const payloads = fc.sample(
+        fc.oneof(
+          fc.anything(),
+          fc.record({ channels: fc.array(fc.oneof(fc.string(), fc.constantFrom('all', 'country:x', 'user:me', '__proto__')), { maxLength: 4 }), since: fc.anything() }, { requiredKeys: [] }),
+        ),
+        { numRuns: 60, seed: 3 },
+      );
+      for (const payload of payloads) {
+        const ack = await emitAck<Ack>(s, 'subscribe', payload);
+        if (!ack.success) expect(ack.code).toBe('socket_error:bad_request');
+        else expect(ack.channels!.every((c) => DEFAULTS.includes(c) || c === 'country:x')).toBe(true);
+      }
       expect(s.connected).toBe(true);
     });
 
@@ -241,6 +260,30 @@ describe('/ws/intelligence (issue #3)', () => {
       await tick(); // −11 from 90
       await eventually(() => seen.some((e) => e.event === 'vitality:update'));
       expect(seen.find((e) => e.event === 'vitality:update')!.payload.data).toMatchObject({ previous: 90, current: 79 });
+    });
+  });
+
+  describe('publisher routing', () => {
+    it('sends system events to system:events and all only, and crisis alerts also to intelligence:alerts', async () => {
+      const publisher = app.get(IntelligencePublisher);
+      const systemOnly = await open('sys');
+      await emitAck(systemOnly, 'unsubscribe', { channels: DEFAULTS });
+      await emitAck(systemOnly, 'subscribe', { channels: ['system:events', 'intelligence:alerts'] });
+      const economicOnly = await open('eco');
+      await emitAck(economicOnly, 'unsubscribe', { channels: DEFAULTS.filter((c) => c !== 'economic') });
+      const sys = record(systemOnly);
+      const eco = record(economicOnly);
+
+      await publisher.broadcastSystemEvent({ message: 'maintenance at 18:00' }, { priority: 'high' });
+      await publisher.pushCrisisAlert('c-crisis', { title: 'Flood' });
+      await publisher.pushEconomicUpdate('c-crisis', { title: 'Budget' });
+      await eventually(() => sys.length === 2 && eco.length === 1);
+      await sleep(300);
+      expect(sys.map((e) => [e.event, e.payload.type, e.payload.countryId])).toEqual([
+        ['system:event', 'system_event', null],
+        ['intelligence:alert', 'intelligence_alert', 'c-crisis'],
+      ]);
+      expect(eco.map((e) => [e.event, e.payload.category, e.payload.data.title])).toEqual([['intelligence:update', 'economic', 'Budget']]);
     });
   });
 

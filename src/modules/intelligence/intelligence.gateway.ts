@@ -13,6 +13,15 @@ const HANDLED_EVENTS = new Set(['subscribe', 'unsubscribe', 'auth:refresh']);
 
 const channelsOf = (socket: Socket) => [...socket.rooms].filter((room) => room !== socket.id);
 
+interface IntelligenceSocketData {
+  since?: string;
+  /** Highest offset broadcast to this socket so far (live events only; replays bypass it). */
+  latestLiveOffset?: bigint;
+  /** Channels joined on connect without a replay, whose history a later `subscribe … since` may still ask for. */
+  joinedWithoutReplay?: Set<string>;
+}
+const dataOf = (socket: Socket) => socket.data as IntelligenceSocketData;
+
 /**
  * `/ws/intelligence` (CONTRACTS §3): JWT from the kernel; on connect the socket is in `all`
  * and the five category channels, with replay after the handshake's `since` when given;
@@ -43,6 +52,9 @@ export class IntelligenceGateway implements OnGatewayInit, OnGatewayConnection {
   }
 
   async handleConnection(socket: Socket): Promise<void> {
+    socket.onAnyOutgoing((_event: string, payload?: { offset?: unknown }) => {
+      if (typeof payload?.offset === 'string') dataOf(socket).latestLiveOffset = BigInt(payload.offset);
+    });
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === 'string' && HANDLED_EVENTS.has(event)) return;
       reportSocketError(socket, args[args.length - 1], {
@@ -52,7 +64,9 @@ export class IntelligenceGateway implements OnGatewayInit, OnGatewayConnection {
     });
     try {
       // Rooms joined here are "already live" for later subscribes, so their replay happens now.
-      await this.replay.join(socket, [...DEFAULT_CHANNELS], { since: (socket.data as { since?: string }).since });
+      const { since } = dataOf(socket);
+      if (since === undefined) dataOf(socket).joinedWithoutReplay = new Set(DEFAULT_CHANNELS);
+      await this.replay.join(socket, [...DEFAULT_CHANNELS], { since });
     } catch (err) {
       reportSocketError(socket, undefined, toSocketError(err, this.logger));
     }
@@ -61,14 +75,37 @@ export class IntelligenceGateway implements OnGatewayInit, OnGatewayConnection {
   @SubscribeMessage('subscribe')
   async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown) {
     const { channels, since } = parseInput(subscribeMessage, body, 'subscribe');
+    if (since !== undefined) this.rejoinForReplay(socket, channels, since);
     const { replayed, resync } = await this.replay.join(socket, channels, { since });
     return { success: true, channels: channelsOf(socket), ...(since !== undefined ? { replayed, resync } : {}) };
+  }
+
+  /**
+   * The replay only covers channels the socket is not in yet (events of the others were
+   * delivered live). A client that reconnects and then asks for the channels it was put in
+   * on connect (say `all`) has missed their earlier events, though: when nothing after
+   * `since` has been delivered to this socket yet, leaving those channels first lets the
+   * replay cover them without any duplicate. This happens once per channel; otherwise the
+   * channels are left as they are (replaying them would repeat what was delivered). The
+   * handshake's `since` is the exact way to replay them.
+   */
+  private rejoinForReplay(socket: Socket, channels: string[], since: string): void {
+    const { latestLiveOffset, joinedWithoutReplay } = dataOf(socket);
+    if (!joinedWithoutReplay?.size || (latestLiveOffset !== undefined && latestLiveOffset > BigInt(since))) return;
+    for (const channel of channels) {
+      if (!joinedWithoutReplay.delete(channel) || !socket.rooms.has(channel)) continue;
+      // Local room state changes synchronously with every adapter Herald uses.
+      void socket.leave(channel);
+    }
   }
 
   @SubscribeMessage('unsubscribe')
   async unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown) {
     const { channels } = parseInput(unsubscribeMessage, body, 'unsubscribe');
-    for (const channel of channels) await socket.leave(channel);
+    for (const channel of channels) {
+      dataOf(socket).joinedWithoutReplay?.delete(channel);
+      await socket.leave(channel);
+    }
     return { success: true, channels: channelsOf(socket) };
   }
 }

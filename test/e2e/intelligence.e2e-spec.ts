@@ -7,6 +7,7 @@ import { Global, Injectable, Module } from '@nestjs/common';
 import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
 import { USER_NOTIFIER, type NotifyRequest, type UserNotifier } from '../../src/core/ports';
+import { PrismaService } from '../../src/core/prisma';
 import { JobScheduler } from '../../src/core/scheduling';
 import { INTELLIGENCE_BROADCAST_JOB } from '../../src/modules/intelligence/intelligence-broadcast.job';
 import { INTELLIGENCE_NAMESPACE as NS } from '../../src/modules/intelligence/intelligence.events';
@@ -19,8 +20,13 @@ import { adminToken, serviceToken, token } from '../support/tokens';
 @Injectable()
 class RecordingNotifier implements UserNotifier {
   readonly requests: NotifyRequest[] = [];
+  failNext = false;
   async notify(request: NotifyRequest): Promise<void> {
     this.requests.push(request);
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('notifications store down');
+    }
   }
 }
 
@@ -444,6 +450,22 @@ describe('/ws/intelligence (issue #3)', () => {
     });
   });
 
+  it('answers 503 when the notification fails, and a retry completes the unlock without a second event', async () => {
+    const notifier = app.get(RecordingNotifier);
+    const s = await open();
+    const seen = collect<Payload>(s, 'intelligence:update');
+    const body = { userId: 'gina', countryId: 'c7', achievementKey: 'flaky' };
+    notifier.failNext = true;
+    const failed = await http<{ error: string }>(app.url, 'POST', '/api/achievements/unlock', { token: SERVICE, body });
+    expect(failed.status).toBe(503);
+    const retried = await http<{ duplicate: boolean; notified: boolean }>(app.url, 'POST', '/api/achievements/unlock', { token: SERVICE, body });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ duplicate: true, notified: true });
+    await sleep(300);
+    expect(seen.filter((e) => e.data.achievementKey === 'flaky')).toHaveLength(1);
+    expect(notifier.requests.filter((r) => r.userIds[0] === 'gina')).toHaveLength(2);
+  });
+
   describe('status API (admin)', () => {
     interface Status {
       websocketServer: { active: boolean; stats: { connections: number; channels: number; messagesPerMinute: number } };
@@ -490,6 +512,24 @@ describe('/ws/intelligence (issue #3)', () => {
       expect(job.lastOutcome).toBe('success');
       expect(after.broadcastService.active).toBe(true);
       expect(after.broadcastService.lastBroadcast).toBeGreaterThanOrEqual(Date.parse(job.lastRunAt!));
+    });
+
+    it('reports a failing broadcast run, stays up, and the next run succeeds (F4)', async () => {
+      const sql = app.get(PrismaService).sql;
+      await sql.exec('ALTER TABLE country_snapshots RENAME TO country_snapshots_away');
+      let failed: { status: number; body: { success: boolean; error?: string } };
+      try {
+        failed = await http(app.url, 'POST', '/api/websocket-status', { token: ADMIN, body: { action: 'trigger_broadcast' } });
+      } finally {
+        await sql.exec('ALTER TABLE country_snapshots_away RENAME TO country_snapshots');
+      }
+      expect(failed.status).toBe(200);
+      expect(failed.body.success).toBe(false);
+      expect(failed.body.error).toEqual(expect.any(String));
+      const health = await http<{ healthy: boolean; checks: { broadcastService: boolean } }>(app.url, 'POST', '/api/websocket-status', { token: ADMIN, body: { action: 'health_check' } });
+      expect(health.body).toMatchObject({ healthy: false, checks: { broadcastService: false } });
+      const next = await http<{ success: boolean }>(app.url, 'POST', '/api/websocket-status', { token: ADMIN, body: { action: 'trigger_broadcast' } });
+      expect(next.body.success).toBe(true);
     });
 
     it('answers get_detailed_stats and health_check, and 400 for an unknown action', async () => {

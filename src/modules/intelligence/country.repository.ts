@@ -8,21 +8,34 @@ export interface CountryFigures extends Figures {
   name: string;
 }
 
-export interface CountryRecord extends CountryFigures {
+/** What the broadcast job reads of a country. */
+export interface CheckedCountry extends CountryFigures {
   id: string;
+}
+
+export interface CountryRecord extends CheckedCountry {
   createdAt: Date;
   updatedAt: Date;
 }
 
-export interface Baseline extends Figures {
+/** What the broadcast job reads of a baseline. */
+export interface CheckedBaseline extends Figures {
   /** Bumped on every advance: a racing run that read an older version does not advance (or alert) again. */
   version: number;
+}
+
+export interface Baseline extends CheckedBaseline {
   takenAt: Date;
 }
 
-export interface CountryWithBaseline {
+export interface CountryDetail {
   country: CountryRecord;
   baseline: Baseline | null;
+}
+
+export interface CountryWithBaseline {
+  country: CheckedCountry;
+  baseline: CheckedBaseline | null;
 }
 
 export interface NewItem {
@@ -56,7 +69,7 @@ export class CountryRepository {
     });
   }
 
-  async findById(id: string): Promise<CountryWithBaseline | null> {
+  async findById(id: string): Promise<CountryDetail | null> {
     const row = await this.prisma.country.findUnique({ where: { id }, include: { snapshot: true } });
     return row ? { country: toCountry(row), baseline: row.snapshot ? toBaseline(row.snapshot) : null } : null;
   }
@@ -78,9 +91,9 @@ export class CountryRepository {
    */
   async page(afterId: string | undefined, size: number): Promise<CountryWithBaseline[]> {
     const rows = await this.prisma.sql.query<PageRow>(
-      `SELECT c.id, c.name, c.gdp, c.population::text AS population, c.vitality, c.economic_tier, c.created_at, c.updated_at,
+      `SELECT c.id, c.name, c.gdp, c.population::text AS population, c.vitality, c.economic_tier,
               s.gdp AS base_gdp, s.population::text AS base_population, s.vitality AS base_vitality,
-              s.economic_tier AS base_economic_tier, s.version AS base_version, s.taken_at AS base_taken_at
+              s.economic_tier AS base_economic_tier, s.version AS base_version
          FROM countries c LEFT JOIN country_snapshots s ON s.country_id = c.id
         WHERE $1::text IS NULL OR c.id > $1::text
         ORDER BY c.id
@@ -91,7 +104,7 @@ export class CountryRepository {
   }
 
   /** Baselines for countries that have none (written outside PUT); existing ones are left alone. */
-  async initialiseBaselines(countries: CountryRecord[]): Promise<void> {
+  async initialiseBaselines(countries: CheckedCountry[]): Promise<void> {
     if (!countries.length) return;
     await this.prisma.countrySnapshot.createMany({
       data: countries.map((c) => ({ countryId: c.id, gdp: c.gdp, population: BigInt(c.population), vitality: c.vitality, economicTier: c.economicTier })),
@@ -141,28 +154,23 @@ interface PageRow {
   population: string;
   vitality: number | string;
   economic_tier: string;
-  created_at: Date | string;
-  updated_at: Date | string;
   base_gdp: number | string | null;
   base_population: string | null;
   base_vitality: number | string | null;
   base_economic_tier: string | null;
   base_version: number | string | null;
-  base_taken_at: Date | string | null;
 }
 
 function fromPageRow(row: PageRow): CountryWithBaseline {
-  const country: CountryRecord = {
+  const country: CheckedCountry = {
     id: row.id,
     name: row.name,
     gdp: Number(row.gdp),
     population: Number(row.population),
     vitality: Number(row.vitality),
     economicTier: row.economic_tier,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
   };
-  const baseline: Baseline | null =
+  const baseline: CheckedBaseline | null =
     row.base_version === null
       ? null
       : {
@@ -171,7 +179,6 @@ function fromPageRow(row: PageRow): CountryWithBaseline {
           vitality: Number(row.base_vitality),
           economicTier: row.base_economic_tier ?? '',
           version: Number(row.base_version),
-          takenAt: new Date(row.base_taken_at ?? 0),
         };
   return { country, baseline };
 }

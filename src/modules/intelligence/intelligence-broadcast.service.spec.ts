@@ -1,5 +1,5 @@
 import type { AppConfig } from '../../config';
-import type { CountryRecord, CountryRepository, CountryWithBaseline, NewItem } from './country.repository';
+import type { CheckedCountry, CountryRepository, CountryWithBaseline, NewItem } from './country.repository';
 import { BROADCAST_BATCH_SIZE, IntelligenceBroadcastService } from './intelligence-broadcast.service';
 import type { IntelligencePublisher } from './intelligence.publisher';
 
@@ -11,8 +11,8 @@ function fakeRepository(n: number, changed: Set<number>) {
   const ids = Array.from({ length: n }, (_, i) => `c${String(i).padStart(6, '0')}`);
   const entries = new Map<string, CountryWithBaseline>(
     ids.map((id, i) => {
-      const country: CountryRecord = { id, name: id, gdp: changed.has(i) ? 1100 : 1000, population: 100, vitality: 50, economicTier: 'Developed', createdAt: new Date(), updatedAt: new Date() };
-      return [id, { country, baseline: { gdp: 1000, population: 100, vitality: 50, economicTier: 'Developed', version: 0, takenAt: new Date() } }];
+      const country: CheckedCountry = { id, name: id, gdp: changed.has(i) ? 1100 : 1000, population: 100, vitality: 50, economicTier: 'Developed' };
+      return [id, { country, baseline: { gdp: 1000, population: 100, vitality: 50, economicTier: 'Developed', version: 0 } }];
     }),
   );
   let nextItemId = 1n;
@@ -27,7 +27,7 @@ function fakeRepository(n: number, changed: Set<number>) {
     advanceBaseline: jest.fn(async (countryId: string, version: number, next: unknown, items: NewItem[]) => {
       const entry = entries.get(countryId)!;
       if (entry.baseline!.version !== version) return null;
-      entry.baseline = { ...(next as CountryWithBaseline['baseline'] & object), version: version + 1, takenAt: new Date() };
+      entry.baseline = { ...(next as CountryWithBaseline['baseline'] & object), version: version + 1 };
       return items.map((item) => ({ ...item, id: nextItemId++, countryId, dedupeKey: null, createdAt: new Date() }));
     }),
   };

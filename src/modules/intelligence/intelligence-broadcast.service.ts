@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IntelligenceItem } from '../../generated/prisma/client';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { assessChange, priorityOf, type Crossing, type Thresholds } from './change-detection';
-import { CountryRepository, type CountryRecord, type CountryWithBaseline, type NewItem } from './country.repository';
+import { CountryRepository, type CheckedCountry, type CountryWithBaseline, type NewItem } from './country.repository';
 import type { FigureChangeData } from './intelligence.events';
 import { IntelligencePublisher } from './intelligence.publisher';
 import { itemEventData } from './intelligence.service';
@@ -140,7 +140,7 @@ export class IntelligenceBroadcastService {
     }
   }
 
-  private async announce(country: CountryRecord, crossing: Crossing, item: IntelligenceItem): Promise<void> {
+  private async announce(country: CheckedCountry, crossing: Crossing, item: IntelligenceItem): Promise<void> {
     const key = `intelligence-item:${item.id}`;
     const common = { category: item.category, countryId: country.id, priority: item.priority, data: itemEventData(item) };
     const change: FigureChangeData = { ...crossing, countryName: country.name, itemId: item.id.toString() };
@@ -157,7 +157,7 @@ export class IntelligenceBroadcastService {
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : JSON.stringify(err));
 
-function itemFor(country: CountryRecord, c: Crossing): NewItem {
+function itemFor(country: CheckedCountry, c: Crossing): NewItem {
   const label = FIGURE_LABEL[c.figure];
   let description: string;
   let title: string;

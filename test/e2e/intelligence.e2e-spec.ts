@@ -12,27 +12,24 @@ import { JobScheduler } from '../../src/core/scheduling';
 import { INTELLIGENCE_BROADCAST_JOB } from '../../src/modules/intelligence/intelligence-broadcast.job';
 import { INTELLIGENCE_NAMESPACE as NS } from '../../src/modules/intelligence/intelligence.events';
 import { IntelligencePublisher } from '../../src/modules/intelligence/intelligence.publisher';
+import { IntelligenceService } from '../../src/modules/intelligence/intelligence.service';
 import { startTestApp, type TestApp } from '../support/app';
 import { collect, connect, connectError, emitAck, eventually, http, sleep, waitFor } from '../support/clients';
 import { adminToken, serviceToken, token } from '../support/tokens';
 
-/** Stands in for the Notifications module's USER_NOTIFIER so the test can see what was asked. */
+/**
+ * Stands in for the Notifications module's USER_NOTIFIER while that module is absent. The
+ * tests spy on whichever notifier the service was actually given, so they hold unchanged
+ * once the real one is registered (Nest then resolves the token to it first).
+ */
 @Injectable()
-class RecordingNotifier implements UserNotifier {
-  readonly requests: NotifyRequest[] = [];
-  failNext = false;
-  async notify(request: NotifyRequest): Promise<void> {
-    this.requests.push(request);
-    if (this.failNext) {
-      this.failNext = false;
-      throw new Error('notifications store down');
-    }
-  }
+class StandInNotifier implements UserNotifier {
+  async notify(_request: NotifyRequest): Promise<void> {}
 }
 
 @Global()
-@Module({ providers: [RecordingNotifier, { provide: USER_NOTIFIER, useExisting: RecordingNotifier }], exports: [USER_NOTIFIER, RecordingNotifier] })
-class RecordingNotifierModule {}
+@Module({ providers: [{ provide: USER_NOTIFIER, useClass: StandInNotifier }], exports: [USER_NOTIFIER] })
+class StandInNotifierModule {}
 
 interface Payload {
   type: string;
@@ -74,9 +71,14 @@ describe('/ws/intelligence (issue #3)', () => {
   };
   const put = (id: string, body: unknown, tok = SERVICE) => http<Record<string, unknown>>(app.url, 'PUT', `/api/countries/${id}`, { token: tok, body });
   const tick = () => app.get(JobScheduler).runNow(INTELLIGENCE_BROADCAST_JOB);
+  /** A call-through spy on the USER_NOTIFIER the Intelligence service was injected with. */
+  const notifierSpy = () => {
+    const notifier = app.get(IntelligenceService)['notifier'] as UserNotifier;
+    return jest.spyOn(notifier, 'notify');
+  };
 
   beforeAll(async () => {
-    app = await startTestApp({ modules: [RecordingNotifierModule], env: { INTELLIGENCE_BROADCAST_INTERVAL_MS: '2000000000' } });
+    app = await startTestApp({ modules: [StandInNotifierModule], env: { INTELLIGENCE_BROADCAST_INTERVAL_MS: '2000000000' } });
   });
   afterEach(() => sockets.splice(0).forEach((s) => s.close()));
   afterAll(() => app?.close());
@@ -423,7 +425,7 @@ describe('/ws/intelligence (issue #3)', () => {
     });
 
     it('unlocks an achievement once: item, achievement event and a notification for the user', async () => {
-      const notifier = app.get(RecordingNotifier);
+      const notify = notifierSpy();
       const s = await open();
       const seen = collect<Payload>(s, 'intelligence:update');
       const body = { userId: 'erin', countryId: 'c7', achievementKey: 'first_treaty' };
@@ -432,7 +434,7 @@ describe('/ws/intelligence (issue #3)', () => {
       expect(res.body).toMatchObject({ duplicate: false, notified: true });
       await eventually(() => seen.length === 1);
       expect(seen[0]).toMatchObject({ category: 'achievement', countryId: 'c7', data: { userId: 'erin', achievementKey: 'first_treaty', itemId: res.body.item.id } });
-      expect(notifier.requests).toEqual([
+      expect(notify.mock.calls.map(([request]) => request)).toEqual([
         expect.objectContaining({ userIds: ['erin'], eventKey: 'achievement.unlocked', category: 'achievement', dedupeKey: expect.any(String) }),
       ]);
 
@@ -442,7 +444,9 @@ describe('/ws/intelligence (issue #3)', () => {
       await sleep(300);
       expect(seen).toHaveLength(1);
       // a retry re-asks the notifier with the same dedupe key, so a failed first attempt completes and a done one is not repeated
-      expect(notifier.requests[1]?.dedupeKey).toBe(notifier.requests[0].dedupeKey);
+      expect(notify).toHaveBeenCalledTimes(2);
+      expect(notify.mock.calls[1][0].dedupeKey).toBe(notify.mock.calls[0][0].dedupeKey);
+      notify.mockRestore();
 
       expect((await http(app.url, 'POST', '/api/achievements/unlock', { token: SERVICE, body: { ...body, countryId: 'atlantis' } })).status).toBe(404);
       expect((await http(app.url, 'POST', '/api/achievements/unlock', { token: SERVICE, body: { ...body, achievementKey: 'has space' } })).status).toBe(400);
@@ -451,11 +455,10 @@ describe('/ws/intelligence (issue #3)', () => {
   });
 
   it('answers 503 when the notification fails, and a retry completes the unlock without a second event', async () => {
-    const notifier = app.get(RecordingNotifier);
+    const notify = notifierSpy().mockRejectedValueOnce(new Error('notifications store down'));
     const s = await open();
     const seen = collect<Payload>(s, 'intelligence:update');
     const body = { userId: 'gina', countryId: 'c7', achievementKey: 'flaky' };
-    notifier.failNext = true;
     const failed = await http<{ error: string }>(app.url, 'POST', '/api/achievements/unlock', { token: SERVICE, body });
     expect(failed.status).toBe(503);
     const retried = await http<{ duplicate: boolean; notified: boolean }>(app.url, 'POST', '/api/achievements/unlock', { token: SERVICE, body });
@@ -463,7 +466,8 @@ describe('/ws/intelligence (issue #3)', () => {
     expect(retried.body).toMatchObject({ duplicate: true, notified: true });
     await sleep(300);
     expect(seen.filter((e) => e.data.achievementKey === 'flaky')).toHaveLength(1);
-    expect(notifier.requests.filter((r) => r.userIds[0] === 'gina')).toHaveLength(2);
+    expect(notify).toHaveBeenCalledTimes(2);
+    notify.mockRestore();
   });
 
   describe('status API (admin)', () => {

@@ -1,0 +1,60 @@
+/** Validated inputs of every HTTP route and socket event of the Intelligence module (parsed with `parseInput`). */
+import { z } from 'zod';
+import { ids } from '../../../core/errors';
+import { ALLOWED_CHANNELS_DESCRIPTION, INTELLIGENCE_CATEGORIES, INTELLIGENCE_PRIORITIES, isIntelligenceChannel } from '../intelligence.events';
+
+export const countryId = ids.id;
+
+/** Full replacement of a country's figures (PUT creates the country when it is new). */
+export const putCountryBody = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  gdp: z.number().nonnegative(),
+  population: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  /** A 0–100 score, as in seed 001's "10 point vitality drop". */
+  vitality: z.number().min(0).max(100),
+  economicTier: z.string().trim().min(1).max(64),
+});
+export type PutCountryBody = z.output<typeof putCountryBody>;
+
+export const category = z.enum(INTELLIGENCE_CATEGORIES);
+export const priority = z.enum(INTELLIGENCE_PRIORITIES);
+
+export const createUpdateBody = z.strictObject({
+  countryId: ids.id,
+  category,
+  priority: priority.default('medium'),
+  title: z.string().trim().min(1).max(200),
+  description: z.string().max(4000).default(''),
+  data: z.record(z.string(), z.unknown()).default({}),
+  /** Same key → the item is created and broadcast once (safe retries). */
+  dedupeKey: z.string().min(1).max(200).optional(),
+});
+export type CreateUpdateBody = z.output<typeof createUpdateBody>;
+
+const itemId = z.string().regex(/^\d{1,19}$/, 'must be an item id');
+
+export const listItemsQuery = z.object({
+  countryId: ids.id.optional(),
+  category: category.optional(),
+  before: itemId.optional(),
+  limit: ids.limit(200, 50),
+});
+export type ListItemsQuery = z.output<typeof listItemsQuery>;
+
+export const unlockAchievementBody = z.strictObject({
+  userId: ids.userId,
+  countryId: ids.id,
+  achievementKey: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be a key of letters, digits, _ . : - (at most 100)'),
+});
+export type UnlockAchievementBody = z.output<typeof unlockAchievementBody>;
+
+export const STATUS_ACTIONS = ['trigger_broadcast', 'get_detailed_stats', 'health_check'] as const;
+export const statusActionBody = z.object({ action: z.enum(STATUS_ACTIONS) });
+
+const channel = z.string().max(160).refine(isIntelligenceChannel, `not an intelligence channel (allowed: ${ALLOWED_CHANNELS_DESCRIPTION})`);
+const channels = z.array(channel).min(1).max(128);
+
+export const subscribeMessage = z.strictObject({ channels, since: ids.offset.optional() });
+export const unsubscribeMessage = z.strictObject({ channels });
+/** `since` in the handshake (`auth.since` or `?since=`): replay for the channels joined on connect. */
+export const handshakeSince = ids.offset.optional();

@@ -1,0 +1,114 @@
+/**
+ * The `/ws/intelligence` contract (CONTRACTS.md §3): channel names, event names, the seed-000
+ * payload and which rooms each event goes to. Everything a client or another module
+ * needs to know about this namespace's wire format lives here.
+ */
+
+export const INTELLIGENCE_NAMESPACE = '/ws/intelligence';
+
+export const INTELLIGENCE_CATEGORIES = ['economic', 'diplomatic', 'government', 'crisis', 'achievement'] as const;
+export type IntelligenceCategory = (typeof INTELLIGENCE_CATEGORIES)[number];
+
+export const INTELLIGENCE_PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type IntelligencePriority = (typeof INTELLIGENCE_PRIORITIES)[number];
+
+/** Rooms every socket is in from the moment it connects (seed 000). */
+export const DEFAULT_CHANNELS: readonly string[] = ['all', ...INTELLIGENCE_CATEGORIES];
+
+export const GLOBAL_CHANNEL = 'global:intelligence';
+export const ALERTS_CHANNEL = 'intelligence:alerts';
+export const SYSTEM_CHANNEL = 'system:events';
+export const countryChannel = (countryId: string) => `country:${countryId}`;
+export const categoryFeedChannel = (category: IntelligenceCategory) => `intelligence:${category}`;
+
+const FIXED_CHANNELS = new Set<string>([...DEFAULT_CHANNELS, GLOBAL_CHANNEL, ALERTS_CHANNEL, SYSTEM_CHANNEL, ...INTELLIGENCE_CATEGORIES.map(categoryFeedChannel)]);
+/** Same alphabet as country ids accepted over HTTP (`ids.id`), so every country has a subscribable channel. */
+const COUNTRY_CHANNEL = /^country:[A-Za-z0-9_.:-]{1,128}$/;
+
+export const ALLOWED_CHANNELS_DESCRIPTION =
+  'all, economic, diplomatic, government, crisis, achievement, country:<id>, global:intelligence, intelligence:alerts, intelligence:<category>, system:events';
+
+/** The only rooms a client may subscribe to (or read through GET /api/history) on this namespace. */
+export function isIntelligenceChannel(channel: unknown): channel is string {
+  return typeof channel === 'string' && (FIXED_CHANNELS.has(channel) || COUNTRY_CHANNEL.test(channel));
+}
+
+/** Seed-000 `type` of each event name. */
+export type IntelligenceEventType = 'intelligence_update' | 'intelligence_alert' | 'vitality_update' | 'economic_change' | 'system_event';
+
+/** The seed-000 payload every event on this namespace carries (plus `offset`, added by the event log). */
+export interface IntelligencePayload<Data extends object = Record<string, unknown>> {
+  type: IntelligenceEventType;
+  category: IntelligenceCategory;
+  /** `null` only on `system:event`, which concerns no single country. */
+  countryId: string | null;
+  data: Data;
+  /** ISO 8601. */
+  timestamp: string;
+  priority: IntelligencePriority;
+}
+
+/** `data` of an event that announces a persisted intelligence item. */
+export interface ItemEventData {
+  itemId: string;
+  title: string;
+  description: string;
+  details: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** `data` of `economic:change` and `vitality:update`: one figure's move, as the job measured it. */
+export interface FigureChangeData {
+  figure: 'gdp' | 'population' | 'vitality' | 'economicTier';
+  previous: number | string;
+  current: number | string;
+  /** current − previous; null for the (non-numeric) economic tier. */
+  delta: number | null;
+  /** Percentage change against `previous`; null for vitality (points) and the tier, and from a zero baseline. */
+  deltaPct: number | null;
+  /** The configured threshold that was crossed (percent, or points for vitality). */
+  threshold: number | null;
+  countryName: string;
+  /** The persisted intelligence item recording this change. */
+  itemId?: string;
+  [key: string]: unknown;
+}
+
+export interface IntelligenceEvents {
+  'intelligence:update': IntelligencePayload;
+  'intelligence:alert': IntelligencePayload;
+  'vitality:update': IntelligencePayload<FigureChangeData>;
+  'economic:change': IntelligencePayload<FigureChangeData>;
+  'system:event': IntelligencePayload;
+}
+export type IntelligenceEventName = keyof IntelligenceEvents;
+export const INTELLIGENCE_EVENT_NAMES: readonly IntelligenceEventName[] = [
+  'intelligence:update',
+  'intelligence:alert',
+  'vitality:update',
+  'economic:change',
+  'system:event',
+];
+
+const TYPE_OF: Record<IntelligenceEventName, IntelligenceEventType> = {
+  'intelligence:update': 'intelligence_update',
+  'intelligence:alert': 'intelligence_alert',
+  'vitality:update': 'vitality_update',
+  'economic:change': 'economic_change',
+  'system:event': 'system_event',
+};
+export const eventTypeOf = (event: IntelligenceEventName) => TYPE_OF[event];
+
+/**
+ * Every room one event goes to (CONTRACTS §3 "Routing"): `all`, its category, the
+ * category feed, its country and the global feed; alerts and high/critical events also
+ * the alerts channel; system events only `system:events` and `all`. The publisher emits
+ * to the union in one call, so a socket in several of these rooms receives it once.
+ */
+export function roomsFor(event: IntelligenceEventName, payload: Pick<IntelligencePayload, 'category' | 'countryId' | 'priority'>): string[] {
+  if (event === 'system:event') return [SYSTEM_CHANNEL, 'all'];
+  const rooms = ['all', payload.category, categoryFeedChannel(payload.category), GLOBAL_CHANNEL];
+  if (payload.countryId !== null) rooms.push(countryChannel(payload.countryId));
+  if (event === 'intelligence:alert' || payload.priority === 'high' || payload.priority === 'critical') rooms.push(ALERTS_CHANNEL);
+  return rooms;
+}

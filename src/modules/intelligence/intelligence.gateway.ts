@@ -1,0 +1,111 @@
+import { Logger } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { parseInput } from '../../core/errors';
+import { HeraldGateway, ReplayService, reportSocketError, SocketPolicy, toSocketError } from '../../core/realtime';
+import { handshakeSince, subscribeMessage, unsubscribeMessage } from './dto/intelligence.dto';
+import { DEFAULT_CHANNELS, INTELLIGENCE_NAMESPACE } from './intelligence.events';
+
+/** Inbound events are tiny (a list of channel names); anything bigger is refused before a handler runs. */
+const MAX_EVENT_BYTES = 16 * 1024;
+/** Everything else a client sends is answered with `socket_error:bad_request` (`auth:refresh` is the kernel's). */
+const HANDLED_EVENTS = new Set(['subscribe', 'unsubscribe', 'auth:refresh']);
+
+const channelsOf = (socket: Socket) => [...socket.rooms].filter((room) => room !== socket.id);
+
+interface IntelligenceSocketData {
+  since?: string;
+  /** Highest offset broadcast to this socket so far (live events only; replays bypass it). */
+  latestLiveOffset?: bigint;
+  /** Channels joined on connect without a replay, whose history a later `subscribe … since` may still ask for. */
+  joinedWithoutReplay?: Set<string>;
+}
+const dataOf = (socket: Socket) => socket.data as IntelligenceSocketData;
+
+/**
+ * `/ws/intelligence` (CONTRACTS §3): JWT from the kernel; on connect the socket is in `all`
+ * and the five category channels, with replay after the handshake's `since` when given;
+ * `subscribe` / `unsubscribe` to the allowed channels, acked with the socket's channels.
+ */
+@HeraldGateway(INTELLIGENCE_NAMESPACE)
+export class IntelligenceGateway implements OnGatewayInit, OnGatewayConnection {
+  private readonly logger = new Logger(IntelligenceGateway.name);
+
+  constructor(
+    private readonly policy: SocketPolicy,
+    private readonly replay: ReplayService,
+  ) {}
+
+  afterInit(nsp: Namespace): void {
+    this.policy.attach(nsp, { maxEventBytes: MAX_EVENT_BYTES });
+    // After the kernel's JWT check: a malformed `since` refuses the connection rather than silently skipping the replay.
+    nsp.use((socket, next) => {
+      try {
+        const auth = socket.handshake.auth as { since?: unknown } | undefined;
+        socket.data.since = parseInput(handshakeSince, auth?.since ?? socket.handshake.query?.since, 'since');
+        next();
+      } catch (err) {
+        const body = toSocketError(err);
+        next(Object.assign(new Error(body.message), { data: body }));
+      }
+    });
+  }
+
+  async handleConnection(socket: Socket): Promise<void> {
+    socket.onAnyOutgoing((_event: string, payload?: { offset?: unknown }) => {
+      if (typeof payload?.offset === 'string') dataOf(socket).latestLiveOffset = BigInt(payload.offset);
+    });
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === 'string' && HANDLED_EVENTS.has(event)) return;
+      reportSocketError(socket, args[args.length - 1], {
+        code: 'socket_error:bad_request',
+        message: `unknown event ${String(event).slice(0, 64)}: this namespace accepts subscribe and unsubscribe`,
+      });
+    });
+    try {
+      // Rooms joined here are "already live" for later subscribes, so their replay happens now.
+      const { since } = dataOf(socket);
+      if (since === undefined) dataOf(socket).joinedWithoutReplay = new Set(DEFAULT_CHANNELS);
+      await this.replay.join(socket, [...DEFAULT_CHANNELS], { since });
+    } catch (err) {
+      reportSocketError(socket, undefined, toSocketError(err, this.logger));
+    }
+  }
+
+  @SubscribeMessage('subscribe')
+  async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown) {
+    const { channels, since } = parseInput(subscribeMessage, body, 'subscribe');
+    if (since !== undefined) this.rejoinForReplay(socket, channels, since);
+    const { replayed, resync } = await this.replay.join(socket, channels, { since });
+    return { success: true, channels: channelsOf(socket), ...(since !== undefined ? { replayed, resync } : {}) };
+  }
+
+  /**
+   * The replay only covers channels the socket is not in yet (events of the others were
+   * delivered live). A client that reconnects and then asks for the channels it was put in
+   * on connect (say `all`) has missed their earlier events, though: when nothing after
+   * `since` has been delivered to this socket yet, leaving those channels first lets the
+   * replay cover them without any duplicate. This happens once per channel; otherwise the
+   * channels are left as they are (replaying them would repeat what was delivered). The
+   * handshake's `since` is the exact way to replay them.
+   */
+  private rejoinForReplay(socket: Socket, channels: string[], since: string): void {
+    const { latestLiveOffset, joinedWithoutReplay } = dataOf(socket);
+    if (!joinedWithoutReplay?.size || (latestLiveOffset !== undefined && latestLiveOffset > BigInt(since))) return;
+    for (const channel of channels) {
+      if (!joinedWithoutReplay.delete(channel) || !socket.rooms.has(channel)) continue;
+      // Local room state changes synchronously with every adapter Herald uses.
+      void socket.leave(channel);
+    }
+  }
+
+  @SubscribeMessage('unsubscribe')
+  async unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown) {
+    const { channels } = parseInput(unsubscribeMessage, body, 'unsubscribe');
+    for (const channel of channels) {
+      dataOf(socket).joinedWithoutReplay?.delete(channel);
+      await socket.leave(channel);
+    }
+    return { success: true, channels: channelsOf(socket) };
+  }
+}

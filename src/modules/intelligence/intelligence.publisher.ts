@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { MetricsService } from '../../core/observability';
+import { EventLogService, RealtimePublisher, RealtimeServer, type WithOffset } from '../../core/realtime';
+import {
+  eventTypeOf,
+  INTELLIGENCE_EVENT_NAMES,
+  INTELLIGENCE_NAMESPACE,
+  roomsFor,
+  type FigureChangeData,
+  type IntelligenceCategory,
+  type IntelligenceEventName,
+  type IntelligenceEvents,
+  type IntelligencePayload,
+  type IntelligencePriority,
+} from './intelligence.events';
+import { SlidingWindowCounter } from './sliding-window-counter';
+
+export type Published<K extends IntelligenceEventName> = WithOffset<IntelligenceEvents[K]>;
+
+export interface IntelligenceUpdateInput {
+  category: IntelligenceCategory;
+  countryId: string;
+  data: Record<string, unknown>;
+  priority?: IntelligencePriority;
+  /** A retried publish with the same key is stored and delivered once. */
+  idempotencyKey?: string;
+}
+
+type CountryEventOptions = { priority?: IntelligencePriority; idempotencyKey?: string };
+
+/**
+ * The only code that emits on `/ws/intelligence`. Any domain service may inject it. Each
+ * event is persisted to the event log (gaining its `offset`) and emitted once to the union
+ * of its rooms (`roomsFor`). It also keeps the namespace's messages-per-minute window for
+ * the status API (events published by this instance).
+ */
+@Injectable()
+export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents> {
+  private readonly rates = new Map<IntelligenceEventName, SlidingWindowCounter>(INTELLIGENCE_EVENT_NAMES.map((e) => [e, new SlidingWindowCounter(60)]));
+
+  constructor(realtime: RealtimeServer, log: EventLogService, metrics: MetricsService) {
+    super(INTELLIGENCE_NAMESPACE, realtime, log, metrics);
+  }
+
+  pushEconomicUpdate(countryId: string, data: Record<string, unknown>, options: CountryEventOptions = {}) {
+    return this.send('intelligence:update', { category: 'economic', countryId, data, priority: options.priority ?? 'medium' }, options.idempotencyKey);
+  }
+
+  pushDiplomaticUpdate(countryId: string, data: Record<string, unknown>, options: CountryEventOptions = {}) {
+    return this.send('intelligence:update', { category: 'diplomatic', countryId, data, priority: options.priority ?? 'medium' }, options.idempotencyKey);
+  }
+
+  /** A crisis is an alert: it also reaches `intelligence:alerts`. */
+  pushCrisisAlert(countryId: string, data: Record<string, unknown>, options: CountryEventOptions = {}) {
+    return this.send('intelligence:alert', { category: 'crisis', countryId, data, priority: options.priority ?? 'high' }, options.idempotencyKey);
+  }
+
+  pushAchievement(countryId: string, data: Record<string, unknown>, options: CountryEventOptions = {}) {
+    return this.send('intelligence:update', { category: 'achievement', countryId, data, priority: options.priority ?? 'low' }, options.idempotencyKey);
+  }
+
+  broadcastIntelligenceUpdate(input: IntelligenceUpdateInput) {
+    const { idempotencyKey, priority, ...rest } = input;
+    return this.send('intelligence:update', { ...rest, priority: priority ?? 'medium' }, idempotencyKey);
+  }
+
+  /** Not among seed 001's push methods, but the job needs it: an alert of any category. */
+  broadcastIntelligenceAlert(input: IntelligenceUpdateInput) {
+    const { idempotencyKey, priority, ...rest } = input;
+    return this.send('intelligence:alert', { ...rest, priority: priority ?? 'high' }, idempotencyKey);
+  }
+
+  broadcastVitalityUpdate(countryId: string, data: FigureChangeData, options: CountryEventOptions & { category?: IntelligenceCategory } = {}) {
+    return this.send('vitality:update', { category: options.category ?? 'economic', countryId, data, priority: options.priority ?? 'medium' }, options.idempotencyKey);
+  }
+
+  broadcastEconomicChange(countryId: string, data: FigureChangeData, options: CountryEventOptions = {}) {
+    return this.send('economic:change', { category: 'economic', countryId, data, priority: options.priority ?? 'medium' }, options.idempotencyKey);
+  }
+
+  /** Goes to `system:events` and `all` only; `category` says what area it concerns (default government). */
+  broadcastSystemEvent(data: Record<string, unknown>, options: { priority?: IntelligencePriority; category?: IntelligenceCategory; idempotencyKey?: string } = {}) {
+    return this.send('system:event', { category: options.category ?? 'government', countryId: null, data, priority: options.priority ?? 'low' }, options.idempotencyKey);
+  }
+
+  /** Events this instance published in the last 60 s, in total and per event name. */
+  messagesPerMinute(): { total: number; byEvent: Record<IntelligenceEventName, number> } {
+    const byEvent = {} as Record<IntelligenceEventName, number>;
+    let total = 0;
+    for (const [event, window] of this.rates) {
+      byEvent[event] = window.total();
+      total += byEvent[event];
+    }
+    return { total, byEvent };
+  }
+
+  private async send<K extends IntelligenceEventName>(
+    event: K,
+    fields: Omit<IntelligencePayload, 'type' | 'timestamp' | 'data'> & { data: IntelligenceEvents[K]['data'] },
+    idempotencyKey?: string,
+  ): Promise<Published<K> | undefined> {
+    const payload = { type: eventTypeOf(event), timestamp: new Date().toISOString(), ...fields } as IntelligenceEvents[K];
+    const sent = await this.publish(event, payload, roomsFor(event, fields), { idempotencyKey });
+    if (sent) this.rates.get(event)?.record();
+    return sent;
+  }
+}

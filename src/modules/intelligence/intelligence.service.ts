@@ -1,0 +1,175 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { IntelligenceItem } from '../../generated/prisma/client';
+import { DomainError } from '../../core/errors';
+import { USER_NOTIFIER, type UserNotifier } from '../../core/ports';
+import { CountryRepository, type CountryRecord } from './country.repository';
+import type { CreateUpdateBody, ListItemsQuery, PutCountryBody, UnlockAchievementBody } from './dto/intelligence.dto';
+import { IntelligenceItemRepository } from './intelligence-item.repository';
+import type { IntelligenceCategory, IntelligencePriority, ItemEventData } from './intelligence.events';
+import { IntelligencePublisher } from './intelligence.publisher';
+
+export interface CountryDto {
+  id: string;
+  name: string;
+  gdp: number;
+  population: number;
+  vitality: number;
+  economicTier: string;
+  updatedAt: string;
+}
+
+export interface ItemDto {
+  id: string;
+  category: IntelligenceCategory;
+  priority: IntelligencePriority;
+  countryId: string;
+  title: string;
+  description: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+}
+
+export const toCountryDto = (c: CountryRecord): CountryDto => ({
+  id: c.id,
+  name: c.name,
+  gdp: c.gdp,
+  population: c.population,
+  vitality: c.vitality,
+  economicTier: c.economicTier,
+  updatedAt: c.updatedAt.toISOString(),
+});
+
+export const toItemDto = (item: IntelligenceItem): ItemDto => ({
+  id: item.id.toString(),
+  category: item.category,
+  priority: item.priority,
+  countryId: item.countryId,
+  title: item.title,
+  description: item.description,
+  data: (item.data ?? {}) as Record<string, unknown>,
+  createdAt: item.createdAt.toISOString(),
+});
+
+/** What an event announcing a persisted item carries in `data`. */
+export const itemEventData = (item: IntelligenceItem): ItemEventData => ({
+  itemId: item.id.toString(),
+  title: item.title,
+  description: item.description,
+  details: (item.data ?? {}) as Record<string, unknown>,
+});
+
+/**
+ * Countries, intelligence items and achievements. Every new item is announced as
+ * `intelligence:update` with an idempotency key derived from the item id, so a retried
+ * request (same dedupe key) finishes a half-done one without announcing anything twice.
+ */
+@Injectable()
+export class IntelligenceService {
+  private readonly logger = new Logger(IntelligenceService.name);
+  private warnedNoNotifier = false;
+
+  constructor(
+    private readonly countries: CountryRepository,
+    private readonly items: IntelligenceItemRepository,
+    private readonly publisher: IntelligencePublisher,
+    @Optional() @Inject(USER_NOTIFIER) private readonly notifier?: UserNotifier,
+  ) {}
+
+  async putCountry(id: string, body: PutCountryBody): Promise<{ country: CountryDto; created: boolean }> {
+    const { country, created } = await this.countries.upsert(id, body);
+    return { country: toCountryDto(country), created };
+  }
+
+  async getCountry(id: string): Promise<CountryDto & { baseline: Record<string, unknown> | null }> {
+    const found = await this.countries.findById(id);
+    if (!found) throw DomainError.notFound(`country ${id} not found`);
+    const { baseline } = found;
+    return {
+      ...toCountryDto(found.country),
+      // what the broadcast job measures the next change against
+      baseline: baseline && {
+        gdp: baseline.gdp,
+        population: baseline.population,
+        vitality: baseline.vitality,
+        economicTier: baseline.economicTier,
+        takenAt: baseline.takenAt.toISOString(),
+      },
+    };
+  }
+
+  async createUpdate(body: CreateUpdateBody): Promise<{ item: ItemDto; offset: string | null; duplicate: boolean }> {
+    await this.requireCountry(body.countryId);
+    const { countryId, dedupeKey, ...fields } = body;
+    const { item, created } = await this.items.create(countryId, fields, dedupeKey);
+    const sent = await this.publisher.broadcastIntelligenceUpdate({
+      category: item.category,
+      countryId,
+      priority: item.priority,
+      data: itemEventData(item),
+      idempotencyKey: `intelligence-item:${item.id}:update`,
+    });
+    return { item: toItemDto(item), offset: sent?.offset ?? null, duplicate: !created };
+  }
+
+  async listItems(query: ListItemsQuery): Promise<{ items: ItemDto[]; nextBefore: string | null }> {
+    const rows = await this.items.list(query);
+    return { items: rows.map(toItemDto), nextBefore: rows.length === query.limit ? rows[rows.length - 1].id.toString() : null };
+  }
+
+  /**
+   * Records the unlock once per (user, country, key): an `achievement` item, its
+   * `intelligence:update` event and a notification for the user. Retrying is safe: each
+   * step is keyed, so a retry completes whatever a failed attempt left undone.
+   */
+  async unlockAchievement(body: UnlockAchievementBody) {
+    const found = await this.countries.findById(body.countryId);
+    if (!found) throw DomainError.notFound(`country ${body.countryId} not found`);
+    const { userId, countryId, achievementKey } = body;
+    const dedupeKey = `achievement:${userId}:${countryId}:${achievementKey}`;
+    const title = `Achievement unlocked: ${achievementKey}`;
+    const { item, created } = await this.items.create(
+      countryId,
+      { category: 'achievement', priority: 'medium', title, description: `${found.country.name} unlocked ${achievementKey}`, data: { userId, achievementKey } },
+      dedupeKey,
+    );
+    const sent = await this.publisher.pushAchievement(countryId, { ...itemEventData(item), userId, achievementKey }, {
+      priority: item.priority,
+      idempotencyKey: `intelligence-item:${item.id}:update`,
+    });
+    const notified = await this.notify(userId, {
+      title,
+      body: `${found.country.name} unlocked ${achievementKey}`,
+      data: { countryId, achievementKey, itemId: item.id.toString() },
+      dedupeKey,
+    });
+    return {
+      achievement: { userId, countryId, achievementKey, unlockedAt: item.createdAt.toISOString() },
+      item: toItemDto(item),
+      offset: sent?.offset ?? null,
+      duplicate: !created,
+      notified,
+    };
+  }
+
+  private async notify(userId: string, n: { title: string; body: string; data: Record<string, unknown>; dedupeKey: string }): Promise<boolean> {
+    if (!this.notifier) {
+      if (!this.warnedNoNotifier) {
+        this.warnedNoNotifier = true;
+        this.logger.warn('no USER_NOTIFIER is provided (Notifications module absent): achievement unlocks are not notified');
+      }
+      return false;
+    }
+    try {
+      await this.notifier.notify({ userIds: [userId], eventKey: 'achievement.unlocked', category: 'achievement', priority: 'medium', ...n });
+      return true;
+    } catch (err) {
+      this.logger.error(`notifying ${userId} of an achievement failed: ${(err as Error)?.message ?? String(err)}`);
+      // The unlock is stored and announced; a retry of the same request only re-attempts the notification.
+      throw new DomainError('unavailable', 'the achievement was recorded but the notification could not be created; retry the request');
+    }
+  }
+
+  private async requireCountry(id: string): Promise<void> {
+    if (!(await this.countries.exists(id))) throw DomainError.notFound(`country ${id} not found`);
+  }
+}

@@ -40,7 +40,7 @@ describe('the gateway as a process', () => {
     running.push(again);
     expect((await http(again.url, 'GET', '/health/ready')).status).toBe(200);
     fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, 400_000); // three PGlite starts; each can take a minute on a loaded two-core machine
 
   it('stops start-up with a message naming a bad variable', async () => {
     const app = await spawnApp({ PORT: 'not-a-port', DATA_DIR: os.tmpdir() }, { waitReady: false });

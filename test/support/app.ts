@@ -121,7 +121,8 @@ export async function spawnApp(
     },
   };
   if (options.waitReady ?? true) {
-    const deadline = Date.now() + 60_000;
+    // Generous: PGlite's first start (initdb in WebAssembly) is slow on a loaded machine.
+    const deadline = Date.now() + 180_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode} before ready:\n${output}`);
       try {
@@ -132,7 +133,7 @@ export async function spawnApp(
       }
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`app not ready within 60 s:\n${output}`);
+        throw new Error(`app not ready within 180 s:\n${output}`);
       }
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -65,6 +65,12 @@ export class HeraldIoAdapter extends IoAdapter {
       io.adapter(
         createShardedAdapter(redis.connect('adapter-pub'), redis.connect('adapter-sub'), {
           channelPrefix: `${this.config.redisPrefix}#sio`,
+          // One channel per namespace. The default ("dynamic") gives each room its own channel,
+          // subscribed asynchronously on the first local join: an event published elsewhere in
+          // that gap is lost, and a `since` replay that read the log just before could not
+          // cover it. Every instance now sees every broadcast of a namespace, which is the
+          // case anyway once members are spread across instances.
+          subscriptionMode: 'static',
         }),
       );
       this.log.log('Socket.IO adapter: sharded Redis pub/sub');

@@ -51,7 +51,8 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
   static maxBackoffMs = 60_000;
   static maxItemsPerRun = 500;
   static maxAttemptsPerItem = 5;
-  static leaseTtlMs = 60_000;
+  /** Renewed with every item; after a crash another instance takes over once it lapses. */
+  static leaseTtlMs = 30_000;
 
   private readonly logger = new Logger(KillmailUpstreamPoller.name);
   private readonly owner = randomUUID();

@@ -1,4 +1,5 @@
 /** `/ws/killmail`: filtered subscriptions receive exactly the killmails that match, each once (CONTRACTS §3). */
+import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
 import { startTestApp, type TestApp } from '../support/app';
 import { collect, connect, connectError, emitAck, eventually, http, sleep } from '../support/clients';
@@ -148,5 +149,23 @@ describe('/ws/killmail filtered stream', () => {
     }
     const err = await connectError(app.url, '/ws/killmail');
     expect(err.data?.code).toBe('socket_error:unauthorized');
+  });
+
+  it('answers any fuzzed subscribe payload with success or bad_request and stays connected (L2)', async () => {
+    const s = await open('fuzz');
+    const channel = fc.oneof(fc.constantFrom('killstream', 'alliance:1', 'ship:587'), fc.string({ maxLength: 40 }), fc.integer());
+    const payload = fc.oneof(
+      fc.record({ channels: fc.oneof(fc.array(channel, { maxLength: 5 }), fc.anything()), minValue: fc.option(fc.oneof(fc.double(), fc.string())), since: fc.option(fc.oneof(fc.string(), fc.integer())) }, { requiredKeys: ['channels'] }),
+      fc.anything(),
+    );
+    await fc.assert(
+      fc.asyncProperty(payload, async (body) => {
+        const ack = await emitAck<{ success: boolean; code?: string }>(s, 'subscribe', body);
+        if (!ack.success) expect(ack.code).toBe('socket_error:bad_request');
+      }),
+      { numRuns: 60 },
+    );
+    expect(s.connected).toBe(true);
+    expect(await emitAck(s, 'subscribe', { channels: ['killstream'] })).toMatchObject({ success: true });
   });
 });

@@ -11,8 +11,8 @@ import { createTestDatabase, dropTestDatabase } from '../support/database';
 import { collectFrames, esiKillmail, openFeed, UpstreamStandIn } from '../support/killmail';
 import { serviceToken, token } from '../support/tokens';
 
-const { intervalMs, requestTimeoutMs, maxBackoffMs, maxAttemptsPerItem } = KillmailUpstreamPoller;
-const tuning = { intervalMs, requestTimeoutMs, maxBackoffMs, maxAttemptsPerItem };
+const { intervalMs, requestTimeoutMs, maxBackoffMs, maxAttemptsPerItem, gapCheckMs } = KillmailUpstreamPoller;
+const tuning = { intervalMs, requestTimeoutMs, maxBackoffMs, maxAttemptsPerItem, gapCheckMs };
 
 async function upstreamErrors(app: TestApp, reason: string): Promise<number> {
   const metric = await app.get(MetricsService).registry.getSingleMetric('herald_killmail_upstream_errors_total')?.get();
@@ -117,6 +117,21 @@ describe('killmail upstream poller', () => {
     const broadcasts = await broadcastIds(second);
     expect(broadcasts.filter((id) => id === posted.killmail_id)).toHaveLength(1);
     expect(new Set(broadcasts).size).toBe(broadcasts.length);
+
+    // entries that stay 404 while sequence.json is past them are gone (expired after an
+    // outage): skipped after gapCheckMs, instead of stalling the feed forever
+    Object.assign(KillmailUpstreamPoller, { gapCheckMs: 300 });
+    add(5015);
+    add(5016);
+    upstream.sequence = 5016; // 5012–5014 never appear
+    await eventually(async () => (await storedIds(second)).includes(ids.get(5016)!), 20_000);
+    expect(await upstreamErrors(second, 'gone')).toBe(3);
+    // but a 404 at the head is "not yet": after several gap checks, 5017 still gets ingested
+    const asked = upstream.count('/sequence.json');
+    await eventually(() => upstream.count('/sequence.json') >= asked + 2, 10_000);
+    add(5017);
+    await eventually(async () => (await storedIds(second)).includes(ids.get(5017)!), 20_000);
+    expect(await upstreamErrors(second, 'gone')).toBe(3);
     feed.close();
   });
 });

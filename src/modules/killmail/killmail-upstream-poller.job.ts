@@ -53,6 +53,8 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
   static maxAttemptsPerItem = 5;
   /** Renewed with every item; after a crash another instance takes over once it lapses. */
   static leaseTtlMs = 30_000;
+  /** How long a 404 must persist before sequence.json is asked whether the entry is gone for good. */
+  static gapCheckMs = 60_000;
 
   private readonly logger = new Logger(KillmailUpstreamPoller.name);
   private readonly owner = randomUUID();
@@ -61,6 +63,8 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
   private consecutiveFailures = 0;
   private retryAt = 0;
   private invalid: { sequence: bigint; attempts: number } | undefined;
+  /** A 404 streak: since when `sequence` has been missing, and the feed's head once confirmed past it. */
+  private missing: { sequence: bigint; since: number; head?: bigint } | undefined;
 
   constructor(
     private readonly killmails: KillmailService,
@@ -110,11 +114,17 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
         await this.cursors.advance(base, this.owner, next, ttl);
         this.logger.log(`upstream cursor initialised at sequence ${next}`);
       }
-      for (;;) {
-        if (ingested >= KillmailUpstreamPoller.maxItemsPerRun) return this.succeeded(ingested, 'batch_limit');
+      for (let step = 0; ; step++) {
+        if (step >= KillmailUpstreamPoller.maxItemsPerRun) return this.succeeded(ingested, 'batch_limit');
         const body = await this.fetchJson(`${base}/${next}.json`);
-        if (body === undefined) return this.succeeded(ingested, 'caught_up');
-        if (await this.ingestOrSkip(next, body)) ingested++;
+        if (body === undefined) {
+          if (!(await this.isGone(base, next))) return this.succeeded(ingested, 'caught_up');
+          this.metrics.upstreamErrors.inc({ reason: 'gone' });
+          this.logger.error(`upstream sequence ${next} is missing while the feed is past it (expired or never written): skipped`);
+        } else {
+          this.missing = undefined;
+          if (await this.ingestOrSkip(next, body)) ingested++;
+        }
         if (!(await this.cursors.advance(base, this.owner, next + 1n, ttl))) {
           return this.succeeded(ingested, 'leased_elsewhere');
         }
@@ -147,6 +157,29 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
       this.invalid = undefined;
       return false;
     }
+  }
+
+  /**
+   * A 404 normally means "not published yet". It means "gone" (expired from the feed after a
+   * long outage, or a hole) only when it persists for `gapCheckMs` AND sequence.json says the
+   * feed is past it; once confirmed, later 404s below that head are gone too, so a long
+   * expired stretch is crossed without waiting on each entry.
+   */
+  private async isGone(base: string, sequence: bigint): Promise<boolean> {
+    const now = Date.now();
+    if (this.missing?.head !== undefined && sequence < this.missing.head) return true;
+    if (this.missing?.sequence !== sequence) {
+      this.missing = { sequence, since: now };
+      return false;
+    }
+    if (now - this.missing.since < KillmailUpstreamPoller.gapCheckMs) return false;
+    const head = await this.currentSequence(base);
+    if (head > sequence) {
+      this.missing.head = head;
+      return true;
+    }
+    this.missing.since = now; // just not published yet; ask again after another gapCheckMs
+    return false;
   }
 
   private async currentSequence(base: string): Promise<bigint> {

@@ -19,7 +19,7 @@ export class KillmailMetrics {
     });
     this.upstreamErrors = new Counter({
       name: 'herald_killmail_upstream_errors_total',
-      help: 'Failed upstream feed requests, by reason (timeout, network, http_status, garbage, invalid, skipped, ingest)',
+      help: 'Failed upstream feed requests, by reason (timeout, network, http_status, garbage, invalid, skipped, gone, ingest)',
       labelNames: ['reason'],
       registers: [metrics.registry],
     });

@@ -1,0 +1,31 @@
+import { Body, Controller, Get, HttpStatus, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Roles } from '../../core/auth';
+import { parseInput } from '../../core/errors';
+import { listQuery } from './dto/killmail-input.dto';
+import { KillmailService } from './killmail.service';
+
+@ApiTags('killmails')
+@ApiBearerAuth()
+@Controller('api/killmails')
+export class KillmailController {
+  constructor(private readonly killmails: KillmailService) {}
+
+  /** Ingests an ESI-style killmail: 201 when new, 200 `{duplicate: true}` when already ingested (nothing re-sent). */
+  @Roles('service')
+  @Post()
+  async ingest(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
+    const result = await this.killmails.ingestRaw(body, 'http');
+    res.status(result.duplicate ? HttpStatus.OK : HttpStatus.CREATED);
+    return result;
+  }
+
+  /** Newest first; page with `before` = the last `killmailId` of the previous page. */
+  @Get()
+  async list(@Query() query: unknown) {
+    const { limit, before } = parseInput(listQuery, query, 'query');
+    const items = await this.killmails.list(limit, before);
+    return { items, nextBefore: items.length === limit ? items[items.length - 1].killmailId : null };
+  }
+}

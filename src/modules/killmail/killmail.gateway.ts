@@ -1,0 +1,49 @@
+import { ConnectedSocket, MessageBody, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { parseInput } from '../../core/errors';
+import { HeraldGateway, ReplayService, SocketPolicy } from '../../core/realtime';
+import { subscribeInput, unsubscribeInput } from './dto/killmail-input.dto';
+import { effectiveMinValue, isRoomOfChannel, subscriptionRooms } from './killmail-channels';
+import { KILLMAIL_NAMESPACE } from './killmail.events';
+
+/** Inbound events are small (a channel list); anything bigger is refused by the policy. */
+const MAX_EVENT_BYTES = 4096;
+
+/**
+ * `/ws/killmail`: any authenticated user may follow any channel (killmails are public
+ * data). Subscribing maps channels and `minValue` to rooms (killmail-channels.ts);
+ * subscribing again to a channel replaces its previous `minValue`.
+ */
+@HeraldGateway(KILLMAIL_NAMESPACE)
+export class KillmailGateway implements OnGatewayInit {
+  constructor(
+    private readonly policy: SocketPolicy,
+    private readonly replay: ReplayService,
+  ) {}
+
+  afterInit(nsp: Namespace) {
+    this.policy.attach(nsp, { maxEventBytes: MAX_EVENT_BYTES });
+  }
+
+  @SubscribeMessage('subscribe')
+  async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown) {
+    const { channels, minValue, since } = parseInput(subscribeInput, body);
+    const rooms = channels.flatMap((c) => subscriptionRooms(c, minValue));
+    await this.leaveOthers(socket, channels, new Set(rooms));
+    const result = await this.replay.join(socket, rooms, { since, channels });
+    return { success: true, channels, minValue: effectiveMinValue(minValue), ...result };
+  }
+
+  @SubscribeMessage('unsubscribe')
+  async unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown) {
+    const { channels } = parseInput(unsubscribeInput, body);
+    await this.leaveOthers(socket, channels, new Set());
+    return { success: true, channels };
+  }
+
+  /** Leaves the rooms of `channels` that are not in `keep` (a changed minValue, or unsubscribe). */
+  private async leaveOthers(socket: Socket, channels: string[], keep: Set<string>): Promise<void> {
+    const stale = [...socket.rooms].filter((room) => !keep.has(room) && channels.some((c) => isRoomOfChannel(room, c)));
+    for (const room of stale) await socket.leave(room);
+  }
+}

@@ -1,0 +1,93 @@
+import { DomainError } from '../../core/errors';
+import type { KillmailView } from './killmail.events';
+import type { KillmailMetrics } from './killmail.metrics';
+import type { KillmailPublisher } from './killmail.publisher';
+import type { KillmailRepository } from './killmail.repository';
+import { KillmailService } from './killmail.service';
+
+const esi = {
+  killmail_id: 42,
+  killmail_time: '2024-10-22T10:30:00Z',
+  solar_system_id: 30000142,
+  victim: { character_id: 7, corporation_id: 8, ship_type_id: 587 },
+  attackers: [{ character_id: 9, alliance_id: 10, final_blow: true }],
+  zkb: { totalValue: 2_500_000 },
+};
+
+function view(offset: string | null): KillmailView {
+  return {
+    killmailId: 42,
+    killmailTime: '2024-10-22T10:30:00.000Z',
+    solarSystemId: 30000142,
+    victim: { characterId: 7, corporationId: 8, allianceId: null, shipTypeId: 587 },
+    attackerCount: 1,
+    attackers: [],
+    zkb: { totalValue: 2_500_000 },
+    totalValue: 2_500_000,
+    offset,
+    receivedAt: new Date().toISOString(),
+  };
+}
+
+function setup(stored: { offset: string | null; created: boolean }, publishes: boolean) {
+  const repository = {
+    insertIfAbsent: jest.fn().mockResolvedValue({ killmail: view(stored.offset), created: stored.created }),
+    markPublished: jest.fn().mockResolvedValue(undefined),
+  };
+  const publisher = { publishKillmail: jest.fn().mockResolvedValue(publishes ? { offset: '77', frame: Buffer.from('') } : undefined) };
+  const metrics = { ingested: { inc: jest.fn() } };
+  const service = new KillmailService(
+    repository as unknown as KillmailRepository,
+    publisher as unknown as KillmailPublisher,
+    metrics as unknown as KillmailMetrics,
+  );
+  return { service, repository, publisher };
+}
+
+describe('KillmailService.ingest', () => {
+  it('stores, publishes to the rooms of the victim and attackers (and value band), and records the offset', async () => {
+    const { service, repository, publisher } = setup({ offset: null, created: true }, true);
+    const result = await service.ingestRaw(esi, 'http');
+    expect(result).toMatchObject({ duplicate: false, killmail: { offset: '77' } });
+    const [data, zkb, rooms] = publisher.publishKillmail.mock.calls[0] as [unknown, unknown, string[]];
+    expect(data).toEqual({
+      killmailId: 42,
+      timestamp: '2024-10-22T10:30:00.000Z',
+      victimId: 7,
+      victimCorporationId: 8,
+      victimAllianceId: null,
+      systemId: 30000142,
+      shipTypeId: 587,
+      attackerCount: 1,
+    });
+    expect(zkb).toEqual({ totalValue: 2_500_000 });
+    expect(rooms).toEqual(expect.arrayContaining(['killstream', 'character:7', 'corporation:8', 'ship:587', 'system:30000142', 'killstream|band:2000000']));
+    expect(repository.markPublished).toHaveBeenCalledWith(42, '77');
+  });
+
+  it('sends nothing for a killmail already published', async () => {
+    const { service, publisher, repository } = setup({ offset: '5', created: false }, true);
+    expect(await service.ingestRaw(esi, 'upstream')).toMatchObject({ duplicate: true });
+    expect(publisher.publishKillmail).not.toHaveBeenCalled();
+    expect(repository.markPublished).not.toHaveBeenCalled();
+  });
+
+  it('publishes a killmail stored by an attempt that died before publishing (crash repair)', async () => {
+    const { service, publisher } = setup({ offset: null, created: false }, true);
+    expect(await service.ingestRaw(esi, 'upstream')).toMatchObject({ duplicate: false, killmail: { offset: '77' } });
+    expect(publisher.publishKillmail).toHaveBeenCalledTimes(1);
+  });
+
+  it('reports a duplicate when another request won the publish race', async () => {
+    const { service, repository } = setup({ offset: null, created: false }, false);
+    expect(await service.ingestRaw(esi, 'http')).toMatchObject({ duplicate: true });
+    expect(repository.markPublished).not.toHaveBeenCalled();
+  });
+
+  it('refuses an invalid killmail before touching storage', async () => {
+    const { service, repository } = setup({ offset: null, created: true }, true);
+    await expect(service.ingestRaw({ ...esi, solar_system_id: 0 }, 'http')).rejects.toThrow(DomainError);
+    await expect(service.ingestRaw({ ...esi, solar_system_id: 0 }, 'http')).rejects.toThrow(/solar_system_id/);
+    expect(repository.insertIfAbsent).not.toHaveBeenCalled();
+  });
+});

@@ -7,10 +7,11 @@ import { Agent, request } from 'node:http';
 import { serve } from '../lib/ipc';
 import { summarize, type LatencySummary } from '../lib/stats';
 import { benchToken } from '../lib/tokens';
+import { ROUTES } from '../scenarios/routes';
 
 export interface HttpRun {
   url: string;
-  path: string;
+  route: keyof typeof ROUTES;
   rooms: string[];
   /** Requests per second over all rooms. */
   rate: number;
@@ -51,6 +52,7 @@ function post(agent: Agent, url: URL, path: string, token: string, body: string)
 
 async function run(args: HttpRun): Promise<HttpReport> {
   const url = new URL(args.url);
+  const route = ROUTES[args.route];
   const token = benchToken('bench-publisher', ['service']);
   const pad = 'x'.repeat(args.payloadBytes);
   const perRoomRate = args.rate / args.rooms.length;
@@ -68,10 +70,10 @@ async function run(args: HttpRun): Promise<HttpReport> {
         const due = start + offset + BigInt(Math.round(k * intervalNs));
         const wait = Number(due - process.hrtime.bigint()) / 1e6;
         if (wait > 0) await new Promise((res) => setTimeout(res, wait));
-        const body = JSON.stringify({ room, payload: { room, seq: k + 1, t: due.toString(), pad } });
+        const body = JSON.stringify(route.body(room, { room, seq: k + 1, t: due.toString(), pad }));
         const sent = process.hrtime.bigint();
         try {
-          const status = await post(agent, url, args.path, token, body);
+          const status = await post(agent, url, route.path, token, body);
           if (status >= 200 && status < 300) {
             report.ok++;
             report.perRoom[room] = (report.perRoom[room] ?? 0) + 1;

@@ -48,6 +48,8 @@ export interface SinkCounts {
   ready: number;
   closed: number;
   orderErrors: number;
+  /** The first order error seen, for diagnosis. */
+  firstOrderError?: string;
 }
 
 interface Conn {
@@ -61,6 +63,7 @@ const conns: Conn[] = [];
 let frames = 0;
 let closed = 0;
 let orderErrors = 0;
+let firstOrderError: string | undefined;
 
 function connectAll(args: SinkConnect): Promise<SinkConnectResult> {
   const url = engineUrl(args.url);
@@ -120,7 +123,10 @@ function connectAll(args: SinkConnect): Promise<SinkConnectResult> {
         conn.frames++;
         if (args.ordered) {
           const seq = seqOf(data);
-          if (conn.lastSeq >= 0 && seq !== conn.lastSeq + 1) orderErrors++;
+          if (conn.lastSeq >= 0 && seq !== conn.lastSeq + 1) {
+            orderErrors++;
+            firstOrderError ??= `after seq ${conn.lastSeq} (event ${conn.frames - 1} of this socket) came: ${data.toString().slice(0, 160)}`;
+          }
           conn.lastSeq = seq;
         }
         if (expect && conn.frames === expect) {
@@ -202,7 +208,7 @@ function connectAll(args: SinkConnect): Promise<SinkConnectResult> {
 }
 
 function counts(args: { reset?: boolean }): SinkCounts {
-  const c = { frames, ready: conns.filter((x) => x.ready).length, closed, orderErrors };
+  const c = { frames, ready: conns.filter((x) => x.ready).length, closed, orderErrors, firstOrderError };
   if (args.reset) {
     frames = 0;
     orderErrors = 0;

@@ -176,7 +176,13 @@ export class ScenarioRun {
 
   async sinkFrames(procs: BenchProcess[]): Promise<SinkCounts> {
     const all = await Promise.all(procs.map((p) => p.request<SinkCounts>('counts', {})));
-    return all.reduce((s, c) => ({ frames: s.frames + c.frames, ready: s.ready + c.ready, closed: s.closed + c.closed, orderErrors: s.orderErrors + c.orderErrors }));
+    return all.reduce((s, c) => ({
+      frames: s.frames + c.frames,
+      ready: s.ready + c.ready,
+      closed: s.closed + c.closed,
+      orderErrors: s.orderErrors + c.orderErrors,
+      firstOrderError: s.firstOrderError ?? c.firstOrderError,
+    }));
   }
 
   /** Waits until the sinks' frame count stops growing (or reaches `expected`). */

@@ -17,6 +17,7 @@ const SATURATED_BELOW = 0.85;
 const FIGURES: FigureDef[] = [
   { key: 'peakDeliveriesPerSec', label: 'peak deliveries/s', unit: '/s', better: 'higher' },
   { key: 'peakPublishRate', label: 'publish rate at peak', unit: '/s', better: 'higher' },
+  { key: 'deliveriesPerCpuSec', label: 'deliveries per server CPU-s', unit: '/s', better: 'higher' },
   { key: 'latencyP50Ms', label: 'latency p50 @20k/s', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'latencyP99Ms', label: 'latency p99 @20k/s', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'cpuAt20kPct', label: 'server CPU @20k/s', unit: '%', better: 'lower', digits: 0 },
@@ -86,6 +87,8 @@ async function ramp(run: ScenarioRun, instances: number): Promise<RunResult> {
     figures: {
       peakDeliveriesPerSec: peak.deliveriesPerSec,
       peakPublishRate: peak.publishRate,
+      // What one fully available core would carry at this cost; robust against a busy machine.
+      deliveriesPerCpuSec: peak.serverCpuPct ? (peak.deliveriesPerSec ?? 0) / (peak.serverCpuPct / 100) : undefined,
       latencyP50Ms: first.latencyP50Ms,
       latencyP99Ms: first.latencyP99Ms,
       cpuAt20kPct: first.serverCpuPct,

@@ -48,7 +48,7 @@ export const P7: Scenario = {
         heapMb: mem.heapMb,
       },
       checks: { allCaughtUp: caughtUp === n, inOrder: counts.orderErrors === 0, noExtra: counts.frames === n * BEHIND },
-      warnings: [],
+      warnings: counts.firstOrderError ? [`order error: ${counts.firstOrderError}`] : [],
     };
   },
   judge(b, _a, _o, allChecks) {

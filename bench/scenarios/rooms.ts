@@ -29,6 +29,7 @@ const FIGURES: FigureDef[] = [
   { key: 'latencyP99Ms', label: 'latency p99', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'latencyMaxMs', label: 'latency max', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'lossPct', label: 'lost deliveries', unit: '%', better: 'lower', digits: 2 },
+  { key: 'cpuMsPerPublish', label: 'server CPU per publish', unit: 'ms', better: 'lower', digits: 3 },
   ...COMMON_FIGURES,
 ];
 
@@ -85,6 +86,7 @@ export const P2: Scenario = {
       figures: {
         publishRate: result.published / (w.wallMs / 1000),
         ...done.figures,
+        cpuMsPerPublish: result.published ? (w.serverCpuPct / 100) * (w.wallMs / result.published) : undefined,
         serverCpuPct: w.serverCpuPct,
         eldP99Ms: w.eldP99Ms,
         eldMaxMs: w.eldMaxMs,
@@ -135,6 +137,7 @@ export const P5: Scenario = {
         ...done.figures,
         httpP99Ms: result.responseMs.p99,
         httpFailed: result.failed,
+        cpuMsPerPublish: result.ok ? (w.serverCpuPct / 100) * (w.wallMs / result.ok) : undefined,
         serverCpuPct: w.serverCpuPct,
         eldP99Ms: w.eldP99Ms,
         eldMaxMs: w.eldMaxMs,

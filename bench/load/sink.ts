@@ -50,6 +50,9 @@ export interface SinkCounts {
   orderErrors: number;
   /** The first order error seen, for diagnosis. */
   firstOrderError?: string;
+  /** Ordered mode: events without a sequence number (e.g. `error`, `system:resync`). */
+  otherEvents: number;
+  firstOtherEvent?: string;
 }
 
 interface Conn {
@@ -64,6 +67,8 @@ let frames = 0;
 let closed = 0;
 let orderErrors = 0;
 let firstOrderError: string | undefined;
+let otherEvents = 0;
+let firstOtherEvent: string | undefined;
 
 function connectAll(args: SinkConnect): Promise<SinkConnectResult> {
   const url = engineUrl(args.url);
@@ -119,15 +124,24 @@ function connectAll(args: SinkConnect): Promise<SinkConnectResult> {
       const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, localAddress: args.localAddress });
       conn.ws = ws;
       const countEvent = (data: Buffer) => {
-        frames++;
-        conn.frames++;
         if (args.ordered) {
           const seq = seqOf(data);
+          if (seq < 0) {
+            // Not a bench event: an `error` (e.g. the server refused the replay) or a resync.
+            otherEvents++;
+            firstOtherEvent ??= data.toString().slice(0, 200);
+            return;
+          }
+          frames++;
+          conn.frames++;
           if (conn.lastSeq >= 0 && seq !== conn.lastSeq + 1) {
             orderErrors++;
             firstOrderError ??= `after seq ${conn.lastSeq} (event ${conn.frames - 1} of this socket) came: ${data.toString().slice(0, 160)}`;
           }
           conn.lastSeq = seq;
+        } else {
+          frames++;
+          conn.frames++;
         }
         if (expect && conn.frames === expect) {
           caughtUp++;
@@ -208,7 +222,7 @@ function connectAll(args: SinkConnect): Promise<SinkConnectResult> {
 }
 
 function counts(args: { reset?: boolean }): SinkCounts {
-  const c = { frames, ready: conns.filter((x) => x.ready).length, closed, orderErrors, firstOrderError };
+  const c = { frames, ready: conns.filter((x) => x.ready).length, closed, orderErrors, firstOrderError, otherEvents, firstOtherEvent };
   if (args.reset) {
     frames = 0;
     orderErrors = 0;

@@ -182,6 +182,8 @@ export class ScenarioRun {
       closed: s.closed + c.closed,
       orderErrors: s.orderErrors + c.orderErrors,
       firstOrderError: s.firstOrderError ?? c.firstOrderError,
+      otherEvents: s.otherEvents + c.otherEvents,
+      firstOtherEvent: s.firstOtherEvent ?? c.firstOtherEvent,
     }));
   }
 

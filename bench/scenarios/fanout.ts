@@ -35,7 +35,7 @@ async function ramp(run: ScenarioRun, instances: number): Promise<RunResult> {
     Array.from({ length: instances }, (_, s) => run.probe(Array.from({ length: PROBES / instances }, () => ({ rooms: [ROOM] })), s)),
   );
   const members = MEMBERS + PROBES;
-  const stepMs = quick ? 2000 : 4000;
+  const stepMs = quick ? 2000 : 3000;
   const steps: RunResult['steps'] = [];
   let published = 0;
   const base = await run.sinkFrames(procs);

@@ -48,7 +48,10 @@ export const P7: Scenario = {
         heapMb: mem.heapMb,
       },
       checks: { allCaughtUp: caughtUp === n, inOrder: counts.orderErrors === 0, noExtra: counts.frames === n * BEHIND },
-      warnings: counts.firstOrderError ? [`order error: ${counts.firstOrderError}`] : [],
+      warnings: [
+        ...(counts.firstOrderError ? [`order error: ${counts.firstOrderError}`] : []),
+        ...(counts.firstOtherEvent ? [`${counts.otherEvents} other events, first: ${counts.firstOtherEvent}`] : []),
+      ],
     };
   },
   judge(b, _a, _o, allChecks) {

@@ -76,7 +76,7 @@ export const P2: Scenario = {
   async run(run) {
     await run.startServers();
     const { procs, probe, rooms } = await audience(run);
-    const durationMs = run.env.quick ? 3000 : 8000;
+    const durationMs = run.env.quick ? 3000 : 6000;
     const before = (await run.sinkFrames(procs)).frames;
     const { result, w } = await run.window(() => run.publish({ rooms, rate: PUBLISH_RATE, durationMs, payloadBytes: PAYLOAD_BYTES }));
     const atEnd = (await run.sinkFrames(procs)).frames;
@@ -123,7 +123,7 @@ export const P5: Scenario = {
     await run.startServers({ database: true });
     const { procs, probe, rooms } = await audience(run);
     const http = await run.httpPublisher();
-    const durationMs = run.env.quick ? 3000 : 8000;
+    const durationMs = run.env.quick ? 3000 : 6000;
     const before = (await run.sinkFrames(procs)).frames;
     const { result, w } = await run.window(() =>
       run.httpRun(http, { route: P5_ROUTE, rooms, rate: PUBLISH_RATE, durationMs, payloadBytes: PAYLOAD_BYTES }),

@@ -44,6 +44,8 @@ const MAX_BATCH = 500;
 export class EventLogService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(EventLogService.name);
   private queue: Pending[] = [];
+  private readonly pendingReads = new Map<string, Promise<LoggedEvent[]>>();
+  private pendingPruned: Promise<bigint> | undefined;
   private flushing: Promise<void> | undefined;
 
   constructor(
@@ -129,8 +131,27 @@ export class EventLogService implements BeforeApplicationShutdown {
     );
   }
 
-  /** Events delivered to any of `rooms` after `since`, oldest first, each once. */
-  async readAfter(namespace: string, rooms: string[], since: string, limit: number): Promise<LoggedEvent[]> {
+  /**
+   * Events delivered to any of `rooms` after `since`, oldest first, each once.
+   *
+   * Identical reads requested within one event-loop turn share one query (a reconnect storm
+   * asks for the same room and offset a thousand times). The query is sent only after that
+   * turn, so it still starts after every sharer asked for it: whatever a sharer missed live
+   * was committed before its request and is in the result. The result is shared: read only.
+   */
+  readAfter(namespace: string, rooms: string[], since: string, limit: number): Promise<LoggedEvent[]> {
+    const key = JSON.stringify([namespace, [...rooms].sort(), since, limit]);
+    const pending = this.pendingReads.get(key);
+    if (pending) return pending;
+    const read = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.pendingReads.delete(key);
+      return this.queryAfter(namespace, rooms, since, limit);
+    });
+    this.pendingReads.set(key, read);
+    return read;
+  }
+
+  private async queryAfter(namespace: string, rooms: string[], since: string, limit: number): Promise<LoggedEvent[]> {
     const rows = await this.prisma.sql.query<{ seq: string; event: string; payload: unknown; created_at: Date | string }>(
       `SELECT e.seq::text AS seq, e.event, e.payload, e.created_at
          FROM events e
@@ -155,8 +176,18 @@ export class EventLogService implements BeforeApplicationShutdown {
     return rows.map(toLogged);
   }
 
-  /** Highest offset removed by retention; replays from below it cannot be complete. */
-  async prunedThrough(): Promise<bigint> {
+  /** Highest offset removed by retention; replays from below it cannot be complete. Shared like readAfter. */
+  prunedThrough(): Promise<bigint> {
+    if (this.pendingPruned) return this.pendingPruned;
+    const read = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.pendingPruned = undefined;
+      return this.queryPrunedThrough();
+    });
+    this.pendingPruned = read;
+    return read;
+  }
+
+  private async queryPrunedThrough(): Promise<bigint> {
     const [row] = await this.prisma.sql.query<{ pruned_through: string }>(
       'SELECT pruned_through::text FROM event_log_head WHERE id = 1',
     );

@@ -57,3 +57,18 @@ describe('suite summary', () => {
     expect(svg).toContain('test &lt;host&gt;');
   });
 });
+
+describe('busy machine', () => {
+  it('does not judge timings from a window where the machine was busy', () => {
+    const busy: RunRecord = {
+      scenario: 'P1',
+      system: 'B',
+      repeat: 1,
+      seconds: 1,
+      result: { figures: { peakDeliveriesPerSec: 70_000 }, checks: {}, warnings: ['the server core was 60 % busy with other work'] },
+    };
+    const [p1] = summarizeSuite([P1], [busy]);
+    expect(p1.verdict.met).toBeUndefined();
+    expect(p1.verdict.detail).toMatch(/machine was busy/);
+  });
+});

@@ -75,8 +75,13 @@ export function summarizeSuite(scenarios: Scenario[], records: RunRecord[]): Sce
       },
     }));
     let verdict = mine.some((r) => r.system === 'B' && r.result) ? s.judge(b, a, others, allChecks) : { met: undefined, detail: 'B not run' };
+    const warnings = [...new Set(mine.flatMap((r) => (r.result?.warnings ?? []).map((w) => `${r.system}#${r.repeat}: ${w}`)))];
     // A timing that passes does not make up for lost or reordered events.
     if (!allChecks) verdict = { met: false, detail: `${verdict.detail}; checks failed: ${failed(checks.B)}` };
+    // Timings from a window where the machine was busy elsewhere prove nothing either way.
+    else if (verdict.met !== undefined && warnings.some((w) => INVALIDATING.test(w))) {
+      verdict = { met: undefined, detail: `${verdict.detail}; not judged: the machine was busy (see warnings)` };
+    }
     return {
       id: s.id,
       title: s.title,
@@ -85,11 +90,14 @@ export function summarizeSuite(scenarios: Scenario[], records: RunRecord[]): Sce
       figures,
       checks,
       verdict,
-      warnings: [...new Set(mine.flatMap((r) => (r.result?.warnings ?? []).map((w) => `${r.system}#${r.repeat}: ${w}`)))],
+      warnings,
       errors: mine.filter((r) => r.error).map((r) => `${r.system}#${r.repeat}: ${r.error}`),
     };
   });
 }
+
+/** Warnings (from ScenarioRun.window) that make a run's timings invalid. */
+const INVALIDATING = /load core saturated|busy with other work/;
 
 function failed(checks: Record<string, boolean>): string {
   return Object.entries(checks)

@@ -138,6 +138,6 @@ export const P6: Scenario = {
     }
     const share = b.peakDeliveriesPerSec / single.peakDeliveriesPerSec;
     const added = (b.latencyP99Ms ?? 0) - (single.latencyP99Ms ?? 0);
-    return { met: share >= 0.8 && added <= 5, detail: `${fmt(share, 2)} × single, p99 +${fmt(added, 1)} ms` };
+    return { met: share >= 0.8 && added <= 5, detail: `${fmt(share, 2)} × single, p99 ${added >= 0 ? '+' : ''}${fmt(added, 1)} ms` };
   },
 };

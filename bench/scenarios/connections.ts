@@ -4,6 +4,7 @@
  */
 import { sleep } from '../lib/ipc';
 import { percentile } from '../lib/stats';
+import { SINKS_PER_PROCESS } from './context';
 import { COMMON_FIGURES, fmt, type Scenario } from './types';
 
 /** 10,000 by default (the bar); the goal is 19,000: BENCH_P3_CONNECTIONS=19000. */
@@ -32,9 +33,12 @@ export const P3: Scenario = {
     await run.startServers();
     const empty = await run.memoryAfterGc();
     const started = Date.now();
+    // Not a storm (that is P4): ~200 handshakes in flight in total, so that the listen
+    // backlog never overflows (an overflow shows up as ECONNRESET, not as slowness).
+    const processes = Math.max(1, Math.ceil(n / SINKS_PER_PROCESS));
     const { procs, results } = await run.sinks(
       Array.from({ length: n }, (_, i) => ({ rooms: [`user:idle${i}`] })),
-      { concurrency: 250, timeoutMs: 300_000 },
+      { processes, concurrency: Math.ceil(200 / processes), timeoutMs: 300_000 },
     );
     const connectSeconds = (Date.now() - started) / 1000;
     const full = await run.memoryAfterGc();
@@ -46,6 +50,7 @@ export const P3: Scenario = {
     const warnings = run.env.quick ? [`quick: idle window ${idleMs / 1000} s is shorter than the 25 s heartbeat interval`] : [];
     return {
       figures: {
+        tried: n,
         connections: held,
         perConnectionKb: ((full.rssMb - empty.rssMb) * 1024) / Math.max(1, held),
         heapPerConnectionKb: ((full.heapMb - empty.heapMb) * 1024) / Math.max(1, held),
@@ -67,8 +72,8 @@ export const P3: Scenario = {
     const held = b.connections ?? 0;
     if (b.perConnectionKb === undefined || b.heartbeatCpuPct === undefined) return { met: undefined, detail: 'no figure' };
     const detail = `${fmt(held)} held, ${fmt(b.perConnectionKb, 1)} KB each, idle CPU ${fmt(b.heartbeatCpuPct, 2)} %`;
-    if (held < 10_000) return { met: undefined, detail: `${detail} (fewer than 10,000 tried: quick run)` };
-    return { met: b.perConnectionKb <= 20 && b.heartbeatCpuPct <= 5, detail };
+    if ((b.tried ?? 0) < 10_000) return { met: undefined, detail: `${detail} (fewer than 10,000 tried: quick run)` };
+    return { met: held >= 10_000 && b.perConnectionKb <= 20 && b.heartbeatCpuPct <= 5, detail };
   },
 };
 

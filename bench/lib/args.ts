@@ -8,7 +8,7 @@ export interface BenchArgs {
   systems: SystemId[];
   /** Write the results here instead of bench/results/<timestamp>.{json,svg}. */
   out?: string;
-  /** Write V8 CPU profiles of Herald's processes (--cpu-prof) next to the results. */
+  /** CPU-profile the servers during measurement windows; files go next to the results. */
   profile: boolean;
   help: boolean;
 }
@@ -21,7 +21,7 @@ export const USAGE = `npm run bench -- [options]
   --repeats N             repeats per system, alternating A B A B … (default 3, quick 1)
   --systems A,B           run only some systems (default A,B)
   --out PATH              results base path without extension (default bench/results/<timestamp>)
-  --profile               run Herald with --cpu-prof; profiles go beside the results
+  --profile               CPU-profile every measurement window of A and B (inspector); profiles go beside the results
 `;
 
 export function parseArgs(argv: string[]): BenchArgs {

@@ -26,7 +26,7 @@ export interface SuiteEnv {
   /** PostgreSQL server for B's event log (maintenance URL, CREATE DATABASE allowed). */
   postgresUrl?: string;
   redisUrl?: string;
-  /** Write V8 CPU profiles of B's servers here (--cpu-prof). */
+  /** CPU-profile the servers' measurement windows into this directory. */
   profileDir?: string;
   log: (line: string) => void;
 }
@@ -103,10 +103,11 @@ export class ScenarioRun {
         ...options.env,
       };
       const nodeArgs = ['--expose-gc'];
-      if (this.system === 'B' && this.env.profileDir) {
-        const dir = join(this.env.profileDir, `${this.label}-B${i}`);
+      if (this.env.profileDir) {
+        // Measurement windows only (see windowProfiler in servers/agent.ts), A and B alike.
+        const dir = join(this.env.profileDir, `${this.label}-${this.system}${i}`);
         mkdirSync(dir, { recursive: true });
-        nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+        common.BENCH_PROFILE_DIR = dir;
       }
       const server =
         this.system === 'A'
@@ -280,7 +281,7 @@ export class ScenarioRun {
 
   async teardown(): Promise<void> {
     await Promise.all(this.loads.map((p) => p.stop(2_000).catch(() => undefined)));
-    await Promise.all(this.servers.map((s) => s.stop(this.env.profileDir ? 15_000 : 5_000).catch(() => undefined)));
+    await Promise.all(this.servers.map((s) => s.stop(5_000).catch(() => undefined)));
     if (this.databaseUrl) await dropTestDatabase(this.databaseUrl).catch(() => undefined);
   }
 }

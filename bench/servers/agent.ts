@@ -3,6 +3,9 @@
  * commanded rate through a `PublishTarget` (bare emit, or a publisher that goes through
  * Herald's event log), and reports event-loop delay and memory over IPC.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serve } from '../lib/ipc';
 import { padding, type BenchPayload } from './payload';
@@ -50,7 +53,38 @@ export interface ServerStats {
   connections: number;
 }
 
+/**
+ * With BENCH_PROFILE_DIR set, each measurement window (stats:reset … stats) is CPU-profiled
+ * through the inspector and written there as window-<n>.cpuprofile: start-up and teardown
+ * stay out of the profile.
+ */
+function windowProfiler(dir: string | undefined) {
+  if (!dir) return { start: async () => undefined, stop: async () => undefined };
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
+  let running = false;
+  let n = 0;
+  return {
+    async start() {
+      if (running) return;
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 200 });
+      await post('Profiler.start');
+      running = true;
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      const { profile } = (await post('Profiler.stop')) as { profile: object };
+      writeFileSync(join(dir, `window-${++n}.cpuprofile`), JSON.stringify(profile));
+    },
+  };
+}
+
 export function serveAgent(options: AgentOptions): void {
+  const profiler = windowProfiler(process.env.BENCH_PROFILE_DIR);
   const seqs = new Map<string, number>();
   const eld = monitorEventLoopDelay({ resolution: 10 });
   eld.enable();
@@ -139,7 +173,8 @@ export function serveAgent(options: AgentOptions): void {
     return { firstOffset: offsets[0], lastOffset: offsets[offsets.length - 1], lastSeq: seqs.get(cmd.room) };
   };
 
-  const stats = (args: { gc?: boolean }): ServerStats => {
+  const stats = async (args: { gc?: boolean }): Promise<ServerStats> => {
+    await profiler.stop();
     if (args.gc && gc) {
       gc();
       gc();
@@ -159,7 +194,10 @@ export function serveAgent(options: AgentOptions): void {
     {
       publish,
       burst,
-      'stats:reset': () => eld.reset(),
+      'stats:reset': async () => {
+        eld.reset();
+        await profiler.start();
+      },
       stats,
     },
     { ...options.info, pid: process.pid },

@@ -1,7 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { PrismaService } from '../prisma/prisma.service';
-import type { SqlQueryable } from '../prisma/sql-driver';
 
 export interface AppendRequest {
   namespace: string;
@@ -65,7 +64,7 @@ export class EventLogService implements BeforeApplicationShutdown {
       while (this.queue.length) {
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
-          const results = await this.prisma.sql.transaction((tx) => this.write(tx, batch.map((p) => p.request)));
+          const results = await this.write(batch.map((p) => p.request));
           batch.forEach((p, i) => p.resolve(results[i]));
         } catch (err) {
           for (const p of batch) p.reject(err);
@@ -76,59 +75,68 @@ export class EventLogService implements BeforeApplicationShutdown {
     }
   }
 
-  private async write(tx: SqlQueryable, requests: AppendRequest[]): Promise<AppendResult[]> {
-    // Taking the head row's lock orders this batch after every earlier one across
-    // instances: offsets commit in increasing order (gap-safe replay).
-    const [head] = await tx.query<{ last_seq: string }>(
-      'UPDATE event_log_head SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq::text',
-      [requests.length],
-    );
-    const first = BigInt(head.last_seq) - BigInt(requests.length) + 1n;
-    const seqs = requests.map((_, i) => (first + BigInt(i)).toString());
-    const inserted = await tx.query<{ seq: string }>(
-      `INSERT INTO events (seq, namespace, event, payload, idempotency_key)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[], $5::text[])
-       ON CONFLICT DO NOTHING RETURNING seq::text`,
+  /**
+   * One statement per batch, so one round trip instead of five (BEGIN, head, events, rooms,
+   * COMMIT): the batch's latency is what every publish in it waits for. A statement is
+   * atomic on its own, and the head row's lock, taken first, is held until it commits, so
+   * batches still commit in offset order across instances (gap-safe replay).
+   */
+  private async write(requests: AppendRequest[]): Promise<AppendResult[]> {
+    const roomIndex: number[] = [];
+    const roomNs: string[] = [];
+    const roomNames: string[] = [];
+    requests.forEach((r, i) => {
+      for (const room of new Set(r.rooms)) {
+        roomIndex.push(i + 1);
+        roomNs.push(r.namespace);
+        roomNames.push(room);
+      }
+    });
+    const inserted = await this.prisma.sql.query<{ seq: string; ord: string }>(
+      `WITH head AS (
+         UPDATE event_log_head SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq
+       ), input AS (
+         SELECT (SELECT last_seq FROM head) - $1 + i.ord AS seq, i.ord, i.namespace, i.event, i.payload, i.idempotency_key
+           FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::text[]) WITH ORDINALITY
+                AS i(namespace, event, payload, idempotency_key, ord)
+       ), stored AS (
+         INSERT INTO events (seq, namespace, event, payload, idempotency_key)
+         SELECT seq, namespace, event, payload, idempotency_key FROM input ORDER BY seq
+         ON CONFLICT DO NOTHING RETURNING seq
+       ), rooms AS (
+         INSERT INTO event_rooms (namespace, room, seq)
+         SELECT r.namespace, r.room, input.seq
+           FROM unnest($6::bigint[], $7::text[], $8::text[]) AS r(ord, namespace, room)
+           JOIN input ON input.ord = r.ord
+           JOIN stored ON stored.seq = input.seq
+         RETURNING 1
+       )
+       SELECT input.seq::text AS seq, input.ord::text AS ord FROM input JOIN stored ON stored.seq = input.seq`,
       [
-        seqs,
+        requests.length,
         requests.map((r) => r.namespace),
         requests.map((r) => r.event),
         requests.map((r) => JSON.stringify(r.payload)),
         requests.map((r) => r.idempotencyKey ?? null),
+        roomIndex,
+        roomNs,
+        roomNames,
       ],
     );
-    const stored = new Set(inserted.map((r) => r.seq));
-    const roomNs: string[] = [];
-    const roomNames: string[] = [];
-    const roomSeqs: string[] = [];
-    requests.forEach((r, i) => {
-      if (!stored.has(seqs[i])) return;
-      for (const room of new Set(r.rooms)) {
-        roomNs.push(r.namespace);
-        roomNames.push(room);
-        roomSeqs.push(seqs[i]);
-      }
-    });
-    if (roomSeqs.length) {
-      await tx.query(
-        'INSERT INTO event_rooms (namespace, room, seq) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])',
-        [roomNs, roomNames, roomSeqs],
-      );
-    }
-    const duplicateKeys = requests.filter((r, i) => !stored.has(seqs[i]) && r.idempotencyKey).map((r) => r.idempotencyKey!);
+    const storedAt = new Map(inserted.map((row) => [Number(row.ord) - 1, row.seq]));
+    const duplicateKeys = requests.filter((r, i) => !storedAt.has(i) && r.idempotencyKey).map((r) => r.idempotencyKey!);
     const existing = new Map<string, string>();
     if (duplicateKeys.length) {
-      const rows = await tx.query<{ idempotency_key: string; seq: string }>(
+      const rows = await this.prisma.sql.query<{ idempotency_key: string; seq: string }>(
         'SELECT idempotency_key, seq::text FROM events WHERE idempotency_key = ANY($1::text[])',
         [duplicateKeys],
       );
       for (const row of rows) existing.set(row.idempotency_key, row.seq);
     }
-    return requests.map((r, i) =>
-      stored.has(seqs[i])
-        ? { offset: seqs[i], duplicate: false }
-        : { offset: existing.get(r.idempotencyKey ?? '') ?? seqs[i], duplicate: true },
-    );
+    return requests.map((r, i) => {
+      const seq = storedAt.get(i);
+      return seq !== undefined ? { offset: seq, duplicate: false } : { offset: existing.get(r.idempotencyKey ?? '') ?? '0', duplicate: true };
+    });
   }
 
   /**

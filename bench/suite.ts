@@ -5,6 +5,7 @@
 import { startPostgres, startRedis, type PostgresHandle, type RedisHandle } from '../test/support/services';
 import { schedule } from './lib/args';
 import { canPin } from './lib/ipc';
+import { findPids } from './lib/proc';
 import type { RunRecord } from './lib/report';
 import { ScenarioRun, type SuiteEnv, type SystemId } from './scenarios/context';
 import type { Scenario } from './scenarios/types';
@@ -42,6 +43,7 @@ export async function runSuite(options: SuiteOptions, services: SuiteServices = 
     const env: SuiteEnv = {
       quick: options.quick,
       postgresUrl: services.postgresUrl ?? pg?.url,
+      postgresPid: pg ? findPids([`-p ${pg.port} `, '-D '])[0] : undefined,
       redisUrl: services.redisUrl ?? redis?.url,
       profileDir: options.profileDir,
       log,

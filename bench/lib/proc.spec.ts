@@ -1,4 +1,4 @@
-import { coreBusyPct, parseCoreTimes, parseProcStatTicks } from './proc';
+import { coreBusyPct, parseCoreTimes, parseParentPid, parseProcStatTicks } from './proc';
 
 describe('/proc parsing', () => {
   it('sums utime and stime even when the command name holds spaces and parentheses', () => {
@@ -12,5 +12,11 @@ describe('/proc parsing', () => {
     const busy = coreBusyPct(before, after);
     expect(busy[0]).toBeCloseTo(50);
     expect(busy[1]).toBeCloseTo(10);
+  });
+});
+
+describe('process tree', () => {
+  it('reads the parent pid', () => {
+    expect(parseParentPid('77 (postgres: bench (x)) S 42 77 77 0')).toBe(42);
   });
 });

@@ -97,3 +97,28 @@ export function findPids(parts: string[]): number[] {
   }
   return found;
 }
+
+/** Parent pid from the text of /proc/<pid>/stat. */
+export function parseParentPid(text: string): number {
+  return Number(text.slice(text.lastIndexOf(')') + 2).trim().split(/\s+/)[1]);
+}
+
+/** A process and its direct children (PostgreSQL's postmaster and backends). */
+export function processTreeCpuSeconds(root: number): number {
+  let total = processCpuSeconds(root);
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return total;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (parseParentPid(readFileSync(`/proc/${e}/stat`, 'utf8')) === root) total += processCpuSeconds(Number(e));
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
+}

@@ -25,7 +25,7 @@ export const P3: Scenario = {
     { key: 'heapPerConnectionKb', label: 'heap per connection', unit: 'KB', better: 'lower', digits: 1 },
     { key: 'heartbeatCpuPct', label: 'idle (heartbeat) CPU', unit: '%', better: 'lower', digits: 2 },
     { key: 'connectSeconds', label: 'time to connect all', unit: 's', better: 'lower', digits: 1 },
-    ...COMMON_FIGURES.filter((f) => f.key !== 'serverCpuPct'),
+    ...COMMON_FIGURES.filter((f) => f.key !== 'serverCpuPct' && f.key !== 'dbCpuPct'),
   ],
   plot: { throughput: 'connections', latency: 'perConnectionKb' },
   async run(run) {
@@ -115,6 +115,7 @@ export const P4: Scenario = {
         // CPU time per handshake holds up better than wall-clock rates on a busy machine.
         cpuMsPerHandshake: connected ? (w.serverCpuPct / 100) * (w.wallMs / connected) : undefined,
         serverCpuPct: w.serverCpuPct,
+        dbCpuPct: w.dbCpuPct,
         eldP99Ms: w.eldP99Ms,
         eldMaxMs: w.eldMaxMs,
         rssMb: mem.rssMb,

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase, dropTestDatabase } from '../../test/support/database';
 import { BenchProcess, BENCH_ROOT, sleep } from '../lib/ipc';
-import { coreBusyPct, coreTimes } from '../lib/proc';
+import { coreBusyPct, coreTimes, processTreeCpuSeconds } from '../lib/proc';
 import { BENCH_JWT_SECRET } from '../lib/tokens';
 import type { HttpReport, HttpRun } from '../load/http-publisher';
 import type { ProbeConnect, ProbeReport } from '../load/probe';
@@ -25,6 +25,8 @@ export interface SuiteEnv {
   quick: boolean;
   /** PostgreSQL server for B's event log (maintenance URL, CREATE DATABASE allowed). */
   postgresUrl?: string;
+  /** Its postmaster's pid, when known: the database's CPU is reported per window. */
+  postgresPid?: number;
   redisUrl?: string;
   /** CPU-profile the servers' measurement windows into this directory. */
   profileDir?: string;
@@ -59,6 +61,8 @@ export interface WindowFigures {
   loadCoreBusyPct: number;
   /** CPU of our load processes over the window, % of one core. */
   loadProcCpuPct: number;
+  /** PostgreSQL (postmaster and backends) over the window, % of one core; not pinned. */
+  dbCpuPct?: number;
 }
 
 export interface RunResult {
@@ -241,11 +245,14 @@ export class ScenarioRun {
     const cores0 = coreTimes();
     const server0 = this.servers.map((s) => s.cpuSeconds());
     const load0 = this.loads.map((p) => p.cpuSeconds());
+    const pg = this.env.postgresPid;
+    const db0 = pg ? processTreeCpuSeconds(pg) : 0;
     const t0 = process.hrtime.bigint();
     const result = await work();
     const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const server1 = this.servers.map((s) => s.cpuSeconds());
     const load1 = this.loads.map((p) => p.cpuSeconds());
+    const db1 = pg ? processTreeCpuSeconds(pg) : 0;
     const busy = coreBusyPct(cores0, coreTimes());
     const stats = await this.serverStats(false);
     const pct = (a: number[], b: number[]) => (100 * b.reduce((s, x, i) => s + x - (a[i] ?? 0), 0)) / (wallMs / 1000);
@@ -257,6 +264,7 @@ export class ScenarioRun {
       serverCoreBusyPct: busy[SERVER_CORE] ?? 0,
       loadCoreBusyPct: busy[LOAD_CORE] ?? 0,
       loadProcCpuPct: pct(load0, load1),
+      dbCpuPct: pg ? pct([db0], [db1]) : undefined,
     };
     if (w.loadProcCpuPct > 90 || w.loadCoreBusyPct > 97) {
       this.warnings.push(

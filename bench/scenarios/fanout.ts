@@ -22,7 +22,7 @@ const FIGURES: FigureDef[] = [
   { key: 'latencyP99Ms', label: 'latency p99 @20k/s', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'cpuAt20kPct', label: 'server CPU @20k/s', unit: '%', better: 'lower', digits: 0 },
   { key: 'lossPct', label: 'lost deliveries', unit: '%', better: 'lower', digits: 2 },
-  ...COMMON_FIGURES,
+  ...COMMON_FIGURES.filter((f) => f.key !== 'dbCpuPct'),
 ];
 
 async function ramp(run: ScenarioRun, instances: number): Promise<RunResult> {

@@ -44,6 +44,7 @@ export const P7: Scenario = {
         orderErrors: counts.orderErrors,
         cpuMsPer1kEvents: counts.frames ? (w.serverCpuPct / 100) * w.wallMs / (counts.frames / 1000) : undefined,
         serverCpuPct: w.serverCpuPct,
+        dbCpuPct: w.dbCpuPct,
         eldP99Ms: w.eldP99Ms,
         eldMaxMs: w.eldMaxMs,
         rssMb: mem.rssMb,

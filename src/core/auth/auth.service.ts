@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { createPublicKey } from 'node:crypto';
+import { verify as verifyJwt } from 'jsonwebtoken';
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { DomainError } from '../errors';
 import type { Principal } from './principal';
@@ -15,6 +16,12 @@ type Algorithm = 'HS256' | 'RS256' | 'ES256';
 export class AuthService {
   private readonly algorithms: Algorithm[];
   private readonly key: string;
+  /**
+   * The verification key, parsed once. Given a string, jsonwebtoken 9 first tries
+   * createPublicKey() on it and falls back to a secret key after that throws, on every
+   * call: ~0.7 ms of CPU per HS256 verification instead of ~20 µs (bench P4/P5).
+   */
+  private readonly verifyKey: KeyObject;
 
   constructor(
     private readonly jwt: JwtService,
@@ -23,9 +30,11 @@ export class AuthService {
     const { secret, publicKey } = config.jwt;
     if (publicKey) {
       this.key = publicKey;
-      this.algorithms = [createPublicKey(publicKey).asymmetricKeyType === 'ec' ? 'ES256' : 'RS256'];
+      this.verifyKey = createPublicKey(publicKey);
+      this.algorithms = [this.verifyKey.asymmetricKeyType === 'ec' ? 'ES256' : 'RS256'];
     } else {
       this.key = secret ?? '';
+      this.verifyKey = createSecretKey(Buffer.from(this.key));
       this.algorithms = ['HS256'];
     }
   }
@@ -35,12 +44,13 @@ export class AuthService {
     if (!token) throw new DomainError('unauthorized', 'authentication token required');
     let claims: Record<string, unknown>;
     try {
-      claims = this.jwt.verify<Record<string, unknown>>(token, {
+      const verified = verifyJwt(token, this.verifyKey, {
         algorithms: this.algorithms,
-        ...(this.algorithms[0] === 'HS256' ? { secret: this.key } : { publicKey: this.key }),
         issuer: this.config.jwt.issuer,
         audience: this.config.jwt.audience,
       });
+      if (typeof verified !== 'object' || verified === null) throw new Error('token payload is not an object');
+      claims = verified;
     } catch (err) {
       if ((err as Error).name === 'TokenExpiredError') {
         throw new DomainError('token_expired', 'token expired');

@@ -1,7 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { PrismaService } from '../prisma/prisma.service';
-import type { SqlQueryable } from '../prisma/sql-driver';
 
 export interface AppendRequest {
   namespace: string;
@@ -44,6 +43,8 @@ const MAX_BATCH = 500;
 export class EventLogService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(EventLogService.name);
   private queue: Pending[] = [];
+  private readonly pendingReads = new Map<string, Promise<LoggedEvent[]>>();
+  private pendingPruned: Promise<bigint> | undefined;
   private flushing: Promise<void> | undefined;
 
   constructor(
@@ -63,7 +64,7 @@ export class EventLogService implements BeforeApplicationShutdown {
       while (this.queue.length) {
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
-          const results = await this.prisma.sql.transaction((tx) => this.write(tx, batch.map((p) => p.request)));
+          const results = await this.write(batch.map((p) => p.request));
           batch.forEach((p, i) => p.resolve(results[i]));
         } catch (err) {
           for (const p of batch) p.reject(err);
@@ -74,63 +75,91 @@ export class EventLogService implements BeforeApplicationShutdown {
     }
   }
 
-  private async write(tx: SqlQueryable, requests: AppendRequest[]): Promise<AppendResult[]> {
-    // Taking the head row's lock orders this batch after every earlier one across
-    // instances: offsets commit in increasing order (gap-safe replay).
-    const [head] = await tx.query<{ last_seq: string }>(
-      'UPDATE event_log_head SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq::text',
-      [requests.length],
-    );
-    const first = BigInt(head.last_seq) - BigInt(requests.length) + 1n;
-    const seqs = requests.map((_, i) => (first + BigInt(i)).toString());
-    const inserted = await tx.query<{ seq: string }>(
-      `INSERT INTO events (seq, namespace, event, payload, idempotency_key)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[], $5::text[])
-       ON CONFLICT DO NOTHING RETURNING seq::text`,
+  /**
+   * One statement per batch, so one round trip instead of five (BEGIN, head, events, rooms,
+   * COMMIT): the batch's latency is what every publish in it waits for. A statement is
+   * atomic on its own, and the head row's lock, taken first, is held until it commits, so
+   * batches still commit in offset order across instances (gap-safe replay).
+   */
+  private async write(requests: AppendRequest[]): Promise<AppendResult[]> {
+    const roomIndex: number[] = [];
+    const roomNs: string[] = [];
+    const roomNames: string[] = [];
+    requests.forEach((r, i) => {
+      for (const room of new Set(r.rooms)) {
+        roomIndex.push(i + 1);
+        roomNs.push(r.namespace);
+        roomNames.push(room);
+      }
+    });
+    const inserted = await this.prisma.sql.query<{ seq: string; ord: string }>(
+      `WITH head AS (
+         UPDATE event_log_head SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq
+       ), input AS (
+         SELECT (SELECT last_seq FROM head) - $1 + i.ord AS seq, i.ord, i.namespace, i.event, i.payload, i.idempotency_key
+           FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::text[]) WITH ORDINALITY
+                AS i(namespace, event, payload, idempotency_key, ord)
+       ), stored AS (
+         INSERT INTO events (seq, namespace, event, payload, idempotency_key)
+         SELECT seq, namespace, event, payload, idempotency_key FROM input ORDER BY seq
+         ON CONFLICT DO NOTHING RETURNING seq
+       ), rooms AS (
+         INSERT INTO event_rooms (namespace, room, seq)
+         SELECT r.namespace, r.room, input.seq
+           FROM unnest($6::bigint[], $7::text[], $8::text[]) AS r(ord, namespace, room)
+           JOIN input ON input.ord = r.ord
+           JOIN stored ON stored.seq = input.seq
+         RETURNING 1
+       )
+       SELECT input.seq::text AS seq, input.ord::text AS ord FROM input JOIN stored ON stored.seq = input.seq`,
       [
-        seqs,
+        requests.length,
         requests.map((r) => r.namespace),
         requests.map((r) => r.event),
         requests.map((r) => JSON.stringify(r.payload)),
         requests.map((r) => r.idempotencyKey ?? null),
+        roomIndex,
+        roomNs,
+        roomNames,
       ],
     );
-    const stored = new Set(inserted.map((r) => r.seq));
-    const roomNs: string[] = [];
-    const roomNames: string[] = [];
-    const roomSeqs: string[] = [];
-    requests.forEach((r, i) => {
-      if (!stored.has(seqs[i])) return;
-      for (const room of new Set(r.rooms)) {
-        roomNs.push(r.namespace);
-        roomNames.push(room);
-        roomSeqs.push(seqs[i]);
-      }
-    });
-    if (roomSeqs.length) {
-      await tx.query(
-        'INSERT INTO event_rooms (namespace, room, seq) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])',
-        [roomNs, roomNames, roomSeqs],
-      );
-    }
-    const duplicateKeys = requests.filter((r, i) => !stored.has(seqs[i]) && r.idempotencyKey).map((r) => r.idempotencyKey!);
+    const storedAt = new Map(inserted.map((row) => [Number(row.ord) - 1, row.seq]));
+    const duplicateKeys = requests.filter((r, i) => !storedAt.has(i) && r.idempotencyKey).map((r) => r.idempotencyKey!);
     const existing = new Map<string, string>();
     if (duplicateKeys.length) {
-      const rows = await tx.query<{ idempotency_key: string; seq: string }>(
+      const rows = await this.prisma.sql.query<{ idempotency_key: string; seq: string }>(
         'SELECT idempotency_key, seq::text FROM events WHERE idempotency_key = ANY($1::text[])',
         [duplicateKeys],
       );
       for (const row of rows) existing.set(row.idempotency_key, row.seq);
     }
-    return requests.map((r, i) =>
-      stored.has(seqs[i])
-        ? { offset: seqs[i], duplicate: false }
-        : { offset: existing.get(r.idempotencyKey ?? '') ?? seqs[i], duplicate: true },
-    );
+    return requests.map((r, i) => {
+      const seq = storedAt.get(i);
+      return seq !== undefined ? { offset: seq, duplicate: false } : { offset: existing.get(r.idempotencyKey ?? '') ?? '0', duplicate: true };
+    });
   }
 
-  /** Events delivered to any of `rooms` after `since`, oldest first, each once. */
-  async readAfter(namespace: string, rooms: string[], since: string, limit: number): Promise<LoggedEvent[]> {
+  /**
+   * Events delivered to any of `rooms` after `since`, oldest first, each once.
+   *
+   * Identical reads requested within one event-loop turn share one query (a reconnect storm
+   * asks for the same room and offset a thousand times). The query is sent only after that
+   * turn, so it still starts after every sharer asked for it: whatever a sharer missed live
+   * was committed before its request and is in the result. The result is shared: read only.
+   */
+  readAfter(namespace: string, rooms: string[], since: string, limit: number): Promise<LoggedEvent[]> {
+    const key = JSON.stringify([namespace, [...rooms].sort(), since, limit]);
+    const pending = this.pendingReads.get(key);
+    if (pending) return pending;
+    const read = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.pendingReads.delete(key);
+      return this.queryAfter(namespace, rooms, since, limit);
+    });
+    this.pendingReads.set(key, read);
+    return read;
+  }
+
+  private async queryAfter(namespace: string, rooms: string[], since: string, limit: number): Promise<LoggedEvent[]> {
     const rows = await this.prisma.sql.query<{ seq: string; event: string; payload: unknown; created_at: Date | string }>(
       `SELECT e.seq::text AS seq, e.event, e.payload, e.created_at
          FROM events e
@@ -155,8 +184,18 @@ export class EventLogService implements BeforeApplicationShutdown {
     return rows.map(toLogged);
   }
 
-  /** Highest offset removed by retention; replays from below it cannot be complete. */
-  async prunedThrough(): Promise<bigint> {
+  /** Highest offset removed by retention; replays from below it cannot be complete. Shared like readAfter. */
+  prunedThrough(): Promise<bigint> {
+    if (this.pendingPruned) return this.pendingPruned;
+    const read = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.pendingPruned = undefined;
+      return this.queryPrunedThrough();
+    });
+    this.pendingPruned = read;
+    return read;
+  }
+
+  private async queryPrunedThrough(): Promise<bigint> {
     const [row] = await this.prisma.sql.query<{ pruned_through: string }>(
       'SELECT pruned_through::text FROM event_log_head WHERE id = 1',
     );

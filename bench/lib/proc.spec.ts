@@ -1,0 +1,22 @@
+import { coreBusyPct, parseCoreTimes, parseParentPid, parseProcStatTicks } from './proc';
+
+describe('/proc parsing', () => {
+  it('sums utime and stime even when the command name holds spaces and parentheses', () => {
+    const stat = '4242 (node (bench) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 11 0 300 0 0';
+    expect(parseProcStatTicks(stat)).toBe(325);
+  });
+
+  it('computes per-core busy percentages between two readings', () => {
+    const before = parseCoreTimes('cpu  1 1 1 1\ncpu0 100 0 100 800 0 0 0 0\ncpu1 0 0 0 1000 0 0 0 0\n');
+    const after = parseCoreTimes('cpu  1 1 1 1\ncpu0 150 0 150 900 0 0 0 0\ncpu1 0 0 10 1090 0 0 0 0\n');
+    const busy = coreBusyPct(before, after);
+    expect(busy[0]).toBeCloseTo(50);
+    expect(busy[1]).toBeCloseTo(10);
+  });
+});
+
+describe('process tree', () => {
+  it('reads the parent pid', () => {
+    expect(parseParentPid('77 (postgres: bench (x)) S 42 77 77 0')).toBe(42);
+  });
+});

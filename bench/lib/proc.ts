@@ -1,0 +1,124 @@
+/** CPU accounting from /proc (Linux): per process user+sys, and per core busy time. */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+let clockTicks: number | undefined;
+
+/** Kernel clock ticks per second (USER_HZ), usually 100. */
+export function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** user+sys ticks from the text of /proc/<pid>/stat (comm may hold spaces and parentheses). */
+export function parseProcStatTicks(text: string): number {
+  const fields = text.slice(text.lastIndexOf(')') + 2).trim().split(/\s+/);
+  // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** CPU seconds (user+sys) a process has used so far; 0 when it is gone. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    return parseProcStatTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) / ticksPerSecond();
+  } catch {
+    return 0;
+  }
+}
+
+export interface CoreTimes {
+  busy: number;
+  total: number;
+}
+
+/** Busy and total ticks of each core from the text of /proc/stat. */
+export function parseCoreTimes(text: string): CoreTimes[] {
+  const cores: CoreTimes[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^cpu(\d+)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const v = m[2].trim().split(/\s+/).map(Number);
+    // user nice system idle iowait irq softirq steal ...
+    const idle = (v[3] ?? 0) + (v[4] ?? 0);
+    const total = v.slice(0, 8).reduce((s, x) => s + (x || 0), 0);
+    cores[Number(m[1])] = { busy: total - idle, total };
+  }
+  return cores;
+}
+
+export function coreTimes(): CoreTimes[] {
+  try {
+    return parseCoreTimes(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return [];
+  }
+}
+
+/** Busy percentage of each core between two readings. */
+export function coreBusyPct(before: CoreTimes[], after: CoreTimes[]): number[] {
+  return after.map((a, i) => {
+    const b = before[i];
+    if (!b || a.total === b.total) return 0;
+    return (100 * (a.busy - b.busy)) / (a.total - b.total);
+  });
+}
+
+export function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Pids whose command line contains every one of `parts` (e.g. a Redis started on a known port). */
+export function findPids(parts: string[]): number[] {
+  const found: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return found;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').join(' ');
+      if (parts.every((p) => cmd.includes(p))) found.push(Number(e));
+    } catch {
+      /* gone */
+    }
+  }
+  return found;
+}
+
+/** Parent pid from the text of /proc/<pid>/stat. */
+export function parseParentPid(text: string): number {
+  return Number(text.slice(text.lastIndexOf(')') + 2).trim().split(/\s+/)[1]);
+}
+
+/** A process and its direct children (PostgreSQL's postmaster and backends). */
+export function processTreeCpuSeconds(root: number): number {
+  let total = processCpuSeconds(root);
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return total;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (parseParentPid(readFileSync(`/proc/${e}/stat`, 'utf8')) === root) total += processCpuSeconds(Number(e));
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
+}

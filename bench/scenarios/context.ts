@@ -1,0 +1,297 @@
+/**
+ * What a scenario run works with: its servers (A or B, one or two instances), load
+ * processes (sinks, probe, HTTP publisher) pinned to the load core, and measurement
+ * windows (server CPU from /proc, event-loop delay from inside the server, core busy time).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTestDatabase, dropTestDatabase } from '../../test/support/database';
+import { BenchProcess, BENCH_ROOT, sleep } from '../lib/ipc';
+import { coreBusyPct, coreTimes, processTreeCpuSeconds } from '../lib/proc';
+import { BENCH_JWT_SECRET } from '../lib/tokens';
+import type { HttpReport, HttpRun } from '../load/http-publisher';
+import type { ProbeConnect, ProbeReport } from '../load/probe';
+import type { SinkConnect, SinkConnectResult, SinkCounts, SinkSpec } from '../load/sink';
+import type { PublishCommand, PublishReport, ServerStats } from '../servers/agent';
+import { BENCH_NS } from '../servers/payload';
+
+export type SystemId = 'A' | 'B';
+export const SERVER_CORE = 0;
+export const LOAD_CORE = 1;
+/** Sink connections per load process: well under the 20,000 open files per process. */
+export const SINKS_PER_PROCESS = 2500;
+
+export interface SuiteEnv {
+  quick: boolean;
+  /** PostgreSQL server for B's event log (maintenance URL, CREATE DATABASE allowed). */
+  postgresUrl?: string;
+  /** Its postmaster's pid, when known: the database's CPU is reported per window. */
+  postgresPid?: number;
+  redisUrl?: string;
+  /** CPU-profile the servers' measurement windows into this directory. */
+  profileDir?: string;
+  log: (line: string) => void;
+}
+
+export interface ServerInfo {
+  url: string;
+  port: number;
+  pid: number;
+  system: string;
+}
+
+export interface ServerOptions {
+  instances?: number;
+  redis?: boolean;
+  /** A: keep events in memory for replay (P7). */
+  keepLog?: boolean;
+  /** A: give the bare server a database for the P5 HTTP route. */
+  database?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface WindowFigures {
+  wallMs: number;
+  /** Server user+sys CPU over the window, % of one core (summed over instances). */
+  serverCpuPct: number;
+  eldP99Ms: number;
+  eldMaxMs: number;
+  /** Busy % of the server core and the load core from /proc/stat (anyone's work). */
+  serverCoreBusyPct: number;
+  loadCoreBusyPct: number;
+  /** CPU of our load processes over the window, % of one core. */
+  loadProcCpuPct: number;
+  /** PostgreSQL (postmaster and backends) over the window, % of one core; not pinned. */
+  dbCpuPct?: number;
+}
+
+export interface RunResult {
+  figures: Record<string, number | undefined>;
+  /** Pass/fail facts that are not timings (delivery, order). */
+  checks: Record<string, boolean>;
+  warnings: string[];
+  steps?: Array<Record<string, number | undefined>>;
+}
+
+let runCounter = 0;
+
+export class ScenarioRun {
+  readonly servers: Array<BenchProcess<ServerInfo>> = [];
+  readonly loads: BenchProcess[] = [];
+  readonly warnings: string[] = [];
+  private databaseUrl: string | undefined;
+  private readonly id = ++runCounter;
+
+  constructor(
+    readonly env: SuiteEnv,
+    readonly system: SystemId,
+    readonly label: string,
+  ) {}
+
+  async startServers(options: ServerOptions = {}): Promise<Array<BenchProcess<ServerInfo>>> {
+    const instances = options.instances ?? 1;
+    const needsDb = this.system === 'B' || options.database;
+    if (needsDb) {
+      if (!this.env.postgresUrl) throw new Error('PostgreSQL is needed for this run');
+      process.env.HERALD_TEST_PG_URL = this.env.postgresUrl;
+      this.databaseUrl = await createTestDatabase('bench');
+    }
+    if (options.redis && !this.env.redisUrl) throw new Error('Redis is needed for this run');
+    const prefix = `bench${process.pid}r${this.id}`;
+    for (let i = 0; i < instances; i++) {
+      const common: Record<string, string | undefined> = {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        REDIS_URL: options.redis ? this.env.redisUrl : undefined,
+        REDIS_PREFIX: prefix,
+        ...options.env,
+      };
+      const nodeArgs = ['--expose-gc'];
+      if (this.env.profileDir) {
+        // Measurement windows only (see windowProfiler in servers/agent.ts), A and B alike.
+        const dir = join(this.env.profileDir, `${this.label}-${this.system}${i}`);
+        mkdirSync(dir, { recursive: true });
+        common.BENCH_PROFILE_DIR = dir;
+      }
+      const server =
+        this.system === 'A'
+          ? await BenchProcess.start<ServerInfo>({
+              script: 'servers/bare.ts',
+              label: `A${i}`,
+              cpu: SERVER_CORE,
+              nodeArgs,
+              env: { ...common, DATABASE_URL: options.database ? this.databaseUrl : undefined, BENCH_KEEP_LOG: options.keepLog ? '1' : '0' },
+            })
+          : await BenchProcess.start<ServerInfo>({
+              script: 'servers/herald.ts',
+              label: `B${i}`,
+              cpu: SERVER_CORE,
+              nodeArgs,
+              env: {
+                ...common,
+                NODE_ENV: 'production',
+                DATABASE_URL: this.databaseUrl,
+                JWT_SECRET: BENCH_JWT_SECRET,
+                CORS_ORIGINS: 'http://localhost',
+                LOG_LEVEL: 'warn',
+                LOG_FORMAT: 'json',
+                SHUTDOWN_DRAIN_DELAY_MS: '0',
+              },
+            });
+      this.servers.push(server);
+    }
+    return this.servers;
+  }
+
+  private async load<T = unknown>(script: string, label: string): Promise<BenchProcess<T>> {
+    const proc = await BenchProcess.start<T>({ script, label, cpu: LOAD_CORE });
+    this.loads.push(proc);
+    return proc;
+  }
+
+  /**
+   * Opens sink connections spread over processes (and source addresses 127.0.0.x);
+   * `serverFor(i)` picks the server of process i (P6 splits members over instances).
+   */
+  async sinks(
+    specs: SinkSpec[],
+    options: Partial<Omit<SinkConnect, 'url' | 'namespace' | 'sockets'>> & { processes?: number; serverFor?: (proc: number) => number } = {},
+  ): Promise<{ procs: BenchProcess[]; results: SinkConnectResult[] }> {
+    const count = options.processes ?? Math.max(1, Math.ceil(specs.length / SINKS_PER_PROCESS));
+    const per = Math.ceil(specs.length / count);
+    const procs = await Promise.all(Array.from({ length: count }, (_, k) => this.load(`load/sink.ts`, `sink${k}`)));
+    const { processes: _p, serverFor, ...rest } = options;
+    const results = await Promise.all(
+      procs.map((proc, k) =>
+        proc.request<SinkConnectResult>('connect', {
+          url: this.servers[serverFor?.(k) ?? 0].info.url,
+          namespace: BENCH_NS,
+          sockets: specs.slice(k * per, (k + 1) * per),
+          token: { subPrefix: 'sink-', firstIndex: k * per },
+          localAddress: `127.0.0.${2 + k}`,
+          ...rest,
+        } satisfies SinkConnect),
+      ),
+    );
+    for (const r of results) {
+      if (r.failed) this.warnings.push(`${r.failed} sink connections failed (${r.errors[0] ?? '?'})`);
+    }
+    return { procs, results };
+  }
+
+  async sinkFrames(procs: BenchProcess[]): Promise<SinkCounts> {
+    const all = await Promise.all(procs.map((p) => p.request<SinkCounts>('counts', {})));
+    return all.reduce((s, c) => ({
+      frames: s.frames + c.frames,
+      ready: s.ready + c.ready,
+      closed: s.closed + c.closed,
+      orderErrors: s.orderErrors + c.orderErrors,
+      firstOrderError: s.firstOrderError ?? c.firstOrderError,
+      otherEvents: s.otherEvents + c.otherEvents,
+      firstOtherEvent: s.firstOtherEvent ?? c.firstOtherEvent,
+    }));
+  }
+
+  /** Waits until the sinks' frame count stops growing (or reaches `expected`). */
+  async drain(procs: BenchProcess[], expected?: number, maxMs = 15_000): Promise<SinkCounts> {
+    const deadline = Date.now() + maxMs;
+    let last = await this.sinkFrames(procs);
+    let still = 0;
+    while (Date.now() < deadline) {
+      if (expected !== undefined && last.frames >= expected) return last;
+      await sleep(250);
+      const now = await this.sinkFrames(procs);
+      still = now.frames === last.frames ? still + 1 : 0;
+      last = now;
+      if (still >= 3) break;
+    }
+    return last;
+  }
+
+  async probe(clients: Array<{ rooms: string[] }>, server = 0): Promise<BenchProcess> {
+    const proc = await this.load('load/probe.ts', 'probe');
+    await proc.request('connect', {
+      url: this.servers[server].info.url,
+      namespace: BENCH_NS,
+      clients,
+      token: { subPrefix: 'probe-' },
+    } satisfies ProbeConnect);
+    return proc;
+  }
+
+  probeReport(probe: BenchProcess, reset = true): Promise<ProbeReport> {
+    return probe.request<ProbeReport>('report', { reset });
+  }
+
+  async httpPublisher(): Promise<BenchProcess> {
+    return this.load('load/http-publisher.ts', 'http');
+  }
+
+  httpRun(proc: BenchProcess, args: Omit<HttpRun, 'url'>): Promise<HttpReport> {
+    return proc.request<HttpReport>('run', { url: this.servers[0].info.url, ...args } satisfies HttpRun);
+  }
+
+  publish(args: PublishCommand, server = 0): Promise<PublishReport> {
+    return this.servers[server].request<PublishReport>('publish', args);
+  }
+
+  async serverStats(gc = false): Promise<ServerStats[]> {
+    return Promise.all(this.servers.map((s) => s.request<ServerStats>('stats', { gc })));
+  }
+
+  /** Runs `work` and measures CPU, event-loop delay and core load over it. */
+  async window<T>(work: () => Promise<T>): Promise<{ result: T; w: WindowFigures }> {
+    await Promise.all(this.servers.map((s) => s.request('stats:reset')));
+    const cores0 = coreTimes();
+    const server0 = this.servers.map((s) => s.cpuSeconds());
+    const load0 = this.loads.map((p) => p.cpuSeconds());
+    const pg = this.env.postgresPid;
+    const db0 = pg ? processTreeCpuSeconds(pg) : 0;
+    const t0 = process.hrtime.bigint();
+    const result = await work();
+    const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const server1 = this.servers.map((s) => s.cpuSeconds());
+    const load1 = this.loads.map((p) => p.cpuSeconds());
+    const db1 = pg ? processTreeCpuSeconds(pg) : 0;
+    const busy = coreBusyPct(cores0, coreTimes());
+    const stats = await this.serverStats(false);
+    const pct = (a: number[], b: number[]) => (100 * b.reduce((s, x, i) => s + x - (a[i] ?? 0), 0)) / (wallMs / 1000);
+    const w: WindowFigures = {
+      wallMs,
+      serverCpuPct: pct(server0, server1),
+      eldP99Ms: Math.max(...stats.map((s) => s.eldP99Ms)),
+      eldMaxMs: Math.max(...stats.map((s) => s.eldMaxMs)),
+      serverCoreBusyPct: busy[SERVER_CORE] ?? 0,
+      loadCoreBusyPct: busy[LOAD_CORE] ?? 0,
+      loadProcCpuPct: pct(load0, load1),
+      dbCpuPct: pg ? pct([db0], [db1]) : undefined,
+    };
+    if (w.loadProcCpuPct > 90 || w.loadCoreBusyPct > 97) {
+      this.warnings.push(
+        `load core saturated (our load processes ${w.loadProcCpuPct.toFixed(0)} %, core busy ${w.loadCoreBusyPct.toFixed(0)} %): figures of this window are not valid`,
+      );
+    }
+    if (w.serverCoreBusyPct - w.serverCpuPct > 25) {
+      this.warnings.push(`the server core was ${(w.serverCoreBusyPct - w.serverCpuPct).toFixed(0)} % busy with other work`);
+    }
+    return { result, w };
+  }
+
+  /** RSS and heap after GC, summed over instances. */
+  async memoryAfterGc(): Promise<{ rssMb: number; heapMb: number; stats: ServerStats[] }> {
+    const stats = await this.serverStats(true);
+    return {
+      rssMb: stats.reduce((s, x) => s + x.rssBytes, 0) / 2 ** 20,
+      heapMb: stats.reduce((s, x) => s + x.heapUsedBytes, 0) / 2 ** 20,
+      stats,
+    };
+  }
+
+  async teardown(): Promise<void> {
+    await Promise.all(this.loads.map((p) => p.stop(2_000).catch(() => undefined)));
+    await Promise.all(this.servers.map((s) => s.stop(5_000).catch(() => undefined)));
+    if (this.databaseUrl) await dropTestDatabase(this.databaseUrl).catch(() => undefined);
+  }
+}
+
+export const benchDir = BENCH_ROOT;

@@ -1,0 +1,160 @@
+/**
+ * P2: 100 rooms × 10 members at 20,000 deliveries/s (2,000 publishes/s round robin).
+ * P5: the same audience, but each event is POSTed to the HTTP API and persisted before
+ *     it is fanned out (2,000 publishes/s → 20,000 deliveries/s).
+ *
+ * P5 reads "fanned out to 1,000 clients" as 1,000 connected clients that the events are
+ * spread over. Each publish to all 1,000 would be 2,000,000 deliveries/s, ~30× what one
+ * core delivers at all (P1 measures that ceiling), so that reading cannot be met by any
+ * single-core server; see docs/bench.md.
+ */
+import type { RunResult, ScenarioRun } from './context';
+import { P5_ROUTE } from './routes';
+import { COMMON_FIGURES, fmt, type FigureDef, type Scenario } from './types';
+
+const ROOMS = 100;
+const PER_ROOM = 10;
+const PROBES = 10;
+const PUBLISH_RATE = 2000;
+const PAYLOAD_BYTES = 64;
+
+const room = (r: number) => `room:r${r}`;
+/** Members per room that are sinks (one member of each probed room is a probe client). */
+const sinksIn = (r: number) => (r < PROBES ? PER_ROOM - 1 : PER_ROOM);
+
+const FIGURES: FigureDef[] = [
+  { key: 'publishRate', label: 'achieved publishes/s', unit: '/s', better: 'higher' },
+  { key: 'deliveriesPerSec', label: 'deliveries/s', unit: '/s', better: 'higher' },
+  { key: 'latencyP50Ms', label: 'latency p50', unit: 'ms', better: 'lower', digits: 1 },
+  { key: 'latencyP99Ms', label: 'latency p99', unit: 'ms', better: 'lower', digits: 1 },
+  { key: 'latencyMaxMs', label: 'latency max', unit: 'ms', better: 'lower', digits: 1 },
+  { key: 'lossPct', label: 'lost deliveries', unit: '%', better: 'lower', digits: 2 },
+  { key: 'cpuMsPerPublish', label: 'server CPU per publish', unit: 'ms', better: 'lower', digits: 3 },
+  ...COMMON_FIGURES,
+];
+
+async function audience(run: ScenarioRun) {
+  const specs: Array<{ rooms: string[] }> = [];
+  for (let r = 0; r < ROOMS; r++) for (let k = 0; k < sinksIn(r); k++) specs.push({ rooms: [room(r)] });
+  const { procs } = await run.sinks(specs, { processes: 2 });
+  const probe = await run.probe(Array.from({ length: PROBES }, (_, r) => ({ rooms: [room(r)] })));
+  return { procs, probe, rooms: Array.from({ length: ROOMS }, (_, r) => room(r)) };
+}
+
+async function finish(
+  run: ScenarioRun,
+  sinkProcs: Awaited<ReturnType<typeof audience>>['procs'],
+  probe: Awaited<ReturnType<typeof audience>>['probe'],
+  before: number,
+  perRoom: Record<string, number>,
+  window: { wallMs: number; frames: number },
+): Promise<Pick<RunResult, 'figures' | 'checks'>> {
+  let expected = 0;
+  for (let r = 0; r < ROOMS; r++) expected += (perRoom[room(r)] ?? 0) * sinksIn(r);
+  const after = await run.drain(sinkProcs, before + expected);
+  const report = await run.probeReport(probe);
+  const got = after.frames - before;
+  return {
+    figures: {
+      deliveriesPerSec: ((window.frames * (ROOMS * PER_ROOM)) / (ROOMS * PER_ROOM - PROBES)) / (window.wallMs / 1000),
+      latencyP50Ms: report.latencyMs.p50,
+      latencyP99Ms: report.latencyMs.p99,
+      latencyMaxMs: report.latencyMs.max,
+      lossPct: expected ? (100 * Math.max(0, expected - got)) / expected : 0,
+    },
+    checks: { allDelivered: got >= expected && report.gaps === 0, inOrder: report.disorder === 0, closedNone: after.closed === 0 },
+  };
+}
+
+export const P2: Scenario = {
+  id: 'P2',
+  title: '100 rooms × 10 clients at 20 k deliveries/s',
+  bar: 'p99 ≤ 10 ms at 20 k deliveries/s',
+  systems: { A: 'bare socket.io', B: 'Herald' },
+  figures: FIGURES,
+  plot: { throughput: 'deliveriesPerSec', latency: 'latencyP99Ms' },
+  async run(run) {
+    await run.startServers();
+    const { procs, probe, rooms } = await audience(run);
+    const durationMs = run.env.quick ? 3000 : 6000;
+    const before = (await run.sinkFrames(procs)).frames;
+    const { result, w } = await run.window(() => run.publish({ rooms, rate: PUBLISH_RATE, durationMs, payloadBytes: PAYLOAD_BYTES }));
+    const atEnd = (await run.sinkFrames(procs)).frames;
+    const done = await finish(run, procs, probe, before, result.perRoom, { wallMs: w.wallMs, frames: atEnd - before });
+    const mem = await run.memoryAfterGc();
+    return {
+      figures: {
+        publishRate: result.published / (w.wallMs / 1000),
+        ...done.figures,
+        cpuMsPerPublish: result.published ? (w.serverCpuPct / 100) * (w.wallMs / result.published) : undefined,
+        serverCpuPct: w.serverCpuPct,
+        dbCpuPct: w.dbCpuPct,
+        eldP99Ms: w.eldP99Ms,
+        eldMaxMs: w.eldMaxMs,
+        rssMb: mem.rssMb,
+        heapMb: mem.heapMb,
+      },
+      checks: { ...done.checks, noPublishErrors: result.errors === 0 },
+      warnings: result.firstError ? [`publish error: ${result.firstError}`] : [],
+    };
+  },
+  judge(b) {
+    if (b.latencyP99Ms === undefined || b.deliveriesPerSec === undefined) return { met: undefined, detail: 'no figure' };
+    const carried = b.deliveriesPerSec >= 0.95 * PUBLISH_RATE * PER_ROOM;
+    return {
+      met: carried && b.latencyP99Ms <= 10,
+      detail: `p99 ${fmt(b.latencyP99Ms, 1)} ms at ${fmt(b.deliveriesPerSec)} deliveries/s`,
+    };
+  },
+};
+
+export const P5: Scenario = {
+  id: 'P5',
+  title: 'persisted publishes over HTTP, fanned out to 1,000 clients',
+  bar: '≥ 2,000 publishes/s, p99 publish→deliver ≤ 50 ms',
+  systems: { A: 'bare socket.io + node:http + one pg INSERT per publish', B: `Herald, ${P5_ROUTE}` },
+  figures: [
+    ...FIGURES.slice(0, 5),
+    { key: 'httpP99Ms', label: 'HTTP response p99', unit: 'ms', better: 'lower', digits: 1 },
+    { key: 'httpFailed', label: 'HTTP failures', unit: '', better: 'lower' },
+    ...FIGURES.slice(5),
+  ],
+  plot: { throughput: 'publishRate', latency: 'latencyP99Ms' },
+  async run(run) {
+    await run.startServers({ database: true });
+    const { procs, probe, rooms } = await audience(run);
+    const http = await run.httpPublisher();
+    const durationMs = run.env.quick ? 3000 : 6000;
+    const before = (await run.sinkFrames(procs)).frames;
+    const { result, w } = await run.window(() =>
+      run.httpRun(http, { route: P5_ROUTE, rooms, rate: PUBLISH_RATE, durationMs, payloadBytes: PAYLOAD_BYTES }),
+    );
+    const atEnd = (await run.sinkFrames(procs)).frames;
+    const done = await finish(run, procs, probe, before, result.perRoom, { wallMs: w.wallMs, frames: atEnd - before });
+    const mem = await run.memoryAfterGc();
+    return {
+      figures: {
+        publishRate: result.ok / (result.elapsedMs / 1000),
+        ...done.figures,
+        httpP99Ms: result.responseMs.p99,
+        httpFailed: result.failed,
+        cpuMsPerPublish: result.ok ? (w.serverCpuPct / 100) * (w.wallMs / result.ok) : undefined,
+        serverCpuPct: w.serverCpuPct,
+        dbCpuPct: w.dbCpuPct,
+        eldP99Ms: w.eldP99Ms,
+        eldMaxMs: w.eldMaxMs,
+        rssMb: mem.rssMb,
+        heapMb: mem.heapMb,
+      },
+      checks: { ...done.checks, noHttpFailures: result.failed === 0 },
+      warnings: result.firstError ? [`HTTP error: ${result.firstError}`] : [],
+    };
+  },
+  judge(b) {
+    if (b.publishRate === undefined || b.latencyP99Ms === undefined) return { met: undefined, detail: 'no figure' };
+    return {
+      met: b.publishRate >= 0.975 * PUBLISH_RATE && b.latencyP99Ms <= 50,
+      detail: `${fmt(b.publishRate)} publishes/s, p99 ${fmt(b.latencyP99Ms, 1)} ms`,
+    };
+  },
+};

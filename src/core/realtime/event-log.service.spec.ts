@@ -1,0 +1,49 @@
+import type { AppConfig } from '../../config';
+import type { PrismaService } from '../prisma/prisma.service';
+import { EventLogService } from './event-log.service';
+
+function serviceWithQueries() {
+  const query = jest.fn(async (text: string, params?: unknown[]) => {
+    if (text.includes('pruned_through')) return [{ pruned_through: '7' }];
+    return [{ seq: String(Number(params?.[2]) + 1), event: 'e', payload: '{"n":1}', created_at: new Date(0) }];
+  });
+  const prisma = { sql: { query } } as unknown as PrismaService;
+  return { log: new EventLogService(prisma, { eventRetentionHours: 72 } as AppConfig), query };
+}
+
+describe('EventLogService reads during a reconnect storm', () => {
+  it('shares one query among identical reads asked for in the same turn', async () => {
+    const { log, query } = serviceWithQueries();
+    const reads = await Promise.all([
+      log.readAfter('/ns', ['b', 'a'], '10', 500),
+      log.readAfter('/ns', ['a', 'b'], '10', 500),
+      log.readAfter('/ns', ['a', 'b'], '10', 500),
+    ]);
+    expect(query).toHaveBeenCalledTimes(1);
+    expect(reads.map((r) => r[0].offset)).toEqual(['11', '11', '11']);
+  });
+
+  it('queries again for a different offset, room set or limit, and for a later turn', async () => {
+    const { log, query } = serviceWithQueries();
+    await Promise.all([log.readAfter('/ns', ['a'], '10', 500), log.readAfter('/ns', ['a'], '11', 500), log.readAfter('/ns', ['a', 'c'], '10', 500)]);
+    expect(query).toHaveBeenCalledTimes(3);
+    await log.readAfter('/ns', ['a'], '10', 500);
+    expect(query).toHaveBeenCalledTimes(4);
+  });
+
+  it('sends the shared query only after every sharer asked (so it sees all they missed)', async () => {
+    const { log, query } = serviceWithQueries();
+    const first = log.readAfter('/ns', ['a'], '10', 500);
+    expect(query).not.toHaveBeenCalled();
+    const second = log.readAfter('/ns', ['a'], '10', 500);
+    await Promise.all([first, second]);
+    expect(query).toHaveBeenCalledTimes(1);
+  });
+
+  it('shares the pruned-through read the same way', async () => {
+    const { log, query } = serviceWithQueries();
+    const values = await Promise.all([log.prunedThrough(), log.prunedThrough()]);
+    expect(values).toEqual([7n, 7n]);
+    expect(query).toHaveBeenCalledTimes(1);
+  });
+});

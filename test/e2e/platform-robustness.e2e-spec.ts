@@ -114,6 +114,22 @@ describe('hostile input on a socket (L2, L3)', () => {
   });
 });
 
+describe('an upgrade request for a path nobody serves', () => {
+  it('is closed instead of left hanging', async () => {
+    const app = await startTestApp({ modules: [FixtureModule] });
+    try {
+      const ws = new WebSocket(`${app.url.replace('http', 'ws')}/nowhere`);
+      const outcome = await new Promise<string>((resolve) => {
+        ws.once('open', () => resolve('opened'));
+        ws.once('error', (err) => resolve(`refused: ${err.message}`));
+      });
+      expect(outcome).toMatch(/^refused/);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('a consumer that stops reading (L6)', () => {
   let app: TestApp;
   beforeAll(async () => {

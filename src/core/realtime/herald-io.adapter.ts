@@ -41,8 +41,10 @@ export class HeraldIoAdapter extends IoAdapter {
       pingTimeout: 20000,
       maxHttpBufferSize: ENGINE_MAX_BUFFER_BYTES,
       serveClient: false,
-      // Leave upgrade requests for other paths (the killmail feed's /updates) alone.
-      destroyUpgrade: false,
+      // Upgrade requests for other paths get a second to be answered by their own handler (the
+      // killmail feed's /updates answers at once); ones nobody answers are closed, not left hanging.
+      destroyUpgrade: true,
+      destroyUpgradeTimeout: 1000,
       cors: {
         origin: this.config.corsOrigins === '*' ? true : this.config.corsOrigins,
         credentials: true,

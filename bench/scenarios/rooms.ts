@@ -6,7 +6,7 @@
  * P5 reads "fanned out to 1,000 clients" as 1,000 connected clients that the events are
  * spread over. Each publish to all 1,000 would be 2,000,000 deliveries/s, ~30× what one
  * core delivers at all (P1 measures that ceiling), so that reading cannot be met by any
- * single-core server; see docs/bench.md.
+ * single-core server; see the README's Performance section.
  */
 import type { RunResult, ScenarioRun } from './context';
 import { P5_ROUTE } from './routes';

@@ -16,7 +16,7 @@ export type CampaignAction =
   | 'manage_owners'; // make or unmake owners
 
 /**
- * The player policy (docs/campaign.md): owners may do everything; GMs everything but
+ * The player policy (README, "/ws/campaign" policies): owners may do everything; GMs everything but
  * touching owners; players read and edit content (create/update settlements and
  * structures, invalidate derived state) but neither delete it nor change members or
  * world time; viewers only read.

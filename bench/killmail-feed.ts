@@ -1,7 +1,7 @@
 /**
  * Raw-feed fan-out measurement: killmail frames/s delivered to 1,000 `/updates` peers.
  *
- *   npm run build && taskset -c 1 npx tsx test/support/killmail-bench.ts [--peers 1000] [--repeats 3] [--step-ms 3000]
+ *   npm run bench:killmail -- [--peers 1000] [--repeats 3] [--step-ms 3000]
  *
  * Follows QUALITY.md's method where it applies: A = a bare `ws` server with the same options
  * (noServer upgrade, perMessageDeflate off, one pre-built Buffer per frame, same drop check),
@@ -10,16 +10,16 @@
  * A B A B …; the peers are light sinks on the other core that count frames from WebSocket
  * headers without parsing JSON. The publish rate is ramped; the figure per step is frames
  * received per second over all peers. Medians of the repeats and B/A are printed.
- * This is a stand-alone script (bench/ belongs to the benchmark runner's owner).
+ * A companion of bench/run.ts for the raw feed, which has no Socket.IO side to compare.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
-import { createTestDatabase, dropTestDatabase } from './database';
-import { startPostgres } from './services';
+import { createTestDatabase, dropTestDatabase } from '../test/support/database';
+import { startPostgres } from '../test/support/services';
 
-const ROOT = path.resolve(__dirname, '../..');
+const ROOT = path.resolve(__dirname, '..');
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

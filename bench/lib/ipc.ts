@@ -1,14 +1,14 @@
 /**
  * The runner drives every bench process (servers, sinks, probe, HTTP publisher) over Node's
  * IPC channel: request/response messages with ids. Children are pinned to a core with
- * taskset and compiled with SWC (see swc-register.js).
+ * taskset and compiled with SWC (see test/support/swc-register.js).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { processCpuSeconds } from './proc';
 
 export const BENCH_ROOT = join(__dirname, '..');
-const REGISTER = join(__dirname, 'swc-register.js');
+const REGISTER = join(__dirname, '../../test/support/swc-register.js');
 
 interface Request {
   id: number;

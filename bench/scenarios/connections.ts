@@ -5,7 +5,7 @@
 import { sleep } from '../lib/ipc';
 import { percentile } from '../lib/stats';
 import { SINKS_PER_PROCESS } from './context';
-import { COMMON_FIGURES, fmt, type Scenario } from './types';
+import { COMMON_FIGURES, commonFigures, fmt, type Scenario } from './types';
 
 /** 10,000 by default (the bar); the goal is 19,000: BENCH_P3_CONNECTIONS=19000. */
 const P3_FULL = Number(process.env.BENCH_P3_CONNECTIONS ?? 10_000);
@@ -115,12 +115,7 @@ export const P4: Scenario = {
         failed,
         // CPU time per handshake holds up better than wall-clock rates on a busy machine.
         cpuMsPerHandshake: connected ? (w.serverCpuPct / 100) * (w.wallMs / connected) : undefined,
-        serverCpuPct: w.serverCpuPct,
-        dbCpuPct: w.dbCpuPct,
-        eldP99Ms: w.eldP99Ms,
-        eldMaxMs: w.eldMaxMs,
-        rssMb: mem.rssMb,
-        heapMb: mem.heapMb,
+        ...commonFigures(w, mem),
       },
       checks: { allConnected: failed === 0 && connected === n },
       warnings: [],

@@ -2,7 +2,7 @@
  * P7: 1,000 clients reconnect at once, each 500 events behind in its room: every client
  * must receive the missed events (from the event log on B, from memory on A) in order.
  */
-import { COMMON_FIGURES, fmt, type Scenario } from './types';
+import { COMMON_FIGURES, commonFigures, fmt, type Scenario } from './types';
 
 const ROOM = 'room:replay';
 const BEHIND = 500;
@@ -43,12 +43,7 @@ export const P7: Scenario = {
         replayedPerSec: caughtUp === n ? (n * BEHIND) / (catchUpMs / 1000) : undefined,
         orderErrors: counts.orderErrors,
         cpuMsPer1kEvents: counts.frames ? (w.serverCpuPct / 100) * w.wallMs / (counts.frames / 1000) : undefined,
-        serverCpuPct: w.serverCpuPct,
-        dbCpuPct: w.dbCpuPct,
-        eldP99Ms: w.eldP99Ms,
-        eldMaxMs: w.eldMaxMs,
-        rssMb: mem.rssMb,
-        heapMb: mem.heapMb,
+        ...commonFigures(w, mem),
       },
       checks: { allCaughtUp: caughtUp === n, inOrder: counts.orderErrors === 0, noExtra: counts.frames === n * BEHIND },
       warnings: [

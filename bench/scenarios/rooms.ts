@@ -10,7 +10,7 @@
  */
 import type { RunResult, ScenarioRun } from './context';
 import { P5_ROUTE } from './routes';
-import { COMMON_FIGURES, fmt, type FigureDef, type Scenario } from './types';
+import { COMMON_FIGURES, commonFigures, fmt, type FigureDef, type Scenario } from './types';
 
 const ROOMS = 100;
 const PER_ROOM = 10;
@@ -87,12 +87,7 @@ export const P2: Scenario = {
         publishRate: result.published / (w.wallMs / 1000),
         ...done.figures,
         cpuMsPerPublish: result.published ? (w.serverCpuPct / 100) * (w.wallMs / result.published) : undefined,
-        serverCpuPct: w.serverCpuPct,
-        dbCpuPct: w.dbCpuPct,
-        eldP99Ms: w.eldP99Ms,
-        eldMaxMs: w.eldMaxMs,
-        rssMb: mem.rssMb,
-        heapMb: mem.heapMb,
+        ...commonFigures(w, mem),
       },
       checks: { ...done.checks, noPublishErrors: result.errors === 0 },
       warnings: result.firstError ? [`publish error: ${result.firstError}`] : [],
@@ -139,12 +134,7 @@ export const P5: Scenario = {
         httpP99Ms: result.responseMs.p99,
         httpFailed: result.failed,
         cpuMsPerPublish: result.ok ? (w.serverCpuPct / 100) * (w.wallMs / result.ok) : undefined,
-        serverCpuPct: w.serverCpuPct,
-        dbCpuPct: w.dbCpuPct,
-        eldP99Ms: w.eldP99Ms,
-        eldMaxMs: w.eldMaxMs,
-        rssMb: mem.rssMb,
-        heapMb: mem.heapMb,
+        ...commonFigures(w, mem),
       },
       checks: { ...done.checks, noHttpFailures: result.failed === 0 },
       warnings: result.firstError ? [`HTTP error: ${result.firstError}`] : [],

@@ -1,4 +1,4 @@
-import type { RunResult, ScenarioRun, SystemId } from './context';
+import type { RunResult, ScenarioRun, SystemId, WindowFigures } from './context';
 
 export type ScenarioId = 'P1' | 'P2' | 'P3' | 'P4' | 'P5' | 'P6' | 'P7';
 
@@ -43,5 +43,17 @@ export const COMMON_FIGURES: FigureDef[] = [
   { key: 'rssMb', label: 'RSS after GC', unit: 'MB', better: 'lower', digits: 0 },
   { key: 'heapMb', label: 'heap after GC', unit: 'MB', better: 'lower', digits: 0 },
 ];
+
+/** The values of COMMON_FIGURES for a measurement window and the memory read after it. */
+export function commonFigures(w: WindowFigures, mem: { rssMb: number; heapMb: number }): Record<string, number | undefined> {
+  return {
+    serverCpuPct: w.serverCpuPct,
+    dbCpuPct: w.dbCpuPct,
+    eldP99Ms: w.eldP99Ms,
+    eldMaxMs: w.eldMaxMs,
+    rssMb: mem.rssMb,
+    heapMb: mem.heapMb,
+  };
+}
 
 export const fmt = (v: number | undefined, digits = 0) => (v === undefined ? 'n/a' : v.toFixed(digits));

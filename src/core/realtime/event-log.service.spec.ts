@@ -40,6 +40,21 @@ describe('EventLogService reads during a reconnect storm', () => {
     expect(query).toHaveBeenCalledTimes(1);
   });
 
+  it('keeps a full page (final: nothing can be inserted below a visible offset) for later readers', async () => {
+    const { log, query } = serviceWithQueries();
+    const first = await log.readAfter('/ns', ['a'], '10', 1);
+    const later = await log.readAfter('/ns', ['a'], '10', 1);
+    expect(query).toHaveBeenCalledTimes(1);
+    expect(later).toBe(first);
+  });
+
+  it('does not keep a page that came back short (newer events may still arrive)', async () => {
+    const { log, query } = serviceWithQueries();
+    await log.readAfter('/ns', ['a'], '10', 2);
+    await log.readAfter('/ns', ['a'], '10', 2);
+    expect(query).toHaveBeenCalledTimes(2);
+  });
+
   it('shares the pruned-through read the same way', async () => {
     const { log, query } = serviceWithQueries();
     const values = await Promise.all([log.prunedThrough(), log.prunedThrough()]);

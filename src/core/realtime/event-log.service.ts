@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { PrismaService } from '../prisma/prisma.service';
+import { FinalPageCache } from './final-page-cache';
 
 export interface AppendRequest {
   namespace: string;
@@ -32,6 +33,9 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
+/** Full replay pages kept for reconnect storms: at 500 events a page, ~50,000 events at most. */
+const CACHED_PAGES = 100;
+const CACHED_PAGE_TTL_MS = 60_000;
 
 /**
  * Persists replayable events with a gap-safe global offset (see prisma/schema/event-log.prisma).
@@ -44,6 +48,7 @@ export class EventLogService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(EventLogService.name);
   private queue: Pending[] = [];
   private readonly pendingReads = new Map<string, Promise<LoggedEvent[]>>();
+  private readonly finalPages = new FinalPageCache<LoggedEvent[]>(CACHED_PAGES, CACHED_PAGE_TTL_MS);
   private pendingPruned: Promise<bigint> | undefined;
   private flushing: Promise<void> | undefined;
 
@@ -145,15 +150,21 @@ export class EventLogService implements BeforeApplicationShutdown {
    * Identical reads requested within one event-loop turn share one query (a reconnect storm
    * asks for the same room and offset a thousand times). The query is sent only after that
    * turn, so it still starts after every sharer asked for it: whatever a sharer missed live
-   * was committed before its request and is in the result. The result is shared: read only.
+   * was committed before its request and is in the result. A page that came back full is
+   * final and is kept for a while (FinalPageCache), so sharers that arrive later skip the
+   * query too. The result is shared: read only.
    */
   readAfter(namespace: string, rooms: string[], since: string, limit: number): Promise<LoggedEvent[]> {
     const key = JSON.stringify([namespace, [...rooms].sort(), since, limit]);
+    const final = this.finalPages.get(key);
+    if (final) return Promise.resolve(final);
     const pending = this.pendingReads.get(key);
     if (pending) return pending;
-    const read = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+    const read = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
       this.pendingReads.delete(key);
-      return this.queryAfter(namespace, rooms, since, limit);
+      const page = await this.queryAfter(namespace, rooms, since, limit);
+      if (page.length === limit) this.finalPages.set(key, page);
+      return page;
     });
     this.pendingReads.set(key, read);
     return read;
@@ -229,7 +240,10 @@ export class EventLogService implements BeforeApplicationShutdown {
       total += removed;
       if (removed < 5000) break;
     }
-    if (total) this.logger.log(`retention removed ${total} events`);
+    if (total) {
+      this.finalPages.clear();
+      this.logger.log(`retention removed ${total} events`);
+    }
     return total;
   }
 

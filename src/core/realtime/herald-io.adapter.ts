@@ -8,6 +8,7 @@ import type { AppConfig } from '../../config';
 import { MetricsService } from '../observability/metrics.service';
 import { RedisService } from '../redis/redis.service';
 import { RealtimeServer } from './realtime-server';
+import { coalesceWebSocketWrites } from './write-coalescing';
 
 /** Engine-level cap; each namespace enforces its own, smaller cap on events (SocketPolicy). */
 const ENGINE_MAX_BUFFER_BYTES = 1_000_000;
@@ -62,6 +63,7 @@ export class HeraldIoAdapter extends IoAdapter {
       },
     };
     const io = this.httpServer && port === 0 ? new Server(this.httpServer, opts) : new Server(port, opts);
+    coalesceWebSocketWrites(io);
     const redis = this.app.get(RedisService);
     if (redis.enabled) {
       io.adapter(

@@ -1,4 +1,5 @@
 import type { Socket } from 'socket.io';
+import type { EncodedEvent } from './encoded-event';
 
 interface Held {
   packet: { data?: unknown[] };
@@ -58,6 +59,12 @@ export class OutgoingGate {
       else this.client.writeToEngine(encoded, opts);
     };
     Object.defineProperty(socket, 'client', { configurable: true, writable: true, value: proxy });
+  }
+
+  /** Sends an already encoded event (encodeLoggedEvent) to this socket past the gate. */
+  sendEncoded(encoded: EncodedEvent): void {
+    if (!this.socket.connected) return;
+    this.client.writeToEngine(encoded.packets, encoded.opts);
   }
 
   /** Sends an event to this socket past the gate. */

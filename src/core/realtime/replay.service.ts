@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import { MetricsService } from '../observability/metrics.service';
+import { encodeLoggedEvent } from './encoded-event';
 import { EventLogService } from './event-log.service';
 import { OutgoingGate } from './outgoing-gate';
 import { SocketPolicy } from './socket-policy.service';
@@ -65,7 +66,7 @@ export class ReplayService {
       for (;;) {
         const page = await this.log.readAfter(namespace, fresh, cursor, PAGE);
         for (const e of page) {
-          gate.send(e.event, { ...e.payload, offset: e.offset });
+          gate.sendEncoded(encodeLoggedEvent(socket.nsp.server, namespace, e));
           sent.add(e.offset);
         }
         if (page.length < PAGE) break;

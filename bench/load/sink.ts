@@ -1,12 +1,12 @@
 /**
- * Light sink clients: raw `ws` connections that complete the Engine.IO/Socket.IO handshake
- * (JWT in the CONNECT packet), answer pings and count event frames by their first bytes,
- * without JSON parsing. One process holds a few thousand; the runner spreads more over
+ * Light sink clients: raw WebSocket connections (RawWebSocket: a prebuilt upgrade, a frame
+ * reader) that complete the Engine.IO/Socket.IO handshake (JWT in the CONNECT packet),
+ * answer pings and count event frames by their first bytes, without JSON parsing. One process holds a few thousand; the runner spreads more over
  * several processes and source addresses (127.0.0.x) to stay under the per-process fd limit.
  */
-import WebSocket from 'ws';
-import { classifyFrame, connectFrame, engineUrl, PONG, seqOf } from '../lib/eio';
+import { classifyFrame, connectFrame, EIO_WS_PATH, PONG, seqOf } from '../lib/eio';
 import { serve } from '../lib/ipc';
+import { RawWebSocket } from '../lib/raw-ws';
 import { benchToken } from '../lib/tokens';
 
 export interface SinkSpec {
@@ -56,7 +56,7 @@ export interface SinkCounts {
 }
 
 interface Conn {
-  ws?: WebSocket;
+  ws?: RawWebSocket;
   ready: boolean;
   frames: number;
   lastSeq: number;
@@ -71,7 +71,7 @@ let otherEvents = 0;
 let firstOtherEvent: string | undefined;
 
 function connectAll(args: SinkConnect): Promise<SinkConnectResult> {
-  const url = engineUrl(args.url);
+  const { hostname, port } = new URL(args.url);
   const total = args.sockets.length;
   const result: SinkConnectResult = { connected: 0, failed: 0, errors: [], handshakeMs: [], elapsedMs: 0 };
   // Tokens are signed before the clock starts: signing is the client's cost, not the server's.
@@ -121,7 +121,7 @@ function connectAll(args: SinkConnect): Promise<SinkConnectResult> {
       const conn: Conn = { ready: false, frames: 0, lastSeq: -1 };
       conns.push(conn);
       let settledThis = false;
-      const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, localAddress: args.localAddress });
+      const ws = new RawWebSocket({ host: hostname, port: Number(port), path: EIO_WS_PATH, localAddress: args.localAddress });
       conn.ws = ws;
       const countEvent = (data: Buffer) => {
         if (args.ordered) {

@@ -80,7 +80,12 @@ export const P3: Scenario = {
 
 const P4_FULL = 3000;
 const P4_QUICK = 1000;
-const OFFERED_PER_SEC = 1000;
+/**
+ * 20 % above the bar. Offering more than the server takes only measures the queue: at
+ * 1,000/s both A and B spent their core (~1.2–1.3 ms CPU per handshake) and p99 grew with
+ * the backlog. The capacity figure (1 s / CPU per handshake) tells what one core could take.
+ */
+const OFFERED_PER_SEC = 600;
 
 export const P4: Scenario = {
   id: 'P4',
@@ -88,11 +93,12 @@ export const P4: Scenario = {
   bar: '≥ 500 handshakes/s, p99 handshake ≤ 1 s',
   systems: { A: 'bare socket.io (no auth)', B: 'Herald (JWT verified, rooms joined)' },
   figures: [
-    { key: 'handshakesPerSec', label: 'handshakes/s (offered 1,000)', unit: '/s', better: 'higher' },
+    { key: 'handshakesPerSec', label: `handshakes/s (offered ${OFFERED_PER_SEC})`, unit: '/s', better: 'higher' },
     { key: 'handshakeP50Ms', label: 'handshake p50', unit: 'ms', better: 'lower', digits: 1 },
     { key: 'handshakeP99Ms', label: 'handshake p99', unit: 'ms', better: 'lower', digits: 1 },
     { key: 'failed', label: 'failed handshakes', unit: '', better: 'lower' },
     { key: 'cpuMsPerHandshake', label: 'server CPU per handshake', unit: 'ms', better: 'lower', digits: 2 },
+    { key: 'capacityPerSec', label: 'capacity of one core', unit: '/s', better: 'higher' },
     ...COMMON_FIGURES,
   ],
   plot: { throughput: 'handshakesPerSec', latency: 'handshakeP99Ms' },
@@ -107,6 +113,7 @@ export const P4: Scenario = {
     const failed = result.results.reduce((s, r) => s + r.failed, 0);
     const elapsed = Math.max(...result.results.map((r) => r.elapsedMs));
     const mem = await run.memoryAfterGc();
+    const cpuMsPerHandshake = connected ? (w.serverCpuPct / 100) * (w.wallMs / connected) : undefined;
     return {
       figures: {
         handshakesPerSec: connected / (elapsed / 1000),
@@ -114,7 +121,8 @@ export const P4: Scenario = {
         handshakeP99Ms: percentile(handshakes, 99),
         failed,
         // CPU time per handshake holds up better than wall-clock rates on a busy machine.
-        cpuMsPerHandshake: connected ? (w.serverCpuPct / 100) * (w.wallMs / connected) : undefined,
+        cpuMsPerHandshake,
+        capacityPerSec: cpuMsPerHandshake ? 1000 / cpuMsPerHandshake : undefined,
         ...commonFigures(w, mem),
       },
       checks: { allConnected: failed === 0 && connected === n },

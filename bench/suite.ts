@@ -5,9 +5,9 @@
 import { startPostgres, startRedis, type PostgresHandle, type RedisHandle } from '../test/support/services';
 import { schedule } from './lib/args';
 import { canPin } from './lib/ipc';
-import { findPids } from './lib/proc';
+import { findPids, pinProcessTree } from './lib/proc';
 import type { RunRecord } from './lib/report';
-import { ScenarioRun, type SuiteEnv, type SystemId } from './scenarios/context';
+import { LOAD_CORE, ScenarioRun, type SuiteEnv, type SystemId } from './scenarios/context';
 import type { Scenario } from './scenarios/types';
 
 export interface SuiteOptions {
@@ -40,10 +40,15 @@ export async function runSuite(options: SuiteOptions, services: SuiteServices = 
       log('starting Redis …');
       redis = await startRedis();
     }
+    const postgresPid = pg ? findPids([`-p ${pg.port} `, '-D '])[0] : undefined;
+    // The database is another machine in production. Left to the scheduler its backends
+    // often ran on the server's core and took 20–30 % of it during P2; on the load core
+    // they count towards that core's saturation check instead.
+    if (postgresPid && canPin() && !pinProcessTree(postgresPid, LOAD_CORE)) log('! could not pin PostgreSQL to the load core');
     const env: SuiteEnv = {
       quick: options.quick,
       postgresUrl: services.postgresUrl ?? pg?.url,
-      postgresPid: pg ? findPids([`-p ${pg.port} `, '-D '])[0] : undefined,
+      postgresPid,
       redisUrl: services.redisUrl ?? redis?.url,
       profileDir: options.profileDir,
       log,

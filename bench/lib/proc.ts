@@ -1,5 +1,5 @@
 /** CPU accounting from /proc (Linux): per process user+sys, and per core busy time. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 let clockTicks: number | undefined;
@@ -103,22 +103,37 @@ export function parseParentPid(text: string): number {
   return Number(text.slice(text.lastIndexOf(')') + 2).trim().split(/\s+/)[1]);
 }
 
-/** A process and its direct children (PostgreSQL's postmaster and backends). */
-export function processTreeCpuSeconds(root: number): number {
-  let total = processCpuSeconds(root);
+/** The direct children of a process (PostgreSQL's postmaster: its backends and workers). */
+export function childPids(root: number): number[] {
+  const found: number[] = [];
   let entries: string[] = [];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return total;
+    return found;
   }
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
     try {
-      if (parseParentPid(readFileSync(`/proc/${e}/stat`, 'utf8')) === root) total += processCpuSeconds(Number(e));
+      if (parseParentPid(readFileSync(`/proc/${e}/stat`, 'utf8')) === root) found.push(Number(e));
     } catch {
       /* gone */
     }
   }
-  return total;
+  return found;
+}
+
+/** A process and its direct children (PostgreSQL's postmaster and backends). */
+export function processTreeCpuSeconds(root: number): number {
+  return [root, ...childPids(root)].reduce((total, pid) => total + processCpuSeconds(pid), 0);
+}
+
+/**
+ * Pins a process, its threads and its present children to one core; children forked later
+ * inherit it. False when taskset is missing or refused.
+ */
+export function pinProcessTree(root: number, core: number): boolean {
+  return [root, ...childPids(root)].every(
+    (pid) => spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' }).status === 0,
+  );
 }

@@ -61,7 +61,7 @@ export interface WindowFigures {
   loadCoreBusyPct: number;
   /** CPU of our load processes over the window, % of one core. */
   loadProcCpuPct: number;
-  /** PostgreSQL (postmaster and backends) over the window, % of one core; not pinned. */
+  /** PostgreSQL (postmaster and backends) over the window, % of one core; pinned to the load core. */
   dbCpuPct?: number;
 }
 

@@ -37,7 +37,7 @@ export interface Scenario {
 /** The figures every scenario reports, after its own. */
 export const COMMON_FIGURES: FigureDef[] = [
   { key: 'serverCpuPct', label: 'server CPU', unit: '%', better: 'lower', digits: 0 },
-  { key: 'dbCpuPct', label: 'PostgreSQL CPU (not pinned)', unit: '%', better: 'lower', digits: 0 },
+  { key: 'dbCpuPct', label: 'PostgreSQL CPU (load core)', unit: '%', better: 'lower', digits: 0 },
   { key: 'eldP99Ms', label: 'event-loop delay p99', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'eldMaxMs', label: 'event-loop delay max', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'rssMb', label: 'RSS after GC', unit: 'MB', better: 'lower', digits: 0 },

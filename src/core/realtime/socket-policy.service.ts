@@ -206,12 +206,17 @@ function cutOff(socket: Socket): void {
   ws?.terminate?.();
 }
 
-/** Bytes queued for a socket's connection: the ws send buffer plus engine packets not yet flushed. */
+/**
+ * Bytes queued for a socket's connection: the ws send buffer plus engine packets not yet
+ * flushed. A transport that is writable has nothing in flight (Engine.IO sets it once the
+ * last write reached the kernel), so the sweep over thousands of idle sockets stops there.
+ */
 function bufferedBytes(socket: Socket): number {
   const conn = socket.conn as unknown as {
-    transport?: { socket?: { bufferedAmount?: number; _socket?: { writableLength?: number } } };
+    transport?: { writable?: boolean; socket?: { bufferedAmount?: number; _socket?: { writableLength?: number } } };
     writeBuffer?: Array<{ data?: unknown }>;
   };
+  if (conn.transport?.writable && !conn.writeBuffer?.length) return 0;
   const ws = conn.transport?.socket;
   let total = (ws?.bufferedAmount ?? 0) + (ws?._socket?.writableLength ?? 0);
   for (const packet of conn.writeBuffer ?? []) {

@@ -106,7 +106,7 @@ export class ScenarioRun {
         REDIS_PREFIX: prefix,
         ...options.env,
       };
-      const nodeArgs = ['--expose-gc'];
+      const nodeArgs = ['--expose-gc', ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : [])];
       if (this.env.profileDir) {
         // Measurement windows only (see windowProfiler in servers/agent.ts), A and B alike.
         const dir = join(this.env.profileDir, `${this.label}-${this.system}${i}`);

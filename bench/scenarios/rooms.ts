@@ -16,6 +16,9 @@ const ROOMS = 100;
 const PER_ROOM = 10;
 const PROBES = 10;
 const PUBLISH_RATE = 2000;
+/** P2 first runs these (5 k and 10 k deliveries/s) to show where each server's p99 bends. */
+const LOWER_RATES = [500, 1000];
+const LOWER_STEP_MS = 4000;
 const PAYLOAD_BYTES = 64;
 
 const room = (r: number) => `room:r${r}`;
@@ -28,6 +31,8 @@ const FIGURES: FigureDef[] = [
   { key: 'latencyP50Ms', label: 'latency p50', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'latencyP99Ms', label: 'latency p99', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'latencyMaxMs', label: 'latency max', unit: 'ms', better: 'lower', digits: 1 },
+  { key: 'latencyP99At5kMs', label: 'latency p99 @5k/s', unit: 'ms', better: 'lower', digits: 1 },
+  { key: 'latencyP99At10kMs', label: 'latency p99 @10k/s', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'lossPct', label: 'lost deliveries', unit: '%', better: 'lower', digits: 2 },
   { key: 'cpuMsPerPublish', label: 'server CPU per publish', unit: 'ms', better: 'lower', digits: 3 },
   ...COMMON_FIGURES,
@@ -41,6 +46,25 @@ async function audience(run: ScenarioRun) {
   return { procs, probe, rooms: Array.from({ length: ROOMS }, (_, r) => room(r)) };
 }
 
+function expectedSinkFrames(perRoom: Record<string, number>): number {
+  let expected = 0;
+  for (let r = 0; r < ROOMS; r++) expected += (perRoom[room(r)] ?? 0) * sinksIn(r);
+  return expected;
+}
+
+/** p99 latency at each lower rate, each step drained before the next. */
+async function lowerSteps(run: ScenarioRun, audienceOf: Awaited<ReturnType<typeof audience>>): Promise<Record<number, number | undefined>> {
+  const p99: Record<number, number | undefined> = {};
+  for (const rate of LOWER_RATES) {
+    const before = (await run.sinkFrames(audienceOf.procs)).frames;
+    const result = await run.publish({ rooms: audienceOf.rooms, rate, durationMs: LOWER_STEP_MS, payloadBytes: PAYLOAD_BYTES });
+    await run.drain(audienceOf.procs, before + expectedSinkFrames(result.perRoom));
+    p99[rate] = (await run.probeReport(audienceOf.probe)).latencyMs.p99;
+    run.env.log(`    ${rate}/s (${fmt(rate * PER_ROOM)} deliveries/s) → p99 ${fmt(p99[rate], 1)} ms`);
+  }
+  return p99;
+}
+
 async function finish(
   run: ScenarioRun,
   sinkProcs: Awaited<ReturnType<typeof audience>>['procs'],
@@ -49,8 +73,7 @@ async function finish(
   perRoom: Record<string, number>,
   window: { wallMs: number; frames: number },
 ): Promise<Pick<RunResult, 'figures' | 'checks'>> {
-  let expected = 0;
-  for (let r = 0; r < ROOMS; r++) expected += (perRoom[room(r)] ?? 0) * sinksIn(r);
+  const expected = expectedSinkFrames(perRoom);
   const after = await run.drain(sinkProcs, before + expected);
   const report = await run.probeReport(probe);
   const got = after.frames - before;
@@ -75,7 +98,9 @@ export const P2: Scenario = {
   plot: { throughput: 'deliveriesPerSec', latency: 'latencyP99Ms' },
   async run(run) {
     await run.startServers();
-    const { procs, probe, rooms } = await audience(run);
+    const members = await audience(run);
+    const { procs, probe, rooms } = members;
+    const lower = run.env.quick ? {} : await lowerSteps(run, members);
     const durationMs = run.env.quick ? 3000 : 6000;
     const before = (await run.sinkFrames(procs)).frames;
     const { result, w } = await run.window(() => run.publish({ rooms, rate: PUBLISH_RATE, durationMs, payloadBytes: PAYLOAD_BYTES }));
@@ -86,6 +111,8 @@ export const P2: Scenario = {
       figures: {
         publishRate: result.published / (w.wallMs / 1000),
         ...done.figures,
+        latencyP99At5kMs: lower[LOWER_RATES[0]],
+        latencyP99At10kMs: lower[LOWER_RATES[1]],
         cpuMsPerPublish: result.published ? (w.serverCpuPct / 100) * (w.wallMs / result.published) : undefined,
         ...commonFigures(w, mem),
       },
@@ -112,7 +139,7 @@ export const P5: Scenario = {
     ...FIGURES.slice(0, 5),
     { key: 'httpP99Ms', label: 'HTTP response p99', unit: 'ms', better: 'lower', digits: 1 },
     { key: 'httpFailed', label: 'HTTP failures', unit: '', better: 'lower' },
-    ...FIGURES.slice(5),
+    ...FIGURES.slice(5).filter((f) => !f.key.startsWith('latencyP99At')),
   ],
   plot: { throughput: 'publishRate', latency: 'latencyP99Ms' },
   async run(run) {

@@ -12,9 +12,36 @@ export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
   readonly client: Redis | undefined;
   private readonly connections: Redis[] = [];
+  private readonly firstReady: Promise<void>;
+  private everReady = false;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     if (config.redisUrl) this.client = this.connect('commands', { enableOfflineQueue: false });
+    const client = this.client;
+    this.firstReady = client
+      ? new Promise((resolve) =>
+          client.once('ready', () => {
+            this.everReady = true;
+            resolve();
+          }),
+        )
+      : Promise.resolve();
+  }
+
+  /**
+   * Waits (at most `timeoutMs`) for the command connection's first connect. Without an
+   * offline queue a command sent while the app is still starting fails at once ("Stream
+   * isn't writeable"); after that first connect, callers keep failing fast during outages.
+   */
+  async startedUp(timeoutMs: number): Promise<void> {
+    if (this.everReady || !this.client) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    });
+    await Promise.race([this.firstReady, timeout]);
+    clearTimeout(timer);
   }
 
   /** A key in this deployment's keyspace (REDIS_PREFIX). */

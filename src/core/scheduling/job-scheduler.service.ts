@@ -48,6 +48,8 @@ interface Registered {
  * the older ones (counted as `missed`) rather than bursting through them.
  */
 const MAX_CATCH_UP_TICKS = 10;
+/** A tick that comes due while Redis is still making its first connection waits this long for it. */
+const STARTUP_REDIS_WAIT_MS = 3000;
 
 /**
  * Runs each job once per tick across all instances. Ticks are aligned to the wall clock
@@ -209,6 +211,7 @@ export class JobScheduler implements OnApplicationShutdown {
 
   private async claim(def: JobDefinition, tick: number): Promise<boolean> {
     if (this.redis.client) {
+      await this.redis.startedUp(STARTUP_REDIS_WAIT_MS);
       const ok = await this.redis.client.set(this.redis.key('job', def.name, tick), this.instanceId, 'PX', claimTtlMs(def.intervalMs), 'NX');
       return ok === 'OK';
     }

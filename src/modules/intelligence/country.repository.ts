@@ -79,10 +79,6 @@ export class CountryRepository {
     await this.prisma.country.findFirst({ select: { id: true } });
   }
 
-  async exists(id: string): Promise<boolean> {
-    return (await this.prisma.country.count({ where: { id } })) === 1;
-  }
-
   /**
    * One page in id order after `afterId` (keyset paging: constant cost per page however
    * many countries there are). Plain SQL rather than the Prisma client: this is the job's

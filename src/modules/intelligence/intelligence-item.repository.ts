@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, type IntelligenceItem } from '../../generated/prisma/client';
+import { DomainError } from '../../core/errors';
 import { PrismaService } from '../../core/prisma';
 import type { NewItem } from './country.repository';
 import type { IntelligenceCategory } from './intelligence.events';
@@ -17,7 +18,10 @@ export interface ItemQuery {
 export class IntelligenceItemRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Creates an item; with a `dedupeKey` the same key yields the existing item instead (`created: false`). */
+  /**
+   * Creates an item; with a `dedupeKey` the same key yields the existing item instead
+   * (`created: false`). An unknown country is a not-found error (the foreign key decides).
+   */
   async create(countryId: string, item: NewItem, dedupeKey?: string): Promise<{ item: IntelligenceItem; created: boolean }> {
     if (dedupeKey) {
       const existing = await this.prisma.intelligenceItem.findUnique({ where: { dedupeKey } });
@@ -27,6 +31,9 @@ export class IntelligenceItemRepository {
       const created = await this.prisma.intelligenceItem.create({ data: { ...item, data: item.data as Prisma.InputJsonObject, countryId, dedupeKey } });
       return { item: created, created: true };
     } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2003') {
+        throw DomainError.notFound(`country ${countryId} not found`);
+      }
       // two concurrent requests with one key: the loser returns the winner's item
       if (dedupeKey && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
         const existing = await this.prisma.intelligenceItem.findUnique({ where: { dedupeKey } });

@@ -98,7 +98,7 @@ export class IntelligenceService {
   }
 
   async createUpdate(body: CreateUpdateBody): Promise<{ item: ItemDto; offset: string | null; duplicate: boolean }> {
-    await this.requireCountry(body.countryId);
+    // No existence check first: the item's foreign key is the check (one query fewer per update).
     const { countryId, dedupeKey, ...fields } = body;
     const { item, created } = await this.items.create(countryId, fields, dedupeKey);
     const sent = await this.publisher.broadcastIntelligenceUpdate({
@@ -167,9 +167,5 @@ export class IntelligenceService {
       // The unlock is stored and announced; a retry of the same request only re-attempts the notification.
       throw new DomainError('unavailable', 'the achievement was recorded but the notification could not be created; retry the request');
     }
-  }
-
-  private async requireCountry(id: string): Promise<void> {
-    if (!(await this.countries.exists(id))) throw DomainError.notFound(`country ${id} not found`);
   }
 }

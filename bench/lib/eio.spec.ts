@@ -1,4 +1,4 @@
-import { classifyFrame, connectFrame, engineUrl, seqOf } from './eio';
+import { classifyFrame, connectFrame, engineUrl, eventFrame, parseAck, seqOf } from './eio';
 
 const b = (s: string) => Buffer.from(s);
 
@@ -12,6 +12,19 @@ describe('Engine.IO / Socket.IO frames', () => {
     expect(classifyFrame(b('42/ws/bench,["bench:event",{"seq":1}]'))).toBe('event');
     expect(classifyFrame(b('41/ws/bench,'))).toBe('disconnect');
     expect(classifyFrame(b('6'))).toBe('other');
+  });
+
+  it('builds acknowledged EVENT packets and reads their ACKs', () => {
+    expect(eventFrame('/ws/intelligence', 2, 'subscribe', { channels: ['country:a'] })).toBe(
+      '42/ws/intelligence,2["subscribe",{"channels":["country:a"]}]',
+    );
+    expect(classifyFrame(b('43/ws/intelligence,2[{"success":true}]'))).toBe('ack');
+    expect(parseAck(b('43/ws/intelligence,12[{"success":true,"channels":[]}]'), '/ws/intelligence')).toEqual({
+      id: 12,
+      arg: { success: true, channels: [] },
+    });
+    expect(parseAck(b('43/ws/other,1[{}]'), '/ws/intelligence')).toBeUndefined();
+    expect(parseAck(b('431[true]'), '/')).toEqual({ id: 1, arg: true });
   });
 
   it('builds CONNECT packets for a namespace and for the root', () => {

@@ -6,7 +6,7 @@
  */
 export const EIO_WS_PATH = '/socket.io/?EIO=4&transport=websocket';
 
-export type FrameKind = 'open' | 'close' | 'ping' | 'event' | 'connected' | 'connect_error' | 'disconnect' | 'other';
+export type FrameKind = 'open' | 'close' | 'ping' | 'event' | 'ack' | 'connected' | 'connect_error' | 'disconnect' | 'other';
 
 const C = (ch: string) => ch.charCodeAt(0);
 
@@ -22,6 +22,8 @@ export function classifyFrame(frame: Buffer | Uint8Array): FrameKind {
       switch (frame[1]) {
         case C('2'):
           return 'event';
+        case C('3'):
+          return 'ack';
         case C('0'):
           return 'connected';
         case C('4'):
@@ -40,6 +42,28 @@ export function classifyFrame(frame: Buffer | Uint8Array): FrameKind {
 export function connectFrame(namespace: string, auth: object): string {
   const ns = namespace === '/' ? '' : `${namespace},`;
   return `40${ns}${JSON.stringify(auth)}`;
+}
+
+/** An EVENT packet that asks for an acknowledgement with id `id`. */
+export function eventFrame(namespace: string, id: number, event: string, data: unknown): string {
+  const ns = namespace === '/' ? '' : `${namespace},`;
+  return `42${ns}${id}${JSON.stringify([event, data])}`;
+}
+
+/** The id and first argument of an ACK packet (`43<nsp>,<id>[arg]`), or undefined. */
+export function parseAck(frame: Buffer, namespace: string): { id: number; arg: unknown } | undefined {
+  const prefix = `43${namespace === '/' ? '' : `${namespace},`}`;
+  const text = frame.toString();
+  if (!text.startsWith(prefix)) return undefined;
+  let i = prefix.length;
+  while (i < text.length && text[i] >= '0' && text[i] <= '9') i++;
+  if (i === prefix.length) return undefined;
+  try {
+    const args = JSON.parse(text.slice(i)) as unknown[];
+    return { id: Number(text.slice(prefix.length, i)), arg: args[0] };
+  } catch {
+    return undefined;
+  }
 }
 
 export const PONG = '3';

@@ -7,11 +7,13 @@ import { io, type Socket } from 'socket.io-client';
 import { serve } from '../lib/ipc';
 import { Reservoir, summarize, type LatencySummary } from '../lib/stats';
 import { benchToken } from '../lib/tokens';
+import type { JoinEmit } from '../scenarios/routes';
 
 export interface ProbeConnect {
   url: string;
   namespace: string;
-  clients: Array<{ rooms: string[] }>;
+  /** `emits`: acknowledged events that join the client's room (a real module's subscribe); else `bench:ready`. */
+  clients: Array<{ rooms: string[]; emits?: JoinEmit[] }>;
   token?: { subPrefix: string };
   /** The event carrying the stamp; default: any event that has one. */
   event?: string;
@@ -41,12 +43,14 @@ let received = 0;
 let disorder = 0;
 let gaps = 0;
 
-/** Finds the bench stamp at the top of a payload or one level down (`data`), as real modules nest it. */
+/** Finds the bench stamp at the top of a payload or nested as real modules carry it (`data`, `data.details`). */
 function stampOf(payload: unknown): Stamp | undefined {
-  const p = payload as Partial<Stamp> & { data?: Partial<Stamp> };
-  if (p && typeof p.t === 'string' && typeof p.seq === 'number' && typeof p.room === 'string') return p as Stamp;
-  const d = p?.data;
-  if (d && typeof d.t === 'string' && typeof d.seq === 'number' && typeof d.room === 'string') return d as Stamp;
+  const isStamp = (x: unknown): x is Stamp => {
+    const c = x as Partial<Stamp> | undefined;
+    return !!c && typeof c.t === 'string' && typeof c.seq === 'number' && typeof c.room === 'string';
+  };
+  const p = payload as { data?: { details?: unknown } } | undefined;
+  for (const candidate of [payload, p?.data, p?.data?.details]) if (isStamp(candidate)) return candidate;
   return undefined;
 }
 
@@ -63,8 +67,20 @@ async function connect(args: ProbeConnect): Promise<{ connected: number }> {
             timeout: 20_000,
             auth: { ...(args.token ? { token: benchToken(`${args.token.subPrefix}${i}`) } : {}), rooms: spec.rooms },
           });
+          const emits = spec.emits ?? [];
+          if (emits.length) {
+            socket.once('connect', () => {
+              void (async () => {
+                for (const e of emits) {
+                  const ack = (await socket.timeout(20_000).emitWithAck(e.event, e.data)) as { success?: boolean };
+                  if (ack?.success !== true) return reject(new Error(`probe ${i}: ${e.event} refused: ${JSON.stringify(ack)}`));
+                }
+                resolve();
+              })().catch(reject);
+            });
+          }
           socket.onAny((event: string, payload: unknown) => {
-            if (event === 'bench:ready') return resolve();
+            if (event === 'bench:ready' && !emits.length) return resolve();
             if (args.event && event !== args.event) return;
             const stamp = stampOf(payload);
             if (!stamp) return;

@@ -4,14 +4,20 @@
  * answer pings and count event frames by their first bytes, without JSON parsing. One process holds a few thousand; the runner spreads more over
  * several processes and source addresses (127.0.0.x) to stay under the per-process fd limit.
  */
-import { classifyFrame, connectFrame, EIO_WS_PATH, PONG, seqOf } from '../lib/eio';
+import { classifyFrame, connectFrame, EIO_WS_PATH, eventFrame, parseAck, PONG, seqOf } from '../lib/eio';
 import { serve } from '../lib/ipc';
 import { RawWebSocket } from '../lib/raw-ws';
 import { benchToken } from '../lib/tokens';
+import type { JoinEmit } from '../scenarios/routes';
 
 export interface SinkSpec {
   rooms: string[];
   since?: string;
+  /**
+   * Emitted once connected, each with an ack; the socket is ready when the last is
+   * acknowledged with `success: true` (a real module's subscribe), not on `bench:ready`.
+   */
+  emits?: JoinEmit[];
 }
 
 export interface SinkConnect {
@@ -149,21 +155,31 @@ function connectAll(args: SinkConnect): Promise<SinkConnectResult> {
           maybeDone();
         }
       };
+      const emits = args.sockets[index].emits ?? [];
+      const becomeReady = () => {
+        conn.ready = true;
+        settledThis = true;
+        result.connected++;
+        result.handshakeMs.push(Number(process.hrtime.bigint() - scheduledAt) / 1e6);
+        settled++;
+        maybeDone();
+        if (!intervalNs) launchMore();
+      };
       ws.on('message', (data: Buffer) => {
         switch (classifyFrame(data)) {
           case 'event':
-            if (!conn.ready && data.includes('"bench:ready"')) {
-              conn.ready = true;
-              settledThis = true;
-              result.connected++;
-              result.handshakeMs.push(Number(process.hrtime.bigint() - scheduledAt) / 1e6);
-              settled++;
-              maybeDone();
-              if (!intervalNs) launchMore();
-              return;
-            }
+            if (!conn.ready && !emits.length && data.includes('"bench:ready"')) return becomeReady();
             countEvent(data);
             return;
+          case 'ack': {
+            const ack = parseAck(data, args.namespace);
+            if (conn.ready || !ack || ack.id !== emits.length) return;
+            if ((ack.arg as { success?: unknown } | undefined)?.success === true) return becomeReady();
+            settledThis = true;
+            fail(`join refused: ${data.toString().slice(0, 200)}`);
+            ws.terminate();
+            return;
+          }
           case 'ping':
             ws.send(PONG);
             return;
@@ -178,6 +194,8 @@ function connectAll(args: SinkConnect): Promise<SinkConnectResult> {
             ws.terminate();
             return;
           case 'connected':
+            emits.forEach((e, k) => ws.send(eventFrame(args.namespace, k + 1, e.event, e.data)));
+            return;
           case 'close':
           case 'disconnect':
           case 'other':

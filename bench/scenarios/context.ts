@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { createTestDatabase, dropTestDatabase } from '../../test/support/database';
 import { BenchProcess, BENCH_ROOT, sleep } from '../lib/ipc';
 import { coreBusyPct, coreTimes, processTreeCpuSeconds } from '../lib/proc';
-import { BENCH_JWT_SECRET } from '../lib/tokens';
+import { BENCH_JWT_SECRET, benchToken } from '../lib/tokens';
 import type { HttpReport, HttpRun } from '../load/http-publisher';
 import type { ProbeConnect, ProbeReport } from '../load/probe';
 import type { SinkConnect, SinkConnectResult, SinkCounts, SinkSpec } from '../load/sink';
 import type { PublishCommand, PublishReport, ServerStats } from '../servers/agent';
 import { BENCH_NS } from '../servers/payload';
+import type { SetupRequest } from './routes';
 
 export type SystemId = 'A' | 'B';
 export const SERVER_CORE = 0;
@@ -155,7 +156,7 @@ export class ScenarioRun {
    */
   async sinks(
     specs: SinkSpec[],
-    options: Partial<Omit<SinkConnect, 'url' | 'namespace' | 'sockets'>> & { processes?: number; serverFor?: (proc: number) => number } = {},
+    options: Partial<Omit<SinkConnect, 'url' | 'sockets'>> & { processes?: number; serverFor?: (proc: number) => number } = {},
   ): Promise<{ procs: BenchProcess[]; results: SinkConnectResult[] }> {
     const count = options.processes ?? Math.max(1, Math.ceil(specs.length / SINKS_PER_PROCESS));
     const per = Math.ceil(specs.length / count);
@@ -208,15 +209,28 @@ export class ScenarioRun {
     return last;
   }
 
-  async probe(clients: Array<{ rooms: string[] }>, server = 0): Promise<BenchProcess> {
+  async probe(clients: ProbeConnect['clients'], server = 0, namespace = BENCH_NS): Promise<BenchProcess> {
     const proc = await this.load('load/probe.ts', 'probe');
     await proc.request('connect', {
       url: this.servers[server].info.url,
-      namespace: BENCH_NS,
+      namespace,
       clients,
       token: { subPrefix: 'probe-' },
     } satisfies ProbeConnect);
     return proc;
+  }
+
+  /** Sends setup requests with a service token to the first server; any failure fails the run. */
+  async setupRequests(requests: SetupRequest[]): Promise<void> {
+    const token = benchToken('bench-setup', ['service']);
+    for (const r of requests) {
+      const res = await fetch(new URL(r.path, this.servers[0].info.url), {
+        method: r.method,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(r.body),
+      });
+      if (!res.ok) throw new Error(`setup ${r.method} ${r.path}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+    }
   }
 
   probeReport(probe: BenchProcess, reset = true): Promise<ProbeReport> {

@@ -9,7 +9,8 @@
  * single-core server; see the README's Performance section.
  */
 import type { RunResult, ScenarioRun } from './context';
-import { P5_ROUTE } from './routes';
+import type { SinkSpec } from '../load/sink';
+import { BARE_ROUTE, P5_ROUTE, ROUTES, type PublishRoute, type RouteName } from './routes';
 import { COMMON_FIGURES, commonFigures, fmt, type FigureDef, type Scenario } from './types';
 
 const ROOMS = 100;
@@ -21,7 +22,6 @@ const LOWER_RATES = [500, 1000];
 const LOWER_STEP_MS = 4000;
 const PAYLOAD_BYTES = 64;
 
-const room = (r: number) => `room:r${r}`;
 /** Members per room that are sinks (one member of each probed room is a probe client). */
 const sinksIn = (r: number) => (r < PROBES ? PER_ROOM - 1 : PER_ROOM);
 
@@ -38,17 +38,25 @@ const FIGURES: FigureDef[] = [
   ...COMMON_FIGURES,
 ];
 
-async function audience(run: ScenarioRun) {
-  const specs: Array<{ rooms: string[] }> = [];
-  for (let r = 0; r < ROOMS; r++) for (let k = 0; k < sinksIn(r); k++) specs.push({ rooms: [room(r)] });
-  const { procs } = await run.sinks(specs, { processes: 2 });
-  const probe = await run.probe(Array.from({ length: PROBES }, (_, r) => ({ rooms: [room(r)] })));
-  return { procs, probe, rooms: Array.from({ length: ROOMS }, (_, r) => room(r)) };
+/** 10 members in each of 100 rooms, named and joined as `route` says (P2 and A: the bench namespace). */
+async function audience(run: ScenarioRun, route: PublishRoute = ROUTES[BARE_ROUTE]) {
+  const rooms = Array.from({ length: ROOMS }, (_, r) => route.room(r));
+  if (route.setup) await run.setupRequests(route.setup(rooms));
+  const member = (r: number) => ({ rooms: [rooms[r]], emits: route.joins?.(rooms[r]) });
+  const specs: SinkSpec[] = [];
+  for (let r = 0; r < ROOMS; r++) for (let k = 0; k < sinksIn(r); k++) specs.push(member(r));
+  const { procs } = await run.sinks(specs, { processes: 2, namespace: route.namespace });
+  const probe = await run.probe(
+    Array.from({ length: PROBES }, (_, r) => member(r)),
+    0,
+    route.namespace,
+  );
+  return { procs, probe, rooms };
 }
 
-function expectedSinkFrames(perRoom: Record<string, number>): number {
+function expectedSinkFrames(rooms: string[], perRoom: Record<string, number>): number {
   let expected = 0;
-  for (let r = 0; r < ROOMS; r++) expected += (perRoom[room(r)] ?? 0) * sinksIn(r);
+  for (let r = 0; r < ROOMS; r++) expected += (perRoom[rooms[r]] ?? 0) * sinksIn(r);
   return expected;
 }
 
@@ -58,7 +66,7 @@ async function lowerSteps(run: ScenarioRun, audienceOf: Awaited<ReturnType<typeo
   for (const rate of LOWER_RATES) {
     const before = (await run.sinkFrames(audienceOf.procs)).frames;
     const result = await run.publish({ rooms: audienceOf.rooms, rate, durationMs: LOWER_STEP_MS, payloadBytes: PAYLOAD_BYTES });
-    await run.drain(audienceOf.procs, before + expectedSinkFrames(result.perRoom));
+    await run.drain(audienceOf.procs, before + expectedSinkFrames(audienceOf.rooms, result.perRoom));
     p99[rate] = (await run.probeReport(audienceOf.probe)).latencyMs.p99;
     run.env.log(`    ${rate}/s (${fmt(rate * PER_ROOM)} deliveries/s) → p99 ${fmt(p99[rate], 1)} ms`);
   }
@@ -67,13 +75,12 @@ async function lowerSteps(run: ScenarioRun, audienceOf: Awaited<ReturnType<typeo
 
 async function finish(
   run: ScenarioRun,
-  sinkProcs: Awaited<ReturnType<typeof audience>>['procs'],
-  probe: Awaited<ReturnType<typeof audience>>['probe'],
+  { procs: sinkProcs, probe, rooms }: Awaited<ReturnType<typeof audience>>,
   before: number,
   perRoom: Record<string, number>,
   window: { wallMs: number; frames: number },
 ): Promise<Pick<RunResult, 'figures' | 'checks'>> {
-  const expected = expectedSinkFrames(perRoom);
+  const expected = expectedSinkFrames(rooms, perRoom);
   const after = await run.drain(sinkProcs, before + expected);
   const report = await run.probeReport(probe);
   const got = after.frames - before;
@@ -99,13 +106,13 @@ export const P2: Scenario = {
   async run(run) {
     await run.startServers();
     const members = await audience(run);
-    const { procs, probe, rooms } = members;
+    const { procs, rooms } = members;
     const lower = run.env.quick ? {} : await lowerSteps(run, members);
     const durationMs = run.env.quick ? 3000 : 6000;
     const before = (await run.sinkFrames(procs)).frames;
     const { result, w } = await run.window(() => run.publish({ rooms, rate: PUBLISH_RATE, durationMs, payloadBytes: PAYLOAD_BYTES }));
     const atEnd = (await run.sinkFrames(procs)).frames;
-    const done = await finish(run, procs, probe, before, result.perRoom, { wallMs: w.wallMs, frames: atEnd - before });
+    const done = await finish(run, members, before, result.perRoom, { wallMs: w.wallMs, frames: atEnd - before });
     const mem = await run.memoryAfterGc();
     return {
       figures: {
@@ -134,7 +141,7 @@ export const P5: Scenario = {
   id: 'P5',
   title: 'persisted publishes over HTTP, fanned out to 1,000 clients',
   bar: '≥ 2,000 publishes/s, p99 publish→deliver ≤ 50 ms',
-  systems: { A: 'bare socket.io + node:http + one pg INSERT per publish', B: `Herald, ${P5_ROUTE}` },
+  systems: { A: 'bare socket.io + node:http + one pg INSERT per publish', B: `Herald, ${ROUTES[P5_ROUTE].name}` },
   figures: [
     ...FIGURES.slice(0, 5),
     { key: 'httpP99Ms', label: 'HTTP response p99', unit: 'ms', better: 'lower', digits: 1 },
@@ -144,15 +151,17 @@ export const P5: Scenario = {
   plot: { throughput: 'publishRate', latency: 'latencyP99Ms' },
   async run(run) {
     await run.startServers({ database: true });
-    const { procs, probe, rooms } = await audience(run);
+    const route: RouteName = run.system === 'B' ? P5_ROUTE : BARE_ROUTE;
+    const members = await audience(run, ROUTES[route]);
+    const { procs, rooms } = members;
     const http = await run.httpPublisher();
     const durationMs = run.env.quick ? 3000 : 6000;
     const before = (await run.sinkFrames(procs)).frames;
     const { result, w } = await run.window(() =>
-      run.httpRun(http, { route: P5_ROUTE, rooms, rate: PUBLISH_RATE, durationMs, payloadBytes: PAYLOAD_BYTES }),
+      run.httpRun(http, { route, rooms, rate: PUBLISH_RATE, durationMs, payloadBytes: PAYLOAD_BYTES }),
     );
     const atEnd = (await run.sinkFrames(procs)).frames;
-    const done = await finish(run, procs, probe, before, result.perRoom, { wallMs: w.wallMs, frames: atEnd - before });
+    const done = await finish(run, members, before, result.perRoom, { wallMs: w.wallMs, frames: atEnd - before });
     const mem = await run.memoryAfterGc();
     return {
       figures: {

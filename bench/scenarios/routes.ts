@@ -1,28 +1,76 @@
 /**
- * How P5 publishes over HTTP. The switch is `P5_ROUTE`: today the bench driver's route;
- * when a real module is merged, add its route here (path + body carrying the bench stamp)
- * and point P5_ROUTE at it. The stamp `{room, seq, t}` must come back to clients at the
- * top of the payload or under `data` (the probe looks in both places), e.g.
- *   intelligence: POST /api/intelligence/updates {category, countryId, data: {room, seq, t, pad}, …}
- * and the sinks/probe must join that module's namespace and rooms (today they use the
- * bench namespace's handshake `rooms`).
+ * How P5 publishes over HTTP on B. A always takes the bare baseline route (node:http, one
+ * INSERT, emit); B takes `P5_ROUTE`. A route says where the audience connects, how a
+ * member gets into exactly one room of its own, what must exist first, and the request
+ * body carrying the bench stamp `{room, seq, t}` (the probe finds it at the top of a
+ * payload, under `data`, or under `data.details`).
  */
-import type { BenchPayload } from '../servers/payload';
+import { BENCH_NS, type BenchPayload } from '../servers/payload';
+
+/** A Socket.IO event a member emits after connecting, acknowledged before it counts as ready. */
+export interface JoinEmit {
+  event: string;
+  data: unknown;
+}
+
+export interface SetupRequest {
+  method: 'PUT' | 'POST';
+  path: string;
+  body: unknown;
+}
 
 export interface PublishRoute {
   name: string;
   path: string;
+  /** The namespace B's audience connects to. */
+  namespace: string;
+  /** The name of audience room `r` (0-based). */
+  room(r: number): string;
+  /** Emits that put a member in `room` and in no other room the events reach; none: handshake `auth.rooms`. */
+  joins?(room: string): JoinEmit[];
+  /** Requests (service token) that must succeed before the audience connects. */
+  setup?(rooms: string[]): SetupRequest[];
   /** The request body for one event to `room`. */
   body(room: string, payload: BenchPayload): unknown;
 }
+
+const countryOf = (room: string) => room.slice('country:'.length);
+
+/** Every intelligence socket starts in these; an event also reaches `all` and its category's room. */
+const INTELLIGENCE_DEFAULT_CHANNELS = ['all', 'economic', 'diplomatic', 'government', 'crisis', 'achievement'];
 
 export const ROUTES = {
   benchDriver: {
     name: 'bench driver (POST /api/bench/publish → BenchPublisher → event log → emit)',
     path: '/api/bench/publish',
-    body: (room: string, payload: BenchPayload) => ({ room, payload }),
+    namespace: BENCH_NS,
+    room: (r) => `room:r${r}`,
+    body: (room, payload) => ({ room, payload }),
+  },
+  intelligence: {
+    name: 'intelligence module (POST /api/intelligence/updates → country check, item INSERT, event log → emit)',
+    path: '/api/intelligence/updates',
+    namespace: '/ws/intelligence',
+    room: (r) => `country:bench${r}`,
+    // Members leave the default channels (every update also goes to `all`, which would make
+    // each publish reach all 1,000) and follow one country each.
+    joins: (room) => [
+      { event: 'unsubscribe', data: { channels: INTELLIGENCE_DEFAULT_CHANNELS } },
+      { event: 'subscribe', data: { channels: [room] } },
+    ],
+    setup: (rooms) =>
+      rooms.map((room) => ({
+        method: 'PUT' as const,
+        path: `/api/countries/${countryOf(room)}`,
+        body: { name: `Bench ${countryOf(room)}`, gdp: 1e9, population: 1e6, vitality: 50, economicTier: 'bench' },
+      })),
+    body: (room, payload) => ({ countryId: countryOf(room), category: 'economic', priority: 'low', title: 'bench update', data: payload }),
   },
 } satisfies Record<string, PublishRoute>;
 
-/** The route P5 drives. */
-export const P5_ROUTE: keyof typeof ROUTES = 'benchDriver';
+export type RouteName = keyof typeof ROUTES;
+
+/** The route P5 drives on B. */
+export const P5_ROUTE: RouteName = 'intelligence';
+/** A's route: the bare baseline. */
+export const BARE_ROUTE: RouteName = 'benchDriver';

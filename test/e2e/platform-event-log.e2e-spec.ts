@@ -70,6 +70,30 @@ describe('event log, offsets and replay (CONTRACTS §2, QUALITY D1, D3)', () => 
     expect(log.map((e) => e.n)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
+  it('replays a page shared by many sockets identically over websocket and polling, full pages from the cache', async () => {
+    // 600 events: a full first page (500, final, kept) and a partial second one.
+    const published = [];
+    for (let n = 0; n < 600; n++) published.push(await publisher.event(n, ['test:shared']));
+    const since = published[0]!.offset;
+    const expected = Array.from({ length: 599 }, (_, i) => i + 1);
+    const replayTo = async (sub: string, transports: Array<'websocket' | 'polling'>) => {
+      const s = await connect(app.url, FIXTURE_NS, { token: token(sub), transports });
+      sockets.push(s);
+      const log = collect<Fixture>(s, 'fixture:event');
+      const ack = await emitAck<{ success: boolean; replayed: number }>(s, 'subscribe', { rooms: ['test:shared'], since });
+      return { ack, log };
+    };
+    const first = await Promise.all([replayTo('share-ws', ['websocket']), replayTo('share-poll', ['polling']), replayTo('share-ws2', ['websocket'])]);
+    // A later socket takes the full page from the cache: same events, same order.
+    const later = await replayTo('share-later', ['polling']);
+    for (const { ack, log } of [...first, later]) {
+      expect(ack).toMatchObject({ success: true, replayed: 599 });
+      await eventually(() => log.length >= 599, 10000);
+      expect(log.map((e) => e.n)).toEqual(expected);
+      expect(log.map((e) => e.offset)).toEqual(published.slice(1).map((p) => p!.offset));
+    }
+  });
+
   it('stores and delivers a publish retried with the same idempotency key once (D3)', async () => {
     const s = await open('idem');
     await emitAck(s, 'subscribe', { rooms: ['test:idem'] });

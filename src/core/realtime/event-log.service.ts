@@ -33,8 +33,12 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
-/** Full replay pages kept for reconnect storms: at 500 events a page, ~50,000 events at most. */
-const CACHED_PAGES = 100;
+/**
+ * Full replay pages kept for reconnect storms. A storm shares a few pages (clients that
+ * dropped together are behind by the same amount); 20 pages of 500 events bound the memory
+ * at 10,000 events and their encodings, even with payloads near the size caps.
+ */
+const CACHED_PAGES = 20;
 const CACHED_PAGE_TTL_MS = 60_000;
 
 /**

@@ -1,7 +1,8 @@
 /**
  * A minimal SQL surface over either database, for the infrastructure that needs plain
  * SQL (migrations, the event log's batched appends, job locks). Feature code uses the
- * Prisma client instead.
+ * Prisma client, except on a measured hot path, where its repository says why
+ * (intelligence items and the country page read).
  */
 export interface SqlQueryable {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;

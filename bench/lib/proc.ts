@@ -77,25 +77,32 @@ export function loadAverage(): string {
   }
 }
 
-/** Pids whose command line contains every one of `parts` (e.g. a Redis started on a known port). */
-export function findPids(parts: string[]): number[] {
-  const found: number[] = [];
-  let entries: string[] = [];
+/** Pids of the running processes for which `test(pid)` holds; a process that ends meanwhile is skipped. */
+function pidsWhere(test: (pid: string) => boolean): number[] {
+  let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return found;
+    return [];
   }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').join(' ');
-      if (parts.every((p) => cmd.includes(p))) found.push(Number(e));
-    } catch {
-      /* gone */
-    }
-  }
-  return found;
+  return entries
+    .filter((e) => {
+      if (!/^\d+$/.test(e)) return false;
+      try {
+        return test(e);
+      } catch {
+        return false; // gone
+      }
+    })
+    .map(Number);
+}
+
+/** Pids whose command line contains every one of `parts` (e.g. a Redis started on a known port). */
+export function findPids(parts: string[]): number[] {
+  return pidsWhere((pid) => {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+    return parts.every((p) => cmd.includes(p));
+  });
 }
 
 /** Parent pid from the text of /proc/<pid>/stat. */
@@ -105,22 +112,7 @@ export function parseParentPid(text: string): number {
 
 /** The direct children of a process (PostgreSQL's postmaster: its backends and workers). */
 export function childPids(root: number): number[] {
-  const found: number[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (parseParentPid(readFileSync(`/proc/${e}/stat`, 'utf8')) === root) found.push(Number(e));
-    } catch {
-      /* gone */
-    }
-  }
-  return found;
+  return pidsWhere((pid) => parseParentPid(readFileSync(`/proc/${pid}/stat`, 'utf8')) === root);
 }
 
 /** A process and its direct children (PostgreSQL's postmaster and backends). */

@@ -5,6 +5,7 @@
  * body carrying the bench stamp `{room, seq, t}` (the probe finds it at the top of a
  * payload, under `data`, or under `data.details`).
  */
+import { DEFAULT_CHANNELS, INTELLIGENCE_NAMESPACE } from '../../src/modules/intelligence/intelligence.events';
 import { BENCH_NS, type BenchPayload } from '../servers/payload';
 
 /** A Socket.IO event a member emits after connecting, acknowledged before it counts as ready. */
@@ -36,9 +37,6 @@ export interface PublishRoute {
 
 const countryOf = (room: string) => room.slice('country:'.length);
 
-/** Every intelligence socket starts in these; an event also reaches `all` and its category's room. */
-const INTELLIGENCE_DEFAULT_CHANNELS = ['all', 'economic', 'diplomatic', 'government', 'crisis', 'achievement'];
-
 export const ROUTES = {
   benchDriver: {
     name: 'bench driver (POST /api/bench/publish → BenchPublisher → event log → emit)',
@@ -50,12 +48,12 @@ export const ROUTES = {
   intelligence: {
     name: 'intelligence module (POST /api/intelligence/updates → country check, item INSERT, event log → emit)',
     path: '/api/intelligence/updates',
-    namespace: '/ws/intelligence',
+    namespace: INTELLIGENCE_NAMESPACE,
     room: (r) => `country:bench${r}`,
     // Members leave the default channels (every update also goes to `all`, which would make
     // each publish reach all 1,000) and follow one country each.
     joins: (room) => [
-      { event: 'unsubscribe', data: { channels: INTELLIGENCE_DEFAULT_CHANNELS } },
+      { event: 'unsubscribe', data: { channels: DEFAULT_CHANNELS } },
       { event: 'subscribe', data: { channels: [room] } },
     ],
     setup: (rooms) =>

@@ -91,6 +91,12 @@ describe('killmail ingest and raw feed', () => {
     expect(logged).toHaveLength(1);
   });
 
+  it('answers every concurrent repeat 200 and the one insert 201, never 500, however the inserts interleave (D3)', async () => {
+    const killmails = Array.from({ length: 25 }, () => esiKillmail());
+    const answers = await Promise.all(killmails.map((km) => Promise.all([1, 2, 3, 4].map(() => post(app, km)))));
+    for (const statuses of answers.map((batch) => batch.map((r) => r.status).sort())) expect(statuses).toEqual([200, 200, 200, 201]);
+  });
+
   it('refuses malformed killmails with 400 naming the field, and stores nothing (L7)', async () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ ...esiKillmail(), killmail_id: 'abc' }, /killmail_id/],

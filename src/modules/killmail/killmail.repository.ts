@@ -27,7 +27,8 @@ export class KillmailRepository {
 
   /**
    * Inserts unless the id exists (the primary key makes this race-free), in one round trip
-   * on the hot path: plain SQL, since the ORM's createMany + findUnique took several.
+   * on the hot path: plain SQL, since the ORM's createMany + findUnique took several. A
+   * second round trip only when a concurrent insert of the same id won.
    */
   async insertIfAbsent(km: NewKillmail): Promise<StoreResult> {
     const rows = await this.prisma.sql.query<KillmailRow & { created: boolean }>(
@@ -54,8 +55,13 @@ export class KillmailRepository {
         km.totalValue,
       ],
     );
-    if (!rows.length) throw new Error(`killmail ${km.killmailId} neither inserted nor found`);
-    return { killmail: rowToView(rows[0]), created: rows[0].created === true || String(rows[0].created) === 't' };
+    if (rows.length) return { killmail: rowToView(rows[0]), created: rows[0].created === true || String(rows[0].created) === 't' };
+    // The id was being inserted by a concurrent transaction: ON CONFLICT waited for its commit,
+    // but this statement's snapshot predates it, so the SELECT half saw nothing. A new
+    // statement takes a new snapshot and sees the committed row.
+    const [existing] = await this.prisma.sql.query<KillmailRow>(`SELECT ${COLUMNS} FROM killmails WHERE killmail_id = $1::bigint`, [km.killmailId]);
+    if (!existing) throw new Error(`killmail ${km.killmailId} neither inserted nor found`);
+    return { killmail: rowToView(existing), created: false };
   }
 
   async markPublished(killmailId: number, offset: string): Promise<void> {

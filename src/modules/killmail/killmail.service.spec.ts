@@ -72,15 +72,22 @@ describe('KillmailService.ingest', () => {
     expect(repository.markPublished).not.toHaveBeenCalled();
   });
 
-  it('publishes a killmail stored by an attempt that died before publishing (crash repair)', async () => {
-    const { service, publisher } = setup({ offset: null, created: false }, true);
-    expect(await service.ingestRaw(esi, 'upstream')).toMatchObject({ duplicate: false, killmail: { offset: '77' } });
+  it('publishes a killmail stored by an attempt that died before publishing (crash repair), answering as a repeat', async () => {
+    const { service, publisher, repository } = setup({ offset: null, created: false }, true);
+    expect(await service.ingestRaw(esi, 'upstream')).toMatchObject({ duplicate: true, killmail: { offset: '77' } });
     expect(publisher.publishKillmail).toHaveBeenCalledTimes(1);
+    expect(repository.markPublished).toHaveBeenCalledWith(42, '77');
   });
 
   it('reports a duplicate when another request won the publish race', async () => {
     const { service, repository } = setup({ offset: null, created: false }, false);
     expect(await service.ingestRaw(esi, 'http')).toMatchObject({ duplicate: true });
+    expect(repository.markPublished).not.toHaveBeenCalled();
+  });
+
+  it('answers new to the request that stored the killmail even when a concurrent repeat won the publish', async () => {
+    const { service, repository } = setup({ offset: null, created: true }, false);
+    expect(await service.ingestRaw(esi, 'http')).toMatchObject({ duplicate: false });
     expect(repository.markPublished).not.toHaveBeenCalled();
   });
 

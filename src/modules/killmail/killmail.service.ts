@@ -45,12 +45,13 @@ export class KillmailService {
       await this.repository.markPublished(killmail.killmailId, published.offset);
       killmail.offset = published.offset;
     }
-    // Not created but unpublished: an earlier attempt stored it and died before publishing
-    // (or another request is publishing it right now; the publish key lets one through).
-    const duplicate = !created && !published;
-    if (!created && published) this.logger.warn(`killmail ${killmail.killmailId}: published on retry after an interrupted ingest`);
-    this.metrics.ingested.inc({ source, outcome: duplicate ? 'duplicate' : 'new' });
-    return { killmail, duplicate };
+    // Not created but unpublished: an earlier attempt stored it and died before publishing,
+    // or a concurrent request stored it and is publishing it right now; the publish key lets
+    // one of them through. Either way this request did not store it, so it is the duplicate:
+    // whichever request inserted the row answers "new", whoever won the publish.
+    if (!created && published) this.logger.log(`killmail ${killmail.killmailId}: a repeat published it (an earlier ingest was interrupted or still running)`);
+    this.metrics.ingested.inc({ source, outcome: created ? 'new' : 'duplicate' });
+    return { killmail, duplicate: !created };
   }
 
   list(limit: number, before: number | undefined): Promise<KillmailView[]> {

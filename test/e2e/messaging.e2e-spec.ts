@@ -18,6 +18,7 @@ interface MessageDto {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+  clientMessageId: string | null;
 }
 interface MessageEvent {
   conversationId: string;
@@ -176,6 +177,7 @@ describe('messaging (/ws/app + /api/conversations)', () => {
       createdAt: expect.any(String),
       editedAt: null,
       deletedAt: null,
+      clientMessageId: null,
     });
     await eventually(() => logs.slice(0, 4).every((l) => l.length === 1));
     await sleep(300);
@@ -327,6 +329,51 @@ describe('messaging (/ws/app + /api/conversations)', () => {
     await sleep(300);
     expect(typing[2]).toHaveLength(1);
     expect(await emitAck(uma, 'conversations:typing', { conversationId: convo.id })).toMatchObject({ success: false, code: 'socket_error:forbidden' });
+  });
+
+  it('D3: a retried clientMessageId answers 200 with the first message; one row, one messages:new, also when retries race', async () => {
+    const convo = await conversation('k-amy', ['k-bob']);
+    const bob = await open('k-bob');
+    const log = messageLog(bob);
+    const send = (body: string, clientMessageId: string, user = 'k-amy', conversationId = convo.id) =>
+      http<MessageDto>(app.url, 'POST', `/api/conversations/${conversationId}/messages`, { token: token(user), body: { body, clientMessageId } });
+
+    const first = await send('hello', 'draft-1');
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ body: 'hello', clientMessageId: 'draft-1', status: 'sent' });
+    const retry = await send('hello (retyped)', 'draft-1');
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual(first.body);
+
+    const racing = await Promise.all(Array.from({ length: 6 }, () => send('race', 'draft-2')));
+    expect(racing.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    expect(new Set(racing.map((r) => r.body.id)).size).toBe(1);
+
+    // The id is the sender's own, per conversation: another sender or conversation may reuse it.
+    const other = await conversation('k-amy', ['k-cy']);
+    expect((await send('elsewhere', 'draft-1', 'k-amy', other.id)).status).toBe(201);
+    expect((await send('mine too', 'draft-1', 'k-bob')).status).toBe(201);
+
+    await eventually(() => log.length === 3);
+    await sleep(300);
+    expect(log.map((e) => [e.event, e.payload.message.body, e.payload.message.clientMessageId])).toEqual([
+      ['messages:new', 'hello', 'draft-1'],
+      ['messages:new', 'race', 'draft-2'],
+      ['messages:new', 'mine too', 'draft-1'],
+    ]);
+    const history = await http<{ messages: MessageDto[] }>(app.url, 'GET', `/api/conversations/${convo.id}/messages`, { token: token('k-bob') });
+    expect(history.body.messages.map((m) => m.body)).toEqual(['mine too', 'race', 'hello']);
+
+    for (const bad of ['', 'has space', 'x'.repeat(101), 42]) {
+      const res = await http<{ message: string }>(app.url, 'POST', `/api/conversations/${convo.id}/messages`, {
+        token: token('k-amy'),
+        body: { body: 'never stored', clientMessageId: bad },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toContain('clientMessageId');
+    }
+    const after = await http<{ messages: MessageDto[] }>(app.url, 'GET', `/api/conversations/${convo.id}/messages`, { token: token('k-bob') });
+    expect(after.body.messages).toHaveLength(3);
   });
 
   it('refuses malformed socket payloads with bad_request', async () => {

@@ -1,11 +1,22 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { CurrentUser, type Principal } from '../../core/auth';
 import { parseInput } from '../../core/errors';
-import { conversationIdParam, createConversationBody, historyQuery, idParam, listConversationsQuery, messageBodyInput, MAX_MESSAGE_CHARS } from './dto/messaging-input.dto';
+import { conversationIdParam, createConversationBody, historyQuery, idParam, listConversationsQuery, messageBodyInput, MAX_MESSAGE_CHARS, postMessageInput } from './dto/messaging-input.dto';
 import { MessagingService } from './messaging.service';
 
 const messageBodySchema = { schema: { type: 'object', required: ['body'], properties: { body: { type: 'string', maxLength: MAX_MESSAGE_CHARS } } } };
+const postMessageSchema = {
+  schema: {
+    type: 'object',
+    required: ['body'],
+    properties: {
+      body: { type: 'string', maxLength: MAX_MESSAGE_CHARS },
+      clientMessageId: { type: 'string', maxLength: 100, pattern: '^[A-Za-z0-9_.:-]+$', description: 'retry-safe: a repeat yields the first message' },
+    },
+  },
+};
 
 @ApiTags('messaging')
 @ApiBearerAuth()
@@ -33,11 +44,18 @@ export class MessagingController {
     return this.messaging.listConversations(user.userId, parseInput(listConversationsQuery, query, 'query').limit);
   }
 
+  /** 201 with the message; 200 with the first one when `clientMessageId` repeats (nothing re-sent). */
   @Post(':id/messages')
-  @ApiOperation({ summary: 'Posts a message (members only); broadcasts messages:new' })
-  @ApiBody(messageBodySchema)
-  post(@CurrentUser() user: Principal, @Param('id') id: string, @Body() body: unknown) {
-    return this.messaging.postMessage(user.userId, parseInput(conversationIdParam, id, 'id'), parseInput(messageBodyInput, body, 'body').body);
+  @ApiOperation({ summary: 'Posts a message (members only); broadcasts messages:new. A repeated clientMessageId answers 200 with the first message' })
+  @ApiBody(postMessageSchema)
+  async post(@CurrentUser() user: Principal, @Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
+    const { message, duplicate } = await this.messaging.postMessage(
+      user.userId,
+      parseInput(conversationIdParam, id, 'id'),
+      parseInput(postMessageInput, body, 'body'),
+    );
+    res.status(duplicate ? HttpStatus.OK : HttpStatus.CREATED);
+    return message;
   }
 
   @Patch(':id/messages/:messageId')

@@ -19,6 +19,8 @@ export interface MessageDto {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+  /** The sender's id for the post, when it gave one: lets its client match the live event to its pending message. */
+  clientMessageId: string | null;
 }
 
 export interface ConversationDto {

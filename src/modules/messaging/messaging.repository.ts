@@ -54,11 +54,28 @@ export class MessagingRepository {
     return row !== null;
   }
 
-  async addMessage(conversationId: string, senderId: string, body: string): Promise<MessageRow> {
+  /**
+   * Stores a message and moves the conversation's activity time. With a `clientMessageId`
+   * the sender already used in this conversation, nothing is stored and the message that
+   * id names is returned (`created: false`), also when two retries race: the unique index
+   * makes the loser wait for the winner's commit, and the read after it is a new statement
+   * that sees the winner's row.
+   */
+  async addMessage(conversationId: string, senderId: string, body: string, clientMessageId?: string): Promise<{ row: MessageRow; created: boolean }> {
     return this.prisma.$transaction(async (tx) => {
-      const message = await tx.message.create({ data: { conversationId, senderId, body } });
-      await tx.conversation.update({ where: { id: conversationId }, data: { lastMessageAt: message.createdAt } });
-      return message;
+      const [message] = await tx.message.createManyAndReturn({
+        data: [{ conversationId, senderId, body, clientMessageId: clientMessageId ?? null }],
+        skipDuplicates: true,
+      });
+      if (message) {
+        await tx.conversation.update({ where: { id: conversationId }, data: { lastMessageAt: message.createdAt } });
+        return { row: message, created: true };
+      }
+      const existing = await tx.message.findUnique({
+        where: { conversationId_senderId_clientMessageId: { conversationId, senderId, clientMessageId: clientMessageId! } },
+      });
+      if (!existing) throw new Error(`message with client id ${clientMessageId} neither stored nor found`);
+      return { row: existing, created: false };
     });
   }
 

@@ -20,6 +20,7 @@ function row(overrides: Partial<MessageRow> = {}): MessageRow {
     editedAt: null,
     deletedAt: null,
     deletedBy: null,
+    clientMessageId: null,
     ...overrides,
   };
 }
@@ -30,7 +31,7 @@ function setup(participants: string[] | null = ['ann', 'ben']) {
     participants: jest.fn().mockResolvedValue(participants ?? undefined),
     isParticipant: jest.fn(async (_c: string, u: string) => participants?.includes(u) ?? false),
     findMessage: jest.fn().mockResolvedValue(row()),
-    addMessage: jest.fn().mockResolvedValue(row()),
+    addMessage: jest.fn().mockResolvedValue({ row: row(), created: true }),
     editMessage: jest.fn().mockResolvedValue(row({ body: 'edited', status: 'edited', editedAt: at })),
     softDeleteMessage: jest.fn().mockResolvedValue({ row: row({ body: null, status: 'deleted', deletedAt: at }), changed: true }),
     createConversation: jest.fn(),
@@ -53,14 +54,35 @@ const code = async (p: Promise<unknown>) => {
 describe('MessagingService', () => {
   it('publishes a posted message to every participant', async () => {
     const { service, publisher } = setup();
-    const message = await service.postMessage('ann', 'c1', 'hello');
+    const { message, duplicate } = await service.postMessage('ann', 'c1', { body: 'hello' });
+    expect(duplicate).toBe(false);
     expect(publisher.message).toHaveBeenCalledWith('messages:new', message, ['ann', 'ben']);
+  });
+
+  it('answers a repeated clientMessageId with the first message, re-offering its messages:new under the same key', async () => {
+    const { service, repository, publisher } = setup();
+    repository.addMessage.mockResolvedValueOnce({ row: row({ clientMessageId: 'k1' }), created: false });
+    const { message, duplicate } = await service.postMessage('ann', 'c1', { body: 'hello again', clientMessageId: 'k1' });
+    expect(repository.addMessage).toHaveBeenCalledWith('c1', 'ann', 'hello again', 'k1');
+    expect(duplicate).toBe(true);
+    expect(message).toMatchObject({ id: 'm1', body: 'hello', clientMessageId: 'k1' });
+    // Same message, same version: the event log's idempotency key lets it through only if the first publish never happened.
+    expect(publisher.message).toHaveBeenCalledWith('messages:new', message, ['ann', 'ben']);
+  });
+
+  it('publishes nothing for a repeated clientMessageId once the message was edited or deleted', async () => {
+    const { service, repository, publisher } = setup();
+    repository.addMessage.mockResolvedValueOnce({ row: row({ clientMessageId: 'k1', status: 'edited', editedAt: at }), created: false });
+    expect(await service.postMessage('ann', 'c1', { body: 'hello', clientMessageId: 'k1' })).toMatchObject({ duplicate: true });
+    repository.addMessage.mockResolvedValueOnce({ row: row({ clientMessageId: 'k1', status: 'deleted', body: null, deletedAt: at }), created: false });
+    expect(await service.postMessage('ann', 'c1', { body: 'hello', clientMessageId: 'k1' })).toMatchObject({ duplicate: true });
+    expect(publisher.message).not.toHaveBeenCalled();
   });
 
   it('refuses non-members and unknown conversations', async () => {
     const { service, publisher } = setup();
-    expect(await code(service.postMessage('eve', 'c1', 'hi'))).toBe('forbidden');
-    expect(await code(setup(null).service.postMessage('ann', 'c9', 'hi'))).toBe('not_found');
+    expect(await code(service.postMessage('eve', 'c1', { body: 'hi' }))).toBe('forbidden');
+    expect(await code(setup(null).service.postMessage('ann', 'c9', { body: 'hi' }))).toBe('not_found');
     expect(await code(service.assertCanJoin('eve', 'c1'))).toBe('forbidden');
     expect(await code(setup(null).service.assertCanJoin('ann', 'c9'))).toBe('forbidden');
     expect(publisher.message).not.toHaveBeenCalled();

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { hasRole, type Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
 import { toConversationDto, toMessageDto } from './dto/messaging.mapper';
-import type { CreateConversationInput, HistoryQuery } from './dto/messaging-input.dto';
+import type { CreateConversationInput, HistoryQuery, PostMessageInput } from './dto/messaging-input.dto';
 import { TypingThrottle } from './messaging-typing.throttle';
 import type { ConversationDto, MessageDto, MessageEvent } from './messaging.events';
 import { MessagingPublisher } from './messaging.publisher';
@@ -48,11 +48,20 @@ export class MessagingService {
     }
   }
 
-  async postMessage(senderId: string, conversationId: string, body: string): Promise<MessageDto> {
+  /**
+   * Posts a message (members only). A repeat of a `clientMessageId` returns the message
+   * it first posted, unchanged, as a duplicate, and sends nothing new: its `messages:new`
+   * is published again under the same idempotency key, which only gets through when the
+   * first attempt stored the message but died before publishing it.
+   */
+  async postMessage(senderId: string, conversationId: string, input: PostMessageInput): Promise<{ message: MessageDto; duplicate: boolean }> {
     const participants = await this.membersOnly(senderId, conversationId);
-    const message = toMessageDto(await this.repository.addMessage(conversationId, senderId, body));
-    await this.publish('messages:new', message, participants);
-    return message;
+    const { row, created } = await this.repository.addMessage(conversationId, senderId, input.body, input.clientMessageId);
+    const message = toMessageDto(row);
+    // Once edited or deleted, its later events went out, and a messages:new now would be a
+    // new event (its key includes the version) that un-edits it on screens.
+    if (created || message.status === 'sent') await this.publish('messages:new', message, participants);
+    return { message, duplicate: !created };
   }
 
   async editMessage(editorId: string, conversationId: string, messageId: string, body: string): Promise<MessageDto> {

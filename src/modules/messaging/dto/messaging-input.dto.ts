@@ -21,6 +21,16 @@ export const listConversationsQuery = z.object({ limit: ids.limit(100, 50) });
 
 export const messageBodyInput = z.object({ body: messageBody });
 
+/**
+ * `POST …/messages`: `clientMessageId` is the sender's own id for this post (a UUID, a
+ * counter…), so a retry after a lost response cannot post twice.
+ */
+export const postMessageInput = z.object({
+  body: messageBody,
+  clientMessageId: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.:-]+$/, 'must be 1–100 of A–Z a–z 0–9 _ . : -').optional(),
+});
+export type PostMessageInput = z.output<typeof postMessageInput>;
+
 /** `GET /api/conversations/:id/messages?before&limit` — `before` is the id of the oldest message already shown. */
 export const historyQuery = z.object({
   before: ids.id.optional(),

@@ -11,6 +11,7 @@ export function toMessageDto(row: MessageRow): MessageDto {
     createdAt: row.createdAt.toISOString(),
     editedAt: row.editedAt?.toISOString() ?? null,
     deletedAt: row.deletedAt?.toISOString() ?? null,
+    clientMessageId: row.clientMessageId,
   };
 }
 

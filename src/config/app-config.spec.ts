@@ -28,7 +28,7 @@ describe('loadConfig', () => {
       socket: { maxPayloadBytes: 5120, maxRoomsPerSocket: 128 },
       killmail: { idleTimeoutMs: 120000, upstreamUrl: undefined },
       intelligence: { broadcastIntervalMs: 30000, economicChangePct: 5, populationChangePct: 2, vitalityDropPoints: 10 },
-      discord: { enabled: false },
+      discord: { enabled: false, categories: ['compliance', 'defense'], minPriority: 'critical' },
     });
     expect(config.jwt).toMatchObject({ secret: devSecret(), isDevSecret: true });
     expect(config.internalNetworks).toContain('fc00::/7');
@@ -46,6 +46,8 @@ describe('loadConfig', () => {
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ CORS_ORIGINS: 'example.com' }, 'CORS_ORIGINS'],
     [{ DISCORD_WEBHOOK_ENABLED: 'true' }, 'DISCORD_WEBHOOK_URL'],
+    [{ DISCORD_WEBHOOK_CATEGORIES: 'compliance,gossip' }, 'DISCORD_WEBHOOK_CATEGORIES'],
+    [{ DISCORD_WEBHOOK_MIN_PRIORITY: 'urgent' }, 'DISCORD_WEBHOOK_MIN_PRIORITY'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
   ])('refuses %j naming %s', (env, variable) => {
     expect(problems(env).join('\n')).toContain(variable);
@@ -67,6 +69,13 @@ describe('loadConfig', () => {
     expect(config.jwt).toMatchObject({ secret: 'a-production-secret-of-length', isDevSecret: false });
     expect(config.corsOrigins).toEqual(['https://app.example.com']);
     expect(config.logFormat).toBe('json');
+  });
+
+  it('reads the Discord escalation rule: categories (or none) and a priority threshold (or none)', () => {
+    const chosen = loadConfig({ DISCORD_WEBHOOK_CATEGORIES: ' economic, social ,economic', DISCORD_WEBHOOK_MIN_PRIORITY: 'high' }, devSecret);
+    expect(chosen.discord).toMatchObject({ categories: ['economic', 'social'], minPriority: 'high' });
+    const none = loadConfig({ DISCORD_WEBHOOK_CATEGORIES: 'none', DISCORD_WEBHOOK_MIN_PRIORITY: 'none' }, devSecret);
+    expect(none.discord).toMatchObject({ categories: [], minPriority: undefined });
   });
 
   it('treats empty variables as unset', () => {

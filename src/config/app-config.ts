@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NOTIFICATION_CATEGORIES, NOTIFICATION_PRIORITIES, type NotificationCategory, type NotificationPriority } from '../core/ports/user-notifier';
 
 /**
  * The one typed view of the environment (CONTRACTS.md §1). Nothing else reads
@@ -43,7 +44,14 @@ export interface AppConfig {
     populationChangePct: number;
     vitalityDropPoints: number;
   };
-  discord: { enabled: boolean; webhookUrl: string | undefined };
+  discord: {
+    enabled: boolean;
+    webhookUrl: string | undefined;
+    /** Notifications of these categories are escalated to the webhook. */
+    categories: NotificationCategory[];
+    /** And those of this priority or above, whatever their category (undefined: none by priority). */
+    minPriority: NotificationPriority | undefined;
+  };
   eventRetentionHours: number;
   shutdown: { drainDelayMs: number; disconnectBatchSize: number };
   logFormat: 'json' | 'pretty';
@@ -95,6 +103,14 @@ const url = (protocols: string[]) =>
       }
     }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
 
+/** A comma list drawn from `choices`; `none` is the empty list. */
+const choiceList = <T extends string>(choices: readonly T[]) =>
+  z
+    .string()
+    .transform((v) => (v.trim() === 'none' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean)))
+    .refine((list) => list.every((c) => (choices as readonly string[]).includes(c)), `must be none or a comma list of: ${choices.join(', ')}`)
+    .transform((list) => [...new Set(list)] as T[]);
+
 const cidrList = z
   .string()
   .trim()
@@ -134,6 +150,8 @@ const envSchema = z.object({
   ALERT_VITALITY_DROP_POINTS: decimal(0).default(10),
   DISCORD_WEBHOOK_ENABLED: bool.default(false),
   DISCORD_WEBHOOK_URL: url(['http:', 'https:']).optional(),
+  DISCORD_WEBHOOK_CATEGORIES: choiceList(NOTIFICATION_CATEGORIES).default(['compliance', 'defense']),
+  DISCORD_WEBHOOK_MIN_PRIORITY: z.enum([...NOTIFICATION_PRIORITIES, 'none']).default('critical'),
   EVENT_RETENTION_HOURS: decimal(0).default(72),
   SHUTDOWN_DRAIN_DELAY_MS: int(0, 20000).default(1000),
   SHUTDOWN_DISCONNECT_BATCH: int(1).default(500),
@@ -216,7 +234,12 @@ export function loadConfig(env: Env, devSecret: (dataDir: string) => string): Ap
       populationChangePct: e.ALERT_POPULATION_CHANGE_PCT,
       vitalityDropPoints: e.ALERT_VITALITY_DROP_POINTS,
     },
-    discord: { enabled: e.DISCORD_WEBHOOK_ENABLED, webhookUrl: e.DISCORD_WEBHOOK_URL },
+    discord: {
+      enabled: e.DISCORD_WEBHOOK_ENABLED,
+      webhookUrl: e.DISCORD_WEBHOOK_URL,
+      categories: e.DISCORD_WEBHOOK_CATEGORIES,
+      minPriority: e.DISCORD_WEBHOOK_MIN_PRIORITY === 'none' ? undefined : e.DISCORD_WEBHOOK_MIN_PRIORITY,
+    },
     eventRetentionHours: e.EVENT_RETENTION_HOURS,
     shutdown: { drainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS, disconnectBatchSize: e.SHUTDOWN_DISCONNECT_BATCH },
     logFormat: e.LOG_FORMAT ?? (production ? 'json' : 'pretty'),

@@ -156,3 +156,41 @@ describe('notifications: Discord webhook delivery', () => {
     for (const t of titles) expect({ t, posts: stub.for(t).length }).toEqual({ t, posts: 1 });
   });
 });
+
+describe('notifications: Discord escalation as configured', () => {
+  let stub: WebhookStub;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    stub = await WebhookStub.start();
+    stub.answer(() => ({ status: 204 }));
+    app = await startTestApp({
+      env: { DISCORD_WEBHOOK_ENABLED: 'true', DISCORD_WEBHOOK_URL: stub.url, DISCORD_WEBHOOK_CATEGORIES: 'economic', DISCORD_WEBHOOK_MIN_PRIORITY: 'none' },
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await stub?.close();
+  });
+
+  it('escalates only DISCORD_WEBHOOK_CATEGORIES, and no priority when DISCORD_WEBHOOK_MIN_PRIORITY is none', async () => {
+    const notify = (title: string, category: string, priority = 'medium') =>
+      http<Created>(app.url, 'POST', '/api/notifications', {
+        token: serviceToken(),
+        body: { userId: 'ops-2', eventKey: `${category}.test`, category, title, body: title, priority },
+      });
+    for (const [title, category, priority] of [
+      ['gdp fell', 'economic', 'low'],
+      ['report overdue', 'compliance', 'medium'],
+      ['fleet lost', 'defense', 'critical'],
+    ]) {
+      expect((await notify(title, category, priority)).status).toBe(201);
+    }
+    await eventually(() => stub.for('gdp fell').length === 1);
+    await sleep(500);
+    expect(stub.for('report overdue')).toHaveLength(0);
+    expect(stub.for('fleet lost')).toHaveLength(0);
+    const rows = await app.get(PrismaService).notificationWebhookDelivery.findMany({ where: { notification: { userId: 'ops-2' } }, include: { notification: true } });
+    expect(rows.map((r) => r.notification.title)).toEqual(['gdp fell']);
+  });
+});

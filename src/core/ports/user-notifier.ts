@@ -2,8 +2,11 @@
  * How one module asks for users to be notified without depending on the Notifications
  * module's internals. The Notifications module provides USER_NOTIFIER globally.
  */
-export type NotificationCategory = 'compliance' | 'diplomatic' | 'defense' | 'economic' | 'social' | 'system' | 'achievement';
-export type NotificationPriority = 'low' | 'medium' | 'high' | 'critical';
+export const NOTIFICATION_CATEGORIES = ['compliance', 'diplomatic', 'defense', 'economic', 'social', 'system', 'achievement'] as const;
+export type NotificationCategory = (typeof NOTIFICATION_CATEGORIES)[number];
+/** Lowest first: escalation thresholds compare positions in this list. */
+export const NOTIFICATION_PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type NotificationPriority = (typeof NOTIFICATION_PRIORITIES)[number];
 
 export interface NotifyRequest {
   userIds: string[];

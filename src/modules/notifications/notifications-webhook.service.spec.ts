@@ -2,7 +2,7 @@ import type { AppConfig } from '../../config';
 import { MetricsService } from '../../core/observability';
 import type { WebhookOutcome } from './notifications-discord.client';
 import type { ClaimedDelivery, NotificationWebhookRepository } from './notifications-webhook.repository';
-import { NotificationWebhookService, escalatesToDiscord } from './notifications-webhook.service';
+import { NotificationWebhookService, escalationRule } from './notifications-webhook.service';
 
 const notification = {
   id: 'n1',
@@ -20,7 +20,7 @@ const notification = {
 };
 
 function setup(outcomes: WebhookOutcome[]) {
-  const config = { discord: { enabled: true, webhookUrl: 'http://127.0.0.1:1/hook' } } as AppConfig;
+  const config = { discord: { enabled: true, webhookUrl: 'http://127.0.0.1:1/hook', categories: ['compliance', 'defense'], minPriority: 'critical' } } as AppConfig;
   const claims: ClaimedDelivery[][] = [];
   const repository = {
     expireLeases: jest.fn().mockResolvedValue(0),
@@ -41,11 +41,33 @@ function setup(outcomes: WebhookOutcome[]) {
 }
 
 describe('NotificationWebhookService', () => {
-  it('escalates the alert categories and anything critical', () => {
-    expect(escalatesToDiscord({ category: 'compliance', priority: 'low' })).toBe(true);
-    expect(escalatesToDiscord({ category: 'defense', priority: 'medium' })).toBe(true);
-    expect(escalatesToDiscord({ category: 'economic', priority: 'high' })).toBe(false);
-    expect(escalatesToDiscord({ category: 'social', priority: 'critical' })).toBe(true);
+  it('escalates the configured categories and anything at or above the priority threshold', () => {
+    const byDefault = escalationRule({ categories: ['compliance', 'defense'], minPriority: 'critical' });
+    expect(byDefault({ category: 'compliance', priority: 'low' })).toBe(true);
+    expect(byDefault({ category: 'defense', priority: 'medium' })).toBe(true);
+    expect(byDefault({ category: 'economic', priority: 'high' })).toBe(false);
+    expect(byDefault({ category: 'social', priority: 'critical' })).toBe(true);
+
+    const economicOrHigh = escalationRule({ categories: ['economic'], minPriority: 'high' });
+    expect(economicOrHigh({ category: 'economic', priority: 'low' })).toBe(true);
+    expect(economicOrHigh({ category: 'compliance', priority: 'medium' })).toBe(false);
+    expect(economicOrHigh({ category: 'social', priority: 'high' })).toBe(true);
+    expect(economicOrHigh({ category: 'social', priority: 'critical' })).toBe(true);
+
+    const categoriesOnly = escalationRule({ categories: ['system'], minPriority: undefined });
+    expect(categoriesOnly({ category: 'social', priority: 'critical' })).toBe(false);
+    expect(categoriesOnly({ category: 'system', priority: 'low' })).toBe(true);
+  });
+
+  it('escalates nothing when the webhook is off', () => {
+    const off = new NotificationWebhookService(
+      { discord: { enabled: false, webhookUrl: undefined, categories: ['compliance'], minPriority: 'low' } } as AppConfig,
+      {} as NotificationWebhookRepository,
+      { post: jest.fn() },
+      { registry: new (jest.requireActual('prom-client').Registry)() } as MetricsService,
+    );
+    expect(off.targetFor({ category: 'compliance', priority: 'critical' })).toBeUndefined();
+    expect(setup([]).service.targetFor({ category: 'compliance', priority: 'low' })).toMatch(/^discord:[0-9a-f]{16}$/);
   });
 
   it('backs off exponentially up to the cap', () => {

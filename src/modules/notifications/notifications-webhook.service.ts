@@ -6,17 +6,20 @@ import { MetricsService } from '../../core/observability';
 import { toNotificationDto } from './dto/notification.mapper';
 import { DiscordWebhookClient, discordMessage } from './notifications-discord.client';
 import { NotificationWebhookRepository } from './notifications-webhook.repository';
-import type { NotificationDto } from './notifications.events';
+import { NOTIFICATION_PRIORITIES, type NotificationDto } from './notifications.events';
 
 /**
- * Which notifications are escalated to Discord: the alert categories an operator must see
- * even when nobody has the app open (seed 000 routes compliance alerts to Discord; defense
- * covers attacks and incursions), plus anything of `critical` priority whatever its category.
+ * Which notifications are escalated to Discord (DISCORD_WEBHOOK_CATEGORIES and
+ * DISCORD_WEBHOOK_MIN_PRIORITY): those of the configured categories, plus those at or
+ * above the priority threshold whatever their category. The defaults are the alert
+ * categories an operator must see even when nobody has the app open (seed 000 routes
+ * compliance alerts to Discord; defense covers attacks and incursions) and `critical`.
  */
-export const DISCORD_CATEGORIES: ReadonlySet<string> = new Set(['compliance', 'defense']);
-
-export function escalatesToDiscord(n: Pick<NotificationDto, 'category' | 'priority'>): boolean {
-  return DISCORD_CATEGORIES.has(n.category) || n.priority === 'critical';
+export function escalationRule(discord: Pick<AppConfig['discord'], 'categories' | 'minPriority'>) {
+  const categories = new Set<string>(discord.categories);
+  const threshold = discord.minPriority === undefined ? Infinity : NOTIFICATION_PRIORITIES.indexOf(discord.minPriority);
+  return (n: Pick<NotificationDto, 'category' | 'priority'>): boolean =>
+    categories.has(n.category) || NOTIFICATION_PRIORITIES.indexOf(n.priority) >= threshold;
 }
 
 export interface WebhookDeliveryOptions {
@@ -65,6 +68,7 @@ export interface DeliveryPassResult {
 export class NotificationWebhookService implements OnModuleDestroy {
   private readonly logger = new Logger(NotificationWebhookService.name);
   private readonly url: string | undefined;
+  private readonly escalates: ReturnType<typeof escalationRule>;
   /** `discord:<hash of the URL>`: the URL carries a secret token and is never stored or logged. */
   readonly target: string | undefined;
   private options: WebhookDeliveryOptions = { ...DEFAULT_WEBHOOK_OPTIONS };
@@ -81,6 +85,7 @@ export class NotificationWebhookService implements OnModuleDestroy {
     metrics: MetricsService,
   ) {
     this.url = config.discord.enabled ? config.discord.webhookUrl : undefined;
+    this.escalates = escalationRule(config.discord);
     this.target = this.url ? `discord:${createHash('sha256').update(this.url).digest('hex').slice(0, 16)}` : undefined;
     this.outcomes = new Counter({
       name: 'herald_notification_webhook_attempts_total',
@@ -105,7 +110,7 @@ export class NotificationWebhookService implements OnModuleDestroy {
 
   /** The webhook target a new notification is escalated to, or undefined. */
   targetFor(n: Pick<NotificationDto, 'category' | 'priority'>): string | undefined {
-    return this.target && escalatesToDiscord(n) ? this.target : undefined;
+    return this.target && this.escalates(n) ? this.target : undefined;
   }
 
   /** Starts a delivery pass on this instance without waiting for it (new deliveries, retries falling due). */

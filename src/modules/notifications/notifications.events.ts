@@ -6,17 +6,7 @@ import type { NotificationCategory, NotificationPriority } from '../../core/port
 
 export const APP_NAMESPACE = '/ws/app';
 
-export const NOTIFICATION_CATEGORIES = [
-  'compliance',
-  'diplomatic',
-  'defense',
-  'economic',
-  'social',
-  'system',
-  'achievement',
-] as const satisfies readonly NotificationCategory[];
-
-export const NOTIFICATION_PRIORITIES = ['low', 'medium', 'high', 'critical'] as const satisfies readonly NotificationPriority[];
+export { NOTIFICATION_CATEGORIES, NOTIFICATION_PRIORITIES } from '../../core/ports';
 
 /** What `GET /api/notifications` returns per item and `notifications:new` carries. Timestamps are ISO strings. */
 export interface NotificationDto {

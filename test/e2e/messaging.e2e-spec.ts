@@ -303,6 +303,39 @@ describe('messaging (/ws/app + /api/conversations)', () => {
     expect(offsets[0] > BigInt(since)).toBe(true);
   });
 
+  it('does not replay on join what already arrived live through the user room (no duplicates)', async () => {
+    const convo = await conversation('d-dee', ['d-eli']);
+    const first = await open('d-dee');
+    await join(first, convo.id);
+    const firstLog = messageLog(first);
+    await post('d-eli', convo.id, 'one');
+    await eventually(() => firstLog.length === 1);
+    const since = firstLog[0].payload.offset;
+    first.close();
+
+    const missed = await post('d-eli', convo.id, 'two'); // nobody of d-dee's is connected
+    const back = await open('d-dee'); // in user:d-dee from here on
+    const log = messageLog(back);
+    const liveBeforeJoin = await post('d-eli', convo.id, 'three');
+    await eventually(() => log.length === 1);
+    const ack = await join(back, convo.id, since);
+    expect(ack).toMatchObject({ success: true, replayed: 1 });
+    const after = await post('d-eli', convo.id, 'four');
+    await eventually(() => log.length === 3);
+    await sleep(300);
+    // "three" came live before the join; the replay brings only what the socket never had.
+    expect(log.map((e) => e.payload.message.id)).toEqual([liveBeforeJoin.id, missed.id, after.id]);
+
+    // A socket that left the conversation's room gets what it missed while out, once.
+    await emitAck(back, 'conversations:leave', { conversationId: convo.id });
+    const lastSeen = log[log.length - 1].payload.offset;
+    const whileOut = await post('d-eli', convo.id, 'five'); // still reaches user:d-dee live
+    await eventually(() => log.length === 4);
+    expect(await join(back, convo.id, lastSeen)).toMatchObject({ success: true, replayed: 0 });
+    await sleep(300);
+    expect(log.map((e) => e.payload.message.id)).toEqual([liveBeforeJoin.id, missed.id, after.id, whileOut.id]);
+  });
+
   it('relays typing to the other members only, throttled, and leave stops room events but not user-room messages', async () => {
     const convo = await conversation('t-tia', ['t-uma']);
     const tia = await open('t-tia');
@@ -418,6 +451,16 @@ describe('messaging across instances', () => {
       await sleep(300);
       for (const log of logs) expect(log.map((e) => e.event)).toEqual(['messages:new', 'messages:deleted']);
       expect(typing).toEqual([{ conversationId: convo.id, userId: 'x-vic' }]);
+
+      // Relayed from the other instance, those two reached wesOther live through user:x-wes,
+      // so joining the conversation with an older offset replays neither again.
+      const before = logs[2][0].payload.offset;
+      expect(await emitAck<JoinAck>(wesOther, 'conversations:join', { conversationId: convo.id, since: String(BigInt(before) - 1n) })).toMatchObject({
+        success: true,
+        replayed: 0,
+      });
+      await sleep(300);
+      expect(logs[2]).toHaveLength(2);
     } finally {
       for (const s of [vic, wesJoined, wesOther]) s.close();
     }

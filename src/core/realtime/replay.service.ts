@@ -3,6 +3,7 @@ import type { Socket } from 'socket.io';
 import { MetricsService } from '../observability/metrics.service';
 import { encodeLoggedEvent } from './encoded-event';
 import { EventLogService } from './event-log.service';
+import { liveDeliveryLog } from './live-delivery-log';
 import { OutgoingGate } from './outgoing-gate';
 import { SocketPolicy } from './socket-policy.service';
 
@@ -25,8 +26,9 @@ export interface JoinResult {
 /**
  * Joins rooms with optional replay (CONTRACTS §2): live broadcasts to the socket are held
  * at a gate while the log is read and sent, then released minus anything replayed, so
- * the client gets every event after `since` in order and once. Replays of one socket run
- * one at a time.
+ * the client gets every event after `since` in order and once. Events the socket already
+ * received live through another of its rooms are not sent again (LiveDeliveryLog).
+ * Replays of one socket run one at a time.
  */
 @Injectable()
 export class ReplayService {
@@ -52,6 +54,10 @@ export class ReplayService {
     }
     // Rooms the socket is already in are live already: nothing of theirs was missed.
     const fresh = rooms.filter((r) => !socket.rooms.has(r));
+    // Broadcasts up to here reached the socket live (through rooms it was already in) or
+    // not at all; later ones are held at the gate and deduplicated against the replay.
+    const live = liveDeliveryLog(socket.nsp);
+    const liveThrough = live?.position ?? 0;
     const gate = OutgoingGate.close(socket);
     const sent = new Set<string>();
     try {
@@ -66,6 +72,8 @@ export class ReplayService {
       for (;;) {
         const page = await this.log.readAfter(namespace, fresh, cursor, PAGE);
         for (const e of page) {
+          // Also routed to a room the socket was live in: it has this event already.
+          if (live?.deliveredLive(socket.id, e.offset, liveThrough)) continue;
           gate.sendEncoded(encodeLoggedEvent(socket.nsp.server, namespace, e));
           sent.add(e.offset);
         }

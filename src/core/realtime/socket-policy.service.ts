@@ -5,6 +5,7 @@ import { AuthService, tokenFromHandshake } from '../auth/auth.service';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../errors';
 import { MetricsService } from '../observability/metrics.service';
+import { createLiveDeliveryLog, type LiveDeliveryLog } from './live-delivery-log';
 import { RealtimeServer } from './realtime-server';
 import { reportSocketError, toSocketError } from './socket-errors';
 
@@ -84,7 +85,7 @@ export class SocketPolicy implements OnModuleDestroy {
         clearTimeout(state.expiryTimer);
       });
     });
-    countDeliveries(nsp, this.metrics);
+    instrumentBroadcasts(nsp, this.metrics, createLiveDeliveryLog(nsp));
     this.startSweep();
   }
 
@@ -226,28 +227,37 @@ function bufferedBytes(socket: Socket): number {
 }
 
 /**
- * Counts deliveries per event on this instance, local and relayed from other instances
- * alike: every broadcast encodes once (`_encode`) and then visits each target socket
- * (`apply`). One counter increment per broadcast, not per socket.
+ * Watches every broadcast on this instance, local and relayed from other instances alike:
+ * each encodes once (`_encode`) and then visits each target socket (`apply`). Counts
+ * deliveries per event (one counter increment per broadcast, not per socket) and records
+ * logged events (those with an `offset`) in the namespace's LiveDeliveryLog.
  */
-function countDeliveries(nsp: Namespace, metrics: MetricsService): void {
+function instrumentBroadcasts(nsp: Namespace, metrics: MetricsService, live: LiveDeliveryLog): void {
   type Packet = { data?: unknown[] };
+  type BroadcastOptions = { rooms?: ReadonlySet<string>; except?: ReadonlySet<string>; flags?: { volatile?: boolean } };
   const adapter = nsp.adapter as unknown as {
     _encode(packet: Packet, opts: unknown): unknown;
-    apply(opts: unknown, callback: (socket: Socket) => void): void;
+    apply(opts: BroadcastOptions, callback: (socket: Socket) => void): void;
   };
   const encode = adapter._encode.bind(adapter);
   const apply = adapter.apply.bind(adapter);
   let current: string | undefined;
+  let currentOffset: string | undefined;
   adapter._encode = (packet, opts) => {
     const name = packet.data?.[0];
     current = typeof name === 'string' ? name : undefined;
+    const offset = (packet.data?.[1] as { offset?: unknown } | undefined)?.offset;
+    currentOffset = typeof offset === 'string' ? offset : undefined;
     return encode(packet, opts);
   };
   adapter.apply = (opts, callback) => {
     const event = current;
-    current = undefined;
+    const offset = currentOffset;
+    current = currentOffset = undefined;
     if (!event) return apply(opts, callback);
+    if (offset !== undefined && opts.rooms?.size) {
+      live.recordBroadcast(offset, opts.rooms, Boolean(opts.except?.size || opts.flags?.volatile));
+    }
     let count = 0;
     apply(opts, (socket) => {
       count++;

@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { USER_NOTIFIER, type UserNotifier } from '../../src/core/ports';
+import { PrismaService } from '../../src/core/prisma';
 import { startTestApp, type TestApp } from '../support/app';
 import { appSocket as connectApp } from '../support/notifications-app-socket';
 import { client, collect, eventually, http, sleep, waitFor } from '../support/clients';
@@ -236,6 +237,34 @@ describe('notifications (/ws/app + /api/notifications)', () => {
     expect(news).toHaveLength(1);
     expect(news[0]).toMatchObject({ eventKey: 'achievement.unlocked', notification: { priority: 'medium', data: { achievementId: 'a1' } } });
     await expect(notifier.notify({ ...request, userIds: [] })).rejects.toThrow(/userIds/);
+  });
+
+  it('a retry announces a notification that an interrupted first attempt stored but never published, once', async () => {
+    // What a crash between the insert and the publish leaves behind: rows, no events.
+    const prisma = app.get(PrismaService);
+    const base = { eventKey: 'compliance.report_overdue', category: 'compliance', title: 'Report overdue', body: 'File it', data: {}, priority: 'high', dedupeKey: 'report:q3' };
+    const stranded = await prisma.notification.create({ data: { ...base, userId: 'n-stranded' } });
+    await prisma.notification.create({ data: { ...base, userId: 'n-seen', readAt: new Date() } });
+    const stuck = await open('n-stranded');
+    const seen = await open('n-seen');
+    const news = { stuck: collect<{ notification: Dto }>(stuck, 'notifications:new'), seen: collect(seen, 'notifications:new') };
+    const counts = collect<{ unread: number }>(stuck, 'notifications:count');
+
+    const retry = () =>
+      http<{ notifications: Dto[]; duplicates: number }>(app.url, 'POST', '/api/notifications', {
+        token: serviceToken(),
+        body: { ...base, userIds: ['n-stranded', 'n-seen'] },
+      });
+    expect((await retry()).body).toEqual({ notifications: [], duplicates: 2 });
+    await eventually(() => news.stuck.length === 1 && counts.length === 1);
+    expect(news.stuck[0].notification).toMatchObject({ id: stranded.id, title: 'Report overdue', readAt: null });
+    expect(counts[0]).toMatchObject({ unread: 1 });
+
+    expect((await retry()).body).toEqual({ notifications: [], duplicates: 2 });
+    await sleep(300);
+    expect(news.stuck).toHaveLength(1);
+    expect(counts).toHaveLength(1);
+    expect(news.seen).toEqual([]); // already read: nothing to announce
   });
 });
 

@@ -59,6 +59,11 @@ export class NotificationsRepository {
     });
   }
 
+  /** The users' notifications stored under this dedupe key that nobody has read or acknowledged yet. */
+  async findUnreadByDedupeKey(userIds: string[], dedupeKey: string): Promise<NotificationRow[]> {
+    return this.prisma.notification.findMany({ where: { userId: { in: userIds }, dedupeKey, readAt: null, acknowledgedAt: null } });
+  }
+
   async find(userId: string, id: string): Promise<NotificationRow | null> {
     return this.prisma.notification.findFirst({ where: { id, userId } });
   }

@@ -7,7 +7,7 @@ import { UnreadCountBroadcaster } from './notifications-unread.broadcaster';
 import { NotificationWebhookService } from './notifications-webhook.service';
 import type { NotificationDto } from './notifications.events';
 import { NotificationsPublisher } from './notifications.publisher';
-import { NotificationsRepository } from './notifications.repository';
+import { NotificationsRepository, type NotificationRow } from './notifications.repository';
 
 export interface CreatedNotifications {
   notifications: NotificationDto[];
@@ -64,8 +64,26 @@ export class NotificationsService implements UserNotifier {
     if (webhookTarget && notifications.length) this.webhook.kick();
     // Published together so the event log stores them in one batch.
     await Promise.all(notifications.map((n) => this.publisher.created(n)));
-    if (notifications.length) await this.counts.changed(notifications.map((n) => n.userId));
+    const repaired = input.dedupeKey && rows.length < userIds.length ? await this.republishUnsent(userIds, rows, input.dedupeKey) : [];
+    const changed = [...notifications.map((n) => n.userId), ...repaired];
+    if (changed.length) await this.counts.changed(changed);
     return { notifications, duplicates: userIds.length - notifications.length };
+  }
+
+  /**
+   * A retry with the same dedupe key stores nothing new. If the first attempt stored a
+   * notification but died before publishing it, its `notifications:new` was never sent:
+   * offer it again under the same idempotency key, which lets it through only in that
+   * case (still unread: one already read needs no announcing). Returns whose went out.
+   */
+  private async republishUnsent(userIds: string[], created: NotificationRow[], dedupeKey: string): Promise<string[]> {
+    const fresh = new Set(created.map((r) => r.userId));
+    const existing = await this.repository.findUnreadByDedupeKey(
+      userIds.filter((u) => !fresh.has(u)),
+      dedupeKey,
+    );
+    const sent = await Promise.all(existing.map((row) => this.publisher.created(toNotificationDto(row))));
+    return existing.filter((_, i) => sent[i] !== undefined).map((row) => row.userId);
   }
 
   async list(userId: string, query: ListNotificationsQuery): Promise<NotificationPage> {

@@ -92,13 +92,13 @@ export class MessagingRepository {
     return count ? ((await this.findMessage(conversationId, messageId)) ?? undefined) : undefined;
   }
 
-  /** Soft delete: the body goes, the row and id stay. `changed` is false when it was already deleted. */
-  async softDeleteMessage(conversationId: string, messageId: string, by: string, at: Date): Promise<{ row: MessageRow | null; changed: boolean }> {
-    const { count } = await this.prisma.message.updateMany({
+  /** Soft delete: the body goes, the row and id stay. A message already deleted keeps its first deletion. */
+  async softDeleteMessage(conversationId: string, messageId: string, by: string, at: Date): Promise<MessageRow | null> {
+    await this.prisma.message.updateMany({
       where: { id: messageId, conversationId, deletedAt: null },
       data: { body: null, status: 'deleted', deletedAt: at, deletedBy: by },
     });
-    return { row: await this.findMessage(conversationId, messageId), changed: count === 1 };
+    return this.findMessage(conversationId, messageId);
   }
 
   /** Newest first; `before` pages on (createdAt, id) so equal timestamps never skip or repeat rows. */

@@ -76,7 +76,11 @@ export class MessagingService {
     return message;
   }
 
-  /** Soft delete by the author or an admin (who need not be a member). Idempotent: a second delete publishes nothing. */
+  /**
+   * Soft delete by the author or an admin (who need not be a member). Idempotent: a repeat
+   * changes nothing, and its `messages:deleted` carries the same idempotency key (message and
+   * deletedAt), so it goes out only if the first delete died before publishing.
+   */
   async deleteMessage(user: Principal, conversationId: string, messageId: string): Promise<MessageDto> {
     const isAdmin = hasRole(user, 'admin');
     const participants = await this.repository.participants(conversationId);
@@ -85,10 +89,10 @@ export class MessagingService {
     const existing = await this.repository.findMessage(conversationId, messageId);
     if (!existing) throw messageNotFound(messageId);
     if (!isAdmin && existing.senderId !== user.userId) throw DomainError.forbidden('only the author or an admin may delete a message');
-    const { row, changed } = await this.repository.softDeleteMessage(conversationId, messageId, user.userId, new Date());
+    const row = await this.repository.softDeleteMessage(conversationId, messageId, user.userId, new Date());
     if (!row) throw messageNotFound(messageId);
     const message = toMessageDto(row);
-    if (changed) await this.publish('messages:deleted', message, participants);
+    await this.publish('messages:deleted', message, participants);
     return message;
   }
 

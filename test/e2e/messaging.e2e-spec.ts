@@ -4,6 +4,7 @@
  * history paging, replay on join, typing relay, and delivery across two instances.
  */
 import type { Socket } from 'socket.io-client';
+import { MetricsService } from '../../src/core/observability';
 import { startTestApp, type TestApp } from '../support/app';
 import { collect, emitAck, eventually, http, sleep, waitFor } from '../support/clients';
 import { appSocket } from '../support/notifications-app-socket';
@@ -325,6 +326,7 @@ describe('messaging (/ws/app + /api/conversations)', () => {
     await sleep(300);
     // "three" came live before the join; the replay brings only what the socket never had.
     expect(log.map((e) => e.payload.message.id)).toEqual([liveBeforeJoin.id, missed.id, after.id]);
+    expect((await app.get(MetricsService).registry.getSingleMetric('herald_replay_skipped_live_total')?.get())?.values[0]?.value).toBeGreaterThanOrEqual(1);
 
     // A socket that left the conversation's room gets what it missed while out, once.
     await emitAck(back, 'conversations:leave', { conversationId: convo.id });

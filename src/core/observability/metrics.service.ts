@@ -48,6 +48,11 @@ export class MetricsService {
     help: 'Events re-sent by replay',
     registers: [this.registry],
   });
+  readonly replaySkippedLive = new Counter({
+    name: 'herald_replay_skipped_live_total',
+    help: 'Events a replay left out because the socket had already received them live through another room',
+    registers: [this.registry],
+  });
   readonly rejectedConnections = new Counter({
     name: 'herald_rejected_connections_total',
     help: 'Refused connections and handshakes, by namespace and code',

@@ -60,6 +60,7 @@ export class ReplayService {
     const liveThrough = live?.position ?? 0;
     const gate = OutgoingGate.close(socket);
     const sent = new Set<string>();
+    let skipped = 0;
     try {
       await this.policy.join(socket, rooms);
       if (!fresh.length) return { replayed: 0, resync: false };
@@ -73,7 +74,10 @@ export class ReplayService {
         const page = await this.log.readAfter(namespace, fresh, cursor, PAGE);
         for (const e of page) {
           // Also routed to a room the socket was live in: it has this event already.
-          if (live?.deliveredLive(socket.id, e.offset, liveThrough)) continue;
+          if (live?.deliveredLive(socket.id, e.offset, liveThrough)) {
+            skipped++;
+            continue;
+          }
           gate.sendEncoded(encodeLoggedEvent(socket.nsp.server, namespace, e));
           sent.add(e.offset);
         }
@@ -86,6 +90,7 @@ export class ReplayService {
       }
       this.metrics.replays.inc({ outcome: sent.size ? 'replayed' : 'empty' });
       this.metrics.replayedEvents.inc(sent.size);
+      if (skipped) this.metrics.replaySkippedLive.inc(skipped);
       return { replayed: sent.size, resync: false };
     } finally {
       gate.open(sent);

@@ -15,8 +15,8 @@ const channelsOf = (socket: Socket) => [...socket.rooms].filter((room) => room !
 
 interface IntelligenceSocketData {
   since?: string;
-  /** Highest offset broadcast to this socket so far (live events only; replays bypass it). */
-  latestLiveOffset?: bigint;
+  /** Offset of the last live event sent to this socket, as sent (replays bypass it). */
+  latestLiveOffset?: string;
   /** Channels joined on connect without a replay, whose history a later `subscribe … since` may still ask for. */
   joinedWithoutReplay?: Set<string>;
 }
@@ -53,7 +53,8 @@ export class IntelligenceGateway implements OnGatewayInit, OnGatewayConnection {
 
   async handleConnection(socket: Socket): Promise<void> {
     socket.onAnyOutgoing((_event: string, payload?: { offset?: unknown }) => {
-      if (typeof payload?.offset === 'string') dataOf(socket).latestLiveOffset = BigInt(payload.offset);
+      // Kept as sent: this runs for every event to every socket, and is compared only on a subscribe with `since`.
+      if (typeof payload?.offset === 'string') dataOf(socket).latestLiveOffset = payload.offset;
     });
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === 'string' && HANDLED_EVENTS.has(event)) return;
@@ -91,7 +92,7 @@ export class IntelligenceGateway implements OnGatewayInit, OnGatewayConnection {
    */
   private rejoinForReplay(socket: Socket, channels: string[], since: string): void {
     const { latestLiveOffset, joinedWithoutReplay } = dataOf(socket);
-    if (!joinedWithoutReplay?.size || (latestLiveOffset !== undefined && latestLiveOffset > BigInt(since))) return;
+    if (!joinedWithoutReplay?.size || (latestLiveOffset !== undefined && BigInt(latestLiveOffset) > BigInt(since))) return;
     for (const channel of channels) {
       if (!joinedWithoutReplay.delete(channel) || !socket.rooms.has(channel)) continue;
       // Local room state changes synchronously with every adapter Herald uses.

@@ -9,10 +9,9 @@ import { MessagingService } from './messaging.service';
 const messageBodySchema = { schema: { type: 'object', required: ['body'], properties: { body: { type: 'string', maxLength: MAX_MESSAGE_CHARS } } } };
 const postMessageSchema = {
   schema: {
-    type: 'object',
-    required: ['body'],
+    ...messageBodySchema.schema,
     properties: {
-      body: { type: 'string', maxLength: MAX_MESSAGE_CHARS },
+      ...messageBodySchema.schema.properties,
       clientMessageId: { type: 'string', maxLength: 100, pattern: '^[A-Za-z0-9_.:-]+$', description: 'retry-safe: a repeat yields the first message' },
     },
   },

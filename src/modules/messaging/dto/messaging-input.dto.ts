@@ -25,8 +25,7 @@ export const messageBodyInput = z.object({ body: messageBody });
  * `POST …/messages`: `clientMessageId` is the sender's own id for this post (a UUID, a
  * counter…), so a retry after a lost response cannot post twice.
  */
-export const postMessageInput = z.object({
-  body: messageBody,
+export const postMessageInput = messageBodyInput.extend({
   clientMessageId: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.:-]+$/, 'must be 1–100 of A–Z a–z 0–9 _ . : -').optional(),
 });
 export type PostMessageInput = z.output<typeof postMessageInput>;

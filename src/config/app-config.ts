@@ -53,7 +53,17 @@ export interface AppConfig {
     minPriority: NotificationPriority | undefined;
   };
   eventRetentionHours: number;
-  shutdown: { drainDelayMs: number; disconnectBatchSize: number };
+  shutdown: {
+    drainDelayMs: number;
+    disconnectBatchSize: number;
+    /** The whole SIGTERM sequence must end within this; past it the process exits 1. */
+    deadlineMs: number;
+  };
+  /** Fault injection for tests only; production refuses it. */
+  faults: {
+    /** Die (SIGKILL) right after a transaction that stored events commits, before they are emitted. */
+    exitAfterCommit: boolean;
+  };
   logFormat: 'json' | 'pretty';
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 }
@@ -155,6 +165,8 @@ const envSchema = z.object({
   EVENT_RETENTION_HOURS: decimal(0).default(72),
   SHUTDOWN_DRAIN_DELAY_MS: int(0, 20000).default(1000),
   SHUTDOWN_DISCONNECT_BATCH: int(1).default(500),
+  SHUTDOWN_DEADLINE_MS: int(1000, 120000).default(20000),
+  HERALD_FAULT_EXIT_AFTER_COMMIT: bool.default(false),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
 });
@@ -196,6 +208,12 @@ export function loadConfig(env: Env, devSecret: (dataDir: string) => string): Ap
     if (bad.length) problems.push(`CORS_ORIGINS: not an origin (scheme://host[:port]): ${bad.join(', ')}`);
   } else if (production && !e.CORS_ORIGINS) {
     problems.push('CORS_ORIGINS: required in production (a comma list of allowed origins)');
+  }
+  if (production && e.HERALD_FAULT_EXIT_AFTER_COMMIT) {
+    problems.push('HERALD_FAULT_EXIT_AFTER_COMMIT: a test-only fault injection, refused in production');
+  }
+  if (e.SHUTDOWN_DRAIN_DELAY_MS >= e.SHUTDOWN_DEADLINE_MS) {
+    problems.push('SHUTDOWN_DRAIN_DELAY_MS: must be shorter than SHUTDOWN_DEADLINE_MS');
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -241,7 +259,12 @@ export function loadConfig(env: Env, devSecret: (dataDir: string) => string): Ap
       minPriority: e.DISCORD_WEBHOOK_MIN_PRIORITY === 'none' ? undefined : e.DISCORD_WEBHOOK_MIN_PRIORITY,
     },
     eventRetentionHours: e.EVENT_RETENTION_HOURS,
-    shutdown: { drainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS, disconnectBatchSize: e.SHUTDOWN_DISCONNECT_BATCH },
+    shutdown: {
+      drainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS,
+      disconnectBatchSize: e.SHUTDOWN_DISCONNECT_BATCH,
+      deadlineMs: e.SHUTDOWN_DEADLINE_MS,
+    },
+    faults: { exitAfterCommit: e.HERALD_FAULT_EXIT_AFTER_COMMIT },
     logFormat: e.LOG_FORMAT ?? (production ? 'json' : 'pretty'),
     logLevel: e.LOG_LEVEL,
   };

@@ -53,6 +53,11 @@ export class MetricsService {
     help: 'Events a replay left out because the socket had already received them live through another room',
     registers: [this.registry],
   });
+  readonly outboxRelayed = new Counter({
+    name: 'herald_outbox_relayed_total',
+    help: 'Committed events the outbox relay emitted because their own emit never happened (a crash between commit and emit)',
+    registers: [this.registry],
+  });
   readonly rejectedConnections = new Counter({
     name: 'herald_rejected_connections_total',
     help: 'Refused connections and handshakes, by namespace and code',

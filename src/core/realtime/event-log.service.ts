@@ -19,16 +19,39 @@ export interface AppendResult {
   duplicate: boolean;
 }
 
+/** A stored event whose emit this caller has claimed (see claim()). */
+export interface ClaimedAppend extends AppendResult {
+  /** False when another emitter (the outbox relay) took it first: do not emit. */
+  claimed: boolean;
+}
+
+/** Runs one SQL statement; the event log's writes go through it so they can join a domain transaction. */
+export type SqlRunner = <T>(text: string, params: unknown[]) => Promise<T[]>;
+
+/** A committed event as the outbox relay reads it back to emit. */
+export interface OutboxEvent {
+  offset: string;
+  namespace: string;
+  event: string;
+  payload: Record<string, unknown>;
+  rooms: string[];
+}
+
 export interface LoggedEvent {
   offset: string;
   event: string;
   payload: Record<string, unknown>;
   createdAt: Date;
+  /**
+   * Committed but not emitted yet (its outbox row is still there): its emit is coming, to
+   * every socket then in its rooms. A replay leaves it to that emit, so it is not sent twice.
+   */
+  pending?: boolean;
 }
 
 interface Pending {
   request: AppendRequest;
-  resolve: (result: AppendResult) => void;
+  resolve: (result: ClaimedAppend) => void;
   reject: (err: unknown) => void;
 }
 
@@ -61,7 +84,11 @@ export class EventLogService implements BeforeApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  append(request: AppendRequest): Promise<AppendResult> {
+  /**
+   * Stores an event on its own (no domain change with it) and claims its emit: the fast path
+   * of a plain publish. Batched with every other append of the same event-loop turn.
+   */
+  append(request: AppendRequest): Promise<ClaimedAppend> {
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
       this.flushing ??= this.drain();
@@ -72,12 +99,20 @@ export class EventLogService implements BeforeApplicationShutdown {
     try {
       while (this.queue.length) {
         const batch = this.queue.splice(0, MAX_BATCH);
+        let results: AppendResult[];
         try {
-          const results = await this.write(batch.map((p) => p.request));
-          batch.forEach((p, i) => p.resolve(results[i]));
+          results = await this.write((text, params) => this.prisma.sql.query(text, params), batch.map((p) => p.request));
         } catch (err) {
           for (const p of batch) p.reject(err);
+          continue;
         }
+        this.afterCommit();
+        // Stored is stored: a failed claim leaves the events to the outbox relay, it does not fail the publish.
+        const claimed = await this.claim(results.filter((r) => !r.duplicate).map((r) => r.offset)).catch((err: unknown) => {
+          this.logger.warn(`outbox claim failed, the relay will emit: ${(err as Error).message}`);
+          return new Set<string>();
+        });
+        batch.forEach((p, i) => p.resolve({ ...results[i], claimed: claimed.has(results[i].offset) }));
       }
     } finally {
       this.flushing = undefined;
@@ -85,29 +120,89 @@ export class EventLogService implements BeforeApplicationShutdown {
   }
 
   /**
+   * Stores events inside the caller's transaction (the domain change they announce): the
+   * offsets and the outbox rows commit with it or not at all. Run it last in the
+   * transaction: it takes the head row's lock, which is held until COMMIT.
+   */
+  appendWithin(run: SqlRunner, requests: AppendRequest[]): Promise<AppendResult[]> {
+    return requests.length ? this.write(run, requests) : Promise.resolve([]);
+  }
+
+  /**
+   * Takes the emit of committed events: deletes their outbox rows and returns the offsets
+   * this caller deleted. Whoever gets a row emits it; a row the relay has locked makes this
+   * wait for the relay's commit and then come back without it, so an event is emitted once.
+   */
+  async claim(offsets: string[]): Promise<Set<string>> {
+    if (!offsets.length) return new Set();
+    const rows = await this.prisma.sql.query<{ seq: string }>(
+      'DELETE FROM event_outbox WHERE seq = ANY($1::bigint[]) RETURNING seq::text AS seq',
+      [offsets],
+    );
+    return new Set(rows.map((r) => r.seq));
+  }
+
+  /**
+   * Claims up to `limit` committed events older than `graceMs` that nobody has emitted,
+   * oldest first, and returns them to be emitted (the outbox relay). Rows another relay
+   * holds are skipped, not waited for.
+   */
+  async claimOrphans(graceMs: number, limit: number): Promise<OutboxEvent[]> {
+    const rows = await this.prisma.sql.query<{ seq: string; namespace: string; event: string; payload: unknown; rooms: string[] }>(
+      `WITH due AS (
+         SELECT seq FROM event_outbox WHERE created_at < clock_timestamp() - $1::double precision * interval '1 millisecond'
+          ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED
+       ), gone AS (
+         DELETE FROM event_outbox o USING due WHERE o.seq = due.seq RETURNING o.seq
+       )
+       SELECT e.seq::text AS seq, e.namespace, e.event, e.payload,
+              ARRAY(SELECT r.room FROM event_rooms r WHERE r.seq = e.seq ORDER BY r.room) AS rooms
+         FROM events e JOIN gone ON gone.seq = e.seq
+        ORDER BY e.seq`,
+      [graceMs, limit],
+    );
+    return rows.map((row) => ({
+      offset: row.seq,
+      namespace: row.namespace,
+      event: row.event,
+      payload: (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as Record<string, unknown>,
+      rooms: row.rooms,
+    }));
+  }
+
+  /**
+   * Fault injection for the outbox tests (HERALD_FAULT_EXIT_AFTER_COMMIT, never set in
+   * production): dies like kill -9 between a commit and its emit.
+   */
+  afterCommit(): void {
+    if (this.config.faults.exitAfterCommit) process.kill(process.pid, 'SIGKILL');
+  }
+
+  /**
    * One statement per batch, so one round trip instead of five (BEGIN, head, events, rooms,
    * COMMIT): the batch's latency is what every publish in it waits for. A statement is
    * atomic on its own, and the head row's lock, taken first, is held until it commits, so
-   * batches still commit in offset order across instances (gap-safe replay).
+   * batches still commit in offset order across instances (gap-safe replay). Each stored
+   * event also gets its outbox row (emitted once, by whoever claims it). The input travels
+   * as two JSON documents so the same text runs on the plain driver and inside a Prisma
+   * transaction.
    */
-  private async write(requests: AppendRequest[]): Promise<AppendResult[]> {
-    const roomIndex: number[] = [];
-    const roomNs: string[] = [];
-    const roomNames: string[] = [];
-    requests.forEach((r, i) => {
-      for (const room of new Set(r.rooms)) {
-        roomIndex.push(i + 1);
-        roomNs.push(r.namespace);
-        roomNames.push(room);
-      }
-    });
-    const inserted = await this.prisma.sql.query<{ seq: string; ord: string }>(
-      `WITH head AS (
-         UPDATE event_log_head SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq
+  private async write(run: SqlRunner, requests: AppendRequest[]): Promise<AppendResult[]> {
+    const events = requests.map((r, i) => ({
+      ord: i + 1,
+      namespace: r.namespace,
+      event: r.event,
+      payload: r.payload,
+      idempotency_key: r.idempotencyKey ?? null,
+    }));
+    const rooms = requests.flatMap((r, i) => [...new Set(r.rooms)].map((room) => ({ ord: i + 1, namespace: r.namespace, room })));
+    const inserted = await run<{ seq: string; ord: string }>(
+      `WITH raw AS (
+         SELECT * FROM jsonb_to_recordset($2::jsonb) AS i(ord bigint, namespace text, event text, payload jsonb, idempotency_key text)
+       ), head AS (
+         UPDATE event_log_head SET last_seq = last_seq + $1::bigint WHERE id = 1 RETURNING last_seq
        ), input AS (
-         SELECT (SELECT last_seq FROM head) - $1 + i.ord AS seq, i.ord, i.namespace, i.event, i.payload, i.idempotency_key
-           FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::text[]) WITH ORDINALITY
-                AS i(namespace, event, payload, idempotency_key, ord)
+         SELECT (SELECT last_seq FROM head) - $1::bigint + raw.ord AS seq, raw.* FROM raw
        ), stored AS (
          INSERT INTO events (seq, namespace, event, payload, idempotency_key)
          SELECT seq, namespace, event, payload, idempotency_key FROM input ORDER BY seq
@@ -115,30 +210,23 @@ export class EventLogService implements BeforeApplicationShutdown {
        ), rooms AS (
          INSERT INTO event_rooms (namespace, room, seq)
          SELECT r.namespace, r.room, input.seq
-           FROM unnest($6::bigint[], $7::text[], $8::text[]) AS r(ord, namespace, room)
+           FROM jsonb_to_recordset($3::jsonb) AS r(ord bigint, namespace text, room text)
            JOIN input ON input.ord = r.ord
            JOIN stored ON stored.seq = input.seq
          RETURNING 1
+       ), outbox AS (
+         INSERT INTO event_outbox (seq) SELECT seq FROM stored RETURNING 1
        )
        SELECT input.seq::text AS seq, input.ord::text AS ord FROM input JOIN stored ON stored.seq = input.seq`,
-      [
-        requests.length,
-        requests.map((r) => r.namespace),
-        requests.map((r) => r.event),
-        requests.map((r) => JSON.stringify(r.payload)),
-        requests.map((r) => r.idempotencyKey ?? null),
-        roomIndex,
-        roomNs,
-        roomNames,
-      ],
+      [requests.length, JSON.stringify(events), JSON.stringify(rooms)],
     );
     const storedAt = new Map(inserted.map((row) => [Number(row.ord) - 1, row.seq]));
     const duplicateKeys = requests.filter((r, i) => !storedAt.has(i) && r.idempotencyKey).map((r) => r.idempotencyKey!);
     const existing = new Map<string, string>();
     if (duplicateKeys.length) {
-      const rows = await this.prisma.sql.query<{ idempotency_key: string; seq: string }>(
-        'SELECT idempotency_key, seq::text FROM events WHERE idempotency_key = ANY($1::text[])',
-        [duplicateKeys],
+      const rows = await run<{ idempotency_key: string; seq: string }>(
+        'SELECT idempotency_key, seq::text AS seq FROM events WHERE idempotency_key = ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))',
+        [JSON.stringify(duplicateKeys)],
       );
       for (const row of rows) existing.set(row.idempotency_key, row.seq);
     }
@@ -167,7 +255,8 @@ export class EventLogService implements BeforeApplicationShutdown {
     const read = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
       this.pendingReads.delete(key);
       const page = await this.queryAfter(namespace, rooms, since, limit);
-      if (page.length === limit) this.finalPages.set(key, page);
+      // A page with a pending event changes when it is emitted: not final yet.
+      if (page.length === limit && !page.some((e) => e.pending)) this.finalPages.set(key, page);
       return page;
     });
     this.pendingReads.set(key, read);
@@ -175,8 +264,9 @@ export class EventLogService implements BeforeApplicationShutdown {
   }
 
   private async queryAfter(namespace: string, rooms: string[], since: string, limit: number): Promise<LoggedEvent[]> {
-    const rows = await this.prisma.sql.query<{ seq: string; event: string; payload: unknown; created_at: Date | string }>(
-      `SELECT e.seq::text AS seq, e.event, e.payload, e.created_at
+    const rows = await this.prisma.sql.query<{ seq: string; event: string; payload: unknown; created_at: Date | string; pending: boolean }>(
+      `SELECT e.seq::text AS seq, e.event, e.payload, e.created_at,
+              EXISTS (SELECT 1 FROM event_outbox o WHERE o.seq = e.seq) AS pending
          FROM events e
         WHERE e.seq IN (SELECT DISTINCT r.seq FROM event_rooms r
                          WHERE r.namespace = $1 AND r.room = ANY($2::text[]) AND r.seq > $3::bigint
@@ -257,7 +347,9 @@ export class EventLogService implements BeforeApplicationShutdown {
   }
 }
 
-function toLogged(row: { seq: string; event: string; payload: unknown; created_at: Date | string }): LoggedEvent {
+function toLogged(row: { seq: string; event: string; payload: unknown; created_at: Date | string; pending?: boolean }): LoggedEvent {
   const payload = (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as Record<string, unknown>;
-  return { offset: row.seq, event: row.event, payload, createdAt: new Date(row.created_at) };
+  const logged: LoggedEvent = { offset: row.seq, event: row.event, payload, createdAt: new Date(row.created_at) };
+  if (row.pending) logged.pending = true;
+  return logged;
 }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { MetricsService } from '../observability/metrics.service';
 import { EventLogService } from './event-log.service';
 import { RealtimeServer } from './realtime-server';
+import type { Staged, Transaction } from './unit-of-work';
 
 /** What every replayable event carries on the wire (CONTRACTS §2). */
 export type WithOffset<T> = T & { offset: string };
@@ -32,8 +33,10 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
   ) {}
 
   /**
-   * Persists the event to the log (assigning its offset), then emits it. Resolves with
-   * the emitted payload, or `undefined` when the idempotency key had been used (nothing emitted).
+   * An event with no domain change of its own: persists it to the log (assigning its
+   * offset and an outbox row), claims its emit, then emits it. Resolves with the payload
+   * as emitted, or `undefined` when the idempotency key had been used (nothing emitted).
+   * An event a domain change causes goes through publishIn instead.
    */
   protected async publish<K extends keyof Events & string>(
     event: K,
@@ -42,7 +45,7 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
     options: PublishOptions = {},
   ): Promise<WithOffset<Events[K]> | undefined> {
     const started = process.hrtime.bigint();
-    const { offset, duplicate } = await this.eventLog.append({
+    const { offset, duplicate, claimed } = await this.eventLog.append({
       namespace: this.namespace,
       event,
       rooms,
@@ -51,9 +54,31 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
     });
     if (duplicate) return undefined;
     const wire = { ...payload, offset } as WithOffset<Events[K]>;
-    this.deliver(event, wire, rooms);
+    // Not claimed: the outbox relay took it first and emits it.
+    if (claimed) this.deliver(event, wire, rooms);
     this.metrics.publishLatency.observe({ event }, Number(process.hrtime.bigint() - started) / 1e9);
     return wire;
+  }
+
+  /**
+   * An event caused by a domain change in `tx`: stored in that transaction, emitted once
+   * after it commits (by this publisher, or by the outbox relay should the process die in
+   * between). Do not await `published` inside the transaction; it settles after the commit.
+   */
+  protected publishIn<K extends keyof Events & string>(
+    tx: Transaction,
+    event: K,
+    payload: Events[K],
+    rooms: string[],
+    options: PublishOptions = {},
+  ): Staged<WithOffset<Events[K]>> {
+    const staged = tx.stage(
+      { namespace: this.namespace, event, rooms, payload, idempotencyKey: options.idempotencyKey },
+      (offset) => this.deliver(event, { ...payload, offset }, rooms),
+    );
+    return {
+      published: staged.published.then((offset) => (offset === undefined ? undefined : ({ ...payload, offset } as WithOffset<Events[K]>))),
+    };
   }
 
   /** Emits without persisting: transient events (presence, typing) that are never replayed. */
@@ -62,11 +87,27 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
   }
 
   private deliver(event: string, payload: object, rooms: string[], options: EmitOptions = {}): void {
-    this.metrics.published.inc({ event });
-    const nsp = this.realtime.namespace(this.namespace);
-    if (!nsp || rooms.length === 0) return;
-    let target = nsp.to(rooms);
-    if (options.except?.length) target = target.except(options.except);
-    target.emit(event, payload);
+    deliverEvent(this.realtime, this.metrics, this.namespace, event, payload, rooms, options);
   }
+}
+
+/**
+ * The one emit every publisher ends in; the outbox relay re-emits orphaned logged events
+ * through it too, so a relayed event goes out exactly as a live one would have.
+ */
+export function deliverEvent(
+  realtime: RealtimeServer,
+  metrics: MetricsService,
+  namespace: string,
+  event: string,
+  payload: object,
+  rooms: string[],
+  options: EmitOptions = {},
+): void {
+  metrics.published.inc({ event });
+  const nsp = realtime.namespace(namespace);
+  if (!nsp || rooms.length === 0) return;
+  let target = nsp.to(rooms);
+  if (options.except?.length) target = target.except(options.except);
+  target.emit(event, payload);
 }

@@ -3,17 +3,19 @@ import { JobScheduler } from '../scheduling/job-scheduler.service';
 import { ChannelRegistry } from './channel-registry';
 import { EventLogService } from './event-log.service';
 import { HistoryController } from './history.controller';
+import { OutboxRelay } from './outbox-relay';
 import { RealtimeServer } from './realtime-server';
 import { ReplayService } from './replay.service';
 import { SocketPolicy } from './socket-policy.service';
+import { UnitOfWork } from './unit-of-work';
 
 const RETENTION_INTERVAL_MS = 10 * 60_000;
 
 @Global()
 @Module({
   controllers: [HistoryController],
-  providers: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry],
-  exports: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry],
+  providers: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry, UnitOfWork, OutboxRelay],
+  exports: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry, UnitOfWork, OutboxRelay],
 })
 export class RealtimeModule implements OnModuleInit {
   constructor(

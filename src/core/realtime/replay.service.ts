@@ -73,6 +73,8 @@ export class ReplayService {
       for (;;) {
         const page = await this.log.readAfter(namespace, fresh, cursor, PAGE);
         for (const e of page) {
+          // Committed, not emitted yet: its emit reaches this socket, which is in the room now.
+          if (e.pending) continue;
           // Also routed to a room the socket was live in: it has this event already.
           if (live?.deliveredLive(socket.id, e.offset, liveThrough)) {
             skipped++;

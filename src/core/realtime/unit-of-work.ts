@@ -1,0 +1,109 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Prisma } from '../../generated/prisma/client';
+import { PrismaService } from '../prisma/prisma.service';
+import { EventLogService, type AppendRequest, type AppendResult, type SqlRunner } from './event-log.service';
+
+/**
+ * One domain transaction and the events it causes. Repositories take it as their first
+ * argument to write inside it; publishers stage events on it (RealtimePublisher.publishIn).
+ * The events' log rows, offsets and outbox rows are written in the same transaction, so a
+ * change and its events commit together or not at all; they are emitted after the commit.
+ */
+export interface Transaction {
+  /** Prisma calls inside the transaction. */
+  readonly db: Prisma.TransactionClient;
+  /** Plain SQL inside the transaction. */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Stores `request` with the commit; after it, `emit(offset)` runs unless the idempotency
+   * key was used before or the outbox relay emitted it first. Publishers call this, not services.
+   */
+  stage(request: AppendRequest, emit: (offset: string) => void): Staged<string>;
+}
+
+/** A staged event's fate, known once the transaction has committed (never await it inside the transaction). */
+export interface Staged<T> {
+  /** The value once committed; `undefined` when its idempotency key had been used (nothing new stored). */
+  readonly published: Promise<T | undefined>;
+}
+
+interface Entry {
+  request: AppendRequest;
+  emit: (offset: string) => void;
+  resolve: (offset: string | undefined) => void;
+  reject: (err: unknown) => void;
+  result?: AppendResult;
+}
+
+/**
+ * Runs domain transactions that carry events (the transactional outbox). The event-log
+ * write is the transaction's last statement, so the head row's lock that orders offsets is
+ * held only for that statement and the COMMIT. After the commit the events are claimed
+ * (their outbox rows deleted) and emitted; should the process die in between, the outbox
+ * relay emits them (see docs/delivery-guarantees-outbox.md).
+ */
+@Injectable()
+export class UnitOfWork {
+  private readonly logger = new Logger(UnitOfWork.name);
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly eventLog: EventLogService,
+  ) {}
+
+  async run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const staged: Entry[] = [];
+    let value: T;
+    try {
+      value = await this.prisma.$transaction(async (db) => {
+        const run: SqlRunner = <R>(text: string, params: unknown[]) => db.$queryRawUnsafe<R[]>(text, ...params);
+        const tx: Transaction = {
+          db,
+          query: <R>(text: string, params: unknown[] = []) => run<R>(text, params),
+          stage: (request, emit) => stageOn(staged, request, emit),
+        };
+        const result = await work(tx);
+        const appended = await this.eventLog.appendWithin(run, staged.map((e) => e.request));
+        appended.forEach((r, i) => (staged[i].result = r));
+        return result;
+      });
+    } catch (err) {
+      for (const e of staged) e.reject(err);
+      throw err;
+    }
+    if (staged.length) await this.emitCommitted(staged);
+    return value;
+  }
+
+  private async emitCommitted(staged: Entry[]): Promise<void> {
+    this.eventLog.afterCommit();
+    const stored = staged.filter((e) => e.result && !e.result.duplicate).map((e) => e.result!.offset);
+    const claimed = await this.eventLog.claim(stored).catch((err: unknown) => {
+      // Committed is committed: the relay emits what could not be claimed here.
+      this.logger.warn(`outbox claim failed, the relay will emit: ${(err as Error).message}`);
+      return new Set<string>();
+    });
+    for (const e of staged) {
+      const result = e.result!;
+      if (result.duplicate) {
+        e.resolve(undefined);
+        continue;
+      }
+      if (claimed.has(result.offset)) e.emit(result.offset);
+      e.resolve(result.offset);
+    }
+  }
+}
+
+function stageOn(staged: Entry[], request: AppendRequest, emit: (offset: string) => void): Staged<string> {
+  let resolve!: Entry['resolve'];
+  let reject!: Entry['reject'];
+  const published = new Promise<string | undefined>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // The transaction's own promise reports a failure; this one must not also surface as unhandled.
+  published.catch(() => undefined);
+  staged.push({ request, emit, resolve, reject });
+  return { published };
+}

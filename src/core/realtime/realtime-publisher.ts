@@ -77,7 +77,7 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
       (offset) => this.deliver(event, { ...payload, offset }, rooms),
     );
     return {
-      published: staged.published.then((offset) => (offset === undefined ? undefined : ({ ...payload, offset } as WithOffset<Events[K]>))),
+      published: staged.published.then((offset) => (offset === undefined ? undefined : ({ ...payload, offset }))),
     };
   }
 

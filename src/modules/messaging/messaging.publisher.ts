@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, RealtimePublisher, RealtimeServer, userRoom } from '../../core/realtime';
+import { EventLogService, RealtimePublisher, RealtimeServer, userRoom, type Transaction } from '../../core/realtime';
 import { APP_NAMESPACE, conversationRoom, type MessageDto, type MessageEvent, type MessagingEvents } from './messaging.events';
 
 /** The only code that emits the Messaging module's events. */
@@ -12,12 +12,13 @@ export class MessagingPublisher extends RealtimePublisher<MessagingEvents> {
 
   /**
    * To the conversation's room and every participant's own room in one emit, so a socket
-   * in several of them receives it once. Keyed by message and version: a retried publish
-   * of the same change is delivered once.
+   * in several of them receives it once. Stored in the transaction of the change it
+   * announces; keyed by message and version, so one change is delivered once.
    */
-  message(event: MessageEvent, message: MessageDto, participants: string[]) {
+  message(tx: Transaction, event: MessageEvent, message: MessageDto, participants: string[]) {
     const version = message.deletedAt ?? message.editedAt ?? message.createdAt;
-    return this.publish(
+    return this.publishIn(
+      tx,
       event,
       { conversationId: message.conversationId, message, senderId: message.senderId, recipients: participants },
       [conversationRoom(message.conversationId), ...participants.map(userRoom)],

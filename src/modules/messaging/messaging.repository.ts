@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../core/prisma';
+import type { Transaction } from '../../core/realtime';
 import type { Conversation, ConversationParticipant, Message, Prisma } from '../../generated/prisma/client';
 
 export type MessageRow = Message;
@@ -59,10 +60,16 @@ export class MessagingRepository {
    * the sender already used in this conversation, nothing is stored and the message that
    * id names is returned (`created: false`), also when two retries race: the unique index
    * makes the loser wait for the winner's commit, and the read after it is a new statement
-   * that sees the winner's row.
+   * that sees the winner's row. Runs in the caller's transaction, with the events it causes.
    */
-  async addMessage(conversationId: string, senderId: string, body: string, clientMessageId?: string): Promise<{ row: MessageRow; created: boolean }> {
-    return this.prisma.$transaction(async (tx) => {
+  async addMessage(
+    { db: tx }: Transaction,
+    conversationId: string,
+    senderId: string,
+    body: string,
+    clientMessageId?: string,
+  ): Promise<{ row: MessageRow; created: boolean }> {
+    {
       const [message] = await tx.message.createManyAndReturn({
         data: [{ conversationId, senderId, body, clientMessageId: clientMessageId ?? null }],
         skipDuplicates: true,
@@ -76,29 +83,35 @@ export class MessagingRepository {
       });
       if (!existing) throw new Error(`message with client id ${clientMessageId} neither stored nor found`);
       return { row: existing, created: false };
-    });
+    }
   }
 
-  async findMessage(conversationId: string, messageId: string): Promise<MessageRow | null> {
-    return this.prisma.message.findFirst({ where: { id: messageId, conversationId } });
+  async findMessage(conversationId: string, messageId: string, tx?: Transaction): Promise<MessageRow | null> {
+    return (tx?.db ?? this.prisma).message.findFirst({ where: { id: messageId, conversationId } });
   }
 
   /** Replaces the body of a message that is not deleted; undefined when it was deleted meanwhile. */
-  async editMessage(conversationId: string, messageId: string, body: string, at: Date): Promise<MessageRow | undefined> {
-    const { count } = await this.prisma.message.updateMany({
+  async editMessage(tx: Transaction, conversationId: string, messageId: string, body: string, at: Date): Promise<MessageRow | undefined> {
+    const { count } = await tx.db.message.updateMany({
       where: { id: messageId, conversationId, deletedAt: null },
       data: { body, status: 'edited', editedAt: at },
     });
-    return count ? ((await this.findMessage(conversationId, messageId)) ?? undefined) : undefined;
+    return count ? ((await this.findMessage(conversationId, messageId, tx)) ?? undefined) : undefined;
   }
 
-  /** Soft delete: the body goes, the row and id stay. A message already deleted keeps its first deletion. */
-  async softDeleteMessage(conversationId: string, messageId: string, by: string, at: Date): Promise<MessageRow | null> {
-    await this.prisma.message.updateMany({
+  /** Soft delete: the body goes, the row and id stay. A message already deleted keeps its first deletion (`deletedNow` false). */
+  async softDeleteMessage(
+    tx: Transaction,
+    conversationId: string,
+    messageId: string,
+    by: string,
+    at: Date,
+  ): Promise<{ row: MessageRow | null; deletedNow: boolean }> {
+    const { count } = await tx.db.message.updateMany({
       where: { id: messageId, conversationId, deletedAt: null },
       data: { body: null, status: 'deleted', deletedAt: at, deletedBy: by },
     });
-    return this.findMessage(conversationId, messageId);
+    return { row: await this.findMessage(conversationId, messageId, tx), deletedNow: count === 1 };
   }
 
   /** Newest first; `before` pages on (createdAt, id) so equal timestamps never skip or repeat rows. */

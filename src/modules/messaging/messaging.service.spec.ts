@@ -1,5 +1,6 @@
 import type { Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
+import type { Transaction, UnitOfWork } from '../../core/realtime';
 import type { MessageRow } from './messaging.repository';
 import type { MessagingPublisher } from './messaging.publisher';
 import type { MessagingRepository } from './messaging.repository';
@@ -25,6 +26,8 @@ function row(overrides: Partial<MessageRow> = {}): MessageRow {
   };
 }
 
+const tx = { db: {} } as unknown as Transaction;
+
 /** `null`: the conversation does not exist. */
 function setup(participants: string[] | null = ['ann', 'ben']) {
   const repository = {
@@ -33,11 +36,18 @@ function setup(participants: string[] | null = ['ann', 'ben']) {
     findMessage: jest.fn().mockResolvedValue(row()),
     addMessage: jest.fn().mockResolvedValue({ row: row(), created: true }),
     editMessage: jest.fn().mockResolvedValue(row({ body: 'edited', status: 'edited', editedAt: at })),
-    softDeleteMessage: jest.fn().mockResolvedValue(row({ body: null, status: 'deleted', deletedAt: at })),
+    softDeleteMessage: jest.fn().mockResolvedValue({ row: row({ body: null, status: 'deleted', deletedAt: at }), deletedNow: true }),
     createConversation: jest.fn(),
   };
   const publisher = { message: jest.fn().mockResolvedValue(undefined), typing: jest.fn() };
-  const service = new MessagingService(repository as unknown as MessagingRepository, publisher as unknown as MessagingPublisher, new TypingThrottle());
+  // The transaction itself is the repository's and publisher's business; here it is a token passed through.
+  const uow = { run: jest.fn((work: (t: Transaction) => Promise<unknown>) => work(tx)) };
+  const service = new MessagingService(
+    repository as unknown as MessagingRepository,
+    publisher as unknown as MessagingPublisher,
+    new TypingThrottle(),
+    uow as unknown as UnitOfWork,
+  );
   return { service, repository, publisher };
 }
 
@@ -56,18 +66,18 @@ describe('MessagingService', () => {
     const { service, publisher } = setup();
     const { message, duplicate } = await service.postMessage('ann', 'c1', { body: 'hello' });
     expect(duplicate).toBe(false);
-    expect(publisher.message).toHaveBeenCalledWith('messages:new', message, ['ann', 'ben']);
+    expect(publisher.message).toHaveBeenCalledWith(tx, 'messages:new', message, ['ann', 'ben']);
   });
 
-  it('answers a repeated clientMessageId with the first message, re-offering its messages:new under the same key', async () => {
+  it('answers a repeated clientMessageId with the first message and publishes nothing again', async () => {
     const { service, repository, publisher } = setup();
     repository.addMessage.mockResolvedValueOnce({ row: row({ clientMessageId: 'k1' }), created: false });
     const { message, duplicate } = await service.postMessage('ann', 'c1', { body: 'hello again', clientMessageId: 'k1' });
-    expect(repository.addMessage).toHaveBeenCalledWith('c1', 'ann', 'hello again', 'k1');
+    expect(repository.addMessage).toHaveBeenCalledWith(tx, 'c1', 'ann', 'hello again', 'k1');
     expect(duplicate).toBe(true);
     expect(message).toMatchObject({ id: 'm1', body: 'hello', clientMessageId: 'k1' });
-    // Same message, same version: the event log's idempotency key lets it through only if the first publish never happened.
-    expect(publisher.message).toHaveBeenCalledWith('messages:new', message, ['ann', 'ben']);
+    // The first attempt's messages:new committed with the message (the outbox emits it).
+    expect(publisher.message).not.toHaveBeenCalled();
   });
 
   it('publishes nothing for a repeated clientMessageId once the message was edited or deleted', async () => {
@@ -97,22 +107,21 @@ describe('MessagingService', () => {
     const edited = await service.editMessage('ann', 'c1', 'm1', 'edited');
     expect(edited).toMatchObject({ status: 'edited', body: 'edited' });
     expect(publisher.message).toHaveBeenCalledTimes(1);
-    expect(publisher.message).toHaveBeenCalledWith('messages:updated', edited, ['ann', 'ben']);
+    expect(publisher.message).toHaveBeenCalledWith(tx, 'messages:updated', edited, ['ann', 'ben']);
   });
 
   it('soft deletes for the author or an admin, once', async () => {
-    const { service, publisher } = setup();
+    const { service, repository, publisher } = setup();
     expect(await code(service.deleteMessage(user('ben'), 'c1', 'm1'))).toBe('forbidden');
     expect(await code(service.deleteMessage(user('eve'), 'c1', 'm1'))).toBe('forbidden');
     const deleted = await service.deleteMessage(user('mod', 'admin'), 'c1', 'm1');
     expect(deleted).toMatchObject({ status: 'deleted', body: null, deletedAt: at.toISOString() });
-    expect(publisher.message).toHaveBeenCalledWith('messages:deleted', deleted, ['ann', 'ben']);
-    // A repeat re-offers the same event (same message, same deletedAt: same idempotency key),
-    // which the event log lets through only if the first delete never published it.
+    expect(publisher.message).toHaveBeenCalledWith(tx, 'messages:deleted', deleted, ['ann', 'ben']);
+    // A repeat changes nothing and publishes nothing: the first delete's event committed with it.
+    repository.softDeleteMessage.mockResolvedValueOnce({ row: row({ body: null, status: 'deleted', deletedAt: at }), deletedNow: false });
     const again = await service.deleteMessage(user('ann'), 'c1', 'm1');
     expect(again).toEqual(deleted);
-    expect(publisher.message).toHaveBeenCalledTimes(2);
-    expect(publisher.message).toHaveBeenLastCalledWith('messages:deleted', deleted, ['ann', 'ben']);
+    expect(publisher.message).toHaveBeenCalledTimes(1);
   });
 
   it('needs at least one other participant', async () => {

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { hasRole, type Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
+import { UnitOfWork } from '../../core/realtime';
 import { toConversationDto, toMessageDto } from './dto/messaging.mapper';
 import type { CreateConversationInput, HistoryQuery, PostMessageInput } from './dto/messaging-input.dto';
 import { TypingThrottle } from './messaging-typing.throttle';
-import type { ConversationDto, MessageDto, MessageEvent } from './messaging.events';
+import type { ConversationDto, MessageDto } from './messaging.events';
 import { MessagingPublisher } from './messaging.publisher';
 import { MessagingRepository } from './messaging.repository';
 
@@ -16,8 +17,9 @@ export interface MessagePage {
 
 /**
  * Conversations and messages: membership decides who may join, read and post; only the
- * author edits; the author or an admin deletes, softly. Every change is published after
- * it is committed, to the conversation's room and each participant's own room.
+ * author edits; the author or an admin deletes, softly. Every change commits together with
+ * its event (UnitOfWork), which is emitted after the commit to the conversation's room and
+ * each participant's own room.
  */
 @Injectable()
 export class MessagingService {
@@ -25,6 +27,7 @@ export class MessagingService {
     private readonly repository: MessagingRepository,
     private readonly publisher: MessagingPublisher,
     private readonly typingThrottle: TypingThrottle,
+    private readonly uow: UnitOfWork,
   ) {}
 
   async createConversation(creatorId: string, input: CreateConversationInput): Promise<ConversationDto> {
@@ -50,18 +53,18 @@ export class MessagingService {
 
   /**
    * Posts a message (members only). A repeat of a `clientMessageId` returns the message
-   * it first posted, unchanged, as a duplicate, and sends nothing new: its `messages:new`
-   * is published again under the same idempotency key, which only gets through when the
-   * first attempt stored the message but died before publishing it.
+   * it first posted, unchanged, as a duplicate, and sends nothing new: the first attempt's
+   * `messages:new` committed with the message, and the outbox emits it even if that
+   * attempt died before emitting.
    */
   async postMessage(senderId: string, conversationId: string, input: PostMessageInput): Promise<{ message: MessageDto; duplicate: boolean }> {
     const participants = await this.membersOnly(senderId, conversationId);
-    const { row, created } = await this.repository.addMessage(conversationId, senderId, input.body, input.clientMessageId);
-    const message = toMessageDto(row);
-    // Once edited or deleted, its later events went out, and a messages:new now would be a
-    // new event (its key includes the version) that un-edits it on screens.
-    if (created || message.status === 'sent') await this.publish('messages:new', message, participants);
-    return { message, duplicate: !created };
+    return this.uow.run(async (tx) => {
+      const { row, created } = await this.repository.addMessage(tx, conversationId, senderId, input.body, input.clientMessageId);
+      const message = toMessageDto(row);
+      if (created) this.publisher.message(tx, 'messages:new', message, participants);
+      return { message, duplicate: !created };
+    });
   }
 
   async editMessage(editorId: string, conversationId: string, messageId: string, body: string): Promise<MessageDto> {
@@ -69,17 +72,19 @@ export class MessagingService {
     const existing = await this.repository.findMessage(conversationId, messageId);
     if (!existing) throw messageNotFound(messageId);
     if (existing.senderId !== editorId) throw DomainError.forbidden('only the author may edit a message');
-    const row = await this.repository.editMessage(conversationId, messageId, body, new Date());
-    if (!row) throw DomainError.conflict(`message ${messageId} was deleted and cannot be edited`);
-    const message = toMessageDto(row);
-    await this.publish('messages:updated', message, participants);
-    return message;
+    return this.uow.run(async (tx) => {
+      const row = await this.repository.editMessage(tx, conversationId, messageId, body, new Date());
+      if (!row) throw DomainError.conflict(`message ${messageId} was deleted and cannot be edited`);
+      const message = toMessageDto(row);
+      this.publisher.message(tx, 'messages:updated', message, participants);
+      return message;
+    });
   }
 
   /**
    * Soft delete by the author or an admin (who need not be a member). Idempotent: a repeat
-   * changes nothing, and its `messages:deleted` carries the same idempotency key (message and
-   * deletedAt), so it goes out only if the first delete died before publishing.
+   * changes nothing and publishes nothing (the first delete's `messages:deleted` committed
+   * with it).
    */
   async deleteMessage(user: Principal, conversationId: string, messageId: string): Promise<MessageDto> {
     const isAdmin = hasRole(user, 'admin');
@@ -89,11 +94,13 @@ export class MessagingService {
     const existing = await this.repository.findMessage(conversationId, messageId);
     if (!existing) throw messageNotFound(messageId);
     if (!isAdmin && existing.senderId !== user.userId) throw DomainError.forbidden('only the author or an admin may delete a message');
-    const row = await this.repository.softDeleteMessage(conversationId, messageId, user.userId, new Date());
-    if (!row) throw messageNotFound(messageId);
-    const message = toMessageDto(row);
-    await this.publish('messages:deleted', message, participants);
-    return message;
+    return this.uow.run(async (tx) => {
+      const { row, deletedNow } = await this.repository.softDeleteMessage(tx, conversationId, messageId, user.userId, new Date());
+      if (!row) throw messageNotFound(messageId);
+      const message = toMessageDto(row);
+      if (deletedNow) this.publisher.message(tx, 'messages:deleted', message, participants);
+      return message;
+    });
   }
 
   async history(userId: string, conversationId: string, query: HistoryQuery): Promise<MessagePage> {
@@ -118,10 +125,6 @@ export class MessagingService {
     if (!participants) throw conversationNotFound(conversationId);
     if (!participants.includes(userId)) throw notMember(conversationId);
     return participants;
-  }
-
-  private async publish(event: MessageEvent, message: MessageDto, participants: string[]): Promise<void> {
-    await this.publisher.message(event, message, participants);
   }
 }
 

@@ -76,9 +76,10 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
       { namespace: this.namespace, event, rooms, payload, idempotencyKey: options.idempotencyKey },
       (offset) => this.deliver(event, { ...payload, offset }, rooms),
     );
-    return {
-      published: staged.published.then((offset) => (offset === undefined ? undefined : ({ ...payload, offset }))),
-    };
+    const published = staged.published.then((offset) => (offset === undefined ? undefined : { ...payload, offset }));
+    // A rolled-back transaction rejects its own promise; this one must not also surface as unhandled.
+    published.catch(() => undefined);
+    return { published };
   }
 
   /** Emits without persisting: transient events (presence, typing) that are never replayed. */

@@ -98,6 +98,8 @@ export class FixtureController {
 })
 export class FixtureModule implements OnModuleInit {
   static jobIntervalMs = 0;
+  /** A job whose runs outlast its interval and its run lease's TTL (the lease tests). */
+  static slowJob: { intervalMs: number; runMs: number; lockTtlMs: number } | undefined;
 
   constructor(
     private readonly scheduler: JobScheduler,
@@ -114,6 +116,30 @@ export class FixtureModule implements OnModuleInit {
         intervalMs: FixtureModule.jobIntervalMs,
         run: async ({ tick }) => {
           await redis.hincrby(this.redis.key('fixture-runs'), String(tick), 1);
+        },
+      });
+    }
+    const slow = FixtureModule.slowJob;
+    if (slow && this.redis.client) {
+      const redis = this.redis.client;
+      const key = (name: string) => this.redis.key('fixture-slow', name);
+      this.scheduler.register({
+        name: 'fixture-slow',
+        intervalMs: slow.intervalMs,
+        lockTtlMs: slow.lockTtlMs,
+        run: async ({ signal }) => {
+          // How many runs are in progress across instances, and the most there ever were.
+          const active = await redis.incr(key('active'));
+          await redis.incr(key('starts'));
+          await redis.eval("if tonumber(redis.call('get', KEYS[1]) or '0') < tonumber(ARGV[1]) then redis.call('set', KEYS[1], ARGV[1]) end", 1, key('max'), active);
+          try {
+            await new Promise((resolve) => {
+              const timer = setTimeout(resolve, slow.runMs);
+              signal.addEventListener('abort', () => (clearTimeout(timer), resolve(undefined)), { once: true });
+            });
+          } finally {
+            await redis.decr(key('active'));
+          }
         },
       });
     }

@@ -11,3 +11,13 @@ CREATE TABLE "event_outbox" (
 
 -- AddForeignKey
 ALTER TABLE "event_outbox" ADD CONSTRAINT "event_outbox_seq_fkey" FOREIGN KEY ("seq") REFERENCES "events"("seq") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- Run leases of scheduled jobs when several instances share PostgreSQL without Redis
+-- (src/core/scheduling/job-scheduler.service.ts): held, and renewed, for a whole run.
+CREATE TABLE "job_leases" (
+    "job" TEXT NOT NULL,
+    "holder" TEXT NOT NULL,
+    "expires_at" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "job_leases_pkey" PRIMARY KEY ("job")
+);

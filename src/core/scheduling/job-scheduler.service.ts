@@ -10,11 +10,22 @@ export interface JobDefinition {
   name: string;
   intervalMs: number;
   run: (tick: JobTick) => Promise<void>;
+  /**
+   * How long the run lease lives without renewal (default twice the interval, at least 3 s). It is renewed every third
+   * of that while the run lasts, so a run of any length holds it; after a crash another
+   * instance can run the job once it lapses.
+   */
+  lockTtlMs?: number;
 }
 
 export interface JobTick {
   tick: number;
   scheduledAt: Date;
+  /**
+   * Aborted at shutdown (SIGTERM) and when the run lease is lost: a long run checks it
+   * between steps and passes it to requests, so it stops instead of holding shutdown up.
+   */
+  signal: AbortSignal;
 }
 
 export interface JobStatus {
@@ -37,6 +48,8 @@ interface Registered {
   status: JobStatus;
   timer?: NodeJS.Timeout;
   running?: Promise<void>;
+  /** Aborts the run in progress (shutdown, lost lease). */
+  abort?: AbortController;
   /** The newest tick this instance has considered (run, or seen claimed elsewhere). */
   lastTick?: number;
   draining?: boolean;
@@ -50,6 +63,15 @@ interface Registered {
 const MAX_CATCH_UP_TICKS = 10;
 /** A tick that comes due while Redis is still making its first connection waits this long for it. */
 const STARTUP_REDIS_WAIT_MS = 3000;
+/**
+ * Default run lease: long enough that renewals (every third of it) survive a busy event
+ * loop, short enough that a crashed holder blocks the job for a few seconds only.
+ */
+const defaultRunLockTtlMs = (intervalMs: number) => Math.max(2 * intervalMs, 3000);
+
+/** Extends the run lease only while this instance still holds it. */
+const RENEW_IF_HELD = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE_IF_HELD = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /**
  * Runs each job once per tick across all instances. Ticks are aligned to the wall clock
@@ -58,6 +80,11 @@ const STARTUP_REDIS_WAIT_MS = 3000;
  * PostgreSQL otherwise, and plain in-process scheduling on the embedded database.
  * A failing run is logged and counted; the next tick runs regardless. Ticks a late timer
  * skipped over are caught up, so every tick runs once even when instances stall.
+ *
+ * Besides the tick claim, a run holds a run lease for as long as it lasts (renewed every
+ * third of its TTL), so a run longer than the TTL or than the interval is never joined by a
+ * second one on another instance, and `runNow` waits for or respects it. A lease lost to a
+ * renewal failure aborts the run's signal. At shutdown every run's signal is aborted.
  */
 @Injectable()
 export class JobScheduler implements OnApplicationShutdown {
@@ -65,6 +92,7 @@ export class JobScheduler implements OnApplicationShutdown {
   private readonly jobs = new Map<string, Registered>();
   private readonly instanceId = randomUUID();
   private stopped = false;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly registry: SchedulerRegistry,
@@ -98,17 +126,27 @@ export class JobScheduler implements OnApplicationShutdown {
     return [...this.jobs.values()].map((j) => ({ ...j.status }));
   }
 
-  /** Runs a job now, outside its schedule (status API `trigger_broadcast`), without the tick lock. */
+  /**
+   * Runs a job now, outside its schedule (status API `trigger_broadcast`), without the tick
+   * lock but under the run lease: while a run is in progress here it waits for that run
+   * instead of starting another, and while one runs on another instance it does nothing.
+   */
   async runNow(name: string): Promise<JobStatus> {
     const job = this.jobs.get(name);
     if (!job) throw new Error(`unknown job ${name}`);
-    await this.execute(job, { tick: -1, scheduledAt: new Date() });
+    if (job.running) {
+      await job.running;
+      return { ...job.status };
+    }
+    if (this.stopped) return { ...job.status };
+    await this.execute(job, -1);
     return { ...job.status };
   }
 
-  /** Shutdown: no new runs; waits for runs in progress. */
+  /** Shutdown: no new runs; aborts the signals of runs in progress and waits for them to end. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     for (const job of this.jobs.values()) {
       clearTimeout(job.timer);
       if (this.registry.doesExist('timeout', job.def.name)) this.registry.deleteTimeout(job.def.name);
@@ -178,14 +216,29 @@ export class JobScheduler implements OnApplicationShutdown {
       job.status.skipped++;
       return;
     }
-    await this.execute(job, { tick, scheduledAt: new Date(tick * job.def.intervalMs) });
+    await this.execute(job, tick);
   }
 
-  private async execute(job: Registered, tick: JobTick): Promise<void> {
+  /** Runs the job under its run lease; a lease held elsewhere counts as a skipped tick. */
+  private async execute(job: Registered, tickNumber: number): Promise<void> {
+    if (job.running || this.stopped) return;
+    const abort = new AbortController();
+    const signal = AbortSignal.any([abort.signal, this.stopping.signal]);
     const started = Date.now();
     const run = (async () => {
+      const lease = await this.acquireLease(job.def).catch((err: unknown) => {
+        this.metrics.jobRuns.inc({ job: job.def.name, outcome: 'lock_error' });
+        this.logger.warn(`job ${job.def.name}: could not take the run lease: ${(err as Error).message}`);
+        return undefined;
+      });
+      if (!lease) {
+        job.status.skipped++;
+        return;
+      }
+      const renewal = this.keepLease(job.def, lease, abort);
       try {
-        await job.def.run(tick);
+        const scheduledAt = tickNumber >= 0 ? new Date(tickNumber * job.def.intervalMs) : new Date();
+        await job.def.run({ tick: tickNumber, scheduledAt, signal });
         job.status.lastOutcome = 'success';
         job.status.lastError = null;
         this.metrics.jobRuns.inc({ job: job.def.name, outcome: 'success' });
@@ -196,16 +249,85 @@ export class JobScheduler implements OnApplicationShutdown {
         this.metrics.jobRuns.inc({ job: job.def.name, outcome: 'failure' });
         this.logger.error(`job ${job.def.name} failed: ${(err as Error)?.stack ?? String(err)}`);
       } finally {
+        clearInterval(renewal);
         job.status.runs++;
         job.status.lastRunAt = new Date(started).toISOString();
         job.status.lastDurationMs = Date.now() - started;
+        await this.releaseLease(job.def, lease).catch(() => undefined); // it lapses by itself otherwise
       }
     })();
     job.running = run;
+    job.abort = abort;
     try {
       await run;
     } finally {
       job.running = undefined;
+      job.abort = undefined;
+    }
+  }
+
+  private lockTtl(def: JobDefinition): number {
+    return def.lockTtlMs ?? defaultRunLockTtlMs(def.intervalMs);
+  }
+
+  /** Takes the job's run lease; resolves its holder token, or undefined when another instance holds it. */
+  private async acquireLease(def: JobDefinition): Promise<string | undefined> {
+    const holder = `${this.instanceId}:${randomUUID()}`;
+    const ttl = this.lockTtl(def);
+    if (this.redis.client) {
+      await this.redis.startedUp(STARTUP_REDIS_WAIT_MS);
+      const ok = await this.redis.client.set(this.redis.key('job-run', def.name), holder, 'PX', ttl, 'NX');
+      return ok === 'OK' ? holder : undefined;
+    }
+    if (this.prisma.engine === 'postgres') {
+      const rows = await this.prisma.sql.query(
+        `INSERT INTO job_leases (job, holder, expires_at) VALUES ($1, $2, now() + $3::double precision * interval '1 millisecond')
+         ON CONFLICT (job) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+          WHERE job_leases.expires_at < now()
+         RETURNING holder`,
+        [def.name, holder, ttl],
+      );
+      return rows.length ? holder : undefined;
+    }
+    return holder; // the embedded database has one process: the in-process guard is enough
+  }
+
+  /** Renews the lease every third of its TTL while the run lasts; losing it aborts the run. */
+  private keepLease(def: JobDefinition, holder: string, abort: AbortController): NodeJS.Timeout {
+    const ttl = this.lockTtl(def);
+    const timer = setInterval(() => {
+      this.renewLease(def, holder, ttl).then(
+        (held) => {
+          if (held) return;
+          this.logger.error(`job ${def.name}: run lease lost (another instance may run it now); aborting this run`);
+          abort.abort(new Error('run lease lost'));
+        },
+        (err: unknown) => this.logger.warn(`job ${def.name}: could not renew the run lease: ${(err as Error).message}`),
+      );
+    }, Math.max(Math.floor(ttl / 3), 50));
+    return timer;
+  }
+
+  private async renewLease(def: JobDefinition, holder: string, ttl: number): Promise<boolean> {
+    if (this.redis.client) {
+      return (await this.redis.client.eval(RENEW_IF_HELD, 1, this.redis.key('job-run', def.name), holder, ttl)) === 1;
+    }
+    if (this.prisma.engine === 'postgres') {
+      const rows = await this.prisma.sql.query(
+        `UPDATE job_leases SET expires_at = now() + $3::double precision * interval '1 millisecond'
+          WHERE job = $1 AND holder = $2 RETURNING 1`,
+        [def.name, holder, ttl],
+      );
+      return rows.length === 1;
+    }
+    return true;
+  }
+
+  private async releaseLease(def: JobDefinition, holder: string): Promise<void> {
+    if (this.redis.client) {
+      await this.redis.client.eval(RELEASE_IF_HELD, 1, this.redis.key('job-run', def.name), holder);
+    } else if (this.prisma.engine === 'postgres') {
+      await this.prisma.sql.query('DELETE FROM job_leases WHERE job = $1 AND holder = $2', [def.name, holder]);
     }
   }
 

@@ -23,7 +23,7 @@ export class NotificationWebhookJob implements OnModuleInit {
     this.scheduler.register({
       name: WEBHOOK_JOB,
       intervalMs: this.deliveries.settings.jobIntervalMs,
-      run: () => this.deliveries.drain(),
+      run: ({ signal }) => this.deliveries.drain(signal),
     });
   }
 }

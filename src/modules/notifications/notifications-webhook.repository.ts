@@ -81,6 +81,19 @@ export class NotificationWebhookRepository {
     await this.finish(id, { status: 'failed', lastError: error });
   }
 
+  /**
+   * Extends the lease of claimed deliveries still in `delivering` (still ours: an expired
+   * claim has been closed by expireLeases) and returns the ids still held.
+   */
+  async renewLeases(ids: string[], leaseUntil: Date): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows = await this.prisma.$queryRaw<Array<{ id: string }>>`
+      UPDATE notification_webhook_deliveries SET lease_until = ${leaseUntil}
+       WHERE id = ANY(${ids}::text[]) AND status = 'delivering'
+      RETURNING id`;
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** Hands back claimed deliveries that were not attempted (the target asked us to wait). */
   async release(ids: string[], nextAttemptAt: Date): Promise<void> {
     if (!ids.length) return;

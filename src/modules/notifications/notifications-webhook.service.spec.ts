@@ -1,4 +1,5 @@
 import type { AppConfig } from '../../config';
+import { LifecycleService } from '../../core/health';
 import { MetricsService } from '../../core/observability';
 import type { WebhookOutcome } from './notifications-discord.client';
 import type { ClaimedDelivery, NotificationWebhookRepository } from './notifications-webhook.repository';
@@ -30,11 +31,13 @@ function setup(outcomes: WebhookOutcome[]) {
     retryAt: jest.fn(),
     failed: jest.fn(),
     release: jest.fn(),
+    // Every claim is still ours unless a test says otherwise.
+    renewLeases: jest.fn(async (ids: string[]) => new Set(ids)),
     nextDue: jest.fn().mockResolvedValue(undefined),
   };
   const client = { post: jest.fn(async () => outcomes.shift()!) };
   const metrics = { registry: new (jest.requireActual('prom-client').Registry)() } as MetricsService;
-  const service = new NotificationWebhookService(config, repository as unknown as NotificationWebhookRepository, client, metrics);
+  const service = new NotificationWebhookService(config, repository as unknown as NotificationWebhookRepository, client, metrics, new LifecycleService());
   service.configure({ baseBackoffMs: 1000, maxBackoffMs: 5000, maxAttempts: 3, batchSize: 10 });
   const claim = (attempts: number, id = 'd1'): ClaimedDelivery => ({ id, target: service.target!, attempts, notification });
   return { service, repository, client, claims, claim };
@@ -65,6 +68,7 @@ describe('NotificationWebhookService', () => {
       {} as NotificationWebhookRepository,
       { post: jest.fn() },
       { registry: new (jest.requireActual('prom-client').Registry)() } as MetricsService,
+      new LifecycleService(),
     );
     expect(off.targetFor({ category: 'compliance', priority: 'critical' })).toBeUndefined();
     expect(setup([]).service.targetFor({ category: 'compliance', priority: 'low' })).toMatch(/^discord:[0-9a-f]{16}$/);
@@ -103,5 +107,29 @@ describe('NotificationWebhookService', () => {
     claims.push([claim(0)]);
     expect(await service.process()).toMatchObject({ failed: 1, retrying: 0 });
     expect(repository.retryAt).not.toHaveBeenCalled();
+  });
+
+  it('renews the claims of the rest of the batch before each post, and skips one closed elsewhere', async () => {
+    const { service, repository, client, claims, claim } = setup([{ kind: 'delivered' }, { kind: 'delivered' }]);
+    claims.push([claim(0, 'd1'), claim(0, 'd2'), claim(0, 'd3')]);
+    // d2's claim was closed by another instance (expired) while d1 was being posted.
+    repository.renewLeases.mockImplementation(async (ids: string[]) => new Set(ids.filter((id) => id !== 'd2')));
+    expect(await service.process()).toMatchObject({ delivered: 2 });
+    expect(repository.renewLeases.mock.calls.map(([ids]) => ids)).toEqual([
+      ['d1', 'd2', 'd3'],
+      ['d2', 'd3'],
+      ['d3'],
+    ]);
+    expect(client.post).toHaveBeenCalledTimes(2);
+    expect(repository.delivered.mock.calls.map(([id]) => id)).toEqual(['d1', 'd3']);
+  });
+
+  it('starts no post once the process is shutting down', async () => {
+    const { service, repository, client, claims, claim } = setup([{ kind: 'delivered' }]);
+    claims.push([claim(0, 'd1')]);
+    const aborted = AbortSignal.abort();
+    await service.process(aborted);
+    expect(client.post).not.toHaveBeenCalled();
+    expect(repository.claimDue).not.toHaveBeenCalled();
   });
 });

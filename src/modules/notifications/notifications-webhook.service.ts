@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Counter } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '../../config';
+import { LifecycleService } from '../../core/health';
 import { MetricsService } from '../../core/observability';
 import { toNotificationDto } from './dto/notification.mapper';
 import { DiscordWebhookClient, discordMessage } from './notifications-discord.client';
@@ -83,6 +84,7 @@ export class NotificationWebhookService implements OnModuleDestroy {
     private readonly repository: NotificationWebhookRepository,
     private readonly client: DiscordWebhookClient,
     metrics: MetricsService,
+    private readonly lifecycle: LifecycleService,
   ) {
     this.url = config.discord.enabled ? config.discord.webhookUrl : undefined;
     this.escalates = escalationRule(config.discord);
@@ -122,8 +124,8 @@ export class NotificationWebhookService implements OnModuleDestroy {
    * Runs delivery passes until nothing asked for another one meanwhile. Concurrent callers
    * share the running pass; a failing pass rejects so the job counts it.
    */
-  drain(): Promise<void> {
-    if (!this.enabled || this.stopped) return Promise.resolve();
+  drain(signal?: AbortSignal): Promise<void> {
+    if (!this.enabled || this.halted(signal)) return Promise.resolve();
     if (this.running) {
       this.again = true;
       return this.running;
@@ -134,11 +136,11 @@ export class NotificationWebhookService implements OnModuleDestroy {
         this.again = false;
         failure = undefined;
         try {
-          await this.process();
+          await this.process(signal);
         } catch (err) {
           failure = err;
         }
-      } while (this.again && !this.stopped);
+      } while (this.again && !this.halted(signal));
       await this.scheduleNext().catch(() => undefined);
       if (failure) throw failure instanceof Error ? failure : new Error(`webhook delivery pass failed: ${JSON.stringify(failure)}`);
     })();
@@ -148,24 +150,42 @@ export class NotificationWebhookService implements OnModuleDestroy {
     return this.running;
   }
 
-  /** One pass: close abandoned claims, drop acknowledged ones, post what is due. */
-  async process(): Promise<DeliveryPassResult> {
+  /** No new post starts once the process is shutting down (SIGTERM) or the job's run was aborted. */
+  private halted(signal: AbortSignal | undefined): boolean {
+    return this.stopped || this.lifecycle.shuttingDown || signal?.aborted === true;
+  }
+
+  /** How long a claim made or renewed now lasts: one request timeout plus slack. */
+  private leaseUntil(): Date {
+    return new Date(Date.now() + this.options.timeoutMs + LEASE_SLACK_MS);
+  }
+
+  /**
+   * One pass: close abandoned claims, drop acknowledged ones, post what is due. Once
+   * `signal` is aborted (shutdown) no further post starts; the one in flight ends within
+   * its timeout and its outcome is recorded.
+   */
+  async process(signal?: AbortSignal): Promise<DeliveryPassResult> {
     const result: DeliveryPassResult = { delivered: 0, retrying: 0, failed: 0, skipped: 0 };
     if (!this.url) return result;
     const opts = this.options;
     result.failed += await this.repository.expireLeases(new Date());
     result.skipped += await this.repository.skipAcknowledged();
-    for (let batch = 0; batch < opts.maxBatchesPerPass && !this.stopped; batch++) {
+    for (let batch = 0; batch < opts.maxBatchesPerPass && !this.halted(signal); batch++) {
       const now = new Date();
-      const claimed = await this.repository.claimDue(now, new Date(now.getTime() + opts.timeoutMs + LEASE_SLACK_MS), opts.batchSize);
+      const claimed = await this.repository.claimDue(now, this.leaseUntil(), opts.batchSize);
       let pausedUntil: Date | undefined;
       for (let i = 0; i < claimed.length; i++) {
         const delivery = claimed[i];
-        if (pausedUntil || this.stopped) {
-          // The webhook asked us to wait (rate limit): hand the rest back untouched.
+        if (pausedUntil || this.halted(signal)) {
+          // The webhook asked us to wait (rate limit), or we are shutting down: hand the rest back untouched.
           await this.repository.release(claimed.slice(i).map((c) => c.id), pausedUntil ?? new Date());
           break;
         }
+        // A batch can take many request timeouts: renew the claims before each post, so
+        // another instance never closes a claim that is still being worked on.
+        const held = await this.repository.renewLeases(claimed.slice(i).map((c) => c.id), this.leaseUntil());
+        if (!held.has(delivery.id)) continue; // closed elsewhere as abandoned: no longer ours to post
         if (delivery.target !== this.target) {
           await this.repository.failed(delivery.id, 'webhook target no longer configured');
           result.failed++;

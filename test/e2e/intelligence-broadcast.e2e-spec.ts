@@ -48,7 +48,10 @@ describe('intelligence broadcast job: instances and scale', () => {
     await http(a.url, 'PUT', '/api/countries/elb', { token: serviceToken(), body: figures(1_000) });
     await http(b.url, 'PUT', '/api/countries/elb', { token: serviceToken(), body: figures(1_500) });
     const runs = await Promise.all([a.get(JobScheduler).runNow(INTELLIGENCE_BROADCAST_JOB), b.get(JobScheduler).runNow(INTELLIGENCE_BROADCAST_JOB)]);
-    expect(runs.map((r) => r.lastOutcome)).toEqual(['success', 'success']);
+    // The job's run lease keeps simultaneous runs apart: one runs, the other (if it came while
+    // the first held the lease) does not start; neither fails. The baseline version guards the rest.
+    expect(runs.map((r) => r.lastOutcome)).toContain('success');
+    expect(runs.map((r) => r.lastOutcome)).not.toContain('failure');
 
     await eventually(() => [...seen.values()].every((log) => log.length >= 3));
     await sleep(300);

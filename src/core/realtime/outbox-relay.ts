@@ -46,7 +46,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     for (;;) {
       const due = await this.eventLog.claimOrphans(RELAY_GRACE_MS, RELAY_BATCH);
       for (const e of due) {
-        deliverEvent(this.realtime, this.metrics, e.namespace, e.event, { ...e.payload, offset: e.offset }, e.rooms);
+        const emit = this.eventLog.relayEmitter(e.namespace);
+        try {
+          // Through the namespace's publisher; a namespace without one (none left in this build) gets the plain emit.
+          if (emit) emit(e);
+          else deliverEvent(this.realtime, this.metrics, e.namespace, e.event, { ...e.payload, offset: e.offset }, e.rooms);
+        } catch (err) {
+          this.logger.error(`relaying event ${e.offset} failed: ${(err as Error).message}`);
+        }
       }
       total += due.length;
       if (due.length < RELAY_BATCH) break;

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { MetricsService } from '../observability/metrics.service';
-import { EventLogService } from './event-log.service';
+import { EventLogService, type OutboxEvent } from './event-log.service';
 import { RealtimeServer } from './realtime-server';
-import type { Staged, Transaction } from './unit-of-work';
+import type { SqlTransaction, Staged } from './unit-of-work';
 
 /** What every replayable event carries on the wire (CONTRACTS §2). */
 export type WithOffset<T> = T & { offset: string };
@@ -30,7 +30,17 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
     protected readonly realtime: RealtimeServer,
     protected readonly eventLog: EventLogService,
     protected readonly metrics: MetricsService,
-  ) {}
+  ) {
+    eventLog.setRelayEmitter(namespace, (event) => this.relay(event));
+  }
+
+  /**
+   * Emits a committed event whose own emit never happened (the outbox relay calls this after
+   * a crash between commit and emit). A publisher with outputs besides Socket.IO overrides it.
+   */
+  protected relay(event: OutboxEvent): void {
+    this.deliver(event.event, { ...event.payload, offset: event.offset }, event.rooms);
+  }
 
   /**
    * An event with no domain change of its own: persists it to the log (assigning its
@@ -66,7 +76,7 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
    * between). Do not await `published` inside the transaction; it settles after the commit.
    */
   protected publishIn<K extends keyof Events & string>(
-    tx: Transaction,
+    tx: SqlTransaction,
     event: K,
     payload: Events[K],
     rooms: string[],

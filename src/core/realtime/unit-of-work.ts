@@ -9,9 +9,13 @@ import { EventLogService, type AppendRequest, type AppendResult, type SqlRunner 
  * The events' log rows, offsets and outbox rows are written in the same transaction, so a
  * change and its events commit together or not at all; they are emitted after the commit.
  */
-export interface Transaction {
+export interface Transaction extends SqlTransaction {
   /** Prisma calls inside the transaction. */
   readonly db: Prisma.TransactionClient;
+}
+
+/** A transaction with plain SQL only (UnitOfWork.runSql): fewer round trips on hot paths. */
+export interface SqlTransaction {
   /** Plain SQL inside the transaction. */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /**
@@ -51,17 +55,42 @@ export class UnitOfWork {
     private readonly eventLog: EventLogService,
   ) {}
 
-  async run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+  /** Runs `work` in a Prisma interactive transaction (repositories use `tx.db` and `tx.query`). */
+  run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.within(
+      (body) =>
+        this.prisma.$transaction((db) => {
+          const run: SqlRunner = <R>(text: string, params: unknown[]) => db.$queryRawUnsafe<R[]>(text, ...params);
+          return body(run, db);
+        }),
+      work,
+    );
+  }
+
+  /**
+   * Runs `work` in a transaction of the plain SQL driver: no Prisma client, one round trip
+   * per statement (the hot paths that already use plain SQL, such as killmail ingestion).
+   */
+  runSql<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    return this.within(
+      (body) => this.prisma.sql.transaction((q) => body(<R>(text: string, params: unknown[]) => q.query<R>(text, params), undefined)),
+      work,
+    );
+  }
+
+  private async within<T, Tx extends SqlTransaction>(
+    begin: (body: (run: SqlRunner, db: Prisma.TransactionClient | undefined) => Promise<T>) => Promise<T>,
+    work: (tx: Tx) => Promise<T>,
+  ): Promise<T> {
     const staged: Entry[] = [];
     let value: T;
     try {
-      value = await this.prisma.$transaction(async (db) => {
-        const run: SqlRunner = <R>(text: string, params: unknown[]) => db.$queryRawUnsafe<R[]>(text, ...params);
-        const tx: Transaction = {
-          db,
+      value = await begin(async (run, db) => {
+        const tx = {
+          ...(db ? { db } : {}),
           query: <R>(text: string, params: unknown[] = []) => run<R>(text, params),
-          stage: (request, emit) => stageOn(staged, request, emit),
-        };
+          stage: (request: AppendRequest, emit: (offset: string) => void) => stageOn(staged, request, emit),
+        } as unknown as Tx;
         const result = await work(tx);
         const appended = await this.eventLog.appendWithin(run, staged.map((e) => e.request));
         appended.forEach((r, i) => (staged[i].result = r));

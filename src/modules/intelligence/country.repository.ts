@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Country, CountrySnapshot, IntelligenceItem, Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../core/prisma';
+import type { Transaction } from '../../core/realtime';
 import type { Figures } from './change-detection';
 import type { IntelligenceCategory, IntelligencePriority } from './intelligence.events';
 
@@ -110,11 +111,18 @@ export class CountryRepository {
 
   /**
    * Advances a baseline if it is still at `expectedVersion`, and records the items that
-   * advance produces, in one transaction. Returns the items, or null when another run
-   * advanced it first (then that run alerted, and this one must not).
+   * advance produces, in the caller's transaction (which also carries their alert events).
+   * Returns the items, or null when another run advanced it first (then that run alerted,
+   * and this one must not).
    */
-  async advanceBaseline(countryId: string, expectedVersion: number, next: Figures, items: NewItem[]): Promise<IntelligenceItem[] | null> {
-    return this.prisma.$transaction(async (tx) => {
+  async advanceBaseline(
+    { db: tx }: Transaction,
+    countryId: string,
+    expectedVersion: number,
+    next: Figures,
+    items: NewItem[],
+  ): Promise<IntelligenceItem[] | null> {
+    {
       const { count } = await tx.countrySnapshot.updateMany({
         where: { countryId, version: expectedVersion },
         data: { gdp: next.gdp, population: BigInt(next.population), vitality: next.vitality, economicTier: next.economicTier, version: { increment: 1 }, takenAt: new Date() },
@@ -122,7 +130,7 @@ export class CountryRepository {
       if (count !== 1) return null;
       if (!items.length) return [];
       return tx.intelligenceItem.createManyAndReturn({ data: items.map((item) => ({ ...item, countryId, data: item.data as Prisma.InputJsonObject })) });
-    });
+    }
   }
 }
 

@@ -18,8 +18,8 @@ export class IntelligenceBroadcastJob implements OnModuleInit {
     this.scheduler.register({
       name: INTELLIGENCE_BROADCAST_JOB,
       intervalMs: this.config.intelligence.broadcastIntervalMs,
-      run: async () => {
-        await this.broadcast.run();
+      run: async ({ signal }) => {
+        await this.broadcast.run(signal);
       },
     });
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IntelligenceItem } from '../../generated/prisma/client';
 import { APP_CONFIG, type AppConfig } from '../../config';
+import { UnitOfWork, type Transaction } from '../../core/realtime';
 import { assessChange, priorityOf, type Crossing, type Thresholds } from './change-detection';
 import { CountryRepository, type CheckedCountry, type CountryWithBaseline, type NewItem } from './country.repository';
 import type { FigureChangeData } from './intelligence.events';
@@ -31,9 +32,10 @@ const FIGURE_LABEL: Record<Crossing['figure'], string> = { gdp: 'GDP', populatio
 /**
  * The change-detection run behind the broadcast job (seed 001 `processBroadcasts`): pages
  * through every country, compares its figures with its baseline (change-detection.ts),
- * and for each crossing records one alert item, advances the baseline (atomically, at
- * most once per baseline version), then publishes `intelligence:update` (the new item),
- * `intelligence:alert` and `economic:change` or `vitality:update`.
+ * and for each crossing records one alert item and advances the baseline (at most once
+ * per baseline version) in one transaction with the events that announce it:
+ * `intelligence:update` (the new item), `intelligence:alert` and `economic:change` or
+ * `vitality:update`. A baseline never moves without its alerts, nor alerts without it.
  *
  * Runs in this process are serialised; runs on different instances (a manual trigger
  * beside the scheduled tick) are kept apart by the baseline version.
@@ -52,19 +54,21 @@ export class IntelligenceBroadcastService {
     private readonly countries: CountryRepository,
     private readonly publisher: IntelligencePublisher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly uow: UnitOfWork,
   ) {}
 
   get last(): { report: BroadcastReport | null; error: string | null } {
     return { report: this.lastReport, error: this.lastError };
   }
 
-  run(): Promise<BroadcastReport> {
-    const next = this.queue.catch(() => undefined).then(() => this.runOnce());
+  /** `signal` (the job's: shutdown) stops the run between countries; what is done stays done. */
+  run(signal?: AbortSignal): Promise<BroadcastReport> {
+    const next = this.queue.catch(() => undefined).then(() => this.runOnce(signal));
     this.queue = next;
     return next;
   }
 
-  private async runOnce(): Promise<BroadcastReport> {
+  private async runOnce(signal?: AbortSignal): Promise<BroadcastReport> {
     const started = Date.now();
     const thresholds: Thresholds = this.config.intelligence;
     const report: BroadcastReport = {
@@ -83,7 +87,7 @@ export class IntelligenceBroadcastService {
     let firstFailure: unknown;
     try {
       let after: string | undefined;
-      for (;;) {
+      while (!signal?.aborted) {
         const batch = await this.countries.page(after, BROADCAST_BATCH_SIZE);
         if (!batch.length) break;
         report.batches++;
@@ -96,6 +100,7 @@ export class IntelligenceBroadcastService {
         report.baselinesInitialised += withoutBaseline.length;
 
         for (const entry of batch) {
+          if (signal?.aborted) break;
           try {
             await this.processCountry(entry, thresholds, report);
           } catch (err) {
@@ -128,30 +133,28 @@ export class IntelligenceBroadcastService {
     const assessment = assessChange(country, baseline, thresholds);
     if (!assessment.baselineMoved) return;
     const items = assessment.crossings.map((c) => itemFor(country, c));
-    const created = await this.countries.advanceBaseline(country.id, baseline.version, assessment.nextBaseline, items);
+    const created = await this.uow.run(async (tx) => {
+      const made = await this.countries.advanceBaseline(tx, country.id, baseline.version, assessment.nextBaseline, items);
+      for (const crossing of made ? assessment.crossings : []) {
+        const item = made!.find((i) => (i.data as { figure?: string } | null)?.figure === crossing.figure);
+        if (item) this.announceIn(tx, country, crossing, item);
+      }
+      return made;
+    });
     if (created === null) {
       report.skippedConcurrent++;
       return;
     }
     report.crossings += assessment.crossings.length;
-    for (const crossing of assessment.crossings) {
-      const item = created.find((i) => (i.data as { figure?: string } | null)?.figure === crossing.figure);
-      if (item) await this.announce(country, crossing, item);
-    }
   }
 
-  private async announce(country: CheckedCountry, crossing: Crossing, item: IntelligenceItem): Promise<void> {
-    const key = `intelligence-item:${item.id}`;
-    const common = { category: item.category, countryId: country.id, priority: item.priority, data: itemEventData(item) };
+  private announceIn(tx: Transaction, country: CheckedCountry, crossing: Crossing, item: IntelligenceItem): void {
     const change: FigureChangeData = { ...crossing, countryName: country.name, itemId: item.id.toString() };
-    // Started together so the event log stores them in one batch; they resolve (and are emitted) in this order.
-    await Promise.all([
-      this.publisher.broadcastIntelligenceUpdate({ ...common, idempotencyKey: `${key}:update` }),
-      this.publisher.broadcastIntelligenceAlert({ ...common, idempotencyKey: `${key}:alert` }),
-      crossing.figure === 'vitality'
-        ? this.publisher.broadcastVitalityUpdate(country.id, change, { priority: item.priority, idempotencyKey: `${key}:change` })
-        : this.publisher.broadcastEconomicChange(country.id, change, { priority: item.priority, idempotencyKey: `${key}:change` }),
-    ]);
+    this.publisher.crossingIn(
+      tx,
+      { category: item.category, countryId: country.id, priority: item.priority, data: itemEventData(item), itemKey: `intelligence-item:${item.id}` },
+      { figure: crossing.figure === 'vitality' ? 'vitality' : 'economic', data: change },
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, RealtimePublisher, RealtimeServer, type WithOffset } from '../../core/realtime';
+import { EventLogService, RealtimePublisher, RealtimeServer, type Transaction, type WithOffset } from '../../core/realtime';
 import {
   eventTypeOf,
   INTELLIGENCE_EVENT_NAMES,
@@ -83,6 +83,25 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
     return this.send('system:event', { category: options.category ?? 'government', countryId: null, data, priority: options.priority ?? 'low' }, options.idempotencyKey);
   }
 
+  /**
+   * The three events of one threshold crossing (the new item's `intelligence:update`, its
+   * `intelligence:alert`, and `vitality:update` or `economic:change`), stored in the
+   * transaction that records the item and moves the baseline, so neither happens without
+   * the other. Emitted in this order after the commit.
+   */
+  crossingIn(
+    tx: Transaction,
+    item: Omit<IntelligenceUpdateInput, 'idempotencyKey'> & { priority: IntelligencePriority; itemKey: string },
+    change: { figure: 'vitality' | 'economic'; data: FigureChangeData },
+  ): void {
+    const { itemKey, priority, ...rest } = item;
+    this.sendIn(tx, 'intelligence:update', { ...rest, priority }, `${itemKey}:update`);
+    this.sendIn(tx, 'intelligence:alert', { ...rest, priority }, `${itemKey}:alert`);
+    const fields = { category: 'economic' as const, countryId: item.countryId, data: change.data, priority };
+    if (change.figure === 'vitality') this.sendIn(tx, 'vitality:update', fields, `${itemKey}:change`);
+    else this.sendIn(tx, 'economic:change', fields, `${itemKey}:change`);
+  }
+
   /** Events this instance published in the last 60 s, in total and per event name. */
   messagesPerMinute(): { total: number; byEvent: Record<IntelligenceEventName, number> } {
     const byEvent = {} as Record<IntelligenceEventName, number>;
@@ -92,6 +111,20 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
       total += byEvent[event];
     }
     return { total, byEvent };
+  }
+
+  private sendIn<K extends IntelligenceEventName>(
+    tx: Transaction,
+    event: K,
+    fields: Omit<IntelligencePayload, 'type' | 'timestamp' | 'data'> & { data: IntelligenceEvents[K]['data'] },
+    idempotencyKey: string,
+  ): void {
+    const payload = { type: eventTypeOf(event), timestamp: new Date().toISOString(), ...fields } as IntelligenceEvents[K];
+    const staged = this.publishIn(tx, event, payload, roomsFor(event, fields), { idempotencyKey });
+    staged.published.then(
+      (sent) => sent && this.rates.get(event)?.record(),
+      () => undefined, // rolled back: nothing was published
+    );
   }
 
   private async send<K extends IntelligenceEventName>(

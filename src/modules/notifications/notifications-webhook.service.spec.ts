@@ -110,7 +110,7 @@ describe('NotificationWebhookService', () => {
   });
 
   it('renews the claims of the rest of the batch before each post, and skips one closed elsewhere', async () => {
-    const { service, repository, client, claims, claim } = setup([{ kind: 'delivered' }, { kind: 'delivered' }]);
+    const { service, repository, client, claims, claim } = setup([{ kind: 'delivered', status: 204 }, { kind: 'delivered', status: 204 }]);
     claims.push([claim(0, 'd1'), claim(0, 'd2'), claim(0, 'd3')]);
     // d2's claim was closed by another instance (expired) while d1 was being posted.
     repository.renewLeases.mockImplementation(async (ids: string[]) => new Set(ids.filter((id) => id !== 'd2')));
@@ -125,7 +125,7 @@ describe('NotificationWebhookService', () => {
   });
 
   it('starts no post once the process is shutting down', async () => {
-    const { service, repository, client, claims, claim } = setup([{ kind: 'delivered' }]);
+    const { service, repository, client, claims, claim } = setup([{ kind: 'delivered', status: 204 }]);
     claims.push([claim(0, 'd1')]);
     const aborted = AbortSignal.abort();
     await service.process(aborted);

@@ -97,7 +97,7 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
     this.deliver(event, payload, rooms, options);
   }
 
-  private deliver(event: string, payload: object, rooms: string[], options: EmitOptions = {}): void {
+  protected deliver(event: string, payload: object, rooms: string[], options: EmitOptions = {}): void {
     deliverEvent(this.realtime, this.metrics, this.namespace, event, payload, rooms, options);
   }
 }

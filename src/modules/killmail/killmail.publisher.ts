@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, RealtimePublisher, RealtimeServer } from '../../core/realtime';
+import { EventLogService, RealtimePublisher, RealtimeServer, type OutboxEvent, type SqlTransaction, type Staged } from '../../core/realtime';
 import { KillmailFeedServer } from './killmail-feed.server';
 import { KILLMAIL_NAMESPACE, type KillmailData, type KillmailEvents, type RawKillmailFrame, type ZkbData } from './killmail.events';
 
@@ -27,18 +27,42 @@ export class KillmailPublisher extends RealtimePublisher<KillmailEvents> {
   }
 
   /**
-   * Publishes one killmail to `rooms` (see killmail-channels.ts). Keyed by killmail id, so a
-   * repeat (a retried request, two instances racing, a poller replaying after a crash) is
-   * stored and delivered once: it resolves with `undefined` and sends nothing.
+   * Stores one killmail's event in `tx` (the transaction that stores the killmail) and, after
+   * the commit, emits it to `rooms` (see killmail-channels.ts) and the raw feed. Keyed by
+   * killmail id, so a repeat (a retried request, two instances racing, a poller replaying
+   * after a crash) is stored and delivered once: it resolves with `undefined`.
    */
-  async publishKillmail(data: KillmailData, zkb: ZkbData, rooms: string[]): Promise<PublishedKillmail | undefined> {
-    const timestamp = Date.now();
-    const wire = await this.publish('killmail', { type: 'killmail', data, zkb, timestamp }, rooms, {
-      idempotencyKey: `killmail:${data.killmailId}`,
+  killmailIn(tx: SqlTransaction, data: KillmailData, zkb: ZkbData, rooms: string[]): Staged<PublishedKillmail> {
+    const payload = { type: 'killmail' as const, data, zkb, timestamp: Date.now() };
+    let emitted: { frame: Buffer; fed: Promise<void> } | undefined;
+    const staged = tx.stage(
+      { namespace: this.namespace, event: 'killmail', rooms, payload, idempotencyKey: `killmail:${data.killmailId}` },
+      (offset) => (emitted = this.emitKillmail(payload, rooms, offset)),
+    );
+    const published = staged.published.then(async (offset) => {
+      if (offset === undefined) return undefined;
+      // Not emitted here when the outbox relay took it first; it sends the same frame then.
+      const frame = emitted?.frame ?? rawFrame(payload, offset);
+      await emitted?.fed;
+      return { offset, frame };
     });
-    if (!wire) return undefined;
-    const frame = Buffer.from(JSON.stringify({ type: 'killmail', data, timestamp, offset: wire.offset } satisfies RawKillmailFrame));
-    await this.feed.broadcast(frame);
-    return { offset: wire.offset, frame };
+    published.catch(() => undefined); // a rolled-back transaction reports through its own promise
+    return { published };
   }
+
+  /** A killmail the outbox relay emits after a crash: to Socket.IO and the raw feed, as live. */
+  protected override relay(event: OutboxEvent): void {
+    const payload = event.payload as unknown as Omit<KillmailEvents['killmail'], 'offset'>;
+    void this.emitKillmail(payload, event.rooms, event.offset).fed;
+  }
+
+  private emitKillmail(payload: Omit<KillmailEvents['killmail'], 'offset'>, rooms: string[], offset: string): { frame: Buffer; fed: Promise<void> } {
+    this.deliver('killmail', { ...payload, offset }, rooms);
+    const frame = rawFrame(payload, offset);
+    return { frame, fed: this.feed.broadcast(frame).catch((err: Error) => this.logger.warn(`raw feed broadcast failed: ${err.message}`)) };
+  }
+}
+
+function rawFrame(payload: Pick<KillmailEvents['killmail'], 'data' | 'timestamp'>, offset: string): Buffer {
+  return Buffer.from(JSON.stringify({ type: 'killmail', data: payload.data, timestamp: payload.timestamp, offset } satisfies RawKillmailFrame));
 }

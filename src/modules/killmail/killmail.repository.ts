@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../core/prisma';
+import type { SqlTransaction } from '../../core/realtime';
 import type { Killmail } from '../../generated/prisma/client';
 import type { KillmailAttacker, KillmailView, ZkbData } from './killmail.events';
 
@@ -28,10 +29,11 @@ export class KillmailRepository {
   /**
    * Inserts unless the id exists (the primary key makes this race-free), in one round trip
    * on the hot path: plain SQL, since the ORM's createMany + findUnique took several. A
-   * second round trip only when a concurrent insert of the same id won.
+   * second round trip only when a concurrent insert of the same id won. Runs in the
+   * caller's transaction, which also stores the killmail's event.
    */
-  async insertIfAbsent(km: NewKillmail): Promise<StoreResult> {
-    const rows = await this.prisma.sql.query<KillmailRow & { created: boolean }>(
+  async insertIfAbsent(tx: SqlTransaction, km: NewKillmail): Promise<StoreResult> {
+    const rows = await tx.query<KillmailRow & { created: boolean }>(
       `WITH inserted AS (
          INSERT INTO killmails (killmail_id, killmail_time, solar_system_id, victim_character_id, victim_corporation_id,
                                 victim_alliance_id, victim_ship_type_id, attacker_count, attackers, zkb, total_value)
@@ -59,7 +61,7 @@ export class KillmailRepository {
     // The id was being inserted by a concurrent transaction: ON CONFLICT waited for its commit,
     // but this statement's snapshot predates it, so the SELECT half saw nothing. A new
     // statement takes a new snapshot and sees the committed row.
-    const [existing] = await this.prisma.sql.query<KillmailRow>(`SELECT ${COLUMNS} FROM killmails WHERE killmail_id = $1::bigint`, [km.killmailId]);
+    const [existing] = await tx.query<KillmailRow>(`SELECT ${COLUMNS} FROM killmails WHERE killmail_id = $1::bigint`, [km.killmailId]);
     if (!existing) throw new Error(`killmail ${km.killmailId} neither inserted nor found`);
     return { killmail: rowToView(existing), created: false };
   }

@@ -1,4 +1,5 @@
 import { DomainError } from '../../core/errors';
+import type { SqlTransaction, UnitOfWork } from '../../core/realtime';
 import type { KillmailView } from './killmail.events';
 import type { KillmailMetrics } from './killmail.metrics';
 import type { KillmailPublisher } from './killmail.publisher';
@@ -34,12 +35,18 @@ function setup(stored: { offset: string | null; created: boolean }, publishes: b
     insertIfAbsent: jest.fn().mockResolvedValue({ killmail: view(stored.offset), created: stored.created }),
     markPublished: jest.fn().mockResolvedValue(undefined),
   };
-  const publisher = { publishKillmail: jest.fn().mockResolvedValue(publishes ? { offset: '77', frame: Buffer.from('') } : undefined) };
+  const publisher = {
+    killmailIn: jest.fn(() => ({ published: Promise.resolve(publishes ? { offset: '77', frame: Buffer.from('') } : undefined) })),
+  };
   const metrics = { ingested: { inc: jest.fn() } };
+  // The transaction is the repository's and publisher's business; here a token passed through.
+  const tx = {} as SqlTransaction;
+  const uow = { runSql: jest.fn((work: (t: SqlTransaction) => Promise<unknown>) => work(tx)) };
   const service = new KillmailService(
     repository as unknown as KillmailRepository,
     publisher as unknown as KillmailPublisher,
     metrics as unknown as KillmailMetrics,
+    uow as unknown as UnitOfWork,
   );
   return { service, repository, publisher };
 }
@@ -49,7 +56,7 @@ describe('KillmailService.ingest', () => {
     const { service, repository, publisher } = setup({ offset: null, created: true }, true);
     const result = await service.ingestRaw(esi, 'http');
     expect(result).toMatchObject({ duplicate: false, killmail: { offset: '77' } });
-    const [data, zkb, rooms] = publisher.publishKillmail.mock.calls[0] as [unknown, unknown, string[]];
+    const [, data, zkb, rooms] = publisher.killmailIn.mock.calls[0] as unknown as [unknown, unknown, unknown, string[]];
     expect(data).toEqual({
       killmailId: 42,
       timestamp: '2024-10-22T10:30:00.000Z',
@@ -68,14 +75,14 @@ describe('KillmailService.ingest', () => {
   it('sends nothing for a killmail already published', async () => {
     const { service, publisher, repository } = setup({ offset: '5', created: false }, true);
     expect(await service.ingestRaw(esi, 'upstream')).toMatchObject({ duplicate: true });
-    expect(publisher.publishKillmail).not.toHaveBeenCalled();
+    expect(publisher.killmailIn).not.toHaveBeenCalled();
     expect(repository.markPublished).not.toHaveBeenCalled();
   });
 
-  it('publishes a killmail stored by an attempt that died before publishing (crash repair), answering as a repeat', async () => {
+  it('publishes a killmail stored without its event (by a version before the outbox), answering as a repeat', async () => {
     const { service, publisher, repository } = setup({ offset: null, created: false }, true);
     expect(await service.ingestRaw(esi, 'upstream')).toMatchObject({ duplicate: true, killmail: { offset: '77' } });
-    expect(publisher.publishKillmail).toHaveBeenCalledTimes(1);
+    expect(publisher.killmailIn).toHaveBeenCalledTimes(1);
     expect(repository.markPublished).toHaveBeenCalledWith(42, '77');
   });
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { parseInput } from '../../core/errors';
+import { UnitOfWork } from '../../core/realtime';
 import { killmailInput, type KillmailInput } from './dto/killmail-input.dto';
 import { killmailRooms } from './killmail-channels';
 import type { KillmailAttacker, KillmailData, KillmailView } from './killmail.events';
@@ -14,10 +15,10 @@ export interface IngestResult {
 }
 
 /**
- * Ingestion, the one path for the HTTP route and the upstream poller: validate, store by
- * killmail id, publish. Idempotent end to end: the row's primary key dedupes storage and
- * the publish is keyed by killmail id, so a crash between the two is repaired by the next
- * attempt (the row is there but unpublished: it is published then) without a double send.
+ * Ingestion, the one path for the HTTP route and the upstream poller: validate, then store
+ * the killmail and its event in one transaction (keyed by killmail id), emit after the
+ * commit. A crash after the commit loses nothing (the outbox relay emits it); a repeat
+ * stores and sends nothing. `published_offset` is filled in after the commit, for the view.
  */
 @Injectable()
 export class KillmailService {
@@ -27,6 +28,7 @@ export class KillmailService {
     private readonly repository: KillmailRepository,
     private readonly publisher: KillmailPublisher,
     private readonly metrics: KillmailMetrics,
+    private readonly uow: UnitOfWork,
   ) {}
 
   /** Validates an untrusted ESI-style killmail (400 naming the field) and ingests it. */
@@ -35,21 +37,23 @@ export class KillmailService {
   }
 
   async ingest(input: KillmailInput, source: IngestSource): Promise<IngestResult> {
-    const { killmail, created } = await this.repository.insertIfAbsent(toNewKillmail(input));
-    if (killmail.offset !== null) {
-      this.metrics.ingested.inc({ source, outcome: 'duplicate' });
-      return { killmail, duplicate: true };
-    }
-    const published = await this.publisher.publishKillmail(toData(killmail), killmail.zkb, killmailRooms(killmail));
+    const { killmail, created, staged } = await this.uow.runSql(async (tx) => {
+      const stored = await this.repository.insertIfAbsent(tx, toNewKillmail(input));
+      // Known and published before: nothing to stage.
+      if (stored.killmail.offset !== null) return { ...stored, staged: undefined };
+      // New, or stored without an event by a version before the outbox: the key lets the event in once.
+      const event = this.publisher.killmailIn(tx, toData(stored.killmail), stored.killmail.zkb, killmailRooms(stored.killmail));
+      return { ...stored, staged: event };
+    });
+    const published = await staged?.published;
     if (published) {
-      await this.repository.markPublished(killmail.killmailId, published.offset);
       killmail.offset = published.offset;
+      await this.repository.markPublished(killmail.killmailId, published.offset).catch((err: Error) => {
+        // The event is committed and emitted; the view's offset is only a convenience.
+        this.logger.warn(`killmail ${killmail.killmailId}: recording its offset failed: ${err.message}`);
+      });
     }
-    // Not created but unpublished: an earlier attempt stored it and died before publishing,
-    // or a concurrent request stored it and is publishing it right now; the publish key lets
-    // one of them through. Either way this request did not store it, so it is the duplicate:
-    // whichever request inserted the row answers "new", whoever won the publish.
-    if (!created && published) this.logger.log(`killmail ${killmail.killmailId}: a repeat published it (an earlier ingest was interrupted or still running)`);
+    if (!created && published) this.logger.log(`killmail ${killmail.killmailId}: a repeat published it (stored without its event before)`);
     this.metrics.ingested.inc({ source, outcome: created ? 'new' : 'duplicate' });
     return { killmail, duplicate: !created };
   }

@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
-import { loadConfig, readOrCreateDevSecret, type AppConfig } from './config';
+import { APP_CONFIG, loadConfig, readOrCreateDevSecret, type AppConfig } from './config';
 import { toHttpError } from './core/errors';
 import { ShutdownService } from './core/health';
 import { HeraldLogger } from './core/observability';
@@ -78,9 +78,13 @@ export async function startHerald(
 
 export function installShutdown(app: INestApplication): void {
   const shutdown = app.get(ShutdownService);
+  const { deadlineMs } = app.get<AppConfig>(APP_CONFIG).shutdown;
   const onSignal = (signal: NodeJS.Signals) => {
-    // A hard deadline so a stuck close can never keep a pod past its grace period.
-    setTimeout(() => process.exit(1), 25_000).unref();
+    // A hard deadline (SHUTDOWN_DEADLINE_MS) so a stuck close can never keep a pod past its grace period.
+    setTimeout(() => {
+      new Logger('Herald').error(`shutdown did not finish within ${deadlineMs} ms; exiting`);
+      process.exit(1);
+    }, deadlineMs).unref();
     shutdown.shutdown(app, signal).then(
       () => process.exit(0),
       (err: unknown) => {

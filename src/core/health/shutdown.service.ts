@@ -9,10 +9,16 @@ import { LifecycleService } from './lifecycle.service';
 const RECONNECT_IN_MS = 1000;
 const BATCH_PAUSE_MS = 20;
 
+/** Time kept back from SHUTDOWN_DEADLINE_MS for Nest to close HTTP, the database and Redis. */
+const CLOSE_RESERVE_MS = 3000;
+
 /**
- * The SIGTERM sequence (CONTRACTS §4): readiness 503 at once; after the drain delay new
- * handshakes are refused; jobs stop; sockets get `system:disconnect` and are closed in
- * batches; then Nest closes HTTP, database and Redis.
+ * The SIGTERM sequence: readiness 503 and every job's abort signal at once (no job starts
+ * after it; running ones stop at their next step); after the drain delay new handshakes
+ * are refused; sockets get `system:disconnect` and are closed in batches, without waiting
+ * for any job; then the jobs are awaited (bounded by the deadline) and Nest closes HTTP,
+ * the database and Redis. The whole sequence must fit in SHUTDOWN_DEADLINE_MS, past which
+ * the process exits 1 (installShutdown).
  */
 @Injectable()
 export class ShutdownService {
@@ -35,10 +41,9 @@ export class ShutdownService {
     const started = Date.now();
     this.logger.log(`${signal}: shutting down`);
     this.lifecycle.beginShutdown();
-    const stopping = this.scheduler.stop();
+    const jobsStopped = this.scheduler.stop();
     await sleep(this.config.shutdown.drainDelayMs);
     this.realtime.stopAccepting();
-    await stopping;
 
     const batch = this.config.shutdown.disconnectBatchSize;
     let closed = 0;
@@ -53,6 +58,9 @@ export class ShutdownService {
         await sleep(BATCH_PAUSE_MS);
       }
     }
+    const waitForJobs = Math.max(0, started + this.config.shutdown.deadlineMs - CLOSE_RESERVE_MS - Date.now());
+    const ended = await Promise.race([jobsStopped.then(() => true), sleep(waitForJobs).then(() => false)]);
+    if (!ended) this.logger.warn(`jobs still running after ${Date.now() - started} ms; closing anyway`);
     await app.close();
     this.logger.log(`shutdown complete in ${Date.now() - started} ms (${closed} sockets closed)`);
   }

@@ -326,8 +326,8 @@ export class EventLogService implements BeforeApplicationShutdown {
     return row?.last_seq ?? '0';
   }
 
-  /** Deletes events older than EVENT_RETENTION_HOURS in chunks; returns how many went. */
-  async prune(now = new Date()): Promise<number> {
+  /** Deletes events older than EVENT_RETENTION_HOURS in chunks; returns how many went. Stops between chunks once `signal` aborts. */
+  async prune(now = new Date(), signal?: AbortSignal): Promise<number> {
     const cutoff = new Date(now.getTime() - this.config.eventRetentionHours * 3_600_000);
     let total = 0;
     for (;;) {
@@ -346,7 +346,7 @@ export class EventLogService implements BeforeApplicationShutdown {
         return Number(removed);
       });
       total += removed;
-      if (removed < 5000) break;
+      if (removed < 5000 || signal?.aborted) break;
     }
     if (total) {
       this.finalPages.clear();

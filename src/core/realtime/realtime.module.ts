@@ -27,8 +27,8 @@ export class RealtimeModule implements OnModuleInit {
     this.scheduler.register({
       name: 'event-log-retention',
       intervalMs: RETENTION_INTERVAL_MS,
-      run: async () => {
-        await this.eventLog.prune();
+      run: async ({ signal }) => {
+        await this.eventLog.prune(new Date(), signal);
       },
     });
   }

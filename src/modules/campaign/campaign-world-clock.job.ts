@@ -24,6 +24,7 @@ export class CampaignWorldClockJob implements OnModuleInit {
   }
 
   async run(tick: JobTick): Promise<void> {
+    if (tick.signal.aborted) return; // shutting down: the next instance's tick moves the clocks
     await this.campaigns.advanceRunningClocks(tickStart(tick.scheduledAt));
   }
 }

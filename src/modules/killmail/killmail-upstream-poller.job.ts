@@ -85,21 +85,25 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
     this.scheduler.register({
       name: UPSTREAM_JOB,
       intervalMs: KillmailUpstreamPoller.intervalMs,
-      run: async () => {
-        await this.poll();
+      run: async ({ signal }) => {
+        await this.poll(signal);
       },
     });
   }
 
-  /** One run; concurrent calls on this instance share it. Never rejects. */
-  poll(): Promise<PollOutcome> {
-    this.running ??= this.pollOnce().finally(() => (this.running = undefined));
+  /**
+   * One run; concurrent calls on this instance share it. Never rejects. `signal` (the job
+   * run's: SIGTERM, or its lease lost) aborts the upstream request in flight and ends the run.
+   */
+  poll(signal?: AbortSignal): Promise<PollOutcome> {
+    const stop = signal ? AbortSignal.any([this.shutdown.signal, signal]) : this.shutdown.signal;
+    this.running ??= this.pollOnce(stop).finally(() => (this.running = undefined));
     return this.running;
   }
 
-  private async pollOnce(): Promise<PollOutcome> {
+  private async pollOnce(stop: AbortSignal): Promise<PollOutcome> {
     const base = this.base;
-    if (!base || this.shutdown.signal.aborted) return { ingested: 0, stopped: 'shutdown' };
+    if (!base || stop.aborted) return { ingested: 0, stopped: 'shutdown' };
     if (Date.now() < this.retryAt) return { ingested: 0, stopped: 'backoff' };
     const ttl = KillmailUpstreamPoller.leaseTtlMs;
     let ingested = 0;
@@ -110,15 +114,16 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
       leased = true;
       let next = lease.nextSequence;
       if (next === null) {
-        next = await this.currentSequence(base);
+        next = await this.currentSequence(base, stop);
         await this.cursors.advance(base, this.owner, next, ttl);
         this.logger.log(`upstream cursor initialised at sequence ${next}`);
       }
       for (let step = 0; ; step++) {
+        if (stop.aborted) return { ingested, stopped: 'shutdown' };
         if (step >= KillmailUpstreamPoller.maxItemsPerRun) return this.succeeded(ingested, 'batch_limit');
-        const body = await this.fetchJson(`${base}/${next}.json`);
+        const body = await this.fetchJson(`${base}/${next}.json`, stop);
         if (body === undefined) {
-          if (!(await this.isGone(base, next))) return this.succeeded(ingested, 'caught_up');
+          if (!(await this.isGone(base, next, stop))) return this.succeeded(ingested, 'caught_up');
           this.metrics.upstreamErrors.inc({ reason: 'gone' });
           this.logger.error(`upstream sequence ${next} is missing while the feed is past it (expired or never written): skipped`);
         } else {
@@ -131,7 +136,7 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
         next++;
       }
     } catch (err) {
-      if (this.shutdown.signal.aborted) return { ingested, stopped: 'shutdown' };
+      if (stop.aborted) return { ingested, stopped: 'shutdown' };
       this.failed(err);
       return { ingested, stopped: 'failed' };
     } finally {
@@ -165,7 +170,7 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
    * feed is past it; once confirmed, later 404s below that head are gone too, so a long
    * expired stretch is crossed without waiting on each entry.
    */
-  private async isGone(base: string, sequence: bigint): Promise<boolean> {
+  private async isGone(base: string, sequence: bigint, stop: AbortSignal): Promise<boolean> {
     const now = Date.now();
     if (this.missing?.head !== undefined && sequence < this.missing.head) return true;
     if (this.missing?.sequence !== sequence) {
@@ -173,7 +178,7 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
       return false;
     }
     if (now - this.missing.since < KillmailUpstreamPoller.gapCheckMs) return false;
-    const head = await this.currentSequence(base);
+    const head = await this.currentSequence(base, stop);
     if (head > sequence) {
       this.missing.head = head;
       return true;
@@ -182,8 +187,8 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
     return false;
   }
 
-  private async currentSequence(base: string): Promise<bigint> {
-    const body = await this.fetchJson(`${base}/sequence.json`);
+  private async currentSequence(base: string, stop: AbortSignal): Promise<bigint> {
+    const body = await this.fetchJson(`${base}/sequence.json`, stop);
     const sequence = (body as { sequence?: unknown } | undefined)?.sequence;
     if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 0) {
       throw new UpstreamError('garbage', `sequence.json did not hold {"sequence": <n>}`);
@@ -192,8 +197,8 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
   }
 
   /** The parsed JSON body; `undefined` on 404 (not published yet). */
-  private async fetchJson(url: string): Promise<unknown> {
-    const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(KillmailUpstreamPoller.requestTimeoutMs)]);
+  private async fetchJson(url: string, stop: AbortSignal): Promise<unknown> {
+    const signal = AbortSignal.any([stop, AbortSignal.timeout(KillmailUpstreamPoller.requestTimeoutMs)]);
     let text: string;
     let status: number;
     try {
@@ -201,7 +206,7 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
       status = res.status;
       text = await res.text();
     } catch (err) {
-      if (this.shutdown.signal.aborted) throw err;
+      if (stop.aborted) throw err;
       const timeout = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError';
       throw new UpstreamError(timeout ? 'timeout' : 'network', `${url}: ${timeout ? 'timed out' : (err as Error).message}`);
     }

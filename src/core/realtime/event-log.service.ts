@@ -78,7 +78,6 @@ export class EventLogService implements BeforeApplicationShutdown {
   private readonly finalPages = new FinalPageCache<LoggedEvent[]>(CACHED_PAGES, CACHED_PAGE_TTL_MS);
   private pendingPruned: Promise<bigint> | undefined;
   private flushing: Promise<void> | undefined;
-  private readonly relayEmitters = new Map<string, (event: OutboxEvent) => void>();
 
   constructor(
     private readonly prisma: PrismaService,
@@ -169,19 +168,6 @@ export class EventLogService implements BeforeApplicationShutdown {
       payload: (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as Record<string, unknown>,
       rooms: row.rooms,
     }));
-  }
-
-  /**
-   * How the outbox relay emits an orphaned event of `namespace`: through the publisher that
-   * owns it, which stays the only code that emits (RealtimePublisher registers itself; one
-   * with extra outputs, like the killmail feed, replaces the plain Socket.IO emit).
-   */
-  setRelayEmitter(namespace: string, emit: (event: OutboxEvent) => void, replace = false): void {
-    if (replace || !this.relayEmitters.has(namespace)) this.relayEmitters.set(namespace, emit);
-  }
-
-  relayEmitter(namespace: string): ((event: OutboxEvent) => void) | undefined {
-    return this.relayEmitters.get(namespace);
   }
 
   /**

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricsService } from '../observability/metrics.service';
 import { EventLogService } from './event-log.service';
-import { deliverEvent } from './realtime-publisher';
+import { deliverEvent, relayEmitterFor } from './realtime-publisher';
 import { RealtimeServer } from './realtime-server';
 
 /** How often each instance looks for committed events nobody emitted. */
@@ -46,7 +46,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     for (;;) {
       const due = await this.eventLog.claimOrphans(RELAY_GRACE_MS, RELAY_BATCH);
       for (const e of due) {
-        const emit = this.eventLog.relayEmitter(e.namespace);
+        const emit = relayEmitterFor(this.eventLog, e.namespace);
         try {
           // Through the namespace's publisher; a namespace without one (none left in this build) gets the plain emit.
           if (emit) emit(e);

@@ -31,7 +31,7 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
     protected readonly eventLog: EventLogService,
     protected readonly metrics: MetricsService,
   ) {
-    eventLog.setRelayEmitter(namespace, (event) => this.relay(event));
+    registerRelayEmitter(eventLog, namespace, (event) => this.relay(event));
   }
 
   /**
@@ -80,11 +80,11 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
     event: K,
     payload: Events[K],
     rooms: string[],
-    options: PublishOptions = {},
+    options: PublishOptions & EmitOptions = {},
   ): Staged<WithOffset<Events[K]>> {
     const staged = tx.stage(
       { namespace: this.namespace, event, rooms, payload, idempotencyKey: options.idempotencyKey },
-      (offset) => this.deliver(event, { ...payload, offset }, rooms),
+      (offset) => this.deliver(event, { ...payload, offset }, rooms, { except: options.except }),
     );
     const published = staged.published.then((offset) => (offset === undefined ? undefined : { ...payload, offset }));
     // A rolled-back transaction rejects its own promise; this one must not also surface as unhandled.
@@ -100,6 +100,26 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
   protected deliver(event: string, payload: object, rooms: string[], options: EmitOptions = {}): void {
     deliverEvent(this.realtime, this.metrics, this.namespace, event, payload, rooms, options);
   }
+}
+
+type RelayEmitter = (event: OutboxEvent) => void;
+/** Per event log (one per application instance): how each namespace's orphaned events are emitted. */
+const relayEmitters = new WeakMap<EventLogService, Map<string, RelayEmitter>>();
+
+/**
+ * Publishers register how the outbox relay emits their namespace's orphaned events, so the
+ * publisher stays the only code that emits (through `relay`, which a publisher with more
+ * outputs than Socket.IO overrides). Publishers sharing a namespace emit alike; the first
+ * registered serves.
+ */
+function registerRelayEmitter(eventLog: EventLogService, namespace: string, emit: RelayEmitter): void {
+  let byNamespace = relayEmitters.get(eventLog);
+  if (!byNamespace) relayEmitters.set(eventLog, (byNamespace = new Map()));
+  if (!byNamespace.has(namespace)) byNamespace.set(namespace, emit);
+}
+
+export function relayEmitterFor(eventLog: EventLogService, namespace: string): RelayEmitter | undefined {
+  return relayEmitters.get(eventLog)?.get(namespace);
 }
 
 /**

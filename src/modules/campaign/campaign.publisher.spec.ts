@@ -16,7 +16,7 @@ describe('CampaignPublisher', () => {
   });
   const nsp = { to, in: jest.fn(() => ({ socketsLeave, fetchSockets })) };
   const realtime = { namespace: () => nsp } as unknown as RealtimeServer;
-  const log = { append: jest.fn(async () => ({ offset: '17', duplicate: false })) } as unknown as EventLogService;
+  const log = { append: jest.fn(async () => ({ offset: '17', duplicate: false, claimed: true })) } as unknown as EventLogService;
   const metrics = { published: { inc: jest.fn() }, publishLatency: { observe: jest.fn() } } as unknown as MetricsService;
   const publisher = new CampaignPublisher(realtime, log, metrics);
 

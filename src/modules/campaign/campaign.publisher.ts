@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Namespace } from 'socket.io';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, RealtimePublisher, RealtimeServer, userRoom, type WithOffset } from '../../core/realtime';
+import { EventLogService, RealtimePublisher, RealtimeServer, userRoom, type SqlTransaction, type Staged, type WithOffset } from '../../core/realtime';
 import {
   CAMPAIGN_NS,
   roomsFor,
@@ -34,8 +34,9 @@ export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
     return this.publishEvent<EntityUpdatedEvent>({ type: 'entity_updated', timestamp: now(), ...draft });
   }
 
-  stateInvalidated(draft: Draft<StateInvalidatedEvent>) {
-    return this.publishEvent<StateInvalidatedEvent>({ type: 'state_invalidated', timestamp: now(), ...draft });
+  /** No domain change behind it: published on its own, keyed by the request (a retry with the same correlation id publishes once). */
+  stateInvalidated(draft: Draft<StateInvalidatedEvent>, key?: string) {
+    return this.publishEvent<StateInvalidatedEvent>({ type: 'state_invalidated', timestamp: now(), ...draft }, key);
   }
 
   worldTimeChanged(draft: Draft<WorldTimeChangedEvent>) {
@@ -50,10 +51,41 @@ export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
     return this.publishEvent<StructureUpdatedEvent>({ type: 'structure_updated', timestamp: now(), ...draft });
   }
 
-  /** Persists and emits any campaign event to the rooms the contract names for its type. */
-  async publishEvent<E extends CampaignEvent>(event: E): Promise<WithOffset<E> | undefined> {
+  /*
+   * The *In variants store the event in the transaction of the change it announces (see
+   * UnitOfWork): the change and its event commit together, and the event is emitted after
+   * the commit. `key` is derived from the change, so the same change is published once.
+   */
+
+  entityUpdatedIn(tx: SqlTransaction, draft: Draft<EntityUpdatedEvent>, key: string, except?: string[]) {
+    return this.publishEventIn<EntityUpdatedEvent>(tx, { type: 'entity_updated', timestamp: now(), ...draft }, key, except);
+  }
+
+  worldTimeChangedIn(tx: SqlTransaction, draft: Draft<WorldTimeChangedEvent>, key: string) {
+    return this.publishEventIn<WorldTimeChangedEvent>(tx, { type: 'world_time_changed', timestamp: now(), ...draft }, key);
+  }
+
+  settlementUpdatedIn(tx: SqlTransaction, draft: Draft<SettlementUpdatedEvent>, key: string) {
+    return this.publishEventIn<SettlementUpdatedEvent>(tx, { type: 'settlement_updated', timestamp: now(), ...draft }, key);
+  }
+
+  structureUpdatedIn(tx: SqlTransaction, draft: Draft<StructureUpdatedEvent>, key: string) {
+    return this.publishEventIn<StructureUpdatedEvent>(tx, { type: 'structure_updated', timestamp: now(), ...draft }, key);
+  }
+
+  publishEventIn<E extends CampaignEvent>(tx: SqlTransaction, event: E, key: string, except?: string[]): Staged<WithOffset<E>> {
     const type = event.type as E['type'];
-    const published = await this.publish(type, event as unknown as CampaignEventMap[E['type']], roomsFor(event));
+    const idempotencyKey = `campaign:${key}`;
+    return this.publishIn(tx, type, event as unknown as CampaignEventMap[E['type']], roomsFor(event), { idempotencyKey, except }) as unknown as Staged<
+      WithOffset<E>
+    >;
+  }
+
+  /** Persists and emits any campaign event to the rooms the contract names for its type. */
+  async publishEvent<E extends CampaignEvent>(event: E, key?: string): Promise<WithOffset<E> | undefined> {
+    const type = event.type as E['type'];
+    const idempotencyKey = key === undefined ? undefined : `campaign:${key}`;
+    const published = await this.publish(type, event as unknown as CampaignEventMap[E['type']], roomsFor(event), { idempotencyKey });
     return published as WithOffset<E> | undefined;
   }
 

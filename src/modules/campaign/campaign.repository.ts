@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../core/errors';
-import { PrismaService } from '../../core/prisma';
+import { PrismaService, sqlStateOf } from '../../core/prisma';
+import type { SqlTransaction, Transaction } from '../../core/realtime';
 import type { Campaign, CampaignMember, Settlement, Structure } from '../../generated/prisma/client';
 import type { CampaignRole } from './campaign.events';
 
@@ -69,8 +70,8 @@ export class CampaignRepository {
   }
 
   /** Adds the member or changes its role. */
-  upsertMember(campaignId: string, userId: string, role: CampaignRole, addedBy: string): Promise<CampaignMember> {
-    return this.prisma.campaignMember.upsert({
+  upsertMember({ db }: Transaction, campaignId: string, userId: string, role: CampaignRole, addedBy: string): Promise<CampaignMember> {
+    return db.campaignMember.upsert({
       where: { campaignId_userId: { campaignId, userId } },
       create: { campaignId, userId, role, addedBy },
       update: { role },
@@ -82,24 +83,19 @@ export class CampaignRepository {
   }
 
   /**
-   * Removes a membership unless it would leave the campaign without an owner. Resolves
-   * `removed: false` when there was no such member, `lastOwner: true` when refused.
+   * Removes a membership in the caller's transaction unless it would leave the campaign
+   * without an owner (then it throws LastOwnerError, rolling the transaction back).
+   * Resolves when the membership began (it keys the change), or null when there was none.
    */
-  async removeMember(campaignId: string, userId: string): Promise<{ removed: boolean; lastOwner: boolean }> {
-    return this.prisma
-      .$transaction(async (tx) => {
-        // Lock the campaign row so two owners removing each other cannot both succeed.
-        await tx.$queryRaw`SELECT id FROM campaigns WHERE id = ${campaignId} FOR UPDATE`;
-        const deleted = await tx.campaignMember.deleteMany({ where: { campaignId, userId } });
-        if (deleted.count === 0) return { removed: false, lastOwner: false };
-        const owners = await tx.campaignMember.count({ where: { campaignId, role: 'owner' } });
-        if (owners === 0) throw new LastOwnerError();
-        return { removed: true, lastOwner: false };
-      })
-      .catch((err: unknown) => {
-        if (err instanceof LastOwnerError) return { removed: false, lastOwner: true };
-        throw err;
-      });
+  async removeMember({ db: tx }: Transaction, campaignId: string, userId: string): Promise<{ memberSince: Date } | null> {
+    // Lock the campaign row so two owners removing each other cannot both succeed.
+    await tx.$queryRaw`SELECT id FROM campaigns WHERE id = ${campaignId} FOR UPDATE`;
+    const member = await tx.campaignMember.findUnique({ where: { campaignId_userId: { campaignId, userId } }, select: { createdAt: true } });
+    if (!member) return null;
+    await tx.campaignMember.delete({ where: { campaignId_userId: { campaignId, userId } } });
+    const owners = await tx.campaignMember.count({ where: { campaignId, role: 'owner' } });
+    if (owners === 0) throw new LastOwnerError();
+    return { memberSince: member.createdAt };
   }
 
   /** Ids of everything in the campaign that has a room of its own. */
@@ -111,17 +107,17 @@ export class CampaignRepository {
     return { settlementIds: settlements.map((s) => s.id), structureIds: structures.map((s) => s.id) };
   }
 
-  setClock(id: string, clock: { clockRunning?: boolean; clockRate?: number }): Promise<Campaign> {
-    return this.prisma.campaign.update({ where: { id }, data: clock });
+  setClock({ db }: Transaction, id: string, clock: { clockRunning?: boolean; clockRate?: number }): Promise<Campaign> {
+    return db.campaign.update({ where: { id }, data: clock });
   }
 
   /** Moves world time atomically (concurrent changes apply one after the other). */
-  async changeWorldTime(id: string, change: { advanceBySeconds: number } | { set: Date }): Promise<WorldTimeChange | null> {
+  async changeWorldTime(tx: SqlTransaction, id: string, change: { advanceBySeconds: number } | { set: Date }): Promise<WorldTimeChange | null> {
     const [expression, param] =
       'set' in change
         ? ['$2::timestamptz', change.set.toISOString()]
         : ["c.world_time + ($2::double precision * interval '1 second')", change.advanceBySeconds];
-    const rows = await this.prisma.sql
+    const rows = await tx
       .query<WorldTimeRow>(
         `WITH target AS (SELECT id, world_time FROM campaigns WHERE id = $1 FOR UPDATE)
        UPDATE campaigns c SET world_time = ${expression}, updated_at = now()
@@ -130,8 +126,7 @@ export class CampaignRepository {
         [id, param],
       )
       .catch((err: unknown) => {
-        if ((err as { code?: unknown }).code === CHECK_VIOLATION)
-          throw DomainError.badRequest('world time must stay within the years 1 to 9999');
+        if (sqlStateOf(err) === CHECK_VIOLATION) throw DomainError.badRequest('world time must stay within the years 1 to 9999');
         throw err;
       });
     return rows.length ? toChange(rows[0]) : null;
@@ -140,10 +135,11 @@ export class CampaignRepository {
   /**
    * Advances every running clock by its rate for the tick starting at `tickAt`, unless
    * that tick was applied already (by this or another instance): the row lock makes a
-   * concurrent run wait and then see `last_tick_at = tickAt`, so it changes nothing.
+   * concurrent run wait and then see `last_tick_at = tickAt`, so it changes nothing. Runs in
+   * the caller's transaction, which also stores the `world_time_changed` events.
    */
-  async advanceRunningClocks(tickAt: Date): Promise<WorldTimeChange[]> {
-    const rows = await this.prisma.sql.query<WorldTimeRow>(
+  async advanceRunningClocks(tx: SqlTransaction, tickAt: Date): Promise<WorldTimeChange[]> {
+    const rows = await tx.query<WorldTimeRow>(
       `WITH due AS (
          SELECT id, world_time FROM campaigns
           WHERE clock_running AND clock_rate > 0 AND (last_tick_at IS NULL OR last_tick_at < $1::timestamptz)
@@ -160,7 +156,8 @@ export class CampaignRepository {
   }
 }
 
-class LastOwnerError extends Error {}
+/** Thrown inside a transaction to roll a removal back: the campaign keeps at least one owner. */
+export class LastOwnerError extends Error {}
 
 /** PostgreSQL's check_violation: world_time left its range. */
 const CHECK_VIOLATION = '23514';

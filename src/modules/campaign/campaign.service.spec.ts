@@ -1,7 +1,8 @@
 import type { Principal } from '../../core/auth';
+import type { Transaction, UnitOfWork } from '../../core/realtime';
 import type { CampaignMembershipService } from './campaign-membership.service';
 import type { CampaignPublisher } from './campaign.publisher';
-import type { CampaignRepository } from './campaign.repository';
+import { LastOwnerError, type CampaignRepository } from './campaign.repository';
 import { CampaignService, type Actor } from './campaign.service';
 
 const principal = (userId: string): Principal => ({ userId, roles: [], expiresAt: undefined });
@@ -11,9 +12,9 @@ describe('CampaignService', () => {
   const calls: string[] = [];
   const repo = {
     roleOf: jest.fn(async (_c: string, u: string) => (u === 'own' ? 'owner' : u === 'pl' ? 'player' : null)),
-    removeMember: jest.fn(async () => {
+    removeMember: jest.fn(async (): Promise<{ memberSince: Date } | null> => {
       calls.push('removed');
-      return { removed: true, lastOwner: false };
+      return { memberSince: new Date(5) };
     }),
     contentIds: jest.fn(async () => ({ settlementIds: ['s1'], structureIds: ['t1', 't2'] })),
     advanceRunningClocks: jest.fn(),
@@ -23,16 +24,27 @@ describe('CampaignService', () => {
     revokeMember: jest.fn(async () => {
       calls.push('revoked');
     }),
-    entityUpdated: jest.fn(async () => {
+    entityUpdatedIn: jest.fn(() => {
       calls.push('entity_updated');
-      return undefined;
+      return { published: Promise.resolve(undefined) };
     }),
-    worldTimeChanged: jest.fn(),
+    worldTimeChangedIn: jest.fn(),
+  };
+  // The transaction is the repository's and publisher's business; here a token passed through.
+  const tx = {} as Transaction;
+  const uow = {
+    run: jest.fn(async (work: (t: Transaction) => Promise<unknown>) => {
+      const result = await work(tx);
+      calls.push('committed');
+      return result;
+    }),
+    runSql: jest.fn((work: (t: Transaction) => Promise<unknown>) => work(tx)),
   };
   const service = new CampaignService(
     repo as unknown as CampaignRepository,
     membership as unknown as CampaignMembershipService,
     publisher as unknown as CampaignPublisher,
+    uow as unknown as UnitOfWork,
   );
 
   beforeEach(() => {
@@ -52,39 +64,46 @@ describe('CampaignService', () => {
       'structure:t1',
       'structure:t2',
     ]);
-    expect(calls).toEqual(['removed', 'revoked', 'entity_updated']);
-    expect(publisher.entityUpdated).toHaveBeenCalledWith(
+    // The removal and its event commit together; the event leaves out the removed user's sockets.
+    expect(calls).toEqual(['removed', 'entity_updated', 'committed', 'revoked']);
+    expect(publisher.entityUpdatedIn).toHaveBeenCalledWith(
+      tx,
       expect.objectContaining({
         changedFields: ['members'],
         metadata: { userId: 'own', source: 'http', correlationId: 'corr-1' },
       }),
+      'c1:member-removed:pl:5',
+      ['user:pl'],
     );
   });
 
   it('lets a member leave without the manage permission, and refuses the last owner', async () => {
     await service.removeMember(actor('pl'), 'c1', 'pl');
     expect(membership.authorize).not.toHaveBeenCalled();
-    repo.removeMember.mockResolvedValueOnce({ removed: false, lastOwner: true });
+    repo.removeMember.mockRejectedValueOnce(new LastOwnerError());
     await expect(service.removeMember(actor('own'), 'c1', 'own')).rejects.toMatchObject({ code: 'conflict' });
     await expect(service.removeMember(actor('own'), 'c1', 'nobody')).rejects.toMatchObject({ code: 'not_found' });
+    repo.roleOf.mockResolvedValueOnce('player');
+    repo.removeMember.mockResolvedValueOnce(null); // gone meanwhile
+    await expect(service.removeMember(actor('own'), 'c1', 'pl')).rejects.toMatchObject({ code: 'not_found' });
   });
 
-  it('publishes every clock that moved in a tick, even after one publish fails, and then reports the failure', async () => {
+  it('stores a world_time_changed for every clock a tick moved, in the transaction that moved them', async () => {
     const tickAt = new Date('2026-11-25T12:00:01.000Z');
     const change = (id: string) => ({ campaignId: id, previousTime: new Date(0), currentTime: new Date(1000) });
     repo.advanceRunningClocks.mockResolvedValueOnce([change('c1'), change('c2'), change('c3')]);
-    publisher.worldTimeChanged
-      .mockResolvedValueOnce(undefined)
-      .mockRejectedValueOnce(new Error('db down'))
-      .mockResolvedValueOnce(undefined);
-    await expect(service.advanceRunningClocks(tickAt)).rejects.toThrow('1 of 3');
-    expect(repo.advanceRunningClocks).toHaveBeenCalledWith(tickAt);
-    expect(publisher.worldTimeChanged).toHaveBeenCalledTimes(3);
-    expect(publisher.worldTimeChanged).toHaveBeenLastCalledWith({
-      campaignId: 'c3',
-      previousTime: '1970-01-01T00:00:00.000Z',
-      currentTime: '1970-01-01T00:00:01.000Z',
-      metadata: { source: 'world-clock', correlationId: 'world-clock:2026-11-25T12:00:01.000Z' },
-    });
+    await expect(service.advanceRunningClocks(tickAt)).resolves.toBe(3);
+    expect(repo.advanceRunningClocks).toHaveBeenCalledWith(tx, tickAt);
+    expect(publisher.worldTimeChangedIn).toHaveBeenCalledTimes(3);
+    expect(publisher.worldTimeChangedIn).toHaveBeenLastCalledWith(
+      tx,
+      {
+        campaignId: 'c3',
+        previousTime: '1970-01-01T00:00:00.000Z',
+        currentTime: '1970-01-01T00:00:01.000Z',
+        metadata: { source: 'world-clock', correlationId: 'world-clock:2026-11-25T12:00:01.000Z' },
+      },
+      'c3:world-clock:2026-11-25T12:00:01.000Z',
+    );
   });
 });

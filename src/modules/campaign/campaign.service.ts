@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
+import { UnitOfWork, userRoom } from '../../core/realtime';
 import { CampaignMembershipService } from './campaign-membership.service';
 import { campaignView, memberView, settlementView, structureView } from './campaign-views';
 import {
@@ -14,7 +15,7 @@ import {
   type MemberView,
 } from './campaign.events';
 import { CampaignPublisher } from './campaign.publisher';
-import { CampaignRepository } from './campaign.repository';
+import { CampaignRepository, LastOwnerError } from './campaign.repository';
 
 /** Who asks for a change, and how the events it causes are labelled. */
 export interface Actor {
@@ -36,7 +37,12 @@ export interface WorldTimeRequest {
   rate?: number;
 }
 
-/** Campaigns, their members and their world time. Transport-agnostic: callers pass an Actor. */
+/**
+ * Campaigns, their members and their world time. Transport-agnostic: callers pass an Actor.
+ * Every change commits in one transaction with the events it causes (UnitOfWork), keyed by
+ * the change; a request that changes nothing (the same role again, the same world time)
+ * publishes nothing, so a retried request never publishes twice.
+ */
 @Injectable()
 export class CampaignService {
   private readonly logger = new Logger(CampaignService.name);
@@ -45,6 +51,7 @@ export class CampaignService {
     private readonly campaigns: CampaignRepository,
     private readonly membership: CampaignMembershipService,
     private readonly publisher: CampaignPublisher,
+    private readonly uow: UnitOfWork,
   ) {}
 
   async create(
@@ -83,15 +90,19 @@ export class CampaignService {
       await this.membership.authorize(campaignId, actor.principal, 'manage_owners');
     }
     if (current === 'owner' && role !== 'owner') await this.refuseIfLastOwner(campaignId);
-    const member = await this.campaigns.upsertMember(campaignId, userId, role, actor.principal.userId);
-    await this.publisher.entityUpdated({
-      campaignId,
-      entityType: 'campaign',
-      entityId: campaignId,
-      changedFields: ['members'],
-      metadata: metadataOf(actor),
+    if (current === role) {
+      const unchanged = await this.campaigns.findMember(campaignId, userId);
+      if (unchanged) return memberView(unchanged); // nothing changes, nothing to announce
+    }
+    return this.uow.run(async (tx) => {
+      const member = await this.campaigns.upsertMember(tx, campaignId, userId, role, actor.principal.userId);
+      this.publisher.entityUpdatedIn(
+        tx,
+        { campaignId, entityType: 'campaign', entityId: campaignId, changedFields: ['members'], metadata: metadataOf(actor) },
+        `${campaignId}:member:${userId}:${role}:${member.updatedAt.getTime()}`,
+      );
+      return memberView(member);
     });
-    return memberView(member);
   }
 
   /**
@@ -110,20 +121,29 @@ export class CampaignService {
     if (!current) throw DomainError.notFound(leaving ? 'campaign not found' : 'member not found');
     if (current === 'owner' && !leaving) await this.membership.authorize(campaignId, actor.principal, 'manage_owners');
 
-    const { removed, lastOwner } = await this.campaigns.removeMember(campaignId, userId);
-    if (lastOwner) throw DomainError.conflict('a campaign keeps at least one owner');
+    const removed = await this.uow
+      .run(async (tx) => {
+        const gone = await this.campaigns.removeMember(tx, campaignId, userId);
+        // Announced to everyone but the removed user, whose sockets leave the rooms next.
+        if (gone) {
+          this.publisher.entityUpdatedIn(
+            tx,
+            { campaignId, entityType: 'campaign', entityId: campaignId, changedFields: ['members'], metadata: metadataOf(actor) },
+            `${campaignId}:member-removed:${userId}:${gone.memberSince.getTime()}`,
+            [userRoom(userId)],
+          );
+        }
+        return gone !== null;
+      })
+      .catch((err: unknown) => {
+        if (err instanceof LastOwnerError) throw DomainError.conflict('a campaign keeps at least one owner');
+        throw err;
+      });
     if (!removed) throw DomainError.notFound('member not found');
 
     const { settlementIds, structureIds } = await this.campaigns.contentIds(campaignId);
     const rooms = [campaignRoom(campaignId), ...settlementIds.map(settlementRoom), ...structureIds.map(structureRoom)];
     await this.publisher.revokeMember(campaignId, userId, rooms);
-    await this.publisher.entityUpdated({
-      campaignId,
-      entityType: 'campaign',
-      entityId: campaignId,
-      changedFields: ['members'],
-      metadata: metadataOf(actor),
-    });
     return { campaignId, userId, removed: true };
   }
 
@@ -132,32 +152,42 @@ export class CampaignService {
     await this.membership.authorize(campaignId, actor.principal, 'change_world_time');
     const metadata = metadataOf(actor);
     const clockFields = (['running', 'rate'] as const).filter((k) => request[k] !== undefined);
-    if (clockFields.length) {
-      await this.campaigns.setClock(campaignId, { clockRunning: request.running, clockRate: request.rate });
-      await this.publisher.entityUpdated({
-        campaignId,
-        entityType: 'campaign',
-        entityId: campaignId,
-        changedFields: clockFields.map((k) => (k === 'running' ? 'clockRunning' : 'clockRate')),
-        metadata,
-      });
-    }
     const change =
       request.set !== undefined
         ? { set: new Date(request.set) }
         : request.advanceBy !== undefined
           ? { advanceBySeconds: request.advanceBy }
           : undefined;
-    if (change) {
-      const moved = await this.campaigns.changeWorldTime(campaignId, change);
-      if (!moved) throw DomainError.notFound('campaign not found');
-      await this.publisher.worldTimeChanged({
-        campaignId,
-        previousTime: moved.previousTime.toISOString(),
-        currentTime: moved.currentTime.toISOString(),
-        metadata,
-      });
-    }
+    await this.uow.run(async (tx) => {
+      if (clockFields.length) {
+        const before = await this.campaigns.find(campaignId);
+        if (!before) throw DomainError.notFound('campaign not found');
+        const after = await this.campaigns.setClock(tx, campaignId, { clockRunning: request.running, clockRate: request.rate });
+        const changed = clockFields.filter((k) => (k === 'running' ? before.clockRunning !== after.clockRunning : before.clockRate !== after.clockRate));
+        if (changed.length) {
+          this.publisher.entityUpdatedIn(
+            tx,
+            {
+              campaignId,
+              entityType: 'campaign',
+              entityId: campaignId,
+              changedFields: changed.map((k) => (k === 'running' ? 'clockRunning' : 'clockRate')),
+              metadata,
+            },
+            `${campaignId}:clock:${after.clockRunning}:${after.clockRate}:${after.updatedAt.getTime()}`,
+          );
+        }
+      }
+      if (change) {
+        const moved = await this.campaigns.changeWorldTime(tx, campaignId, change);
+        if (!moved) throw DomainError.notFound('campaign not found');
+        const [previousTime, currentTime] = [moved.previousTime.toISOString(), moved.currentTime.toISOString()];
+        // The same time again is no change: nothing to announce.
+        if (previousTime !== currentTime) {
+          this.publisher.worldTimeChangedIn(tx, { campaignId, previousTime, currentTime, metadata }, `${campaignId}:world-time:${previousTime}:${currentTime}:${actor.correlationId}`);
+        }
+      }
+    });
     const campaign = await this.campaigns.find(campaignId);
     if (!campaign) throw DomainError.notFound('campaign not found');
     return campaignView(campaign);
@@ -169,7 +199,10 @@ export class CampaignService {
     keys: string[] | undefined,
   ): Promise<{ campaignId: string; keys: string[] | null; offset: string | null }> {
     await this.membership.authorize(campaignId, actor.principal, 'invalidate');
-    const event = await this.publisher.stateInvalidated({ campaignId, ...(keys ? { keys } : {}), metadata: metadataOf(actor) });
+    const event = await this.publisher.stateInvalidated(
+      { campaignId, ...(keys ? { keys } : {}), metadata: metadataOf(actor) },
+      `${campaignId}:invalidate:${actor.correlationId}:${JSON.stringify(keys ?? null)}`,
+    );
     return { campaignId, keys: keys ?? null, offset: event?.offset ?? null };
   }
 
@@ -178,24 +211,19 @@ export class CampaignService {
    * many instances run it (the repository's per-row tick guard). Returns how many moved.
    */
   async advanceRunningClocks(tickAt: Date): Promise<number> {
-    const changes = await this.campaigns.advanceRunningClocks(tickAt);
     const metadata: EventMetadata = { source: 'world-clock', correlationId: `world-clock:${tickAt.toISOString()}` };
-    let failed = 0;
-    for (const change of changes) {
-      try {
-        await this.publisher.worldTimeChanged({
-          campaignId: change.campaignId,
-          previousTime: change.previousTime.toISOString(),
-          currentTime: change.currentTime.toISOString(),
-          metadata,
-        });
-      } catch (err) {
-        // The clock moved; one lost notice must not stop the others (clients resync on GET).
-        failed++;
-        this.logger.warn(`world_time_changed for ${change.campaignId} not published: ${(err as Error).message}`);
+    // The clocks and their world_time_changed events commit together: a tick never moves a clock silently.
+    const changes = await this.uow.runSql(async (tx) => {
+      const moved = await this.campaigns.advanceRunningClocks(tx, tickAt);
+      for (const change of moved) {
+        this.publisher.worldTimeChangedIn(
+          tx,
+          { campaignId: change.campaignId, previousTime: change.previousTime.toISOString(), currentTime: change.currentTime.toISOString(), metadata },
+          `${change.campaignId}:world-clock:${tickAt.toISOString()}`,
+        );
       }
-    }
-    if (failed) throw new Error(`${failed} of ${changes.length} world_time_changed events not published`);
+      return moved;
+    });
     return changes.length;
   }
 

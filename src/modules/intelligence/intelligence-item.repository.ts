@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { IntelligenceItem } from '../../generated/prisma/client';
 import { DomainError } from '../../core/errors';
 import { PrismaService } from '../../core/prisma';
+import type { SqlTransaction } from '../../core/realtime';
 import type { NewItem } from './country.repository';
 import type { IntelligenceCategory } from './intelligence.events';
 
@@ -56,10 +57,10 @@ export class IntelligenceItemRepository {
    * Prisma client spent ~0.8 ms of CPU per create here (query compilation and result
    * mapping), a third of the route's cost in the benchmark (P5).
    */
-  async create(countryId: string, item: NewItem, dedupeKey?: string): Promise<{ item: IntelligenceItem; created: boolean }> {
+  async create(tx: SqlTransaction, countryId: string, item: NewItem, dedupeKey?: string): Promise<{ item: IntelligenceItem; created: boolean }> {
     let rows: ItemRow[];
     try {
-      rows = await this.prisma.sql.query<ItemRow>(
+      rows = await tx.query<ItemRow>(
         `INSERT INTO intelligence_items (category, priority, country_id, title, description, data, dedupe_key)
          VALUES ($1::intelligence_category, $2::intelligence_priority, $3, $4, $5, $6::jsonb, $7)
          ON CONFLICT (dedupe_key) DO NOTHING
@@ -72,7 +73,7 @@ export class IntelligenceItemRepository {
     }
     if (rows.length) return { item: fromRow(rows[0]), created: true };
     // Only a dedupe key can conflict: the item it names already exists.
-    const [existing] = await this.prisma.sql.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM intelligence_items WHERE dedupe_key = $1`, [
+    const [existing] = await tx.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM intelligence_items WHERE dedupe_key = $1`, [
       dedupeKey ?? null,
     ]);
     if (!existing) throw new Error(`intelligence item with dedupe key ${dedupeKey} vanished`);

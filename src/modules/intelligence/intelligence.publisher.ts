@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, RealtimePublisher, RealtimeServer, type Transaction, type WithOffset } from '../../core/realtime';
+import { EventLogService, RealtimePublisher, RealtimeServer, type SqlTransaction, type Staged, type WithOffset } from '../../core/realtime';
 import {
   eventTypeOf,
   INTELLIGENCE_EVENT_NAMES,
@@ -83,6 +83,12 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
     return this.send('system:event', { category: options.category ?? 'government', countryId: null, data, priority: options.priority ?? 'low' }, options.idempotencyKey);
   }
 
+  /** An item's `intelligence:update`, stored in the transaction that stores the item (keyed by the item). */
+  itemUpdateIn(tx: SqlTransaction, input: IntelligenceUpdateInput & { idempotencyKey: string }): Staged<Published<'intelligence:update'>> {
+    const { idempotencyKey, priority, ...rest } = input;
+    return this.sendIn(tx, 'intelligence:update', { ...rest, priority: priority ?? 'medium' }, idempotencyKey);
+  }
+
   /**
    * The three events of one threshold crossing (the new item's `intelligence:update`, its
    * `intelligence:alert`, and `vitality:update` or `economic:change`), stored in the
@@ -90,7 +96,7 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
    * the other. Emitted in this order after the commit.
    */
   crossingIn(
-    tx: Transaction,
+    tx: SqlTransaction,
     item: Omit<IntelligenceUpdateInput, 'idempotencyKey'> & { priority: IntelligencePriority; itemKey: string },
     change: { figure: 'vitality' | 'economic'; data: FigureChangeData },
   ): void {
@@ -114,17 +120,18 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
   }
 
   private sendIn<K extends IntelligenceEventName>(
-    tx: Transaction,
+    tx: SqlTransaction,
     event: K,
     fields: Omit<IntelligencePayload, 'type' | 'timestamp' | 'data'> & { data: IntelligenceEvents[K]['data'] },
     idempotencyKey: string,
-  ): void {
+  ): Staged<Published<K>> {
     const payload = { type: eventTypeOf(event), timestamp: new Date().toISOString(), ...fields } as IntelligenceEvents[K];
     const staged = this.publishIn(tx, event, payload, roomsFor(event, fields), { idempotencyKey });
     staged.published.then(
       (sent) => sent && this.rates.get(event)?.record(),
       () => undefined, // rolled back: nothing was published
     );
+    return staged;
   }
 
   private async send<K extends IntelligenceEventName>(

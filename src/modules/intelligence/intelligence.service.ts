@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { IntelligenceItem } from '../../generated/prisma/client';
 import { DomainError } from '../../core/errors';
 import { USER_NOTIFIER, type UserNotifier } from '../../core/ports';
+import { UnitOfWork } from '../../core/realtime';
 import { CountryRepository, type CountryRecord } from './country.repository';
 import type { CreateUpdateBody, ListItemsQuery, PutCountryBody, UnlockAchievementBody } from './dto/intelligence.dto';
 import { IntelligenceItemRepository } from './intelligence-item.repository';
@@ -72,6 +73,7 @@ export class IntelligenceService {
     private readonly countries: CountryRepository,
     private readonly items: IntelligenceItemRepository,
     private readonly publisher: IntelligencePublisher,
+    private readonly uow: UnitOfWork,
     @Optional() @Inject(USER_NOTIFIER) private readonly notifier?: UserNotifier,
   ) {}
 
@@ -100,14 +102,21 @@ export class IntelligenceService {
   async createUpdate(body: CreateUpdateBody): Promise<{ item: ItemDto; offset: string | null; duplicate: boolean }> {
     // No existence check first: the item's foreign key is the check (one query fewer per update).
     const { countryId, dedupeKey, ...fields } = body;
-    const { item, created } = await this.items.create(countryId, fields, dedupeKey);
-    const sent = await this.publisher.broadcastIntelligenceUpdate({
-      category: item.category,
-      countryId,
-      priority: item.priority,
-      data: itemEventData(item),
-      idempotencyKey: `intelligence-item:${item.id}:update`,
+    // The item and its event commit together; a repeat of the dedupe key stores and sends nothing.
+    const { item, created, staged } = await this.uow.runSql(async (tx) => {
+      const stored = await this.items.create(tx, countryId, fields, dedupeKey);
+      const event = stored.created
+        ? this.publisher.itemUpdateIn(tx, {
+            category: stored.item.category,
+            countryId,
+            priority: stored.item.priority,
+            data: itemEventData(stored.item),
+            idempotencyKey: `intelligence-item:${stored.item.id}:update`,
+          })
+        : undefined;
+      return { ...stored, staged: event };
     });
+    const sent = await staged?.published;
     return { item: toItemDto(item), offset: sent?.offset ?? null, duplicate: !created };
   }
 
@@ -127,15 +136,26 @@ export class IntelligenceService {
     const { userId, countryId, achievementKey } = body;
     const dedupeKey = `achievement:${userId}:${countryId}:${achievementKey}`;
     const title = `Achievement unlocked: ${achievementKey}`;
-    const { item, created } = await this.items.create(
-      countryId,
-      { category: 'achievement', priority: 'medium', title, description: `${found.country.name} unlocked ${achievementKey}`, data: { userId, achievementKey } },
-      dedupeKey,
-    );
-    const sent = await this.publisher.pushAchievement(countryId, { ...itemEventData(item), userId, achievementKey }, {
-      priority: item.priority,
-      idempotencyKey: `intelligence-item:${item.id}:update`,
+    // The achievement item and its event commit together; a retry stores and sends nothing new.
+    const { item, created, staged } = await this.uow.runSql(async (tx) => {
+      const stored = await this.items.create(
+        tx,
+        countryId,
+        { category: 'achievement', priority: 'medium', title, description: `${found.country.name} unlocked ${achievementKey}`, data: { userId, achievementKey } },
+        dedupeKey,
+      );
+      const event = stored.created
+        ? this.publisher.itemUpdateIn(tx, {
+            category: 'achievement',
+            countryId,
+            priority: stored.item.priority,
+            data: { ...itemEventData(stored.item), userId, achievementKey },
+            idempotencyKey: `intelligence-item:${stored.item.id}:update`,
+          })
+        : undefined;
+      return { ...stored, staged: event };
     });
+    const sent = await staged?.published;
     const notified = await this.notify(userId, {
       title,
       body: `${found.country.name} unlocked ${achievementKey}`,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, RealtimePublisher, RealtimeServer, userRoom } from '../../core/realtime';
+import { EventLogService, RealtimePublisher, RealtimeServer, userRoom, type SqlTransaction } from '../../core/realtime';
 import { APP_NAMESPACE, type NotificationDto, type NotificationsEvents } from './notifications.events';
 
 /** The only code that emits the Notifications module's events. */
@@ -18,6 +18,13 @@ export class NotificationsPublisher extends RealtimePublisher<NotificationsEvent
   /** Keyed by notification id: a retried publish of the same notification is delivered once. */
   created(notification: NotificationDto) {
     return this.publish('notifications:new', { eventKey: notification.eventKey, notification }, [userRoom(notification.userId)], {
+      idempotencyKey: `notifications:new:${notification.id}`,
+    });
+  }
+
+  /** Stored in the transaction that stores the notification; emitted after its commit. Same key as `created`. */
+  createdIn(tx: SqlTransaction, notification: NotificationDto) {
+    return this.publishIn(tx, 'notifications:new', { eventKey: notification.eventKey, notification }, [userRoom(notification.userId)], {
       idempotencyKey: `notifications:new:${notification.id}`,
     });
   }

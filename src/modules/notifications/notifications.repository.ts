@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../core/prisma';
+import type { Transaction } from '../../core/realtime';
 import { Prisma, type Notification } from '../../generated/prisma/client';
 
 export type NotificationRow = Notification;
@@ -31,10 +32,11 @@ export class NotificationsRepository {
 
   /**
    * Inserts the notifications (those whose dedupe key the user already has are skipped)
-   * and their webhook delivery rows in one transaction. Returns the rows created.
+   * and their webhook delivery rows in the caller's transaction (which also stores their
+   * `notifications:new` events). Returns the rows created.
    */
-  async create(items: NewNotification[]): Promise<NotificationRow[]> {
-    return this.prisma.$transaction(async (tx) => {
+  async create({ db: tx }: Transaction, items: NewNotification[]): Promise<NotificationRow[]> {
+    {
       const created = await tx.notification.createManyAndReturn({
         data: items.map((n) => ({
           userId: n.userId,
@@ -56,7 +58,7 @@ export class NotificationsRepository {
       });
       if (deliveries.length) await tx.notificationWebhookDelivery.createMany({ data: deliveries, skipDuplicates: true });
       return created;
-    });
+    }
   }
 
   /** The users' notifications stored under this dedupe key that nobody has read or acknowledged yet. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, parseInput } from '../../core/errors';
 import type { NotifyRequest, UserNotifier } from '../../core/ports';
+import { UnitOfWork } from '../../core/realtime';
 import { toNotificationDto } from './dto/notification.mapper';
 import { notifyRequest, type ListNotificationsQuery, type NotifyInput } from './dto/notification-input.dto';
 import { UnreadCountBroadcaster } from './notifications-unread.broadcaster';
@@ -33,6 +34,7 @@ export class NotificationsService implements UserNotifier {
     private readonly publisher: NotificationsPublisher,
     private readonly counts: UnreadCountBroadcaster,
     private readonly webhook: NotificationWebhookService,
+    private readonly uow: UnitOfWork,
   ) {}
 
   /** USER_NOTIFIER: validated like the HTTP route, since callers pass data from anywhere. */
@@ -41,14 +43,17 @@ export class NotificationsService implements UserNotifier {
   }
 
   /**
-   * Stores one notification per recipient, then (after commit) delivers `notifications:new`
-   * and the new unread counts; webhook escalation runs apart and never holds this up.
+   * Stores one notification per recipient together with its `notifications:new` (one
+   * transaction, emitted after the commit), then the new unread counts; webhook escalation
+   * runs apart and never holds this up.
    */
   async create(input: NotifyInput): Promise<CreatedNotifications> {
     const userIds = [...new Set(input.userIds)];
     const webhookTarget = this.webhook.targetFor(input);
-    const rows = await this.repository.create(
-      userIds.map((userId) => ({
+    const rows = await this.uow.run(async (tx) => {
+      const stored = await this.repository.create(
+        tx,
+        userIds.map((userId) => ({
         userId,
         eventKey: input.eventKey,
         category: input.category,
@@ -56,14 +61,15 @@ export class NotificationsService implements UserNotifier {
         body: input.body,
         data: input.data ?? {},
         priority: input.priority,
-        dedupeKey: input.dedupeKey,
-        webhookTarget,
-      })),
-    );
+          dedupeKey: input.dedupeKey,
+          webhookTarget,
+        })),
+      );
+      for (const row of stored) this.publisher.createdIn(tx, toNotificationDto(row));
+      return stored;
+    });
     const notifications = rows.map(toNotificationDto);
     if (webhookTarget && notifications.length) this.webhook.kick();
-    // Published together so the event log stores them in one batch.
-    await Promise.all(notifications.map((n) => this.publisher.created(n)));
     const repaired = input.dedupeKey && rows.length < userIds.length ? await this.republishUnsent(userIds, rows, input.dedupeKey) : [];
     const changed = [...notifications.map((n) => n.userId), ...repaired];
     if (changed.length) await this.counts.changed(changed);
@@ -71,9 +77,9 @@ export class NotificationsService implements UserNotifier {
   }
 
   /**
-   * A retry with the same dedupe key stores nothing new. If the first attempt stored a
-   * notification but died before publishing it, its `notifications:new` was never sent:
-   * offer it again under the same idempotency key, which lets it through only in that
+   * A retry with the same dedupe key stores nothing new. A notification stored without its
+   * `notifications:new` (by a version before the transactional outbox, or written by hand)
+   * is offered again under the same idempotency key, which lets it through only in that
    * case (still unread: one already read needs no announcing). Returns whose went out.
    */
   private async republishUnsent(userIds: string[], created: NotificationRow[], dedupeKey: string): Promise<string[]> {

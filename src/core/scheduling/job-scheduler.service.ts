@@ -11,9 +11,9 @@ export interface JobDefinition {
   intervalMs: number;
   run: (tick: JobTick) => Promise<void>;
   /**
-   * How long the run lease lives without renewal (default twice the interval, at least 3 s). It is renewed every third
-   * of that while the run lasts, so a run of any length holds it; after a crash another
-   * instance can run the job once it lapses.
+   * How long the run lease lives without renewal (default twice the interval, at least
+   * 3 s). It is renewed every third of that while the run lasts, so a run of any length
+   * holds it; after a crash another instance can run the job once it lapses.
    */
   lockTtlMs?: number;
 }
@@ -48,8 +48,6 @@ interface Registered {
   status: JobStatus;
   timer?: NodeJS.Timeout;
   running?: Promise<void>;
-  /** Aborts the run in progress (shutdown, lost lease). */
-  abort?: AbortController;
   /** The newest tick this instance has considered (run, or seen claimed elsewhere). */
   lastTick?: number;
   draining?: boolean;
@@ -257,12 +255,10 @@ export class JobScheduler implements OnApplicationShutdown {
       }
     })();
     job.running = run;
-    job.abort = abort;
     try {
       await run;
     } finally {
       job.running = undefined;
-      job.abort = undefined;
     }
   }
 

@@ -8,6 +8,8 @@ import { EventLogService, type AppendRequest, type AppendResult, type SqlRunner 
  * argument to write inside it; publishers stage events on it (RealtimePublisher.publishIn).
  * The events' log rows, offsets and outbox rows are written in the same transaction, so a
  * change and its events commit together or not at all; they are emitted after the commit.
+ * Inside the transaction use only `tx`: on the embedded database (one connection) a query
+ * through PrismaService while a transaction is open waits for that transaction to end.
  */
 export interface Transaction extends SqlTransaction {
   /** Prisma calls inside the transaction. */

@@ -158,10 +158,11 @@ export class CampaignService {
         : request.advanceBy !== undefined
           ? { advanceBySeconds: request.advanceBy }
           : undefined;
+    // Read before the transaction: on the embedded database a read outside an open transaction waits for it.
+    const before = clockFields.length ? await this.campaigns.find(campaignId) : null;
+    if (clockFields.length && !before) throw DomainError.notFound('campaign not found');
     await this.uow.run(async (tx) => {
-      if (clockFields.length) {
-        const before = await this.campaigns.find(campaignId);
-        if (!before) throw DomainError.notFound('campaign not found');
+      if (before) {
         const after = await this.campaigns.setClock(tx, campaignId, { clockRunning: request.running, clockRate: request.rate });
         const changed = clockFields.filter((k) => (k === 'running' ? before.clockRunning !== after.clockRunning : before.clockRate !== after.clockRate));
         if (changed.length) {

@@ -1,4 +1,6 @@
 export * from './channel-registry';
+export * from './client-address';
+export * from './connection-limiter.service';
 export * from './event-log.service';
 export * from './herald-gateway.decorator';
 export * from './herald-io.adapter';

@@ -7,6 +7,7 @@ export * from './herald-io.adapter';
 export * from './realtime-publisher';
 export * from './realtime-server';
 export * from './realtime.module';
+export * from './replay-budget.service';
 export * from './replay.service';
 export * from './rooms';
 export * from './socket-errors';

@@ -36,12 +36,15 @@ function structuralProblem(value: unknown, depth = 0): string | undefined {
 /** Largest value of a PostgreSQL bigint: offsets and numeric ids past it are refused, not sent to the database. */
 export const MAX_BIGINT = 9_223_372_036_854_775_807n;
 
+const DIGITS = /^\d{1,19}$/;
+
 /** A decimal string of a non-negative bigint (1–19 digits, at most MAX_BIGINT). */
 const bigintString = (message: string) =>
   z
     .string()
-    .regex(/^\d{1,19}$/, message)
-    .refine((v) => BigInt(v) <= MAX_BIGINT, `${message} (at most ${MAX_BIGINT})`);
+    .regex(DIGITS, message)
+    // Zod runs a refinement even after the regex failed: never hand BigInt() a non-number.
+    .refine((v) => !DIGITS.test(v) || BigInt(v) <= MAX_BIGINT, `${message} (at most ${MAX_BIGINT})`);
 
 /** Common field schemas. */
 export const ids = {

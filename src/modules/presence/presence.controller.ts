@@ -64,6 +64,7 @@ export class PresenceAdminController {
     const { userId, reconnectInMs, banSeconds } = parseInput(adminDisconnectDto, body, 'body');
     // Banned first, so a client reconnecting the moment it is kicked is already refused.
     if (banSeconds) await this.connections.ban(userId, banSeconds);
-    return { ...(await this.presence.kick(userId, reconnectInMs, admin)), bannedSeconds: banSeconds ?? 0 };
+    const outcome = await this.presence.kick(userId, reconnectInMs, admin);
+    return banSeconds ? { ...outcome, bannedSeconds: banSeconds } : outcome;
   }
 }

@@ -1,10 +1,12 @@
 import type { Socket } from 'socket.io-client';
 import { io } from 'socket.io-client';
+import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { RealtimeServer } from '../../src/core/realtime';
 import { startTestApp, type TestApp } from '../support/app';
 import { connect, connectError, eventually, http } from '../support/clients';
 import { FIXTURE_NS, FixtureModule } from '../support/fixture.module';
+import { testRedisUrl } from '../support/redis';
 import { adminToken, token } from '../support/tokens';
 
 const TOO_MANY = 'socket_error:too_many_connections';
@@ -105,6 +107,26 @@ describe('connection caps at the handshake', () => {
   });
 });
 
+describe('the per-IP cap behind a trusted proxy', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ modules: [FixtureModule], env: { TRUST_PROXY: 'true', SOCKET_MAX_CONNECTIONS_PER_IP: '2' } });
+  });
+  afterAll(() => app?.close());
+
+  const from = (xff: string, sub: string) => connect(app.url, FIXTURE_NS, { token: token(sub), extraHeaders: { 'X-Forwarded-For': xff } });
+
+  it('counts the address the proxy saw: entries a client prepends change nothing', async () => {
+    const held = [await from('203.0.113.9', 'a'), await from('203.0.113.9', 'b')];
+    // The client wrote 6.6.6.6 itself; the loopback proxy appended the real 203.0.113.9.
+    const spoof = await connectError(app.url, FIXTURE_NS, { token: token('c'), extraHeaders: { 'X-Forwarded-For': '6.6.6.6, 203.0.113.9' } });
+    expect(spoof.data?.code).toBe(TOO_MANY);
+    const elsewhere = await from('198.51.100.7', 'd');
+    expect(elsewhere.connected).toBe(true);
+    closeAll([...held, elsewhere]);
+  });
+});
+
 describe('server-wide cap', () => {
   let app: TestApp;
   beforeAll(async () => {
@@ -170,6 +192,24 @@ describe('the per-user cap across instances sharing Redis', () => {
       return undefined;
     });
     closeAll([...second.connected, ...(third?.connected ?? [])]);
+  });
+
+  it("a crashed instance's share stops counting once its heartbeat lapses", async () => {
+    const redis = new Redis(testRedisUrl());
+    try {
+      // An instance that held 5 of ghost's connections and died without cleaning up...
+      await redis.hset(`${a.redisPrefix}:connections:user:ghost`, 'crashed-instance', '5');
+      await redis.set(`${a.redisPrefix}:connections:instance:crashed-instance`, '1', 'PX', 60_000);
+      expect((await connectError(a.url, FIXTURE_NS, { token: token('ghost') })).data?.code).toBe(TOO_MANY);
+      // ...whose heartbeat key has now expired.
+      await redis.del(`${a.redisPrefix}:connections:instance:crashed-instance`);
+      const back = await connect(a.url, FIXTURE_NS, { token: token('ghost') });
+      expect(back.connected).toBe(true);
+      expect(await redis.hget(`${a.redisPrefix}:connections:user:ghost`, 'crashed-instance')).toBeNull();
+      back.close();
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('an admin ban refuses reconnects on every instance until it passes', async () => {

@@ -122,8 +122,9 @@ describe('join racing a disconnect', () => {
 });
 
 describe('replay budget', () => {
-  const BUDGET = 1000;
-  const EVENTS = 400;
+  // Defaults keep the suite fast; EDGE_BUDGET / EDGE_BUDGET_EVENTS measure other sizes.
+  const BUDGET = Number(process.env.EDGE_BUDGET ?? 1000);
+  const EVENTS = Number(process.env.EDGE_BUDGET_EVENTS ?? 400);
   let app: TestApp;
   beforeAll(async () => {
     app = await startTestApp({ modules: [FixtureModule], env: { REPLAY_BUDGET_EVENTS_PER_MINUTE: String(BUDGET) } });
@@ -142,15 +143,19 @@ describe('replay budget', () => {
     }
     const replayed = acks.reduce((sum, a) => sum + (a.replayed ?? 0), 0);
     process.stdout.write(`replay budget ${BUDGET}/min, ${EVENTS} events per replay, 20 pairs: replayed ${replayed} (unbudgeted: ${20 * EVENTS})\n`);
-    expect(replayed).toBe(BUDGET);
-    expect(acks.slice(0, 2).map((a) => a.replayed)).toEqual([EVENTS, EVENTS]);
-    expect(acks[2]).toMatchObject({ success: true, replayed: BUDGET - 2 * EVENTS, resync: true });
-    const refused = acks.slice(3);
+    expect(replayed).toBe(Math.min(BUDGET, 20 * EVENTS));
+    // Whole replays while the budget lasts, one cut short (resync) if it ends mid-way, then refusals.
+    const whole = Math.floor(BUDGET / EVENTS);
+    const partial = BUDGET % EVENTS;
+    expect(acks.slice(0, whole).every((a) => a.success && a.replayed === EVENTS && !a.resync)).toBe(true);
+    if (partial) expect(acks[whole]).toMatchObject({ success: true, replayed: partial, resync: true });
+    const refused = acks.slice(whole + (partial ? 1 : 0));
+    expect(refused.length).toBeGreaterThan(0);
     expect(refused.every((a) => !a.success && a.code === 'socket_error:rate_limited')).toBe(true);
     expect(refused[0].retryInMs).toBeGreaterThan(0);
     expect(refused[0].retryInMs).toBeLessThanOrEqual(60_000);
     // Nothing is joined on a refused subscribe: live events of the room do not arrive either.
-    await eventually(() => received.length === BUDGET);
+    await eventually(() => received.length === BUDGET, 10_000);
 
     // The same user over HTTP: 429 with retryInMs; another user is unaffected.
     const http429 = await http<{ error: string; details: { retryInMs: number } }>(app.url, 'GET', '/api/history?channel=test:budget&since=0', {
@@ -160,7 +165,7 @@ describe('replay budget', () => {
     expect(http429.body).toMatchObject({ error: 'rate_limited', details: { retryInMs: expect.any(Number) } });
     const other = await http<{ events: unknown[] }>(app.url, 'GET', '/api/history?channel=test:budget&since=0&limit=500', { token: token('someone') });
     expect(other.status).toBe(200);
-    expect(other.body.events).toHaveLength(EVENTS);
+    expect(other.body.events).toHaveLength(Math.min(EVENTS, 500));
     socket.close();
   });
 });

@@ -91,6 +91,8 @@ export class ReplayService {
         if (page.length < size) break;
         cursor = page[page.length - 1].offset;
         if (sent.size >= allowance) {
+          // Exactly at the limit with nothing left: a complete replay, not a resync.
+          if (!(await this.log.readAfter(namespace, fresh, cursor, 1)).length) break;
           // Too far behind for one replay, or the user's replay budget does not cover the
           // rest: the client refetches (through history, budgeted the same way).
           this.resync(gate, options.channels ?? fresh, 'too_far_behind');

@@ -162,6 +162,8 @@ describe('replay budget', () => {
       token: token('hoarder'),
     });
     expect(http429.status).toBe(429);
+    const retryAfter = await fetch(`${app.url}/api/history?channel=test:budget&since=0`, { headers: { authorization: `Bearer ${token('hoarder')}` } });
+    expect(Number(retryAfter.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(http429.body).toMatchObject({ error: 'rate_limited', details: { retryInMs: expect.any(Number) } });
     const other = await http<{ events: unknown[] }>(app.url, 'GET', '/api/history?channel=test:budget&since=0&limit=500', { token: token('someone') });
     expect(other.status).toBe(200);

@@ -251,6 +251,14 @@ export class EventLogService implements BeforeApplicationShutdown {
     return total;
   }
 
+  /**
+   * Drops the replay pages kept in memory: after a transaction rewrote logged payloads
+   * (rewriteLoggedPayloads), a cached page could still hold the old values.
+   */
+  forgetCachedPages(): void {
+    this.finalPages.clear();
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
     // Let in-flight appends finish before the database closes.
     await this.flushing?.catch(() => undefined);

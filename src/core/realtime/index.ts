@@ -9,3 +9,4 @@ export * from './replay.service';
 export * from './rooms';
 export * from './socket-errors';
 export * from './socket-policy.service';
+export * from './event-payload-rewrite';

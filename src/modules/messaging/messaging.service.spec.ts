@@ -35,6 +35,7 @@ function setup(participants: string[] | null = ['ann', 'ben']) {
     editMessage: jest.fn().mockResolvedValue(row({ body: 'edited', status: 'edited', editedAt: at })),
     softDeleteMessage: jest.fn().mockResolvedValue(row({ body: null, status: 'deleted', deletedAt: at })),
     createConversation: jest.fn(),
+    resyncLoggedBodies: jest.fn().mockResolvedValue(undefined),
   };
   const publisher = { message: jest.fn().mockResolvedValue(undefined), typing: jest.fn() };
   const service = new MessagingService(repository as unknown as MessagingRepository, publisher as unknown as MessagingPublisher, new TypingThrottle());
@@ -98,6 +99,21 @@ describe('MessagingService', () => {
     expect(edited).toMatchObject({ status: 'edited', body: 'edited' });
     expect(publisher.message).toHaveBeenCalledTimes(1);
     expect(publisher.message).toHaveBeenCalledWith('messages:updated', edited, ['ann', 'ben']);
+  });
+
+  it('re-scrubs the logged bodies when a delete committed while the edit was being published', async () => {
+    const { service, repository } = setup();
+    const deleted = row({ body: null, status: 'deleted', deletedAt: new Date(at.getTime() + 1) });
+    repository.findMessage.mockResolvedValueOnce(row()).mockResolvedValueOnce(deleted);
+    await service.editMessage('ann', 'c1', 'm1', 'edited');
+    expect(repository.resyncLoggedBodies).toHaveBeenCalledWith(deleted);
+  });
+
+  it('leaves the log alone after an edit nothing overtook', async () => {
+    const { service, repository } = setup();
+    repository.findMessage.mockResolvedValueOnce(row()).mockResolvedValueOnce(row({ body: 'edited', status: 'edited', editedAt: at }));
+    await service.editMessage('ann', 'c1', 'm1', 'edited');
+    expect(repository.resyncLoggedBodies).not.toHaveBeenCalled();
   });
 
   it('soft deletes for the author or an admin, once', async () => {

@@ -73,6 +73,10 @@ export class MessagingService {
     if (!row) throw DomainError.conflict(`message ${messageId} was deleted and cannot be edited`);
     const message = toMessageDto(row);
     await this.publish('messages:updated', message, participants);
+    // Another edit or a delete that committed while this event was on its way scrubbed the
+    // log before this event reached it: bring the logged copies to the current body again.
+    const current = await this.repository.findMessage(conversationId, messageId);
+    if (current && versionOf(toMessageDto(current)) !== versionOf(message)) await this.repository.resyncLoggedBodies(current);
     return message;
   }
 
@@ -124,6 +128,8 @@ export class MessagingService {
     await this.publisher.message(event, message, participants);
   }
 }
+
+const versionOf = (m: MessageDto) => m.deletedAt ?? m.editedAt ?? m.createdAt;
 
 const conversationNotFound = (id: string) => DomainError.notFound(`conversation ${id} not found`);
 const messageNotFound = (id: string) => DomainError.notFound(`message ${id} not found`);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ids } from '../../../core/errors';
 
 /** Most user ids one presence query may ask about. */
-export const MAX_QUERY_USER_IDS = 500;
+export const MAX_QUERY_USER_IDS = 100;
 
 export const presenceQueryDto = z.object({
   userIds: z.array(ids.userId).min(1).max(MAX_QUERY_USER_IDS),

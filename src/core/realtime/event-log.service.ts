@@ -68,6 +68,16 @@ export class EventLogService implements BeforeApplicationShutdown {
     });
   }
 
+  /**
+   * Appends several events in one go: all are queued before the queue is drained, so they
+   * share one write (up to the batch size) instead of the first one going alone.
+   */
+  appendMany(requests: AppendRequest[]): Promise<AppendResult[]> {
+    const results = requests.map((request) => new Promise<AppendResult>((resolve, reject) => this.queue.push({ request, resolve, reject })));
+    if (requests.length) this.flushing ??= this.drain();
+    return Promise.all(results);
+  }
+
   private async drain(): Promise<void> {
     try {
       while (this.queue.length) {

@@ -56,6 +56,35 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
     return wire;
   }
 
+  /**
+   * `publish` for many events at once, persisted in one batched append (a job announcing
+   * many entities), then emitted in offset order. Resolves per event like `publish`.
+   */
+  protected async publishMany<K extends keyof Events & string>(
+    items: Array<{ event: K; payload: Events[K]; rooms: string[]; options?: PublishOptions }>,
+  ): Promise<Array<WithOffset<Events[K]> | undefined>> {
+    if (!items.length) return [];
+    const started = process.hrtime.bigint();
+    const results = await this.eventLog.appendMany(
+      items.map(({ event, payload, rooms, options }) => ({
+        namespace: this.namespace,
+        event,
+        rooms,
+        payload,
+        idempotencyKey: options?.idempotencyKey,
+      })),
+    );
+    const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+    return items.map(({ event, payload, rooms }, i) => {
+      const { offset, duplicate } = results[i];
+      if (duplicate) return undefined;
+      const wire = { ...payload, offset } as WithOffset<Events[K]>;
+      this.deliver(event, wire, rooms);
+      this.metrics.publishLatency.observe({ event }, elapsed);
+      return wire;
+    });
+  }
+
   /** Emits without persisting: transient events (presence, typing) that are never replayed. */
   protected emit<K extends keyof Events & string>(event: K, payload: Events[K], rooms: string[], options: EmitOptions = {}): void {
     this.deliver(event, payload, rooms, options);

@@ -42,6 +42,14 @@ export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
     return this.publishEvent<WorldTimeChangedEvent>({ type: 'world_time_changed', timestamp: now(), ...draft });
   }
 
+  /** Announces many clocks in one batched append (the world-clock job). */
+  async worldTimesChanged(drafts: Array<Draft<WorldTimeChangedEvent>>): Promise<number> {
+    const timestamp = now();
+    const events = drafts.map((d): WorldTimeChangedEvent => ({ type: 'world_time_changed', timestamp, ...d }));
+    const published = await this.publishMany(events.map((event) => ({ event: event.type, payload: event, rooms: roomsFor(event) })));
+    return published.filter(Boolean).length;
+  }
+
   settlementUpdated(draft: Draft<SettlementUpdatedEvent>) {
     return this.publishEvent<SettlementUpdatedEvent>({ type: 'settlement_updated', timestamp: now(), ...draft });
   }

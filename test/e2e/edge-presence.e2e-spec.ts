@@ -34,42 +34,42 @@ describe('presence privacy and fan-out (two instances, Redis)', () => {
   });
 
   it('a user opening 4 tabs on two instances sends each observer one update without any device field', async () => {
-    const observers = [await join(a, 'e3-watch-a'), await join(b, 'e3-watch-b')];
+    const observers = [await join(a, 'fan-watch-a'), await join(b, 'fan-watch-b')];
     const tabs: RecordingSocket[] = [];
-    for (let i = 0; i < 4; i++) tabs.push(await join(i % 2 ? b : a, 'e3-user', `Mozilla/5.0 tab-${i}`));
-    await tabs[0].update('e3-user', (s) => s.sockets?.length === 4);
+    for (let i = 0; i < 4; i++) tabs.push(await join(i % 2 ? b : a, 'fan-user', `Mozilla/5.0 tab-${i}`));
+    await tabs[0].update('fan-user', (s) => s.sockets?.length === 4);
     await settle(QUIET_MS);
 
-    process.stdout.write(`presence fan-out: 4 tabs of one user → ${observers.map((o) => o.about('e3-user').length).join(', ')} update(s) per observer\n`);
+    process.stdout.write(`presence fan-out: 4 tabs of one user → ${observers.map((o) => o.about('fan-user').length).join(', ')} update(s) per observer\n`);
     for (const o of observers) {
-      const seen = o.about('e3-user');
-      expect(seen).toEqual([{ userId: 'e3-user', isOnline: true, lastSeen: expect.any(Number) }]);
+      const seen = o.about('fan-user');
+      expect(seen).toEqual([{ userId: 'fan-user', isOnline: true, lastSeen: expect.any(Number) }]);
       // nothing identifying a device or a connection, whatever the field is called
-      const raw = JSON.stringify(o.events.filter(([name, p]) => name === 'presence:update' && (p as { userId: string }).userId === 'e3-user'));
+      const raw = JSON.stringify(o.events.filter(([name, p]) => name === 'presence:update' && (p as { userId: string }).userId === 'fan-user'));
       for (const tab of tabs) expect(raw).not.toContain(tab.socket.id);
       expect(raw).not.toMatch(/Mozilla|127\.0\.0\.1|socketId|userAgent|"ip"/);
     }
 
     // the user's own tabs still get the full snapshot, addresses included
-    const own = tabs[3].about('e3-user').at(-1)!;
+    const own = tabs[3].about('fan-user').at(-1)!;
     expect(own.sockets.map((s) => s.userAgent).sort()).toEqual([0, 1, 2, 3].map((i) => `Mozilla/5.0 tab-${i}`));
     expect(own.sockets.every((s) => s.ip === '127.0.0.1')).toBe(true);
 
     // closing three of the four tabs is not news either; the last one is
     for (const tab of tabs.slice(0, 3)) tab.close();
-    await tabs[3].update('e3-user', (s) => s.sockets?.length === 1);
+    await tabs[3].update('fan-user', (s) => s.sockets?.length === 1);
     await settle(QUIET_MS);
-    for (const o of observers) expect(o.about('e3-user')).toHaveLength(1);
+    for (const o of observers) expect(o.about('fan-user')).toHaveLength(1);
     tabs[3].close();
-    for (const o of observers) await o.update('e3-user', (s) => !s.isOnline);
+    for (const o of observers) await o.update('fan-user', (s) => !s.isOnline);
     await settle(QUIET_MS);
-    for (const o of observers) expect(o.about('e3-user').map((s) => s.isOnline)).toEqual([true, false]);
+    for (const o of observers) expect(o.about('fan-user').map((s) => s.isOnline)).toEqual([true, false]);
   });
 
   it('rate-limits presence:heartbeat per socket: the excess is acked rate_limited and not recorded', async () => {
-    const user = await join(a, 'e3-beater');
-    const other = await join(a, 'e3-beater');
-    await user.update('e3-beater', (s) => s.sockets?.length === 2);
+    const user = await join(a, 'beat-user');
+    const other = await join(a, 'beat-user');
+    await user.update('beat-user', (s) => s.sockets?.length === 2);
     const since = other.mark();
     expect(await emitAck(user.socket, 'presence:heartbeat')).toEqual({ success: true });
     expect(await emitAck(user.socket, 'presence:heartbeat')).toEqual({ success: true });
@@ -125,7 +125,7 @@ describe('presence privacy and fan-out (two instances, Redis)', () => {
     let round = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), async (ops) => {
-        const { truth, shown } = await run(`e3p${round++}`, ops, 0);
+        const { truth, shown } = await run(`pp${round++}`, ops, 0);
         for (const perUser of shown) {
           perUser.forEach((updates, u) => {
             const transitions = truth[u].length - 1; // starts offline, never seen
@@ -147,7 +147,7 @@ describe('presence privacy and fan-out (two instances, Redis)', () => {
     let round = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 6 }), async (ops) => {
-        const { truth, shown } = await run(`e3x${round++}`, ops, 400);
+        const { truth, shown } = await run(`px${round++}`, ops, 400);
         for (const perUser of shown) {
           perUser.forEach((updates, u) => expect(updates.map((s) => s.isOnline)).toEqual(truth[u].slice(1)));
         }

@@ -101,19 +101,18 @@ describe('MessagingService', () => {
     expect(publisher.message).toHaveBeenCalledWith('messages:updated', edited, ['ann', 'ben']);
   });
 
-  it('re-scrubs the logged bodies when a delete committed while the edit was being published', async () => {
-    const { service, repository } = setup();
+  it('after publishing an edit or a delete, brings every logged copy to the message as it is now', async () => {
+    const { service, repository, publisher } = setup();
     const deleted = row({ body: null, status: 'deleted', deletedAt: new Date(at.getTime() + 1) });
-    repository.findMessage.mockResolvedValueOnce(row()).mockResolvedValueOnce(deleted);
+    repository.findMessage.mockResolvedValueOnce(row()).mockResolvedValueOnce(deleted); // a delete overtook the edit
     await service.editMessage('ann', 'c1', 'm1', 'edited');
     expect(repository.resyncLoggedBodies).toHaveBeenCalledWith(deleted);
-  });
+    expect(publisher.message.mock.invocationCallOrder[0]).toBeLessThan(repository.resyncLoggedBodies.mock.invocationCallOrder[0]);
 
-  it('leaves the log alone after an edit nothing overtook', async () => {
-    const { service, repository } = setup();
-    repository.findMessage.mockResolvedValueOnce(row()).mockResolvedValueOnce(row({ body: 'edited', status: 'edited', editedAt: at }));
-    await service.editMessage('ann', 'c1', 'm1', 'edited');
-    expect(repository.resyncLoggedBodies).not.toHaveBeenCalled();
+    repository.resyncLoggedBodies.mockClear();
+    repository.findMessage.mockResolvedValueOnce(row()).mockResolvedValueOnce(deleted);
+    await service.deleteMessage(user('ann'), 'c1', 'm1');
+    expect(repository.resyncLoggedBodies).toHaveBeenCalledWith(deleted);
   });
 
   it('soft deletes for the author or an admin, once', async () => {

@@ -73,10 +73,7 @@ export class MessagingService {
     if (!row) throw DomainError.conflict(`message ${messageId} was deleted and cannot be edited`);
     const message = toMessageDto(row);
     await this.publish('messages:updated', message, participants);
-    // Another edit or a delete that committed while this event was on its way scrubbed the
-    // log before this event reached it: bring the logged copies to the current body again.
-    const current = await this.repository.findMessage(conversationId, messageId);
-    if (current && versionOf(toMessageDto(current)) !== versionOf(message)) await this.repository.resyncLoggedBodies(current);
+    await this.settleLoggedBodies(conversationId, messageId);
     return message;
   }
 
@@ -97,6 +94,7 @@ export class MessagingService {
     if (!row) throw messageNotFound(messageId);
     const message = toMessageDto(row);
     await this.publish('messages:deleted', message, participants);
+    await this.settleLoggedBodies(conversationId, messageId);
     return message;
   }
 
@@ -124,12 +122,22 @@ export class MessagingService {
     return participants;
   }
 
+  /**
+   * The edit or delete already rewrote the logged bodies in its transaction, but an event of
+   * a concurrent edit may have been logged after that rewrite read the log and before it
+   * committed. Once this change's own event is logged, the message is read again and every
+   * logged copy brought to its current body: whichever of two racing changes finishes last
+   * leaves the log clean.
+   */
+  private async settleLoggedBodies(conversationId: string, messageId: string): Promise<void> {
+    const current = await this.repository.findMessage(conversationId, messageId);
+    if (current) await this.repository.resyncLoggedBodies(current);
+  }
+
   private async publish(event: MessageEvent, message: MessageDto, participants: string[]): Promise<void> {
     await this.publisher.message(event, message, participants);
   }
 }
-
-const versionOf = (m: MessageDto) => m.deletedAt ?? m.editedAt ?? m.createdAt;
 
 const conversationNotFound = (id: string) => DomainError.notFound(`conversation ${id} not found`);
 const messageNotFound = (id: string) => DomainError.notFound(`message ${id} not found`);

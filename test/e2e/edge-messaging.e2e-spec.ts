@@ -134,3 +134,31 @@ describe('edited and deleted message bodies are scrubbed from the event log', ()
     }
   });
 });
+
+describe('scrubbed bodies across instances', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    a = await startTestApp({ redis: true });
+    b = await startTestApp({ databaseUrl: a.databaseUrl, redis: a.redisPrefix });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it('another instance drops replay pages it had cached with the deleted body', async () => {
+    const created = await http<{ id: string }>(a.url, 'POST', '/api/conversations', { token: token('x-ann'), body: { participantIds: ['x-bob'] } });
+    const convo = created.body.id;
+    const posted = await http<MessageDto>(a.url, 'POST', `/api/conversations/${convo}/messages`, { token: token('x-ann'), body: { body: 'cached-body-93d1' } });
+    await http(a.url, 'POST', `/api/conversations/${convo}/messages`, { token: token('x-ann'), body: { body: 'second' } });
+    const page = () =>
+      http<{ events: LoggedEvent[] }>(b.url, 'GET', `/api/history?channel=conversation:${convo}&since=0&limit=2`, { token: token('x-bob') }).then((r) =>
+        r.body.events.map((e) => e.payload.message.body),
+      );
+    expect(await page()).toEqual(['cached-body-93d1', 'second']); // a full page: instance b keeps it in memory
+
+    expect((await http(a.url, 'DELETE', `/api/conversations/${convo}/messages/${posted.body.id}`, { token: token('x-ann') })).status).toBe(200);
+    await eventually(async () => JSON.stringify(await page()) === JSON.stringify([null, 'second']), 3000);
+  });
+});

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../core/prisma';
-import { EventLogService, rewriteLoggedPayloads, type RawSqlExecutor } from '../../core/realtime';
+import { rewriteLoggedPayloads, type RawSqlExecutor } from '../../core/realtime';
 import type { Conversation, ConversationParticipant, Message, Prisma } from '../../generated/prisma/client';
 import { APP_NAMESPACE, conversationRoom } from './messaging.events';
 
@@ -16,10 +16,7 @@ const withParticipants = { participants: { select: { userId: true }, orderBy: { 
  */
 @Injectable()
 export class MessagingRepository {
-  constructor(
-    private readonly prisma: PrismaService,
-    private readonly eventLog: EventLogService,
-  ) {}
+  constructor(private readonly prisma: PrismaService) {}
 
   async createConversation(createdBy: string, title: string | undefined, participantIds: string[]): Promise<ConversationRow> {
     return this.prisma.conversation.create({
@@ -91,10 +88,11 @@ export class MessagingRepository {
   /**
    * Replaces the body of a message that is not deleted; undefined when it was deleted
    * meanwhile. In the same transaction, every logged event of the message gets the new
-   * body: the previous ones cannot be read back through replay or history.
+   * body: the previous ones cannot be read back through replay or history (the caller then
+   * has cached replay pages dropped).
    */
   async editMessage(conversationId: string, messageId: string, body: string, at: Date): Promise<MessageRow | undefined> {
-    const row = await this.prisma.$transaction(async (tx) => {
+    return this.prisma.$transaction(async (tx) => {
       const { count } = await tx.message.updateMany({
         where: { id: messageId, conversationId, deletedAt: null },
         data: { body, status: 'edited', editedAt: at },
@@ -104,8 +102,6 @@ export class MessagingRepository {
       if (edited) await scrubLoggedBodies(tx, edited);
       return edited ?? undefined;
     });
-    if (row) this.eventLog.forgetCachedPages();
-    return row;
   }
 
   /**
@@ -113,7 +109,7 @@ export class MessagingRepository {
    * goes from every logged event of the message. A message already deleted keeps its first deletion.
    */
   async softDeleteMessage(conversationId: string, messageId: string, by: string, at: Date): Promise<MessageRow | null> {
-    const row = await this.prisma.$transaction(async (tx) => {
+    return this.prisma.$transaction(async (tx) => {
       await tx.message.updateMany({
         where: { id: messageId, conversationId, deletedAt: null },
         data: { body: null, status: 'deleted', deletedAt: at, deletedBy: by },
@@ -122,8 +118,6 @@ export class MessagingRepository {
       if (deleted) await scrubLoggedBodies(tx, deleted);
       return deleted;
     });
-    if (row) this.eventLog.forgetCachedPages();
-    return row;
   }
 
   /**
@@ -131,8 +125,9 @@ export class MessagingRepository {
    * For an event logged after the edit or delete that superseded it: a publish that was
    * already on its way when the change committed.
    */
-  async resyncLoggedBodies(message: MessageRow): Promise<void> {
-    if (await scrubLoggedBodies(this.prisma, message)) this.eventLog.forgetCachedPages();
+  /** Resolves with the number of logged events rewritten. */
+  resyncLoggedBodies(message: MessageRow): Promise<number> {
+    return scrubLoggedBodies(this.prisma, message);
   }
 
   /** Newest first; `before` pages on (createdAt, id) so equal timestamps never skip or repeat rows. */

@@ -35,9 +35,9 @@ function setup(participants: string[] | null = ['ann', 'ben']) {
     editMessage: jest.fn().mockResolvedValue(row({ body: 'edited', status: 'edited', editedAt: at })),
     softDeleteMessage: jest.fn().mockResolvedValue(row({ body: null, status: 'deleted', deletedAt: at })),
     createConversation: jest.fn(),
-    resyncLoggedBodies: jest.fn().mockResolvedValue(undefined),
+    resyncLoggedBodies: jest.fn().mockResolvedValue(0),
   };
-  const publisher = { message: jest.fn().mockResolvedValue(undefined), typing: jest.fn() };
+  const publisher = { message: jest.fn().mockResolvedValue(undefined), typing: jest.fn(), forgetCachedReplays: jest.fn() };
   const service = new MessagingService(repository as unknown as MessagingRepository, publisher as unknown as MessagingPublisher, new TypingThrottle());
   return { service, repository, publisher };
 }

@@ -71,6 +71,7 @@ export class MessagingService {
     if (existing.senderId !== editorId) throw DomainError.forbidden('only the author may edit a message');
     const row = await this.repository.editMessage(conversationId, messageId, body, new Date());
     if (!row) throw DomainError.conflict(`message ${messageId} was deleted and cannot be edited`);
+    this.publisher.forgetCachedReplays();
     const message = toMessageDto(row);
     await this.publish('messages:updated', message, participants);
     await this.settleLoggedBodies(conversationId, messageId);
@@ -92,6 +93,7 @@ export class MessagingService {
     if (!isAdmin && existing.senderId !== user.userId) throw DomainError.forbidden('only the author or an admin may delete a message');
     const row = await this.repository.softDeleteMessage(conversationId, messageId, user.userId, new Date());
     if (!row) throw messageNotFound(messageId);
+    this.publisher.forgetCachedReplays();
     const message = toMessageDto(row);
     await this.publish('messages:deleted', message, participants);
     await this.settleLoggedBodies(conversationId, messageId);
@@ -131,7 +133,7 @@ export class MessagingService {
    */
   private async settleLoggedBodies(conversationId: string, messageId: string): Promise<void> {
     const current = await this.repository.findMessage(conversationId, messageId);
-    if (current) await this.repository.resyncLoggedBodies(current);
+    if (current && (await this.repository.resyncLoggedBodies(current)) > 0) this.publisher.forgetCachedReplays();
   }
 
   private async publish(event: MessageEvent, message: MessageDto, participants: string[]): Promise<void> {

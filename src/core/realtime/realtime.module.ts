@@ -1,9 +1,11 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { JobScheduler } from '../scheduling/job-scheduler.service';
 import { ChannelRegistry } from './channel-registry';
+import { ConnectionLimiter } from './connection-limiter.service';
 import { EventLogService } from './event-log.service';
 import { HistoryController } from './history.controller';
 import { RealtimeServer } from './realtime-server';
+import { ReplayBudget } from './replay-budget.service';
 import { ReplayService } from './replay.service';
 import { SocketPolicy } from './socket-policy.service';
 
@@ -12,8 +14,8 @@ const RETENTION_INTERVAL_MS = 10 * 60_000;
 @Global()
 @Module({
   controllers: [HistoryController],
-  providers: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry],
-  exports: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry],
+  providers: [RealtimeServer, SocketPolicy, ConnectionLimiter, EventLogService, ReplayService, ReplayBudget, ChannelRegistry],
+  exports: [RealtimeServer, SocketPolicy, ConnectionLimiter, EventLogService, ReplayService, ReplayBudget, ChannelRegistry],
 })
 export class RealtimeModule implements OnModuleInit {
   constructor(

@@ -70,6 +70,7 @@ describe('presence privacy and fan-out (two instances, Redis)', () => {
     const user = await join(a, 'beat-user');
     const other = await join(a, 'beat-user');
     await user.update('beat-user', (s) => s.sockets?.length === 2);
+    await other.update('beat-user', (s) => s.sockets?.length === 2); // its own connect has arrived too: nothing older is still on its way
     const about = () => other.about('beat-user').length;
     const since = about();
     expect(await emitAck(user.socket, 'presence:heartbeat')).toEqual({ success: true });

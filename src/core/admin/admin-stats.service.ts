@@ -12,6 +12,9 @@ import { namespaceStats, type NamespaceStats } from './namespace-stats';
 const LATENCY_WINDOW_TICKS = 10;
 const DB_PING_TIMEOUT_MS = 1000;
 
+/** Several apps in one process (tests) still need distinct instance names. */
+let instancesInProcess = 0;
+
 export interface InstanceStats {
   /** hostname:pid — a pod name under Kubernetes. */
   instance: string;
@@ -46,9 +49,11 @@ interface Totals {
  */
 @Injectable()
 export class AdminStatsService {
-  readonly instance = `${hostname()}:${process.pid}`;
+  readonly instance = `${hostname()}:${process.pid}${++instancesInProcess > 1 ? `#${instancesInProcess}` : ''}`;
   private readonly startedAt = Date.now();
   private readonly history: Totals[] = [];
+  /** The last sample's database ping; undefined before the first. */
+  databaseUp: boolean | undefined;
 
   constructor(
     private readonly metrics: MetricsService,
@@ -67,6 +72,7 @@ export class AdminStatsService {
       this.metrics.rejectedConnections.get(),
       this.databaseState(),
     ]);
+    this.databaseUp = database.up;
     const totals: Totals = { at: now, published: sum(published.values), delivered: sum(delivered.values), buckets: bucketTotals(latency.values) };
     const previous = this.history[this.history.length - 1];
     const oldest = this.history[0];

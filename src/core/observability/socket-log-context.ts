@@ -1,0 +1,28 @@
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import type { Namespace, Socket } from 'socket.io';
+import { RealtimeServer } from '../realtime/realtime-server';
+import { runWithLogFields } from './request-context';
+
+/**
+ * Runs every inbound socket event inside a log context holding its socket id, namespace and
+ * user, so anything logged while handling it (a gateway, a service, a repository) carries
+ * those fields without passing them. Installed once on every namespace, present and future.
+ */
+@Injectable()
+export class SocketLogContext implements OnApplicationBootstrap {
+  constructor(private readonly realtime: RealtimeServer) {}
+
+  onApplicationBootstrap(): void {
+    const io = this.realtime.server;
+    if (!io) return;
+    const install = (nsp: Namespace) =>
+      nsp.on('connection', (socket: Socket) => {
+        socket.use((_packet, next) => {
+          const userId = (socket.data as { user?: { userId?: string } }).user?.userId;
+          runWithLogFields({ socketId: socket.id, namespace: nsp.name, ...(userId ? { userId } : {}) }, () => next());
+        });
+      });
+    for (const nsp of io._nsps.values()) install(nsp);
+    io.on('new_namespace', install);
+  }
+}

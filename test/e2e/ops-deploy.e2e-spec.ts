@@ -12,6 +12,7 @@ import { SHUTDOWN_DEADLINE_MS } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
 import { startTestApp, type TestApp } from '../support/app';
 import { http } from '../support/clients';
+import { TEST_JWT_SECRET } from '../support/tokens';
 
 const ROOT = path.resolve(__dirname, '../..');
 const K8S = path.join(ROOT, 'deploy/k8s');
@@ -210,6 +211,19 @@ describe('operations kit', () => {
         expect(byMetric(metric).length).toBeGreaterThan(0);
       }
       check(metricNames(all.map((r) => r.expr).join('\n')));
+    });
+  });
+
+  describe('token CLI in the image', () => {
+    it('node dist/cli/token.js mints a token the app accepts, with no tsx on the path', () => {
+      const cli = path.join(ROOT, 'dist/cli/token.js');
+      // npm test builds first; a single-file run needs `npm run build` once.
+      expect(existsSync(cli)).toBe(true);
+      const minted = execFileSync(process.execPath, [cli, '--sub', 'ops-cli', '--roles', 'admin', '--ttl', '5m'], {
+        env: { PATH: path.dirname(process.execPath), JWT_SECRET: TEST_JWT_SECRET, NODE_ENV: 'production', CORS_ORIGINS: 'https://x.example' },
+        encoding: 'utf8',
+      }).trim();
+      return http(app.url, 'GET', '/api/websocket-status', { token: minted }).then((res) => expect(res.status).toBe(200));
     });
   });
 });

@@ -52,6 +52,14 @@ describe('/ws/admin live feed', () => {
     for (let i = 0; i < 3; i++) {
       expect((await http(app.url, 'POST', '/api/intelligence/updates', { token: serviceToken(), body: { countryId: '5', category: 'economic', title: `n${i}` } })).status).toBe(201);
     }
+    // The console's "older events" pages back through history with `before`.
+    type Page = { events: Array<{ offset: string }> };
+    const page = (query: string) => http<Page>(app.url, 'GET', `/api/history?channel=country:5&${query}`, { token: adminToken() }).then((r) => r.body.events.map((e) => e.offset));
+    const all = await page('limit=50');
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    expect(await page('limit=1')).toEqual(all.slice(-1));
+    expect(await page(`limit=2&before=${all[all.length - 1]}`)).toEqual(all.slice(-3, -1));
+
     const busy = (await eventually(() => feed.latest()?.instances.find((s) => s.publishedPerSecond > 0 && s.publishLatencyMs !== null), 5000))!;
     expect(busy.publishLatencyMs!.samples).toBeGreaterThanOrEqual(3);
     expect(busy.publishLatencyMs!.p99).toBeGreaterThanOrEqual(busy.publishLatencyMs!.p50);

@@ -67,6 +67,16 @@ describe('structured logs (the process)', () => {
     await eventually(() => lines().some((l) => l.requestId === generated));
   });
 
+  it('tags lines logged while handling a socket with socketId, namespace and userId', async () => {
+    const socket = await connect(app.url, '/ws/admin', { token: adminToken('ops-bob') });
+    try {
+      const line = await eventually(() => lines().find((l) => l.msg === 'operator console connected' && l.socketId === socket.id));
+      expect(line).toMatchObject({ namespace: '/ws/admin', userId: 'ops-bob', context: 'AdminGateway' });
+    } finally {
+      socket.close();
+    }
+  });
+
   it('never logs a token, wherever it was sent', async () => {
     const leaked = token('leaky');
     await fetch(`${app.url}/api/history?channel=user:x&token=${leaked}`);

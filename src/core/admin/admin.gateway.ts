@@ -59,6 +59,8 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection, OnModul
   }
 
   handleConnection(socket: Socket): void {
+    // An audit line: who opened the console (the log context adds socketId, namespace and userId).
+    this.logger.log('operator console connected');
     if (this.latest) socket.emit(ADMIN_STATS_EVENT, { instances: this.instances() });
   }
 

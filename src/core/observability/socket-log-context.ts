@@ -4,8 +4,8 @@ import { RealtimeServer } from '../realtime/realtime-server';
 import { runWithLogFields } from './request-context';
 
 /**
- * Runs every inbound socket event inside a log context holding its socket id, namespace and
- * user, so anything logged while handling it (a gateway, a service, a repository) carries
+ * Runs every socket's connection handling and each of its inbound events inside a log
+ * context holding its socket id, namespace and user, so anything logged while handling it (a gateway, a service, a repository) carries
  * those fields without passing them. Installed once on every namespace, present and future.
  */
 @Injectable()
@@ -15,13 +15,18 @@ export class SocketLogContext implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     const io = this.realtime.server;
     if (!io) return;
-    const install = (nsp: Namespace) =>
+    const fieldsOf = (socket: Socket, nsp: Namespace) => {
+      const userId = (socket.data as { user?: { userId?: string } }).user?.userId;
+      return { socketId: socket.id, namespace: nsp.name, ...(userId ? { userId } : {}) };
+    };
+    const install = (nsp: Namespace) => {
+      // Last of the namespace middlewares (the user is known by then): the connection
+      // handlers that follow run in this context too.
+      nsp.use((socket, next) => runWithLogFields(fieldsOf(socket, nsp), () => next()));
       nsp.on('connection', (socket: Socket) => {
-        socket.use((_packet, next) => {
-          const userId = (socket.data as { user?: { userId?: string } }).user?.userId;
-          runWithLogFields({ socketId: socket.id, namespace: nsp.name, ...(userId ? { userId } : {}) }, () => next());
-        });
+        socket.use((_packet, next) => runWithLogFields(fieldsOf(socket, nsp), () => next()));
       });
+    };
     for (const nsp of io._nsps.values()) install(nsp);
     io.on('new_namespace', install);
   }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { MetricsService } from '../observability/metrics.service';
+import { currentRequestId } from '../observability/request-context';
 import { EventLogService } from './event-log.service';
 import { RealtimeServer } from './realtime-server';
 
@@ -42,6 +43,7 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
     options: PublishOptions = {},
   ): Promise<WithOffset<Events[K]> | undefined> {
     const started = process.hrtime.bigint();
+    payload = withCorrelation(payload);
     const { offset, duplicate } = await this.eventLog.append({
       namespace: this.namespace,
       event,
@@ -98,4 +100,18 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
     if (options.except?.length) target = target.except(options.except);
     target.emit(event, payload);
   }
+}
+
+/**
+ * Stamps a logged event published while handling an HTTP request with that request's id
+ * (`metadata.correlationId`), in the log and on the wire alike, so replay matches live.
+ * An id the module already set (Campaign's X-Correlation-Id) is kept.
+ */
+function withCorrelation<T extends object>(payload: T): T {
+  const correlationId = currentRequestId();
+  if (!correlationId) return payload;
+  const metadata = (payload as { metadata?: unknown }).metadata;
+  if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))) return payload;
+  if (metadata && 'correlationId' in metadata) return payload;
+  return { ...payload, metadata: { ...(metadata ?? {}), correlationId } };
 }

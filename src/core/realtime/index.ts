@@ -1,4 +1,5 @@
 export * from './channel-registry';
+export * from './delivery-sequencer';
 export * from './event-log.service';
 export * from './herald-gateway.decorator';
 export * from './herald-io.adapter';
@@ -6,6 +7,7 @@ export * from './realtime-publisher';
 export * from './realtime-server';
 export * from './realtime.module';
 export * from './replay.service';
+export * from './revocation';
 export * from './rooms';
 export * from './socket-errors';
 export * from './socket-policy.service';

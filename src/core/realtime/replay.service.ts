@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import { MetricsService } from '../observability/metrics.service';
+import { DeliverySequencer } from './delivery-sequencer';
 import { encodeLoggedEvent } from './encoded-event';
 import { EventLogService } from './event-log.service';
 import { liveDeliveryLog } from './live-delivery-log';
 import { OutgoingGate } from './outgoing-gate';
+import { isRevocation } from './revocation';
 import { SocketPolicy } from './socket-policy.service';
 
 const PAGE = 500;
@@ -38,6 +40,7 @@ export class ReplayService {
     private readonly log: EventLogService,
     private readonly policy: SocketPolicy,
     private readonly metrics: MetricsService,
+    private readonly sequencer: DeliverySequencer,
   ) {}
 
   join(socket: Socket, rooms: string[], options: JoinOptions = {}): Promise<JoinResult> {
@@ -58,11 +61,17 @@ export class ReplayService {
     // not at all; later ones are held at the gate and deduplicated against the replay.
     const live = liveDeliveryLog(socket.nsp);
     const liveThrough = live?.position ?? 0;
+    // Logged events after `closedAt` that reach the socket live are held at the gate, in offset order.
+    const closedAt = this.sequencer.position;
     const gate = OutgoingGate.close(socket);
     const sent = new Set<string>();
     let skipped = 0;
     try {
       await this.policy.join(socket, rooms);
+      // From here on the socket is in the rooms, and the sequencer delivers every logged event
+      // after `joinedAt` to it live, in order and once (docs/delivery-guarantees.md). The replay
+      // stops there: sending more would repeat those, or put them out of order.
+      const joinedAt = this.sequencer.position;
       if (!fresh.length) return { replayed: 0, resync: false };
       if (BigInt(options.since) < (await this.log.prunedThrough())) {
         this.resync(gate, options.channels ?? fresh, 'history_expired');
@@ -70,18 +79,28 @@ export class ReplayService {
       }
       const namespace = socket.nsp.name;
       let cursor = options.since;
+      let reachedLive = false;
       for (;;) {
         const page = await this.log.readAfter(namespace, fresh, cursor, PAGE);
         for (const e of page) {
+          const offset = BigInt(e.offset);
+          if (joinedAt !== undefined && offset > joinedAt) {
+            reachedLive = true;
+            break;
+          }
+          if (isRevocation(e.event)) continue; // applied by every instance in order; never sent
           // Also routed to a room the socket was live in: it has this event already.
           if (live?.deliveredLive(socket.id, e.offset, liveThrough)) {
             skipped++;
             continue;
           }
-          gate.sendEncoded(encodeLoggedEvent(socket.nsp.server, namespace, e));
+          const encoded = encodeLoggedEvent(socket.nsp.server, namespace, e);
+          // Newer than broadcasts the gate may hold: released among them in offset order.
+          if (closedAt !== undefined && offset > closedAt) gate.holdReplayed(encoded, e.offset);
+          else gate.sendEncoded(encoded);
           sent.add(e.offset);
         }
-        if (page.length < PAGE) break;
+        if (reachedLive || page.length < PAGE) break;
         cursor = page[page.length - 1].offset;
         if (sent.size >= MAX_REPLAY_EVENTS) {
           this.resync(gate, options.channels ?? fresh, 'too_far_behind');

@@ -121,6 +121,7 @@ describe('chaos: Redis restart and a SIGKILLed instance under resuming clients (
     // Figures for the record: missed events per client, deliveries out of order or repeated,
     // and how long after Redis came back each client held everything published before that.
     const before = new Set(published.filter((p) => p.doneAt! < redisBackAt).map((p) => p.n));
+    const duringOutage = published.filter((p) => p.startedAt >= redisDownAt && p.doneAt! < redisBackAt);
     const report = clients.map((c, i) => {
       const firstHeld = new Map(c.held.map((e) => [e.n, e.at]));
       let repairedAfter = 0;
@@ -131,10 +132,19 @@ describe('chaos: Redis restart and a SIGKILLed instance under resuming clients (
         outOfOrder: outOfOrderDeliveries(c.connections),
         failovers: c.failovers,
         completeMsAfterRedisBack: repairedAfter,
+        // publish acknowledged → held by this client, for events published while Redis was down
+        maxOutageLatencyMs: Math.max(...duringOutage.map((p) => (firstHeld.get(p.n) ?? Number.POSITIVE_INFINITY) - p.doneAt!)),
       };
     });
+    const repaired = await Promise.all(
+      live().map(async (url) => {
+        const metrics = await http<string>(url, 'GET', '/metrics');
+        return /^herald_gap_repair_events_total (\d+)/m.exec(metrics.body)?.[1] ?? '0';
+      }),
+    );
     process.stdout.write(
-      `chaos C1: redis down ${redisBackAt - redisDownAt} ms; readiness while down ${JSON.stringify(readinessWhileDown)}\n` +
+      `chaos C1: redis down ${redisBackAt - redisDownAt} ms; readiness while down ${JSON.stringify(readinessWhileDown)}; ` +
+        `events delivered from the log by gap repair on the live instances ${JSON.stringify(repaired)}\n` +
         report.map((r) => JSON.stringify(r)).join('\n') +
         '\n',
     );

@@ -118,7 +118,7 @@ export class DeliverySequencer implements OnApplicationBootstrap, OnModuleDestro
     }
     this.repairing = this.repairNow(trigger)
       .catch((err: unknown) => {
-        if (!this.failing) this.logger.warn(`gap repair failed (retrying): ${(err as Error).message}`);
+        if (!this.failing && !this.stopped) this.logger.warn(`gap repair failed (retrying): ${(err as Error).message}`);
         this.failing = true;
       })
       .finally(() => {
@@ -196,6 +196,13 @@ export class DeliverySequencer implements OnApplicationBootstrap, OnModuleDestro
       clearTimeout(this.holdTimer);
       this.holdTimer = undefined;
     }
+  }
+
+  /** The adapter lost Redis: from now on the log is the only way other instances' events arrive, so poll it often. */
+  adapterLost(): void {
+    if (this.stopped || this.through === undefined) return;
+    clearTimeout(this.pollTimer);
+    this.schedulePoll();
   }
 
   private schedulePoll(): void {

@@ -72,7 +72,10 @@ export class HeraldIoAdapter extends IoAdapter {
       // Whatever other instances broadcast while the adapter was away is read back from the
       // event log as soon as it is back (and by the sequencer's poll meanwhile).
       const sequencer = this.app.get(DeliverySequencer);
-      for (const connection of [pub, sub]) connection.on('ready', () => void sequencer.repair('reconnect'));
+      for (const connection of [pub, sub]) {
+        connection.on('ready', () => void sequencer.repair('reconnect'));
+        connection.on('close', () => sequencer.adapterLost());
+      }
       io.adapter(
         createShardedAdapter(pub, sub, {
           channelPrefix: `${this.config.redisPrefix}#sio`,

@@ -50,9 +50,18 @@ export class RevocationService {
     if (!request.rooms.length) return;
     const targets = request.userId !== undefined ? [userRoom(request.userId)] : request.rooms;
     const payload: RevocationRequest = { rooms: request.rooms, notice: request.notice, ...(request.userId !== undefined ? { userId: request.userId } : {}) };
-    const { offset, duplicate } = await this.log.append({ namespace, event: REVOCATION_EVENT, rooms: targets, payload });
-    if (duplicate) return;
     const nsp = this.realtime.namespace(namespace);
+    let appended: { offset: string; duplicate: boolean };
+    try {
+      appended = await this.log.append({ namespace, event: REVOCATION_EVENT, rooms: targets, payload });
+    } catch (err) {
+      // Not recorded: the caller fails (503). Whatever the adapter still reaches loses the
+      // rooms now, so a change that did commit is not left wide open until someone retries.
+      nsp?.in(targets).socketsLeave(request.rooms);
+      throw err;
+    }
+    const { offset, duplicate } = appended;
+    if (duplicate) return;
     if (!nsp) return;
     try {
       nsp.to(targets).emit(REVOCATION_EVENT, { ...payload, offset });

@@ -20,7 +20,9 @@ type Step =
   | { kind: 'publish'; on: 0 | 1; rooms: number[] }
   | { kind: 'pause'; ms: number }
   | { kind: 'drop' }
-  | { kind: 'reconnect' };
+  | { kind: 'reconnect' }
+  /** A new socket subscribes mid-run with `since` = the run's start: replay, then live. */
+  | { kind: 'join'; on: 0 | 1; rooms: number[] };
 
 const ROOMS = 3;
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -28,6 +30,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('pause' as const), ms: fc.integer({ min: 0, max: 40 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'drop' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'reconnect' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('join' as const), on: fc.constantFrom(0 as const, 1 as const), rooms: fc.uniqueArray(fc.nat(ROOMS - 1), { minLength: 1, maxLength: ROOMS }) }) },
 );
 
 /** Offsets of the fixture events routed to any of `rooms` after `after`, in order: what a socket in those rooms must hold. */
@@ -71,13 +74,14 @@ describe('property: each socket receives exactly the log of its rooms through ad
         const sockets: Socket[] = [];
         const logs: Array<Array<{ offset: string }>> = [];
         let up = true;
+        const join = async (on: number, member: string[], since?: bigint) => {
+          const s = await connect(apps[on].url, FIXTURE_NS, { token: token(`prop-${run}-${sockets.length}`) });
+          sockets.push(s);
+          logs.push(collect<{ offset: string }>(s, 'fixture:event'));
+          await emitAck(s, 'subscribe', since === undefined ? { rooms: member } : { rooms: member, since: since.toString() });
+        };
         try {
-          for (const [i, member] of memberships.entries()) {
-            const s = await connect(apps[i % 2].url, FIXTURE_NS, { token: token(`prop-${run}-${i}`) });
-            sockets.push(s);
-            logs.push(collect<{ offset: string }>(s, 'fixture:event'));
-            await emitAck(s, 'subscribe', { rooms: member });
-          }
+          for (const [i, member] of memberships.entries()) await join(i % 2, member);
           const after = BigInt(await apps[0].get(EventLogService).lastOffset());
           const inFlight: Promise<unknown>[] = [];
           let n = 0;
@@ -92,6 +96,10 @@ describe('property: each socket receives exactly the log of its rooms through ad
             } else if (s.kind === 'reconnect' && !up) {
               await redis.start();
               up = true;
+            } else if (s.kind === 'join') {
+              const member = s.rooms.map((k) => rooms[k]);
+              memberships.push(member);
+              await join(s.on, member, after);
             }
           }
           await Promise.all(inFlight);

@@ -131,6 +131,7 @@ describe('chaos: Redis restart and a SIGKILLed instance under resuming clients (
         missed: expected.filter((n) => !firstHeld.has(n)).length,
         outOfOrder: outOfOrderDeliveries(c.connections),
         failovers: c.failovers,
+        redelivered: c.redelivered,
         completeMsAfterRedisBack: repairedAfter,
         // publish acknowledged → held by this client, for events published while Redis was down
         maxOutageLatencyMs: Math.max(...duringOutage.map((p) => (firstHeld.get(p.n) ?? Number.POSITIVE_INFINITY) - p.doneAt!)),

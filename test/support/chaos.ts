@@ -28,6 +28,8 @@ export class ResumingClient {
   private socket: Socket | undefined;
   private stopped = false;
   failovers = 0;
+  /** Deliveries of an offset the client already held (from an earlier connection: the dedupe at work). */
+  redelivered = 0;
 
   constructor(
     private readonly name: string,
@@ -60,7 +62,10 @@ export class ResumingClient {
         socket.on(this.event, (payload: { n: number; offset: string }) => {
           const offset = BigInt(payload.offset);
           deliveries.push(offset);
-          if (this.seen.has(offset)) return;
+          if (this.seen.has(offset)) {
+            this.redelivered++;
+            return;
+          }
           this.seen.add(offset);
           this.held.push({ n: payload.n, offset, at: Date.now() });
         });

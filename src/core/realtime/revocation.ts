@@ -14,7 +14,7 @@ export interface RevocationRequest {
   userId?: string;
   /** Rooms the affected sockets leave. */
   rooms: string[];
-  /** What each socket that lost a room is told. */
+  /** What each affected socket is told. */
   notice: { event: string; payload: object };
 }
 
@@ -73,9 +73,10 @@ export class RevocationService {
 }
 
 /**
- * Applies a revocation to this instance's sockets: each affected socket leaves the rooms it
- * is in and, if it was in any, gets the notice. Synchronous, so it happens exactly between
- * the events before it and after it in offset order.
+ * Applies a revocation to this instance's sockets: each affected socket (every socket of the
+ * user, or every socket in the rooms) leaves those rooms and gets the notice. Synchronous, so
+ * it happens exactly between the events before it and after it in offset order; each
+ * instance applies each revocation once (the sequencer drops repeats).
  */
 export function applyRevocation(nsp: Namespace, revocation: RevocationPayload): void {
   if (!Array.isArray(revocation?.rooms)) return;
@@ -88,9 +89,7 @@ export function applyRevocation(nsp: Namespace, revocation: RevocationPayload): 
     }
   }
   for (const socket of candidates) {
-    const inside = revocation.rooms.filter((room) => socket.rooms.has(room));
-    if (!inside.length) continue;
-    for (const room of inside) void socket.leave(room);
+    for (const room of revocation.rooms) if (socket.rooms.has(room)) void socket.leave(room);
     socket.emit(revocation.notice.event, revocation.notice.payload);
   }
 }

@@ -22,7 +22,9 @@ type Step =
   | { kind: 'drop' }
   | { kind: 'reconnect' }
   /** A new socket subscribes mid-run with `since` = the run's start: replay, then live. */
-  | { kind: 'join'; on: 0 | 1; rooms: number[] };
+  | { kind: 'join'; on: 0 | 1; rooms: number[] }
+  /** A client fails over: a new socket on the other instance, same rooms, `since` = the last offset the old one got. */
+  | { kind: 'resume'; socket: number };
 
 const ROOMS = 3;
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -30,6 +32,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('pause' as const), ms: fc.integer({ min: 0, max: 40 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'drop' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'reconnect' as const }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('resume' as const), socket: fc.nat(20) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('join' as const), on: fc.constantFrom(0 as const, 1 as const), rooms: fc.uniqueArray(fc.nat(ROOMS - 1), { minLength: 1, maxLength: ROOMS }) }) },
 );
 
@@ -73,10 +76,13 @@ describe('property: each socket receives exactly the log of its rooms through ad
         const memberships = [[0], [1, 2], [0, 1, 2], [2]].map((ks) => ks.map((k) => rooms[k]));
         const sockets: Socket[] = [];
         const logs: Array<Array<{ offset: string }>> = [];
+        // per socket: the instance it is on and the offset its log must start after (undefined: the run's start)
+        const placement: Array<{ on: number; since?: bigint }> = [];
         let up = true;
         const join = async (on: number, member: string[], since?: bigint) => {
           const s = await connect(apps[on].url, FIXTURE_NS, { token: token(`prop-${run}-${sockets.length}`) });
           sockets.push(s);
+          placement.push({ on, since });
           logs.push(collect<{ offset: string }>(s, 'fixture:event'));
           await emitAck(s, 'subscribe', since === undefined ? { rooms: member } : { rooms: member, since: since.toString() });
         };
@@ -100,13 +106,21 @@ describe('property: each socket receives exactly the log of its rooms through ad
               const member = s.rooms.map((k) => rooms[k]);
               memberships.push(member);
               await join(s.on, member, after);
+            } else if (s.kind === 'resume') {
+              const from = s.socket % sockets.length;
+              const got = logs[from];
+              const since = got.length ? BigInt(got[got.length - 1].offset) : (placement[from].since ?? after);
+              memberships.push(memberships[from]);
+              await join(1 - placement[from].on, memberships[from], since);
             }
           }
           await Promise.all(inFlight);
           if (!up) await redis.start();
           up = true;
 
-          const expected = await Promise.all(memberships.map((member) => serverLogFor(apps[0].databaseUrl, member, after)));
+          const expected = await Promise.all(
+            memberships.map((member, i) => serverLogFor(apps[0].databaseUrl, member, placement[i].since ?? after)),
+          );
           await eventually(() => logs.every((log, i) => log.length >= expected[i].length), 15_000).catch(() => undefined);
           await sleep(100); // a repeat would arrive now
           for (const [i, log] of logs.entries()) {

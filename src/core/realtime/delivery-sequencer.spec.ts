@@ -82,4 +82,11 @@ describe('DeliverySequencer', () => {
     expect(resyncs).toBe(1);
     expect(delivered).toEqual([-21]);
   });
+
+  it('tells a waiter when the position reaches an offset, reading the log at once, or gives up after its time', async () => {
+    logged = [routed(11), routed(12)];
+    expect(await sequencer.reach(12n, 1_000)).toBe(true);
+    expect(delivered).toEqual([-11, -12]);
+    expect(await sequencer.reach(99n, 20)).toBe(false);
+  });
 });

@@ -49,6 +49,7 @@ export class DeliverySequencer implements OnApplicationBootstrap, OnModuleDestro
   private pendingTrigger: RepairTrigger | undefined;
   private stopped = false;
   private failing = false;
+  private waiters: Array<{ offset: bigint; resolve: (reached: boolean) => void }> = [];
 
   constructor(
     private readonly log: EventLogService,
@@ -59,6 +60,39 @@ export class DeliverySequencer implements OnApplicationBootstrap, OnModuleDestro
   /** Everything up to this offset has been delivered here; undefined until the instance has started. */
   get position(): bigint | undefined {
     return this.through;
+  }
+
+  /**
+   * Resolves true once everything up to `offset` has been delivered here, false after
+   * `timeoutMs` (or at once before start-up). Reads the log right away, so an instance that
+   * is merely behind catches up without waiting for a poll.
+   */
+  reach(offset: bigint, timeoutMs: number): Promise<boolean> {
+    if (this.through === undefined) return Promise.resolve(false);
+    if (this.through >= offset) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        offset,
+        resolve: (reached: boolean) => {
+          clearTimeout(timer);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.waiters.push(waiter);
+      void this.repair('hole');
+    });
+  }
+
+  private wake(): void {
+    const through = this.through!;
+    const ready = this.waiters.filter((w) => w.offset <= through);
+    if (!ready.length) return;
+    this.waiters = this.waiters.filter((w) => w.offset > through);
+    for (const w of ready) w.resolve(true);
   }
 
   register(namespace: string, target: SequencedNamespace): void {
@@ -78,6 +112,7 @@ export class DeliverySequencer implements OnApplicationBootstrap, OnModuleDestro
     this.stopped = true;
     clearTimeout(this.holdTimer);
     clearTimeout(this.pollTimer);
+    for (const w of this.waiters.splice(0)) w.resolve(false);
   }
 
   /**
@@ -165,6 +200,7 @@ export class DeliverySequencer implements OnApplicationBootstrap, OnModuleDestro
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.failing = false;
+    if (this.waiters.length) this.wake();
     if (injected) {
       this.metrics.gapRepairs.inc({ trigger });
       this.metrics.gapRepairEvents.inc(injected);
@@ -196,6 +232,7 @@ export class DeliverySequencer implements OnApplicationBootstrap, OnModuleDestro
       clearTimeout(this.holdTimer);
       this.holdTimer = undefined;
     }
+    if (this.waiters.length) this.wake();
   }
 
   /** The adapter lost Redis: from now on the log is the only way other instances' events arrive, so poll it often. */

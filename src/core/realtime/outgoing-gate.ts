@@ -83,10 +83,11 @@ export class OutgoingGate {
   }
 
   /**
-   * Releases held broadcasts except those whose offset was already sent, merged in offset
-   * order with the queued replayed events, and removes the gate.
+   * Releases held broadcasts except those whose offset was already sent (or `alsoSkip`
+   * says the client has), merged in offset order with the queued replayed events, and
+   * removes the gate.
    */
-  open(alreadySent: ReadonlySet<string>): void {
+  open(alreadySent: ReadonlySet<string>, alsoSkip?: (offset: string) => boolean): void {
     Object.defineProperty(this.socket, 'client', { configurable: true, writable: true, value: this.client });
     delete (this.socket as Partial<GateableSocket>).notifyOutgoingListeners;
     const held = this.held;
@@ -98,7 +99,7 @@ export class OutgoingGate {
     for (const h of held) {
       const offset = (h.packet.data?.[1] as { offset?: unknown } | undefined)?.offset;
       if (typeof offset === 'string' && /^[0-9]{1,19}$/.test(offset)) {
-        if (alreadySent.has(offset)) continue;
+        if (alreadySent.has(offset) || alsoSkip?.(offset)) continue;
         const at = BigInt(offset);
         for (; next < replayed.length && replayed[next].offset < at; next++) this.sendEncoded(replayed[next].encoded);
       }

@@ -12,6 +12,8 @@ import { SocketPolicy } from './socket-policy.service';
 const PAGE = 500;
 /** A replay longer than this is answered with a resync instead (the client refetches). */
 export const MAX_REPLAY_EVENTS = 10_000;
+/** How long a join waits for this instance to catch up with a client that resumes from a faster one. */
+const CATCH_UP_MS = 1_000;
 
 export interface JoinOptions {
   /** Offset the client has seen; events after it are replayed before live ones. */
@@ -65,6 +67,8 @@ export class ReplayService {
     const closedAt = this.sequencer.position;
     const gate = OutgoingGate.close(socket);
     const sent = new Set<string>();
+    const roomsBefore = new Set(socket.rooms);
+    let clientHas: ((offset: string) => boolean) | undefined;
     let skipped = 0;
     try {
       await this.policy.join(socket, rooms);
@@ -73,7 +77,19 @@ export class ReplayService {
       // stops there: sending more would repeat those, or put them out of order.
       const joinedAt = this.sequencer.position;
       if (!fresh.length) return { replayed: 0, resync: false };
-      if (BigInt(options.since) < (await this.log.prunedThrough())) {
+      const since = BigInt(options.since);
+      if (joinedAt !== undefined && since > joinedAt) {
+        // The client resumes from an instance that was ahead of this one. What lies between
+        // reaches the socket live (held here meanwhile); it already has what came only
+        // through the new rooms, so that is not sent again.
+        await this.sequencer.reach(since, CATCH_UP_MS);
+        clientHas = (offset) => {
+          if (BigInt(offset) > since) return false;
+          const routed = live?.roomsOf(offset);
+          return routed !== undefined && ![...routed].some((room) => roomsBefore.has(room));
+        };
+      }
+      if (since < (await this.log.prunedThrough())) {
         this.resync(gate, options.channels ?? fresh, 'history_expired');
         return { replayed: 0, resync: true };
       }
@@ -112,7 +128,7 @@ export class ReplayService {
       if (skipped) this.metrics.replaySkippedLive.inc(skipped);
       return { replayed: sent.size, resync: false };
     } finally {
-      gate.open(sent);
+      gate.open(sent, clientHas);
     }
   }
 

@@ -25,6 +25,7 @@ interface Broadcast {
 }
 
 const OFFSET = /^[1-9][0-9]{0,18}$/;
+const targets = new WeakMap<Namespace, SequencedNamespace>();
 
 /**
  * Every broadcast on this instance — a local publish, one relayed by the Redis adapter from
@@ -102,5 +103,11 @@ export function installDeliveryPipeline(
       }
     },
   };
-  sequencer.register(nsp.name, target);
+  targets.set(nsp, target);
+}
+
+/** Lets the sequencer deliver events read from the log into a served namespace (see installDeliveryPipeline). */
+export function sequenceNamespace(nsp: Namespace, sequencer: DeliverySequencer): void {
+  const target = targets.get(nsp);
+  if (target) sequencer.register(nsp.name, target);
 }

@@ -1,4 +1,6 @@
 export * from './channel-registry';
+export * from './client-address';
+export * from './connection-limiter.service';
 export * from './delivery-sequencer';
 export * from './event-log.service';
 export * from './herald-gateway.decorator';
@@ -6,6 +8,7 @@ export * from './herald-io.adapter';
 export * from './realtime-publisher';
 export * from './realtime-server';
 export * from './realtime.module';
+export * from './replay-budget.service';
 export * from './replay.service';
 export * from './revocation';
 export * from './rooms';

@@ -6,8 +6,9 @@ import { encodeLoggedEvent } from './encoded-event';
 import { EventLogService } from './event-log.service';
 import { liveDeliveryLog } from './live-delivery-log';
 import { OutgoingGate } from './outgoing-gate';
+import { ReplayBudget } from './replay-budget.service';
 import { isRevocation } from './revocation';
-import { SocketPolicy } from './socket-policy.service';
+import { SocketPolicy, socketUser } from './socket-policy.service';
 
 const PAGE = 500;
 /** A replay longer than this is answered with a resync instead (the client refetches). */
@@ -42,6 +43,7 @@ export class ReplayService {
     private readonly log: EventLogService,
     private readonly policy: SocketPolicy,
     private readonly metrics: MetricsService,
+    private readonly budget: ReplayBudget,
     private readonly sequencer: DeliverySequencer,
   ) {}
 
@@ -59,6 +61,9 @@ export class ReplayService {
     }
     // Rooms the socket is already in are live already: nothing of theirs was missed.
     const fresh = rooms.filter((r) => !socket.rooms.has(r));
+    // Refused before anything is joined or read: the client retries the whole subscribe.
+    const userId = socketUser(socket).userId;
+    const allowance = fresh.length ? Math.min(MAX_REPLAY_EVENTS, this.budget.remaining(userId)) : 0;
     // Broadcasts up to here reached the socket live (through rooms it was already in) or
     // not at all; later ones are held at the gate and deduplicated against the replay.
     const live = liveDeliveryLog(socket.nsp);
@@ -71,7 +76,8 @@ export class ReplayService {
     let clientHas: ((offset: string) => boolean) | undefined;
     let skipped = 0;
     try {
-      await this.policy.join(socket, rooms);
+      // Disconnected while an earlier replay of this socket ran: nothing to join or send.
+      if (!(await this.policy.join(socket, rooms))) return { replayed: 0, resync: false };
       // From here on the socket is in the rooms, and the sequencer delivers every logged event
       // after `joinedAt` to it live, in order and once (docs/delivery-guarantees.md). The replay
       // stops there: sending more would repeat those, or put them out of order.
@@ -97,7 +103,8 @@ export class ReplayService {
       let cursor = options.since;
       let reachedLive = false;
       for (;;) {
-        const page = await this.log.readAfter(namespace, fresh, cursor, PAGE);
+        const size = Math.min(PAGE, allowance - sent.size);
+        const page = await this.log.readAfter(namespace, fresh, cursor, size);
         for (const e of page) {
           const offset = BigInt(e.offset);
           if (joinedAt !== undefined && offset > joinedAt) {
@@ -116,9 +123,15 @@ export class ReplayService {
           else gate.sendEncoded(encoded);
           sent.add(e.offset);
         }
-        if (reachedLive || page.length < PAGE) break;
+        if (reachedLive || page.length < size) break;
         cursor = page[page.length - 1].offset;
-        if (sent.size >= MAX_REPLAY_EVENTS) {
+        if (sent.size >= allowance) {
+          // Exactly at the limit with nothing left (or only what reaches the socket live): a
+          // complete replay, not a resync.
+          const [next] = await this.log.readAfter(namespace, fresh, cursor, 1);
+          if (!next || (joinedAt !== undefined && BigInt(next.offset) > joinedAt)) break;
+          // Too far behind for one replay, or the user's replay budget does not cover the
+          // rest: the client refetches (through history, budgeted the same way).
           this.resync(gate, options.channels ?? fresh, 'too_far_behind');
           return { replayed: sent.size, resync: true };
         }
@@ -128,6 +141,7 @@ export class ReplayService {
       if (skipped) this.metrics.replaySkippedLive.inc(skipped);
       return { replayed: sent.size, resync: false };
     } finally {
+      this.budget.charge(userId, sent.size);
       gate.open(sent, clientHas);
     }
   }

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles, type Principal } from '../../core/auth';
 import { ids, parseInput } from '../../core/errors';
+import { ConnectionLimiter } from '../../core/realtime';
 import { adminDisconnectDto, MAX_QUERY_USER_IDS, presenceQueryDto } from './dto/presence.dto';
 import { PresenceService } from './presence.service';
 
@@ -37,7 +38,10 @@ export class PresenceController {
 @ApiBearerAuth()
 @Controller('api/admin')
 export class PresenceAdminController {
-  constructor(private readonly presence: PresenceService) {}
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly connections: ConnectionLimiter,
+  ) {}
 
   @Post('disconnect')
   @HttpCode(200)
@@ -49,11 +53,18 @@ export class PresenceAdminController {
     schema: {
       type: 'object',
       required: ['userId'],
-      properties: { userId: { type: 'string' }, reconnectInMs: { type: 'integer', minimum: 0 } },
+      properties: {
+        userId: { type: 'string' },
+        reconnectInMs: { type: 'integer', minimum: 0 },
+        banSeconds: { type: 'integer', minimum: 0, description: 'refuse reconnects on every instance for this long' },
+      },
     },
   })
   async disconnect(@Body() body: unknown, @CurrentUser() admin: Principal) {
-    const { userId, reconnectInMs } = parseInput(adminDisconnectDto, body, 'body');
-    return this.presence.kick(userId, reconnectInMs, admin);
+    const { userId, reconnectInMs, banSeconds } = parseInput(adminDisconnectDto, body, 'body');
+    // Banned first, so a client reconnecting the moment it is kicked is already refused.
+    if (banSeconds) await this.connections.ban(userId, banSeconds);
+    const outcome = await this.presence.kick(userId, reconnectInMs, admin);
+    return banSeconds ? { ...outcome, bannedSeconds: banSeconds } : outcome;
   }
 }

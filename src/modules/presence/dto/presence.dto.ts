@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ids } from '../../../core/errors';
+import { MAX_BAN_SECONDS } from '../../../core/realtime';
 
 /** Most user ids one presence query may ask about. */
 export const MAX_QUERY_USER_IDS = 500;
@@ -15,4 +16,6 @@ export const DEFAULT_KICK_RECONNECT_IN_MS = 5000;
 export const adminDisconnectDto = z.object({
   userId: ids.userId,
   reconnectInMs: z.number().int().min(0).max(MAX_RECONNECT_IN_MS).default(DEFAULT_KICK_RECONNECT_IN_MS),
+  /** Refuse the user's reconnects on every instance for this long (the kernel's ConnectionLimiter). */
+  banSeconds: z.number().int().min(0).max(MAX_BAN_SECONDS).optional(),
 });

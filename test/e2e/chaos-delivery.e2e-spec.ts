@@ -25,7 +25,7 @@ const REDIS_DOWN_AT = 60; // publish index: 1.5 s in
 const REDIS_DOWN_MS = 1_500;
 const KILL_AT = 160; // 4 s in
 
-describe('chaos: Redis restart and a SIGKILLed instance under resuming clients (C1)', () => {
+describe('chaos: Redis restart and a SIGKILLed instance under resuming clients', () => {
   let redis: RedisHandle;
   let databaseUrl: string;
   const instances: AppProcess[] = [];
@@ -145,7 +145,7 @@ describe('chaos: Redis restart and a SIGKILLed instance under resuming clients (
       }),
     );
     process.stdout.write(
-      `chaos C1: redis down ${redisBackAt - redisDownAt} ms; readiness while down ${JSON.stringify(readinessWhileDown)}; ` +
+      `chaos delivery: redis down ${redisBackAt - redisDownAt} ms; readiness while down ${JSON.stringify(readinessWhileDown)}; ` +
         `events delivered from the log by gap repair on the live instances ${JSON.stringify(repaired)}\n` +
         report.map((r) => JSON.stringify(r)).join('\n') +
         '\n',

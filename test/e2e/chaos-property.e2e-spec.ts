@@ -1,5 +1,5 @@
 /**
- * Property (D2): random interleavings of publishes on two instances, Redis going away and
+ * Property: random interleavings of publishes on two instances, Redis going away and
  * coming back → every socket's received log equals the server's log for its rooms: every
  * event, once, in offset order. Two in-process instances on a real PostgreSQL and a Redis
  * this suite may kill.
@@ -52,7 +52,7 @@ async function serverLogFor(databaseUrl: string, rooms: string[], after: bigint)
   }
 }
 
-describe('property: each socket receives exactly the log of its rooms through adapter drops (D2)', () => {
+describe('property: each socket receives exactly the log of its rooms through adapter drops', () => {
   let redis: RedisHandle;
   let apps: TestApp[];
   let run = 0;

@@ -1,5 +1,5 @@
 /**
- * Chaos: revocations while Redis is down (C2). A campaign member is removed, and a
+ * Chaos: revocations while Redis is down. A campaign member is removed, and a
  * settlement deleted, on one instance while the other cannot hear it through the adapter.
  * The removal is acknowledged only once it is recorded; the other instance applies it in
  * offset order (read back from the log), so the removed member's socket there receives
@@ -31,7 +31,7 @@ async function revocationOffsets(databaseUrl: string): Promise<bigint[]> {
   }
 }
 
-describe('chaos: revocation while Redis is down (C2)', () => {
+describe('chaos: revocation while Redis is down', () => {
   let redis: RedisHandle;
   let a: TestApp;
   let b: TestApp;

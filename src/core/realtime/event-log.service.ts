@@ -26,6 +26,12 @@ export interface LoggedEvent {
   createdAt: Date;
 }
 
+/** A logged event with where it went (gap repair). */
+export interface RoutedEvent extends LoggedEvent {
+  namespace: string;
+  rooms: string[];
+}
+
 interface Pending {
   request: AppendRequest;
   resolve: (result: AppendResult) => void;
@@ -195,6 +201,23 @@ export class EventLogService implements BeforeApplicationShutdown {
       [namespace, rooms, since, limit],
     );
     return rows.map(toLogged);
+  }
+
+  /**
+   * Every event after `after`, oldest first, whatever its namespace, with the rooms it went
+   * to: what an instance reads to deliver broadcasts it never received (gap repair). Offsets
+   * are gap-safe, so an offset missing below the highest one returned will never exist.
+   */
+  async readRange(after: bigint, limit: number): Promise<RoutedEvent[]> {
+    const rows = await this.prisma.sql.query<{ seq: string; namespace: string; event: string; payload: unknown; created_at: Date | string; rooms: string[] }>(
+      `SELECT e.seq::text AS seq, e.namespace, e.event, e.payload, e.created_at,
+              ARRAY(SELECT r.room FROM event_rooms r WHERE r.seq = e.seq) AS rooms
+         FROM events e
+        WHERE e.seq > $1::bigint
+        ORDER BY e.seq LIMIT $2`,
+      [after.toString(), limit],
+    );
+    return rows.map((row) => ({ ...toLogged(row), namespace: row.namespace, rooms: row.rooms }));
   }
 
   /** Newest first, before `before` (history paging). */

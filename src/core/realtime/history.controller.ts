@@ -7,6 +7,7 @@ import { DomainError, ids, parseInput } from '../errors';
 import { ChannelRegistry } from './channel-registry';
 import { EventLogService } from './event-log.service';
 import { ReplayBudget } from './replay-budget.service';
+import { isRevocation } from './revocation';
 import { isValidRoomName } from './rooms';
 
 const historyQuery = z.object({
@@ -53,7 +54,8 @@ export class HistoryController {
     this.budget.charge(user.userId, events.length);
     return {
       channel,
-      events: events.map((e) => ({ offset: e.offset, event: e.event, payload: { ...e.payload, offset: e.offset }, createdAt: e.createdAt.toISOString() })),
+      // Revocations are control records in the log, not events of the channel.
+      events: events.filter((e) => !isRevocation(e.event)).map((e) => ({ offset: e.offset, event: e.event, payload: { ...e.payload, offset: e.offset }, createdAt: e.createdAt.toISOString() })),
       nextSince: events.length ? events[events.length - 1].offset : (since ?? null),
       hasMore: events.length === allowed,
     };

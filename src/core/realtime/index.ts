@@ -1,6 +1,7 @@
 export * from './channel-registry';
 export * from './client-address';
 export * from './connection-limiter.service';
+export * from './delivery-sequencer';
 export * from './event-log.service';
 export * from './herald-gateway.decorator';
 export * from './herald-io.adapter';
@@ -10,7 +11,9 @@ export * from './realtime-server';
 export * from './realtime.module';
 export * from './replay-budget.service';
 export * from './replay.service';
+export * from './revocation';
 export * from './rooms';
 export * from './socket-errors';
 export * from './socket-policy.service';
 export * from './unit-of-work';
+export * from './event-payload-rewrite';

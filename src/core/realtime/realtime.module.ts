@@ -2,12 +2,14 @@ import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { JobScheduler } from '../scheduling/job-scheduler.service';
 import { ChannelRegistry } from './channel-registry';
 import { ConnectionLimiter } from './connection-limiter.service';
+import { DeliverySequencer } from './delivery-sequencer';
 import { EventLogService } from './event-log.service';
 import { HistoryController } from './history.controller';
 import { OutboxRelay } from './outbox-relay';
 import { RealtimeServer } from './realtime-server';
 import { ReplayBudget } from './replay-budget.service';
 import { ReplayService } from './replay.service';
+import { RevocationService } from './revocation';
 import { SocketPolicy } from './socket-policy.service';
 import { UnitOfWork } from './unit-of-work';
 
@@ -16,8 +18,8 @@ const RETENTION_INTERVAL_MS = 10 * 60_000;
 @Global()
 @Module({
   controllers: [HistoryController],
-  providers: [RealtimeServer, SocketPolicy, ConnectionLimiter, EventLogService, ReplayService, ReplayBudget, ChannelRegistry, UnitOfWork, OutboxRelay],
-  exports: [RealtimeServer, SocketPolicy, ConnectionLimiter, EventLogService, ReplayService, ReplayBudget, ChannelRegistry, UnitOfWork, OutboxRelay],
+  providers: [RealtimeServer, SocketPolicy, ConnectionLimiter, EventLogService, ReplayService, ReplayBudget, ChannelRegistry, DeliverySequencer, RevocationService, UnitOfWork, OutboxRelay],
+  exports: [RealtimeServer, SocketPolicy, ConnectionLimiter, EventLogService, ReplayService, ReplayBudget, ChannelRegistry, DeliverySequencer, RevocationService, UnitOfWork, OutboxRelay],
 })
 export class RealtimeModule implements OnModuleInit {
   constructor(

@@ -42,10 +42,22 @@ export interface StateInvalidatedEvent extends CampaignEventBase {
   keys?: string[];
 }
 
+/**
+ * The world clock changed state, rate or time, or a running clock's periodic announcement
+ * (every WORLD_CLOCK_BROADCAST_SECONDS). Clients compute the time in between from the
+ * clock: `worldTime` was the time at `tickedAt` (real time), and it advances by
+ * `clockRate` world seconds per real second while `clockRunning`.
+ */
 export interface WorldTimeChangedEvent extends CampaignEventBase {
   type: 'world_time_changed';
+  /** For a change, the world time just before it; for a periodic announcement, the previous anchor's `worldTime`. */
   previousTime: string;
+  /** The world time at `tickedAt`; equal to `worldTime`. */
   currentTime: string;
+  worldTime: string;
+  clockRate: number;
+  clockRunning: boolean;
+  tickedAt: string;
 }
 
 export interface SettlementUpdatedEvent extends CampaignEventBase {
@@ -151,9 +163,11 @@ export type CampaignRole = (typeof CAMPAIGN_ROLES)[number];
 export interface CampaignView {
   id: string;
   name: string;
+  /** The world time at `tickedAt`; while the clock runs, add (now - tickedAt) × clockRate. */
   worldTime: string;
   clockRunning: boolean;
   clockRate: number;
+  tickedAt: string;
   createdBy: string;
   createdAt: string;
   updatedAt: string;

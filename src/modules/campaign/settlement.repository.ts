@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { DomainError } from '../../core/errors';
 import { PrismaService } from '../../core/prisma';
-import type { Transaction } from '../../core/realtime';
 import type { Prisma, Settlement, Structure } from '../../generated/prisma/client';
 
 export interface SettlementChanges {
@@ -17,55 +17,75 @@ export interface StructureChanges extends SettlementChanges {
 export class SettlementRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  createSettlement({ db }: Transaction, campaignId: string, input: { name: string; data: Record<string, unknown> }): Promise<Settlement> {
-    return db.settlement.create({ data: { campaignId, name: input.name, data: input.data as Prisma.InputJsonObject } });
-  }
-
-  findSettlement(id: string, tx?: Transaction): Promise<Settlement | null> {
-    return (tx?.db ?? this.prisma).settlement.findUnique({ where: { id } });
-  }
-
-  async updateSettlement(tx: Transaction, id: string, changes: SettlementChanges): Promise<Settlement | null> {
-    const { count } = await tx.db.settlement.updateMany({ where: { id }, data: toData(changes) });
-    return count ? this.findSettlement(id, tx) : null;
-  }
-
-  /** Deletes the settlement with its structures (in the caller's transaction); resolves the structure ids that went, or null if it was gone. */
-  async deleteSettlement({ db: tx }: Transaction, id: string): Promise<{ structureIds: string[] } | null> {
-    {
-      const structures = await tx.structure.findMany({ where: { settlementId: id }, select: { id: true } });
-      const { count } = await tx.settlement.deleteMany({ where: { id } }); // structures go by ON DELETE CASCADE
-      return count ? { structureIds: structures.map((s) => s.id) } : null;
-    }
-  }
-
-  createStructure(
-    { db }: Transaction,
-    settlement: Settlement,
-    input: { name: string; type: string; data: Record<string, unknown> },
-  ): Promise<Structure> {
-    return db.structure.create({
-      data: {
-        settlementId: settlement.id,
-        campaignId: settlement.campaignId,
-        name: input.name,
-        type: input.type,
-        data: input.data as Prisma.InputJsonObject,
-      },
+  /**
+   * Adds a settlement unless the campaign holds `limit` already. The campaign row is locked
+   * for the count, so concurrent creations cannot pass the limit together. Null when the
+   * campaign is gone.
+   */
+  createSettlement(campaignId: string, input: { name: string; data: Record<string, unknown> }, limit: number): Promise<Settlement | null> {
+    return this.prisma.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<unknown[]>`SELECT id FROM campaigns WHERE id = ${campaignId} FOR UPDATE`;
+      if (!locked.length) return null;
+      if ((await tx.settlement.count({ where: { campaignId } })) >= limit) {
+        throw DomainError.quotaExceeded(`at most ${limit} settlements per campaign`, { quota: 'settlements_per_campaign', limit });
+      }
+      return tx.settlement.create({ data: { campaignId, name: input.name, data: input.data as Prisma.InputJsonObject } });
     });
   }
 
-  findStructure(id: string, tx?: Transaction): Promise<Structure | null> {
-    return (tx?.db ?? this.prisma).structure.findUnique({ where: { id } });
+  findSettlement(id: string): Promise<Settlement | null> {
+    return this.prisma.settlement.findUnique({ where: { id } });
   }
 
-  async updateStructure(tx: Transaction, id: string, changes: StructureChanges): Promise<Structure | null> {
-    const { count } = await tx.db.structure.updateMany({ where: { id }, data: toData(changes) });
-    return count ? this.findStructure(id, tx) : null;
+  async updateSettlement(id: string, changes: SettlementChanges): Promise<Settlement | null> {
+    const { count } = await this.prisma.settlement.updateMany({ where: { id }, data: toData(changes) });
+    return count ? this.findSettlement(id) : null;
   }
 
-  async deleteStructure({ db }: Transaction, id: string): Promise<boolean> {
-    const { count } = await db.structure.deleteMany({ where: { id } });
+  /** Deletes the settlement with its structures; resolves the structure ids that went, or null if it was gone. */
+  async deleteSettlement(id: string): Promise<{ structureIds: string[] } | null> {
+    return this.prisma.$transaction(async (tx) => {
+      const structures = await tx.structure.findMany({ where: { settlementId: id }, select: { id: true } });
+      const { count } = await tx.settlement.deleteMany({ where: { id } }); // structures go by ON DELETE CASCADE
+      return count ? { structureIds: structures.map((s) => s.id) } : null;
+    });
+  }
+
+  /** Adds a structure unless the settlement holds `limit` already (its row locked for the count); null when it is gone. */
+  createStructure(
+    settlement: Settlement,
+    input: { name: string; type: string; data: Record<string, unknown> },
+    limit: number,
+  ): Promise<Structure | null> {
+    return this.prisma.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<unknown[]>`SELECT id FROM settlements WHERE id = ${settlement.id} FOR UPDATE`;
+      if (!locked.length) return null;
+      if ((await tx.structure.count({ where: { settlementId: settlement.id } })) >= limit) {
+        throw DomainError.quotaExceeded(`at most ${limit} structures per settlement`, { quota: 'structures_per_settlement', limit });
+      }
+      return tx.structure.create({
+        data: {
+          settlementId: settlement.id,
+          campaignId: settlement.campaignId,
+          name: input.name,
+          type: input.type,
+          data: input.data as Prisma.InputJsonObject,
+        },
+      });
+    });
+  }
+
+  findStructure(id: string): Promise<Structure | null> {
+    return this.prisma.structure.findUnique({ where: { id } });
+  }
+
+  async updateStructure(id: string, changes: StructureChanges): Promise<Structure | null> {
+    const { count } = await this.prisma.structure.updateMany({ where: { id }, data: toData(changes) });
+    return count ? this.findStructure(id) : null;
+  }
+
+  async deleteStructure(id: string): Promise<boolean> {
+    const { count } = await this.prisma.structure.deleteMany({ where: { id } });
     return count > 0;
   }
 }

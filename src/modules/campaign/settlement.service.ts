@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config';
 import { DomainError } from '../../core/errors';
-import { UnitOfWork } from '../../core/realtime';
 import { CampaignMembershipService } from './campaign-membership.service';
 import { settlementView, structureView } from './campaign-views';
 import { settlementRoom, structureRoom, type SettlementView, type StructureView } from './campaign.events';
@@ -11,9 +11,7 @@ import { SettlementRepository, type SettlementChanges, type StructureChanges } f
 
 /**
  * Settlements and structures of a campaign. Every change is checked against the parent
- * campaign's policy and announced with `settlement_updated` / `structure_updated`, stored
- * in the change's own transaction and keyed by it (a create or delete once per entity, an
- * update by the entity's new version); an update that changes nothing announces nothing.
+ * campaign's policy and announced with `settlement_updated` / `structure_updated`.
  * Unknown ids and ids in campaigns the caller is not a member of are both 404.
  */
 @Injectable()
@@ -22,7 +20,7 @@ export class SettlementService {
     private readonly settlements: SettlementRepository,
     private readonly membership: CampaignMembershipService,
     private readonly publisher: CampaignPublisher,
-    private readonly uow: UnitOfWork,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async createSettlement(
@@ -32,15 +30,17 @@ export class SettlementService {
   ): Promise<SettlementView> {
     checkDataSize(input.data);
     await this.membership.authorize(campaignId, actor.principal, 'edit_content');
-    return this.uow.run(async (tx) => {
-      const view = settlementView(await this.settlements.createSettlement(tx, campaignId, input));
-      this.publisher.settlementUpdatedIn(
-        tx,
-        { campaignId, settlementId: view.id, operation: 'create', settlement: view, metadata: metadataOf(actor) },
-        `settlement:${view.id}:create`,
-      );
-      return view;
+    const created = await this.settlements.createSettlement(campaignId, input, this.config.quotas.settlementsPerCampaign);
+    if (!created) throw DomainError.notFound('campaign not found');
+    const view = settlementView(created);
+    await this.publisher.settlementUpdated({
+      campaignId,
+      settlementId: view.id,
+      operation: 'create',
+      settlement: view,
+      metadata: metadataOf(actor),
     });
+    return view;
   }
 
   async updateSettlement(actor: Actor, settlementId: string, changes: SettlementChanges): Promise<SettlementView> {
@@ -48,19 +48,18 @@ export class SettlementService {
     const existing = await this.settlements.findSettlement(settlementId);
     if (!existing) throw DomainError.notFound('settlement not found');
     await this.authorize(existing.campaignId, actor, 'edit_content', 'settlement');
-    const changedFields = fieldsChanged(existing, changes);
-    if (!changedFields.length) return settlementView(existing); // a repeat of the last change: nothing to announce
-    return this.uow.run(async (tx) => {
-      const updated = await this.settlements.updateSettlement(tx, settlementId, changes);
-      if (!updated) throw DomainError.notFound('settlement not found');
-      const view = settlementView(updated);
-      this.publisher.settlementUpdatedIn(
-        tx,
-        { campaignId: view.campaignId, settlementId, operation: 'update', settlement: view, changedFields, metadata: metadataOf(actor) },
-        `settlement:${settlementId}:update:${updated.updatedAt.getTime()}`,
-      );
-      return view;
+    const updated = await this.settlements.updateSettlement(settlementId, changes);
+    if (!updated) throw DomainError.notFound('settlement not found');
+    const view = settlementView(updated);
+    await this.publisher.settlementUpdated({
+      campaignId: view.campaignId,
+      settlementId,
+      operation: 'update',
+      settlement: view,
+      changedFields: Object.keys(changes).filter((k) => changes[k as keyof SettlementChanges] !== undefined),
+      metadata: metadataOf(actor),
     });
+    return view;
   }
 
   /** Deletes the settlement and its structures; their subscribers are revoked everywhere. */
@@ -69,14 +68,9 @@ export class SettlementService {
     if (!existing) throw DomainError.notFound('settlement not found');
     const campaignId = existing.campaignId;
     await this.authorize(campaignId, actor, 'delete_content', 'settlement');
-    const gone = await this.uow.run(async (tx) => {
-      const deleted = await this.settlements.deleteSettlement(tx, settlementId);
-      if (deleted) {
-        this.publisher.settlementUpdatedIn(tx, { campaignId, settlementId, operation: 'delete', metadata: metadataOf(actor) }, `settlement:${settlementId}:delete`);
-      }
-      return deleted;
-    });
+    const gone = await this.settlements.deleteSettlement(settlementId);
     if (!gone) throw DomainError.notFound('settlement not found');
+    await this.publisher.settlementUpdated({ campaignId, settlementId, operation: 'delete', metadata: metadataOf(actor) });
     await this.publisher.revokeRooms({ campaignId, settlementId, reason: 'deleted' }, [
       settlementRoom(settlementId),
       ...gone.structureIds.map(structureRoom),
@@ -93,15 +87,18 @@ export class SettlementService {
     const settlement = await this.settlements.findSettlement(settlementId);
     if (!settlement) throw DomainError.notFound('settlement not found');
     await this.authorize(settlement.campaignId, actor, 'edit_content', 'settlement');
-    return this.uow.run(async (tx) => {
-      const view = structureView(await this.settlements.createStructure(tx, settlement, input));
-      this.publisher.structureUpdatedIn(
-        tx,
-        { campaignId: view.campaignId, settlementId, structureId: view.id, operation: 'create', structure: view, metadata: metadataOf(actor) },
-        `structure:${view.id}:create`,
-      );
-      return view;
+    const created = await this.settlements.createStructure(settlement, input, this.config.quotas.structuresPerSettlement);
+    if (!created) throw DomainError.notFound('settlement not found');
+    const view = structureView(created);
+    await this.publisher.structureUpdated({
+      campaignId: view.campaignId,
+      settlementId,
+      structureId: view.id,
+      operation: 'create',
+      structure: view,
+      metadata: metadataOf(actor),
     });
+    return view;
   }
 
   async updateStructure(actor: Actor, structureId: string, changes: StructureChanges): Promise<StructureView> {
@@ -109,19 +106,19 @@ export class SettlementService {
     const existing = await this.settlements.findStructure(structureId);
     if (!existing) throw DomainError.notFound('structure not found');
     await this.authorize(existing.campaignId, actor, 'edit_content', 'structure');
-    const changedFields = fieldsChanged(existing, changes);
-    if (!changedFields.length) return structureView(existing); // a repeat of the last change: nothing to announce
-    return this.uow.run(async (tx) => {
-      const updated = await this.settlements.updateStructure(tx, structureId, changes);
-      if (!updated) throw DomainError.notFound('structure not found');
-      const view = structureView(updated);
-      this.publisher.structureUpdatedIn(
-        tx,
-        { campaignId: view.campaignId, settlementId: view.settlementId, structureId, operation: 'update', structure: view, changedFields, metadata: metadataOf(actor) },
-        `structure:${structureId}:update:${updated.updatedAt.getTime()}`,
-      );
-      return view;
+    const updated = await this.settlements.updateStructure(structureId, changes);
+    if (!updated) throw DomainError.notFound('structure not found');
+    const view = structureView(updated);
+    await this.publisher.structureUpdated({
+      campaignId: view.campaignId,
+      settlementId: view.settlementId,
+      structureId,
+      operation: 'update',
+      structure: view,
+      changedFields: Object.keys(changes).filter((k) => changes[k as keyof StructureChanges] !== undefined),
+      metadata: metadataOf(actor),
     });
+    return view;
   }
 
   async deleteStructure(actor: Actor, structureId: string): Promise<{ id: string; deleted: true }> {
@@ -129,12 +126,14 @@ export class SettlementService {
     if (!existing) throw DomainError.notFound('structure not found');
     const { campaignId, settlementId } = existing;
     await this.authorize(campaignId, actor, 'delete_content', 'structure');
-    const deleted = await this.uow.run(async (tx) => {
-      if (!(await this.settlements.deleteStructure(tx, structureId))) return false;
-      this.publisher.structureUpdatedIn(tx, { campaignId, settlementId, structureId, operation: 'delete', metadata: metadataOf(actor) }, `structure:${structureId}:delete`);
-      return true;
+    if (!(await this.settlements.deleteStructure(structureId))) throw DomainError.notFound('structure not found');
+    await this.publisher.structureUpdated({
+      campaignId,
+      settlementId,
+      structureId,
+      operation: 'delete',
+      metadata: metadataOf(actor),
     });
-    if (!deleted) throw DomainError.notFound('structure not found');
     await this.publisher.revokeRooms({ campaignId, settlementId, structureId, reason: 'deleted' }, [structureRoom(structureId)]);
     return { id: structureId, deleted: true };
   }
@@ -161,27 +160,4 @@ function checkDataSize(data: Record<string, unknown> | undefined): void {
   if (bytes > MAX_ENTITY_DATA_BYTES) {
     throw new DomainError('payload_too_large', `data is ${bytes} bytes; the limit is ${MAX_ENTITY_DATA_BYTES}`);
   }
-}
-
-/**
- * The requested fields whose values differ from the stored ones. None: the request repeats
- * the current state (a retried request), which is no change and publishes nothing.
- */
-function fieldsChanged(stored: { name: string; data: unknown; type?: string }, changes: StructureChanges): string[] {
-  return (Object.keys(changes) as Array<keyof StructureChanges>).filter((field) => {
-    const wanted = changes[field];
-    if (wanted === undefined) return false;
-    const current = (stored as Record<string, unknown>)[field];
-    return field === 'data' ? !sameJson(current, wanted) : current !== wanted;
-  });
-}
-
-/** Deep equality of JSON values, key order aside. */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keysA = Object.keys(a);
-  const keysB = Object.keys(b);
-  return keysA.length === keysB.length && keysA.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }

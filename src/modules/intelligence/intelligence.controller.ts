@@ -1,11 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Roles } from '../../core/auth';
 import { parseInput } from '../../core/errors';
-import { countryId, createUpdateBody, listItemsQuery, putCountryBody, statusActionBody, unlockAchievementBody } from './dto/intelligence.dto';
+import { countryId, createUpdateBody, listItemsQuery, putCountryBody, unlockAchievementBody } from './dto/intelligence.dto';
 import { IntelligenceService } from './intelligence.service';
-import { WebsocketStatusService } from './websocket-status.service';
 
 @ApiTags('intelligence')
 @ApiBearerAuth()
@@ -33,10 +32,7 @@ export class CountriesController {
 @ApiBearerAuth()
 @Controller('api')
 export class IntelligenceController {
-  constructor(
-    private readonly intelligence: IntelligenceService,
-    private readonly status: WebsocketStatusService,
-  ) {}
+  constructor(private readonly intelligence: IntelligenceService) {}
 
   @Post('intelligence/updates')
   @Roles('service')
@@ -60,28 +56,5 @@ export class IntelligenceController {
     const result = await this.intelligence.unlockAchievement(parseInput(unlockAchievementBody, body, 'body'));
     res.status(result.duplicate ? 200 : 201);
     return result;
-  }
-
-  @Get('websocket-status')
-  @Roles('admin')
-  @ApiOperation({ summary: 'Realtime server and broadcast job status (seed 001 shape plus per-namespace and per-job detail)' })
-  getStatus() {
-    return this.status.status();
-  }
-
-  @Post('websocket-status')
-  @Roles('admin')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Status actions: trigger_broadcast, get_detailed_stats, health_check' })
-  async postStatus(@Body() body: unknown) {
-    const { action } = parseInput(statusActionBody, body, 'body');
-    switch (action) {
-      case 'trigger_broadcast':
-        return { action, ...(await this.status.triggerBroadcast()) };
-      case 'get_detailed_stats':
-        return { action, success: true, ...this.status.detailedStats() };
-      case 'health_check':
-        return { action, success: true, ...(await this.status.healthCheck()) };
-    }
   }
 }

@@ -33,7 +33,7 @@ export class KillmailPublisher extends RealtimePublisher<KillmailEvents> {
    * after a crash) is stored and delivered once: it resolves with `undefined`.
    */
   killmailIn(tx: SqlTransaction, data: KillmailData, zkb: ZkbData, rooms: string[]): Staged<PublishedKillmail> {
-    const payload = { type: 'killmail' as const, data, zkb, timestamp: Date.now() };
+    const payload = this.withRequestContext({ type: 'killmail' as const, data, zkb, timestamp: Date.now() });
     let emitted: { frame: Buffer; fed: Promise<void> } | undefined;
     const staged = tx.stage(
       { namespace: this.namespace, event: 'killmail', rooms, payload, idempotencyKey: `killmail:${data.killmailId}` },

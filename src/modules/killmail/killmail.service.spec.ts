@@ -1,3 +1,4 @@
+import type { AppConfig } from '../../config';
 import { DomainError } from '../../core/errors';
 import type { SqlTransaction, UnitOfWork } from '../../core/realtime';
 import type { KillmailView } from './killmail.events';
@@ -47,6 +48,7 @@ function setup(stored: { offset: string | null; created: boolean }, publishes: b
     publisher as unknown as KillmailPublisher,
     metrics as unknown as KillmailMetrics,
     uow as unknown as UnitOfWork,
+    { killmailRouting: { maxParties: 500, maxRooms: 1500 } } as AppConfig,
   );
   return { service, repository, publisher };
 }

@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config';
 import { parseInput } from '../../core/errors';
 import { UnitOfWork } from '../../core/realtime';
 import { killmailInput, type KillmailInput } from './dto/killmail-input.dto';
@@ -29,6 +30,7 @@ export class KillmailService {
     private readonly publisher: KillmailPublisher,
     private readonly metrics: KillmailMetrics,
     private readonly uow: UnitOfWork,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Validates an untrusted ESI-style killmail (400 naming the field) and ingests it. */
@@ -42,7 +44,7 @@ export class KillmailService {
       // Known and published before: nothing to stage.
       if (stored.killmail.offset !== null) return { ...stored, staged: undefined };
       // New, or stored without an event by a version before the outbox: the key lets the event in once.
-      const event = this.publisher.killmailIn(tx, toData(stored.killmail), stored.killmail.zkb, killmailRooms(stored.killmail));
+      const event = this.publisher.killmailIn(tx, toData(stored.killmail), stored.killmail.zkb, killmailRooms(stored.killmail, this.config.killmailRouting));
       return { ...stored, staged: event };
     });
     const published = await staged?.published;

@@ -72,13 +72,16 @@ export class MessagingService {
     const existing = await this.repository.findMessage(conversationId, messageId);
     if (!existing) throw messageNotFound(messageId);
     if (existing.senderId !== editorId) throw DomainError.forbidden('only the author may edit a message');
-    return this.uow.run(async (tx) => {
+    const message = await this.uow.run(async (tx) => {
       const row = await this.repository.editMessage(tx, conversationId, messageId, body, new Date());
       if (!row) throw DomainError.conflict(`message ${messageId} was deleted and cannot be edited`);
-      const message = toMessageDto(row);
-      this.publisher.message(tx, 'messages:updated', message, participants);
-      return message;
+      const edited = toMessageDto(row);
+      this.publisher.message(tx, 'messages:updated', edited, participants);
+      return edited;
     });
+    this.publisher.forgetCachedReplays();
+    await this.settleLoggedBodies(conversationId, messageId);
+    return message;
   }
 
   /**
@@ -94,13 +97,16 @@ export class MessagingService {
     const existing = await this.repository.findMessage(conversationId, messageId);
     if (!existing) throw messageNotFound(messageId);
     if (!isAdmin && existing.senderId !== user.userId) throw DomainError.forbidden('only the author or an admin may delete a message');
-    return this.uow.run(async (tx) => {
+    const message = await this.uow.run(async (tx) => {
       const { row, deletedNow } = await this.repository.softDeleteMessage(tx, conversationId, messageId, user.userId, new Date());
       if (!row) throw messageNotFound(messageId);
-      const message = toMessageDto(row);
-      if (deletedNow) this.publisher.message(tx, 'messages:deleted', message, participants);
-      return message;
+      const deleted = toMessageDto(row);
+      if (deletedNow) this.publisher.message(tx, 'messages:deleted', deleted, participants);
+      return deleted;
     });
+    this.publisher.forgetCachedReplays();
+    await this.settleLoggedBodies(conversationId, messageId);
+    return message;
   }
 
   async history(userId: string, conversationId: string, query: HistoryQuery): Promise<MessagePage> {
@@ -125,6 +131,18 @@ export class MessagingService {
     if (!participants) throw conversationNotFound(conversationId);
     if (!participants.includes(userId)) throw notMember(conversationId);
     return participants;
+  }
+
+  /**
+   * The edit or delete already rewrote the logged bodies in its transaction, but an event of
+   * a concurrent edit may have been logged after that rewrite read the log and before it
+   * committed. Once this change's own event is logged, the message is read again and every
+   * logged copy brought to its current body: whichever of two racing changes finishes last
+   * leaves the log clean.
+   */
+  private async settleLoggedBodies(conversationId: string, messageId: string): Promise<void> {
+    const current = await this.repository.findMessage(conversationId, messageId);
+    if (current && (await this.repository.resyncLoggedBodies(current)) > 0) this.publisher.forgetCachedReplays();
   }
 }
 

@@ -13,7 +13,9 @@ export class PresenceController {
   constructor(private readonly presence: PresenceService) {}
 
   @Get(':userId')
-  @ApiOperation({ summary: "A user's PresenceSnapshot (network addresses only for the user themselves and admins)" })
+  @ApiOperation({
+    summary: "A user's presence: the full PresenceSnapshot for the user themselves and admins, {userId, isOnline, lastSeen} for anyone else",
+  })
   async one(@Param('userId') userId: string, @CurrentUser() viewer: Principal) {
     const [snapshot] = await this.presence.snapshots([parseInput(ids.userId, userId, 'userId')], viewer);
     return snapshot;
@@ -21,7 +23,9 @@ export class PresenceController {
 
   @Post('query')
   @HttpCode(200)
-  @ApiOperation({ summary: `Snapshots of up to ${MAX_QUERY_USER_IDS} users, in the order asked (duplicates once)` })
+  @ApiOperation({
+    summary: `Presence of up to ${MAX_QUERY_USER_IDS} users, in the order asked (duplicates once); same shape rules as GET /api/presence/:userId`,
+  })
   @ApiBody({
     schema: {
       type: 'object',

@@ -25,6 +25,18 @@ export interface PresenceSnapshot {
   sockets: SocketPresence[];
 }
 
+/**
+ * What everyone but the user sees of them: no sockets, user agents or addresses. Sent
+ * when the user's online state changes (at most one per user per 250 ms) and answered
+ * by the REST routes to anyone but the user and admins.
+ */
+export interface PresenceStatus {
+  userId: string;
+  isOnline: boolean;
+  /** Unix epoch ms, as in PresenceSnapshot. */
+  lastSeen: number | null;
+}
+
 export interface SystemDisconnectPayload {
   reason: string;
   /** A hint: how long the client should wait before reconnecting. */
@@ -33,7 +45,8 @@ export interface SystemDisconnectPayload {
 
 /** Server → client events this module emits, by name. */
 export interface PresenceEvents {
-  'presence:update': PresenceSnapshot;
+  /** The full snapshot to the user's own sockets; the status only to everyone else. */
+  'presence:update': PresenceSnapshot | PresenceStatus;
   'system:disconnect': SystemDisconnectPayload;
 }
 

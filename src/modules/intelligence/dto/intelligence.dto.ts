@@ -48,9 +48,6 @@ export const unlockAchievementBody = z.strictObject({
 });
 export type UnlockAchievementBody = z.output<typeof unlockAchievementBody>;
 
-export const STATUS_ACTIONS = ['trigger_broadcast', 'get_detailed_stats', 'health_check'] as const;
-export const statusActionBody = z.object({ action: z.enum(STATUS_ACTIONS) });
-
 const channel = z.string().max(160).refine(isIntelligenceChannel, `not an intelligence channel (allowed: ${ALLOWED_CHANNELS_DESCRIPTION})`);
 const channels = z.array(channel).min(1).max(128);
 

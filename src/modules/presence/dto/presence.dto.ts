@@ -3,7 +3,7 @@ import { ids } from '../../../core/errors';
 import { MAX_BAN_SECONDS } from '../../../core/realtime';
 
 /** Most user ids one presence query may ask about. */
-export const MAX_QUERY_USER_IDS = 500;
+export const MAX_QUERY_USER_IDS = 100;
 
 export const presenceQueryDto = z.object({
   userIds: z.array(ids.userId).min(1).max(MAX_QUERY_USER_IDS),

@@ -85,10 +85,12 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
     options: PublishOptions & EmitOptions = {},
   ): Staged<WithOffset<Events[K]>> {
     payload = withCorrelation(payload);
-    const staged = tx.stage(
-      { namespace: this.namespace, event, rooms, payload, idempotencyKey: options.idempotencyKey },
-      (offset) => this.deliver(event, { ...payload, offset }, rooms, { except: options.except }),
-    );
+    const started = process.hrtime.bigint();
+    const staged = tx.stage({ namespace: this.namespace, event, rooms, payload, idempotencyKey: options.idempotencyKey }, (offset) => {
+      this.deliver(event, { ...payload, offset }, rooms, { except: options.except });
+      // From staging to emit: the rest of the transaction, its commit and the claim.
+      this.metrics.publishLatency.observe({ event }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
     const published = staged.published.then((offset) => (offset === undefined ? undefined : { ...payload, offset }));
     // A rolled-back transaction rejects its own promise; this one must not also surface as unhandled.
     published.catch(() => undefined);

@@ -35,9 +35,13 @@ export class KillmailPublisher extends RealtimePublisher<KillmailEvents> {
   killmailIn(tx: SqlTransaction, data: KillmailData, zkb: ZkbData, rooms: string[]): Staged<PublishedKillmail> {
     const payload = this.withRequestContext({ type: 'killmail' as const, data, zkb, timestamp: Date.now() });
     let emitted: { frame: Buffer; fed: Promise<void> } | undefined;
+    const started = process.hrtime.bigint();
     const staged = tx.stage(
       { namespace: this.namespace, event: 'killmail', rooms, payload, idempotencyKey: `killmail:${data.killmailId}` },
-      (offset) => (emitted = this.emitKillmail(payload, rooms, offset)),
+      (offset) => {
+        emitted = this.emitKillmail(payload, rooms, offset);
+        this.metrics.publishLatency.observe({ event: 'killmail' }, Number(process.hrtime.bigint() - started) / 1e9);
+      },
     );
     const published = staged.published.then(async (offset) => {
       if (offset === undefined) return undefined;

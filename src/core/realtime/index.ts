@@ -1,4 +1,5 @@
 export * from './channel-registry';
+export * from './channel-subscriptions';
 export * from './event-log.service';
 export * from './herald-gateway.decorator';
 export * from './herald-io.adapter';

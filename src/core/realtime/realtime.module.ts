@@ -1,6 +1,7 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { JobScheduler } from '../scheduling/job-scheduler.service';
 import { ChannelRegistry } from './channel-registry';
+import { ChannelSubscriptions } from './channel-subscriptions';
 import { EventLogService } from './event-log.service';
 import { HistoryController } from './history.controller';
 import { RealtimeServer } from './realtime-server';
@@ -12,8 +13,8 @@ const RETENTION_INTERVAL_MS = 10 * 60_000;
 @Global()
 @Module({
   controllers: [HistoryController],
-  providers: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry],
-  exports: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry],
+  providers: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry, ChannelSubscriptions],
+  exports: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry, ChannelSubscriptions],
 })
 export class RealtimeModule implements OnModuleInit {
   constructor(

@@ -3,7 +3,7 @@ import { Ack, ConnectedSocket, MessageBody, SubscribeMessage, type OnGatewayConn
 import type { Namespace, Socket } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { DomainError, parseInput } from '../../core/errors';
-import { HeraldGateway, ReplayService, SocketPolicy, reportSocketError, socketUser, toSocketError, userRoom } from '../../core/realtime';
+import { ChannelSubscriptions, HeraldGateway, ReplayService, SocketPolicy, reportSocketError, socketUser, toSocketError, userRoom } from '../../core/realtime';
 import { conversationPayload, joinPayload } from './dto/messaging-input.dto';
 import { APP_NAMESPACE, conversationRoom, type JoinAck } from './messaging.events';
 import { MessagingService } from './messaging.service';
@@ -22,11 +22,14 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection {
     private readonly policy: SocketPolicy,
     private readonly replay: ReplayService,
     private readonly messaging: MessagingService,
+    private readonly subscriptions: ChannelSubscriptions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   afterInit(nsp: Namespace): void {
     this.policy.attach(nsp, { maxEventBytes: this.config.socket.maxPayloadBytes });
+    // `subscribe {channels: ['conversation:<id>'], since?}`: the same membership rule as `conversations:join`.
+    this.subscriptions.install(nsp);
   }
 
   /** Message events also go to `user:<id>`; joining is idempotent, whoever else joins it too. */

@@ -20,15 +20,18 @@ type WithOffset<M, Replayable extends keyof M> = { [E in keyof M]: E extends Rep
 
 type ServerApp = WithOffset<
   NotificationsEvents & Omit<MessagingEvents, never> & Omit<PresenceEvents, 'system:disconnect'>,
-  'notifications:new' | 'messages:new' | 'messages:updated' | 'messages:deleted'
+  'notifications:new' | 'notifications:count' | 'messages:new' | 'messages:updated' | 'messages:deleted'
 >;
 type ServerCampaign = WithOffset<CampaignEventMap, Exclude<keyof CampaignEventMap, 'subscription_revoked'>>;
 
-type Check<Client, Server> = Same<keyof Client, keyof Server> extends true
-  ? { [E in keyof Client & keyof Server]: Same<Client[E], Server[E]> }[keyof Client & keyof Server]
-  : false;
+type Check<Client, Server> =
+  Same<keyof Client, keyof Server> extends true
+    ? { [E in keyof Client & keyof Server]: Same<Client[E], Server[E]> }[keyof Client & keyof Server]
+    : false;
 
-export type IntelligenceMatches = Assert<Check<HeraldEvents['/ws/intelligence'], WithOffset<ServerIntelligence, keyof ServerIntelligence>>>;
+export type IntelligenceMatches = Assert<
+  Check<HeraldEvents['/ws/intelligence'], WithOffset<ServerIntelligence, keyof ServerIntelligence>>
+>;
 export type AppMatches = Assert<Check<HeraldEvents['/ws/app'], ServerApp>>;
 export type CampaignMatches = Assert<Check<HeraldEvents['/ws/campaign'], ServerCampaign>>;
 export type KillmailMatches = Assert<Check<HeraldEvents['/ws/killmail'], WithOffset<ServerKillmail, 'killmail'>>>;

@@ -13,7 +13,8 @@ export interface Logged {
 
 export type IntelligenceCategory = 'economic' | 'diplomatic' | 'government' | 'crisis' | 'achievement';
 export type IntelligencePriority = 'low' | 'medium' | 'high' | 'critical';
-export type IntelligenceEventType = 'intelligence_update' | 'intelligence_alert' | 'vitality_update' | 'economic_change' | 'system_event';
+export type IntelligenceEventType =
+  'intelligence_update' | 'intelligence_alert' | 'vitality_update' | 'economic_change' | 'system_event';
 
 export interface IntelligencePayload<Data extends object = Record<string, unknown>> {
   type: IntelligenceEventType;
@@ -108,7 +109,7 @@ export interface PresenceSnapshot {
 export interface AppEvents {
   'notifications:ready': { message: string; userId: string };
   'notifications:new': { eventKey: string; notification: NotificationDto } & Logged;
-  'notifications:count': { unread: number };
+  'notifications:count': { unread: number } & Logged;
   'messages:new': MessageEventPayload & Logged;
   'messages:updated': MessageEventPayload & Logged;
   'messages:deleted': MessageEventPayload & Logged;

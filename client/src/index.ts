@@ -123,7 +123,12 @@ export interface Subscription {
 }
 
 export interface HeraldClient {
-  subscribe<N extends HeraldNamespace>(namespace: N, channel: string, handler: (...args: EventArgs<N>) => void, options?: SubscribeOptions): Subscription;
+  subscribe<N extends HeraldNamespace>(
+    namespace: N,
+    channel: string,
+    handler: (...args: EventArgs<N>) => void,
+    options?: SubscribeOptions,
+  ): Subscription;
   on<K extends keyof ClientEvents>(event: K, listener: (value: ClientEvents[K]) => void): () => void;
   readonly state: ConnectionState;
   close(): Promise<void>;
@@ -155,12 +160,18 @@ class Client implements HeraldClient {
     return this.current;
   }
 
-  subscribe<N extends HeraldNamespace>(namespace: N, channel: string, handler: (...args: EventArgs<N>) => void, options: SubscribeOptions = {}): Subscription {
+  subscribe<N extends HeraldNamespace>(
+    namespace: N,
+    channel: string,
+    handler: (...args: EventArgs<N>) => void,
+    options: SubscribeOptions = {},
+  ): Subscription {
     if (this.closed) throw new Error('this Herald client is closed');
     let connection = this.connections.get(namespace);
     if (!connection) {
       connection = new Connection(this, namespace);
       this.connections.set(namespace, connection);
+      connection.open();
     }
     const key = `${namespace} ${channel}`;
     const sub = new Sub(connection, channel, key, handler as SubHandler, options.since ?? this.offsets.get(key));
@@ -195,11 +206,12 @@ class Client implements HeraldClient {
 
   updateState(): void {
     const states = [...this.connections.values()].map((c) => c.state);
-    const next: ConnectionState = !states.length || states.every((s) => s === 'disconnected')
-      ? 'disconnected'
-      : states.every((s) => s === 'connected')
-        ? 'connected'
-        : 'connecting';
+    const next: ConnectionState =
+      !states.length || states.every((s) => s === 'disconnected')
+        ? 'disconnected'
+        : states.every((s) => s === 'connected')
+          ? 'connected'
+          : 'connecting';
     if (next === this.current) return;
     this.current = next;
     this.emit('state', next);
@@ -307,8 +319,13 @@ class Connection {
       if (typeof notice?.reconnectInMs === 'number' && notice.reconnectInMs >= 0) this.reconnectHint = notice.reconnectInMs;
     });
     this.socket.on('system:resync', (notice: ResyncNotice) => this.onResync(notice));
-    this.socket.on('error', (body: { code?: string; message?: string }) => this.report(undefined, body?.code ?? 'socket_error', body?.message ?? ''));
+    this.socket.on('error', (body: { code?: string; message?: string }) =>
+      this.report(undefined, body?.code ?? 'socket_error', body?.message ?? ''),
+    );
     this.socket.onAny((event: string, payload: unknown) => this.dispatch(event, payload));
+  }
+
+  open(): void {
     this.client.updateState();
     this.socket.connect();
   }
@@ -359,7 +376,8 @@ class Connection {
       .timeout(ACK_TIMEOUT_MS)
       .emitWithAck('subscribe', request)
       .then((ack: SubscribeAck) => {
-        if (!ack?.success && sub.active) this.report(sub.channel, ack?.code ?? 'socket_error', ack?.error ?? 'subscription refused');
+        if (!ack?.success && sub.active)
+          this.report(sub.channel, ack?.code ?? 'socket_error', ack?.error ?? 'subscription refused');
       })
       // A timeout means the connection went away; the next connect subscribes again.
       .catch(() => undefined);
@@ -405,9 +423,16 @@ class Connection {
       for (;;) {
         const token = await this.client.options.getToken();
         const query = new URLSearchParams({ channel: sub.channel, since, limit: String(PAGE_LIMIT) });
-        const res = await fetch(`${this.client.options.url.replace(/\/$/, '')}/api/history?${query}`, { headers: { Authorization: `Bearer ${token}` } });
+        const res = await fetch(`${this.client.options.url.replace(/\/$/, '')}/api/history?${query}`, {
+          headers: { Authorization: `Bearer ${token}` },
+        });
         if (!res.ok) throw new Error(`GET /api/history answered ${res.status}`);
-        const page = (await res.json()) as { events: Array<{ event: string; payload: Record<string, unknown> }>; hasMore: boolean; nextSince: string | null; resync?: ResyncNotice };
+        const page = (await res.json()) as {
+          events: Array<{ event: string; payload: Record<string, unknown> }>;
+          hasMore: boolean;
+          nextSince: string | null;
+          resync?: ResyncNotice;
+        };
         if (page.resync) {
           this.client.emit('resync', { namespace: this.namespace, channel: sub.channel, reason: page.resync.reason });
           break;
@@ -496,7 +521,12 @@ function decodeClaims(token: string): { exp?: number; iat?: number } | undefined
  * Whether an event belongs to a channel, from the server's routing rules: true, false, or
  * undefined where the payload cannot tell (a killmail's attackers are not in the event).
  */
-export function routes(namespace: HeraldNamespace, channel: string, event: string, p: Record<string, unknown>): boolean | undefined {
+export function routes(
+  namespace: HeraldNamespace,
+  channel: string,
+  event: string,
+  p: Record<string, unknown>,
+): boolean | undefined {
   const colon = channel.indexOf(':');
   const kind = colon < 0 ? channel : channel.slice(0, colon);
   const id = colon < 0 ? undefined : channel.slice(colon + 1);
@@ -506,7 +536,8 @@ export function routes(namespace: HeraldNamespace, channel: string, event: strin
       if (channel === 'system:events') return event === 'system:event';
       if (event === 'system:event') return false;
       if (channel === 'global:intelligence') return true;
-      if (channel === 'intelligence:alerts') return event === 'intelligence:alert' || p.priority === 'high' || p.priority === 'critical';
+      if (channel === 'intelligence:alerts')
+        return event === 'intelligence:alert' || p.priority === 'high' || p.priority === 'critical';
       if (kind === 'country') return p.countryId === id;
       return p.category === (kind === 'intelligence' ? id : channel);
     }
@@ -532,7 +563,14 @@ export function routes(namespace: HeraldNamespace, channel: string, event: strin
       if (channel === 'killstream') return true;
       if (kind === 'system') return data.systemId === n;
       if (kind === 'ship') return data.shipTypeId === n;
-      const victim = kind === 'character' ? data.victimId : kind === 'corporation' ? data.victimCorporationId : kind === 'alliance' ? data.victimAllianceId : undefined;
+      const victim =
+        kind === 'character'
+          ? data.victimId
+          : kind === 'corporation'
+            ? data.victimCorporationId
+            : kind === 'alliance'
+              ? data.victimAllianceId
+              : undefined;
       return victim === n ? true : undefined;
     }
   }

@@ -45,11 +45,15 @@ describe('@herald/client resumes across a server restart', () => {
 
     await eventually(() => herald!.state === 'connected');
     // The subscription is acknowledged once a live event reaches it.
-    await eventually(async () => {
-      await publishItem(deployment.url, 'r1', `before-${titles.length}`);
-      await sleep(100);
-      return titles.length > 0;
-    }, 10_000, 0);
+    await eventually(
+      async () => {
+        await publishItem(deployment.url, 'r1', `before-${titles.length}`);
+        await sleep(100);
+        return titles.length > 0;
+      },
+      10_000,
+      0,
+    );
     await sleep(300);
     const seenBefore = titles.length;
 

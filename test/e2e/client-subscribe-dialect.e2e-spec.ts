@@ -36,14 +36,20 @@ describe('one subscribe dialect on every namespace', () => {
   });
 
   it('/ws/app: conversation channels for members only, with replay after since; the join alias is unchanged', async () => {
-    const conv = await ok<{ id: string }>(http(app.url, 'POST', '/api/conversations', { token: token('d-ann'), body: { participantIds: ['d-ben'] } }));
+    const conv = await ok<{ id: string }>(
+      http(app.url, 'POST', '/api/conversations', { token: token('d-ann'), body: { participantIds: ['d-ben'] } }),
+    );
     const channel = `conversation:${conv.id}`;
     const post = (body: string) =>
-      ok<{ offset?: string }>(http(app.url, 'POST', `/api/conversations/${conv.id}/messages`, { token: token('d-ann'), body: { body } }));
+      ok<{ offset?: string }>(
+        http(app.url, 'POST', `/api/conversations/${conv.id}/messages`, { token: token('d-ann'), body: { body } }),
+      );
     await post('one');
     await post('two');
     await post('three');
-    const history = await ok<{ events: Array<{ offset: string }> }>(http(app.url, 'GET', `/api/history?channel=${channel}&since=0`, { token: token('d-ben') }));
+    const history = await ok<{ events: Array<{ offset: string }> }>(
+      http(app.url, 'GET', `/api/history?channel=${channel}&since=0`, { token: token('d-ben') }),
+    );
     expect(history.events).toHaveLength(3);
 
     const ben = track(await appSocket(app.url, 'd-ben'));
@@ -54,15 +60,35 @@ describe('one subscribe dialect on every namespace', () => {
     expect(seen.map((e) => e.message.body)).toEqual(['two', 'three']);
 
     const outsider = track(await appSocket(app.url, 'd-eve'));
-    expect(await emitAck<Ack>(outsider, 'subscribe', { channels: [channel] })).toEqual({ success: false, error: 'Unauthorized', code: 'socket_error:forbidden' });
+    expect(await emitAck<Ack>(outsider, 'subscribe', { channels: [channel] })).toEqual({
+      success: false,
+      error: 'Unauthorized',
+      code: 'socket_error:forbidden',
+    });
     // An unknown channel gets the same answer as a forbidden one.
-    expect(await emitAck<Ack>(outsider, 'subscribe', { channels: ['conversation:nope'] })).toEqual({ success: false, error: 'Unauthorized', code: 'socket_error:forbidden' });
-    expect(await emitAck<Ack>(outsider, 'subscribe', { channels: ['not a channel'] })).toMatchObject({ success: false, code: 'socket_error:bad_request' });
-    expect(await emitAck<Ack>(outsider, 'subscribe', { channels: [] })).toMatchObject({ success: false, code: 'socket_error:bad_request' });
+    expect(await emitAck<Ack>(outsider, 'subscribe', { channels: ['conversation:nope'] })).toEqual({
+      success: false,
+      error: 'Unauthorized',
+      code: 'socket_error:forbidden',
+    });
+    expect(await emitAck<Ack>(outsider, 'subscribe', { channels: ['not a channel'] })).toMatchObject({
+      success: false,
+      code: 'socket_error:bad_request',
+    });
+    expect(await emitAck<Ack>(outsider, 'subscribe', { channels: [] })).toMatchObject({
+      success: false,
+      code: 'socket_error:bad_request',
+    });
 
     expect(await emitAck<Ack>(ben, 'unsubscribe', { channels: [channel] })).toEqual({ success: true, channels: [channel] });
-    expect(await emitAck<Ack>(ben, 'conversations:join', { conversationId: conv.id })).toMatchObject({ success: true, message: `joined conversation ${conv.id}` });
-    expect(await emitAck<Ack>(outsider, 'conversations:join', { conversationId: conv.id })).toMatchObject({ success: false, code: 'socket_error:forbidden' });
+    expect(await emitAck<Ack>(ben, 'conversations:join', { conversationId: conv.id })).toMatchObject({
+      success: true,
+      message: `joined conversation ${conv.id}`,
+    });
+    expect(await emitAck<Ack>(outsider, 'conversations:join', { conversationId: conv.id })).toMatchObject({
+      success: false,
+      code: 'socket_error:forbidden',
+    });
   });
 
   it('/ws/campaign: campaign, settlement and structure channels for members, the subscribe_* aliases unchanged', async () => {
@@ -81,18 +107,33 @@ describe('one subscribe dialect on every namespace', () => {
     expect(updates).toHaveLength(1);
 
     const outsider = track(await connect(app.url, '/ws/campaign', { token: token('d-stranger') }));
-    for (const channel of [`campaign:${campaign.id}`, `settlement:${settlement.id}`, `structure:${settlement.id}`, 'campaign:999999']) {
-      expect(await emitAck<Ack>(outsider, 'subscribe', { channels: [channel] })).toEqual({ success: false, error: 'Unauthorized', code: 'socket_error:forbidden' });
+    for (const channel of [
+      `campaign:${campaign.id}`,
+      `settlement:${settlement.id}`,
+      `structure:${settlement.id}`,
+      'campaign:999999',
+    ]) {
+      expect(await emitAck<Ack>(outsider, 'subscribe', { channels: [channel] })).toEqual({
+        success: false,
+        error: 'Unauthorized',
+        code: 'socket_error:forbidden',
+      });
     }
     // The replay after `since` works on the generic request as on the alias.
     const late = track(await connect(app.url, '/ws/campaign', { token: token('d-player') }));
     const replayed = collect<{ offset: string }>(late, 'settlement_updated');
-    expect(await emitAck<Ack>(late, 'subscribe', { channels: [`settlement:${settlement.id}`], since: '0' })).toMatchObject({ success: true, replayed: 2 });
+    expect(await emitAck<Ack>(late, 'subscribe', { channels: [`settlement:${settlement.id}`], since: '0' })).toMatchObject({
+      success: true,
+      replayed: 2,
+    });
     await eventually(() => replayed.length === 2);
 
     expect(await emitAck<Ack>(player, 'unsubscribe', { channels })).toEqual({ success: true, channels });
     expect(await emitAck<Ack>(player, 'subscribe_campaign', { campaignId: campaign.id })).toEqual({ success: true });
-    expect(await emitAck<Ack>(outsider, 'subscribe_campaign', { campaignId: campaign.id })).toMatchObject({ success: false, error: 'Unauthorized' });
+    expect(await emitAck<Ack>(outsider, 'subscribe_campaign', { campaignId: campaign.id })).toMatchObject({
+      success: false,
+      error: 'Unauthorized',
+    });
   });
 
   it('/ws/intelligence and /ws/killmail answer the same request with the same ack shape', async () => {
@@ -104,11 +145,18 @@ describe('one subscribe dialect on every namespace', () => {
 
     const km = track(await connect(app.url, '/ws/killmail', { token: token('d-reader') }));
     const kills = collect<{ data: { killmailId: number } }>(km, 'killmail');
-    expect(await emitAck<Ack>(km, 'subscribe', { channels: ['killstream'], since: '0' })).toMatchObject({ success: true, channels: ['killstream'], replayed: 0 });
+    expect(await emitAck<Ack>(km, 'subscribe', { channels: ['killstream'], since: '0' })).toMatchObject({
+      success: true,
+      channels: ['killstream'],
+      replayed: 0,
+    });
     const kill = esiKillmail();
     await ok(http(app.url, 'POST', '/api/killmails', { token: serviceToken(), body: kill }));
     await eventually(() => kills.length === 1);
     expect(kills[0].data.killmailId).toBe(kill.killmail_id);
-    expect(await emitAck<Ack>(km, 'unsubscribe', { channels: ['killstream'] })).toEqual({ success: true, channels: ['killstream'] });
+    expect(await emitAck<Ack>(km, 'unsubscribe', { channels: ['killstream'] })).toEqual({
+      success: true,
+      channels: ['killstream'],
+    });
   });
 });

@@ -34,6 +34,11 @@ export interface SubscribeAck {
   code?: string;
 }
 
+interface LiveOffsetData {
+  /** Offset of the last logged event sent to this socket. */
+  latestLiveOffset?: string;
+}
+
 /** Unknown and forbidden channels get this same answer, so ids cannot be probed. */
 const NOT_ALLOWED = 'Unauthorized';
 
@@ -59,8 +64,15 @@ export class ChannelSubscriptions {
     if (this.installed.has(nsp)) return;
     this.installed.add(nsp);
     nsp.on('connection', (socket: Socket) => {
+      // Kept as sent (compared only on a subscribe with `since` to a channel joined on connect).
+      socket.onAnyOutgoing((_event: string, payload?: { offset?: unknown }) => {
+        if (typeof payload?.offset === 'string') (socket.data as LiveOffsetData).latestLiveOffset = payload.offset;
+      });
       socket.on('subscribe', (body: unknown, ack?: unknown) => void this.answer(socket, ack, () => this.subscribe(socket, body)));
-      socket.on('unsubscribe', (body: unknown, ack?: unknown) => void this.answer(socket, ack, () => this.unsubscribe(socket, body)));
+      socket.on(
+        'unsubscribe',
+        (body: unknown, ack?: unknown) => void this.answer(socket, ack, () => this.unsubscribe(socket, body)),
+      );
     });
   }
 
@@ -68,6 +80,7 @@ export class ChannelSubscriptions {
     const { channels, since } = parseInput(subscribeRequest, body, 'subscribe');
     const unique = [...new Set(channels)];
     if (!(await this.mayRead(socket, unique))) return { success: false, error: NOT_ALLOWED, code: 'socket_error:forbidden' };
+    if (since !== undefined) this.rejoinForReplay(socket, unique, since);
     const { replayed, resync } = await this.replay.join(socket, unique, { since });
     // An access revoked between the check and the join (a member removed) could not take
     // this socket out of rooms it was not in yet: check again now that it is.
@@ -83,6 +96,19 @@ export class ChannelSubscriptions {
     const unique = [...new Set(channels)];
     for (const channel of unique) await socket.leave(channel);
     return { success: true, channels: unique };
+  }
+
+  /**
+   * A replay covers only channels the socket is not in yet. A channel it was put in on
+   * connect (its `user:<id>` room) has had nothing delivered after `since` as long as no
+   * logged event reached the socket: then leaving it first lets the replay cover it with
+   * no duplicate. Otherwise it stays as it is (a replay would repeat what arrived live).
+   */
+  private rejoinForReplay(socket: Socket, channels: string[], since: string): void {
+    const { latestLiveOffset } = socket.data as LiveOffsetData;
+    if (latestLiveOffset !== undefined && BigInt(latestLiveOffset) > BigInt(since)) return;
+    // Local room state changes synchronously with every adapter Herald uses.
+    for (const channel of channels) if (socket.rooms.has(channel)) void socket.leave(channel);
   }
 
   private async mayRead(socket: Socket, channels: string[]): Promise<boolean> {

@@ -124,7 +124,10 @@ describe('@herald/client against a real server', () => {
     const got: string[] = [];
     const errors: ClientError[] = [];
     herald.on('error', (e) => errors.push(e));
-    herald.subscribe('/ws/intelligence', 'country:n1', (event, p) => got.push(`intelligence ${event} ${String(p.data.title)}`));
+    herald.subscribe('/ws/intelligence', 'country:n1', (event, p) =>
+      // An item's headline also sits at the top of the event, as older dashboards read it.
+      got.push(`intelligence ${event} ${String(p.data.title)} ${p.title} ${p.description} ${p.severity}`),
+    );
     herald.subscribe('/ws/app', `conversation:${conversation.id}`, (event, p) => {
       if (event === 'messages:new') got.push(`conversation ${p.message.body}`);
     });
@@ -156,7 +159,7 @@ describe('@herald/client against a real server', () => {
     await ok(http(app.url, 'POST', '/api/killmails', { token: serviceToken(), body: kill }));
 
     const expected = [
-      'intelligence intelligence:update hello',
+      'intelligence intelligence:update hello hello about hello low',
       'conversation hi ann',
       'user GDP moved',
       'settlement update Port',

@@ -46,6 +46,21 @@ export interface IntelligencePayload<Data extends object = Record<string, unknow
   /** ISO 8601. */
   timestamp: string;
   priority: IntelligencePriority;
+  /** On events that announce an item (`data.title` set): its title, description and priority, at the top level. */
+  title?: string;
+  description?: string;
+  severity?: IntelligencePriority;
+}
+
+/**
+ * Dashboards written against the older intelligence feed read an item's `title`,
+ * `description` and `severity` from the top of the event; events that announce an item
+ * carry them there as well as in `data`.
+ */
+export function itemHeadline(data: object, priority: IntelligencePriority): Pick<IntelligencePayload, 'title' | 'description' | 'severity'> {
+  const { title, description } = data as { title?: unknown; description?: unknown };
+  if (typeof title !== 'string') return {};
+  return { title, description: typeof description === 'string' ? description : '', severity: priority };
 }
 
 /** `data` of an event that announces a persisted intelligence item. */

@@ -1,5 +1,6 @@
 export * from './channel-registry';
 export * from './channel-subscriptions';
+export * from './connection-census';
 export * from './event-log.service';
 export * from './herald-gateway.decorator';
 export * from './herald-io.adapter';

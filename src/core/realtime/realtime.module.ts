@@ -2,6 +2,7 @@ import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { JobScheduler } from '../scheduling/job-scheduler.service';
 import { ChannelRegistry } from './channel-registry';
 import { ChannelSubscriptions } from './channel-subscriptions';
+import { ConnectionCensusLogger } from './connection-census';
 import { EventLogService } from './event-log.service';
 import { HistoryController } from './history.controller';
 import { RealtimeServer } from './realtime-server';
@@ -13,7 +14,7 @@ const RETENTION_INTERVAL_MS = 10 * 60_000;
 @Global()
 @Module({
   controllers: [HistoryController],
-  providers: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry, ChannelSubscriptions],
+  providers: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry, ChannelSubscriptions, ConnectionCensusLogger],
   exports: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry, ChannelSubscriptions],
 })
 export class RealtimeModule implements OnModuleInit {

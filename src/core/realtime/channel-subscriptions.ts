@@ -25,14 +25,15 @@ export const unsubscribeRequest = z.strictObject({ channels: channelList });
  * The one acknowledgement shape of `subscribe` and `unsubscribe` on every namespace:
  * `channels` the request covered, `replayed` events sent from the log (with `since`).
  */
-export interface SubscribeAck {
-  success: boolean;
-  channels?: string[];
-  replayed?: number;
-  resync?: boolean;
-  error?: string;
-  code?: string;
-}
+export const subscribeAck = z.object({
+  success: z.boolean(),
+  channels: z.array(z.string()).optional(),
+  replayed: z.number().int().nonnegative().optional().describe('Events sent from the log after `since`, before this ack'),
+  resync: z.boolean().optional().describe('true when a system:resync was sent instead of a replay'),
+  error: z.string().optional(),
+  code: z.string().optional().describe('socket_error:* on failure'),
+});
+export type SubscribeAck = z.infer<typeof subscribeAck>;
 
 interface LiveOffsetData {
   /** Offset of the last logged event sent to this socket. */

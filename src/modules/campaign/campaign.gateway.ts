@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
+import { ContractRegistry } from '../../core/contract';
 import type { Namespace, Socket } from 'socket.io';
 import { parseInput } from '../../core/errors';
 import { ChannelSubscriptions, HeraldGateway, ReplayService, SocketPolicy, socketUser, userRoom } from '../../core/realtime';
@@ -13,6 +14,7 @@ import {
   unsubscribeSettlementDto,
   unsubscribeStructureDto,
 } from './dto/campaign.dto';
+import { CAMPAIGN_CONTRACT } from './campaign.contract';
 
 export interface SubscriptionAck {
   success: boolean;
@@ -40,6 +42,7 @@ export class CampaignGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger(CampaignGateway.name);
 
   constructor(
+    private readonly contract: ContractRegistry,
     private readonly policy: SocketPolicy,
     private readonly replay: ReplayService,
     private readonly membership: CampaignMembershipService,
@@ -47,6 +50,7 @@ export class CampaignGateway implements OnGatewayInit, OnGatewayConnection {
   ) {}
 
   afterInit(nsp: Namespace): void {
+    this.contract.describe(CAMPAIGN_CONTRACT);
     this.policy.attach(nsp);
     // `subscribe {channels: ['campaign:<id>', 'settlement:<id>', 'structure:<id>'], since?}`:
     // the access rule the `subscribe_*` aliases below use (registered in CampaignModule).

@@ -5,9 +5,11 @@ import type { Duplex } from 'node:stream';
 import type Redis from 'ioredis';
 import { WebSocket, WebSocketServer } from 'ws';
 import { APP_CONFIG, type AppConfig } from '../../config';
+import { ContractRegistry } from '../../core/contract';
 import { MetricsService } from '../../core/observability';
 import { RealtimeServer } from '../../core/realtime';
 import { RedisService } from '../../core/redis';
+import { RAW_FEED_CONTRACT } from './killmail.contract';
 import { RAW_FEED_PATH } from './killmail.events';
 import { isInternalRequest, NetworkAllowList } from './network-allow-list';
 
@@ -63,8 +65,10 @@ export class KillmailFeedServer implements OnApplicationBootstrap, OnModuleDestr
     private readonly metrics: MetricsService,
     private readonly redis: RedisService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    contract: ContractRegistry,
   ) {
     this.allowList = new NetworkAllowList(config.internalNetworks);
+    contract.describeRawFeed(RAW_FEED_CONTRACT);
   }
 
   private get relayChannel(): string {

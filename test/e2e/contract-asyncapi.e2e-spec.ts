@@ -33,7 +33,7 @@ describe('AsyncAPI contract', () => {
 
   it('parses as AsyncAPI 3.0 without a single error', async () => {
     const { document, diagnostics } = await new Parser().parse(JSON.stringify(doc));
-    const errors = diagnostics.filter((d) => d.severity === 0).map((d) => `${d.path.join('.')}: ${d.message}`);
+    const errors = diagnostics.filter((d) => Number(d.severity) === 0 /* error */).map((d) => `${d.path.join('.')}: ${d.message}`);
     expect(errors).toEqual([]);
     expect(document).toBeDefined();
     expect(document!.version()).toBe('3.0.0');

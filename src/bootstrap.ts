@@ -6,6 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
 import { loadConfig, readOrCreateDevSecret, type AppConfig } from './config';
 import { toHttpError } from './core/errors';
+import { addContractComponents } from './core/contract';
 import { ShutdownService } from './core/health';
 import { HeraldLogger } from './core/observability';
 import { PrismaService } from './core/prisma';
@@ -47,13 +48,15 @@ export async function startHerald(
   app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
   app.useWebSocketAdapter(new HeraldIoAdapter(app, config));
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Herald')
-      .setDescription('Realtime event gateway: HTTP routes. Socket namespaces are described in the README.')
-      .addBearerAuth()
-      .build(),
+  const document = addContractComponents(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Herald')
+        .setDescription('Realtime event gateway: HTTP routes. The socket namespaces are at /api/asyncapi.json (AsyncAPI 3.0).')
+        .addBearerAuth()
+        .build(),
+    ),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/json' });
 

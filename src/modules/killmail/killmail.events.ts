@@ -50,28 +50,34 @@ export type RawKillmailFrame = z.infer<typeof rawKillmailFrame>;
 /** Any other update type on the raw feed (sent with the feed's `broadcast(type, data)`); not logged, so no offset. */
 export const rawUpdateFrame = z.object({ type: z.string(), data: z.unknown(), timestamp: z.number().describe('Unix ms') });
 
-/** What `GET /api/killmails` and `POST /api/killmails` return per killmail. */
-export interface KillmailView {
-  killmailId: number;
-  killmailTime: string;
-  solarSystemId: number;
-  victim: { characterId: number | null; corporationId: number | null; allianceId: number | null; shipTypeId: number };
-  attackerCount: number;
-  attackers: KillmailAttacker[];
-  zkb: ZkbData;
-  totalValue: number | null;
-  /** Event-log offset of its broadcast; null while the broadcast is in flight. */
-  offset: string | null;
-  receivedAt: string;
-}
+export const killmailAttacker = z.object({
+  characterId: z.number().int().nullable(),
+  corporationId: z.number().int().nullable(),
+  allianceId: z.number().int().nullable(),
+  factionId: z.number().int().nullable(),
+  shipTypeId: z.number().int().nullable(),
+  weaponTypeId: z.number().int().nullable(),
+  damageDone: z.number().nullable(),
+  finalBlow: z.boolean(),
+});
+export type KillmailAttacker = z.infer<typeof killmailAttacker>;
 
-export interface KillmailAttacker {
-  characterId: number | null;
-  corporationId: number | null;
-  allianceId: number | null;
-  factionId: number | null;
-  shipTypeId: number | null;
-  weaponTypeId: number | null;
-  damageDone: number | null;
-  finalBlow: boolean;
-}
+/** What `GET /api/killmails` and `POST /api/killmails` return per killmail. */
+export const killmailView = z.object({
+  killmailId: z.number().int(),
+  killmailTime: z.string(),
+  solarSystemId: z.number().int(),
+  victim: z.object({
+    characterId: z.number().int().nullable(),
+    corporationId: z.number().int().nullable(),
+    allianceId: z.number().int().nullable(),
+    shipTypeId: z.number().int(),
+  }),
+  attackerCount: z.number().int(),
+  attackers: z.array(killmailAttacker),
+  zkb: zkbData,
+  totalValue: z.number().nullable(),
+  offset: z.string().nullable().describe('Event-log offset of its broadcast; null while the broadcast is in flight'),
+  receivedAt: z.string(),
+});
+export type KillmailView = z.infer<typeof killmailView>;

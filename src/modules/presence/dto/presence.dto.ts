@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ids } from '../../../core/errors';
+import { presenceSnapshot } from '../presence.events';
 
 /** Most user ids one presence query may ask about. */
 export const MAX_QUERY_USER_IDS = 500;
@@ -15,4 +16,14 @@ export const DEFAULT_KICK_RECONNECT_IN_MS = 5000;
 export const adminDisconnectDto = z.object({
   userId: ids.userId,
   reconnectInMs: z.number().int().min(0).max(MAX_RECONNECT_IN_MS).default(DEFAULT_KICK_RECONNECT_IN_MS),
+});
+
+// Responses.
+
+export const presenceSnapshots = z.object({ snapshots: z.array(presenceSnapshot) });
+export const kickOutcome = z.object({
+  userId: z.string(),
+  sockets: z.number().int().describe('Sockets closed, over every namespace and every instance that answered'),
+  instances: z.number().int().describe('Instances that took part (this one included)'),
+  complete: z.boolean().describe('false when some instance did not answer in time (its sockets may still be open)'),
 });

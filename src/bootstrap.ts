@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
-import { loadConfig, readOrCreateDevSecret, type AppConfig } from './config';
+import { loadConfig, maskSecret, readOrCreateDevSecret, type AppConfig } from './config';
 import { toHttpError } from './core/errors';
 import { addContractComponents } from './core/contract';
 import { ShutdownService } from './core/health';
@@ -44,21 +44,25 @@ export async function startHerald(
     const body = toHttpError(err);
     res.status(body.statusCode).json(body);
   });
-  app.set('trust proxy', config.trustProxy);
+  // With TRUST_PROXY, X-Forwarded-For is read right to left through TRUSTED_PROXIES only
+  // (sockets use the same rule: ClientAddressResolver).
+  app.set('trust proxy', config.trustProxy ? config.trustedProxies : false);
   app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
   app.useWebSocketAdapter(new HeraldIoAdapter(app, config));
 
-  const document = addContractComponents(
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Herald')
-        .setDescription('Realtime event gateway: HTTP routes. The socket namespaces are at /api/asyncapi.json (AsyncAPI 3.0).')
-        .addBearerAuth()
-        .build(),
-    ),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/json' });
+  if (config.apiDocsEnabled) {
+    const document = addContractComponents(
+      SwaggerModule.createDocument(
+        app,
+        new DocumentBuilder()
+          .setTitle('Herald')
+          .setDescription('Realtime event gateway: HTTP routes. The socket namespaces are at /api/asyncapi.json (AsyncAPI 3.0).')
+          .addBearerAuth()
+          .build(),
+      ),
+    );
+    SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/json' });
+  }
 
   await app.listen(config.port, config.host);
 
@@ -70,10 +74,11 @@ export async function startHerald(
     `listening on ${config.host}:${port} (database: ${app.get(PrismaService).engine}, adapter: ${config.redisUrl ? 'redis' : 'memory'})`,
   );
   if (config.jwt.isDevSecret) {
-    // Printed once per start so local clients can mint tokens; never in production (config refuses).
+    // Named once per start so a developer can recognise it; never in production (config
+    // refuses). Masked: logs are shipped and kept, and `npm run token` reads the file itself.
     log.warn(
       `using the development JWT secret from ${config.dataDir}/dev-jwt-secret${devSecretCreated ? ' (just created)' : ''}: ` +
-        `${config.jwt.secret}  — mint tokens with: npm run token -- --sub alice`,
+        `${maskSecret(config.jwt.secret ?? '')}  — mint tokens with: npm run token -- --sub alice`,
     );
   }
   return { app, config, url };

@@ -137,6 +137,9 @@ export class ScenarioRun {
                 LOG_LEVEL: 'warn',
                 LOG_FORMAT: 'json',
                 SHUTDOWN_DRAIN_DELAY_MS: '0',
+                // Every simulated client comes from the one load generator's address.
+                SOCKET_MAX_CONNECTIONS_PER_IP: '100000',
+                SOCKET_HANDSHAKES_PER_IP_PER_SECOND: '100000',
               },
             });
       this.servers.push(server);

@@ -31,11 +31,21 @@ function main(): void {
     process.stderr.write('JWT_PUBLIC_KEY is configured: tokens must be signed by your identity provider\n');
     process.exit(2);
   }
+  // Always an expiry, never longer than the server accepts (JWT_MAX_TTL_SECONDS).
+  let ttl = parseTtl(values.ttl);
+  if (ttl <= 0) {
+    process.stderr.write('--ttl: must be positive\n');
+    process.exit(2);
+  }
+  if (ttl > config.jwt.maxTtlSeconds) {
+    process.stderr.write(`--ttl capped at ${config.jwt.maxTtlSeconds} s (JWT_MAX_TTL_SECONDS)\n`);
+    ttl = config.jwt.maxTtlSeconds;
+  }
   const roles = values.roles.split(',').map((r) => r.trim()).filter(Boolean);
   const token = sign({ roles }, config.jwt.secret, {
     algorithm: 'HS256',
     subject: values.sub,
-    expiresIn: parseTtl(values.ttl),
+    expiresIn: ttl,
     ...(config.jwt.issuer ? { issuer: config.jwt.issuer } : {}),
     ...(config.jwt.audience ? { audience: config.jwt.audience } : {}),
   });

@@ -49,6 +49,10 @@ describe('loadConfig', () => {
     [{ DISCORD_WEBHOOK_CATEGORIES: 'compliance,gossip' }, 'DISCORD_WEBHOOK_CATEGORIES'],
     [{ DISCORD_WEBHOOK_MIN_PRIORITY: 'urgent' }, 'DISCORD_WEBHOOK_MIN_PRIORITY'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ SOCKET_MAX_CONNECTIONS_PER_USER: '0' }, 'SOCKET_MAX_CONNECTIONS_PER_USER'],
+    [{ TRUSTED_PROXIES: 'proxy.local' }, 'TRUSTED_PROXIES'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
+    [{ JWT_MAX_TTL_SECONDS: '1h' }, 'JWT_MAX_TTL_SECONDS'],
   ])('refuses %j naming %s', (env, variable) => {
     expect(problems(env).join('\n')).toContain(variable);
   });
@@ -76,6 +80,31 @@ describe('loadConfig', () => {
     expect(chosen.discord).toMatchObject({ categories: ['economic', 'social'], minPriority: 'high' });
     const none = loadConfig({ DISCORD_WEBHOOK_CATEGORIES: 'none', DISCORD_WEBHOOK_MIN_PRIORITY: 'none' }, devSecret);
     expect(none.discord).toMatchObject({ categories: [], minPriority: undefined });
+  });
+
+  it('applies the edge defaults: connection caps, replay budget, token lifetime, docs on outside production', () => {
+    const config = loadConfig({}, devSecret);
+    expect(config.socket).toMatchObject({
+      connectTimeoutMs: 10_000,
+      maxConnectionsPerUser: 20,
+      maxConnectionsPerIp: 200,
+      handshakesPerIpPerSecond: 20,
+      maxConnections: 15_000,
+    });
+    expect(config).toMatchObject({ replayBudgetPerMinute: 20_000, metricsToken: undefined, apiDocsEnabled: true });
+    expect(config.jwt.maxTtlSeconds).toBe(86_400);
+  });
+
+  it('in production: API docs off by default, issuer and audience required with a public key, https upstream', () => {
+    const base = { NODE_ENV: 'production', CORS_ORIGINS: 'https://app.example.com' };
+    const pem = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----';
+    const found = problems({ ...base, JWT_PUBLIC_KEY: pem, KILLMAIL_UPSTREAM_URL: 'http://feed.example.com' }).join('\n');
+    expect(found).toContain('JWT_ISSUER');
+    expect(found).toContain('JWT_AUDIENCE');
+    expect(found).toContain('KILLMAIL_UPSTREAM_URL');
+    const config = loadConfig({ ...base, JWT_SECRET: 'a-production-secret-of-length' }, devSecret);
+    expect(config.apiDocsEnabled).toBe(false);
+    expect(loadConfig({ ...base, JWT_SECRET: 'a-production-secret-of-length', API_DOCS_ENABLED: 'true' }, devSecret).apiDocsEnabled).toBe(true);
   });
 
   it('treats empty variables as unset', () => {

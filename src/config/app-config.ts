@@ -22,10 +22,14 @@ export interface AppConfig {
     isDevSecret: boolean;
     issuer: string | undefined;
     audience: string | undefined;
+    /** Longest lifetime (exp − iat, or exp − now without iat) a token may have. */
+    maxTtlSeconds: number;
   };
   corsOrigins: '*' | string[];
   internalNetworks: string[];
   trustProxy: boolean;
+  /** Proxies whose X-Forwarded-For entries are believed (only when trustProxy). */
+  trustedProxies: string[];
   socket: {
     maxPayloadBytes: number;
     /** Sustained inbound events per second per socket, and the burst allowed above it. */
@@ -34,7 +38,18 @@ export interface AppConfig {
     maxRoomsPerSocket: number;
     /** Bytes an outgoing buffer may hold before the socket is treated as a slow consumer. */
     maxBufferedBytes: number;
+    /** An Engine.IO connection that joins no namespace within this is closed. */
+    connectTimeoutMs: number;
+    maxConnectionsPerUser: number;
+    maxConnectionsPerIp: number;
+    handshakesPerIpPerSecond: number;
+    maxConnections: number;
   };
+  /** Events one user may have replayed (socket `since` and GET /api/history) per minute. */
+  replayBudgetPerMinute: number;
+  /** Bearer token /metrics requires when set. */
+  metricsToken: string | undefined;
+  apiDocsEnabled: boolean;
   presenceTtlSeconds: number;
   heartbeatIntervalMs: number;
   killmail: { idleTimeoutMs: number; upstreamUrl: string | undefined };
@@ -132,14 +147,24 @@ const envSchema = z.object({
     .optional(),
   JWT_ISSUER: z.string().trim().min(1).optional(),
   JWT_AUDIENCE: z.string().trim().min(1).optional(),
+  JWT_MAX_TTL_SECONDS: int(1).default(86_400),
   CORS_ORIGINS: z.string().trim().optional(),
   INTERNAL_NETWORKS: cidrList.default(cidrList.parse(DEFAULT_INTERNAL_NETWORKS)),
   TRUST_PROXY: bool.default(false),
+  TRUSTED_PROXIES: cidrList.default(cidrList.parse(DEFAULT_INTERNAL_NETWORKS)),
   SOCKET_MAX_PAYLOAD_BYTES: int(64, 10 * 1024 * 1024).default(5120),
   SOCKET_RATE_LIMIT_PER_SECOND: int(1).default(50),
   SOCKET_RATE_LIMIT_BURST: int(1).default(100),
   SOCKET_MAX_ROOMS: int(1, 100_000).default(128),
   SOCKET_MAX_BUFFERED_BYTES: int(1024).default(4 * 1024 * 1024),
+  SOCKET_CONNECT_TIMEOUT_MS: int(100).default(10_000),
+  SOCKET_MAX_CONNECTIONS_PER_USER: int(1).default(20),
+  SOCKET_MAX_CONNECTIONS_PER_IP: int(1).default(200),
+  SOCKET_HANDSHAKES_PER_IP_PER_SECOND: int(1).default(20),
+  SOCKET_MAX_CONNECTIONS: int(1).default(15_000),
+  REPLAY_BUDGET_EVENTS_PER_MINUTE: int(1).default(20_000),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  API_DOCS_ENABLED: bool.optional(),
   PRESENCE_TTL_SECONDS: int(1).default(60),
   HEARTBEAT_INTERVAL_MS: int(1000).default(25000),
   KILLMAIL_IDLE_TIMEOUT_MS: int(100).default(120000),
@@ -186,6 +211,15 @@ export function loadConfig(env: Env, devSecret: (dataDir: string) => string): Ap
   if (e.JWT_SECRET && e.JWT_PUBLIC_KEY) {
     problems.push('JWT_SECRET: set either JWT_SECRET or JWT_PUBLIC_KEY, not both');
   }
+  if (production && e.JWT_PUBLIC_KEY && (!e.JWT_ISSUER || !e.JWT_AUDIENCE)) {
+    // A public key usually belongs to an identity provider that signs tokens for other
+    // services too: without issuer and audience, any of its tokens would be accepted here.
+    if (!e.JWT_ISSUER) problems.push('JWT_ISSUER: required in production with JWT_PUBLIC_KEY');
+    if (!e.JWT_AUDIENCE) problems.push('JWT_AUDIENCE: required in production with JWT_PUBLIC_KEY');
+  }
+  if (production && e.KILLMAIL_UPSTREAM_URL && !e.KILLMAIL_UPSTREAM_URL.startsWith('https:')) {
+    problems.push('KILLMAIL_UPSTREAM_URL: must be https:// in production');
+  }
   if (e.DISCORD_WEBHOOK_ENABLED && !e.DISCORD_WEBHOOK_URL) {
     problems.push('DISCORD_WEBHOOK_URL: required when DISCORD_WEBHOOK_ENABLED is true');
   }
@@ -214,17 +248,27 @@ export function loadConfig(env: Env, devSecret: (dataDir: string) => string): Ap
       isDevSecret,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
+      maxTtlSeconds: e.JWT_MAX_TTL_SECONDS,
     },
     corsOrigins,
     internalNetworks: e.INTERNAL_NETWORKS,
     trustProxy: e.TRUST_PROXY,
+    trustedProxies: e.TRUSTED_PROXIES,
     socket: {
       maxPayloadBytes: e.SOCKET_MAX_PAYLOAD_BYTES,
       rateLimitPerSecond: e.SOCKET_RATE_LIMIT_PER_SECOND,
       rateLimitBurst: e.SOCKET_RATE_LIMIT_BURST,
       maxRoomsPerSocket: e.SOCKET_MAX_ROOMS,
       maxBufferedBytes: e.SOCKET_MAX_BUFFERED_BYTES,
+      connectTimeoutMs: e.SOCKET_CONNECT_TIMEOUT_MS,
+      maxConnectionsPerUser: e.SOCKET_MAX_CONNECTIONS_PER_USER,
+      maxConnectionsPerIp: e.SOCKET_MAX_CONNECTIONS_PER_IP,
+      handshakesPerIpPerSecond: e.SOCKET_HANDSHAKES_PER_IP_PER_SECOND,
+      maxConnections: e.SOCKET_MAX_CONNECTIONS,
     },
+    replayBudgetPerMinute: e.REPLAY_BUDGET_EVENTS_PER_MINUTE,
+    metricsToken: e.METRICS_TOKEN,
+    apiDocsEnabled: e.API_DOCS_ENABLED ?? !production,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     killmail: { idleTimeoutMs: e.KILLMAIL_IDLE_TIMEOUT_MS, upstreamUrl: e.KILLMAIL_UPSTREAM_URL },

@@ -21,3 +21,8 @@ export function readOrCreateDevSecret(dataDir: string): { secret: string; create
   fs.writeFileSync(file, secret, { mode: 0o600 });
   return { secret, created: true };
 }
+
+/** The first six characters, the rest starred: enough to tell secrets apart in a log, not to use one. */
+export function maskSecret(secret: string): string {
+  return `${secret.slice(0, 6)}${'*'.repeat(Math.max(0, secret.length - 6))}`;
+}

@@ -26,6 +26,9 @@ describe('the gateway as a process', () => {
     expect(ready.body.details.database.engine).toBe('pglite');
     expect(app.output()).toContain('development JWT secret');
     const secret = fs.readFileSync(path.join(dataDir, 'dev-jwt-secret'), 'utf8').trim();
+    // named by its first six characters only
+    expect(app.output()).toContain(`${secret.slice(0, 6)}***`);
+    expect(app.output()).not.toContain(secret);
     expect((await http(app.url, 'GET', '/api/history?channel=user:x', { token: token('alice', { secret }) })).status).not.toBe(401);
 
     // a second process on the same DATA_DIR is refused instead of corrupting it

@@ -37,6 +37,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * Tests open many sockets from one address in bursts (and some from one user): the
+ * production connection caps would refuse them. Suites about the caps set their own.
+ */
+export const TEST_CONNECTION_LIMITS: Record<string, string> = {
+  SOCKET_MAX_CONNECTIONS_PER_USER: '10000',
+  SOCKET_MAX_CONNECTIONS_PER_IP: '100000',
+  SOCKET_HANDSHAKES_PER_IP_PER_SECOND: '100000',
+  SOCKET_MAX_CONNECTIONS: '100000',
+  REPLAY_BUDGET_EVENTS_PER_MINUTE: '10000000',
+};
+
 function baseEnv(options: TestAppOptions, databaseUrl: string, redisPrefix: string | undefined): Record<string, string> {
   return {
     NODE_ENV: 'test',
@@ -46,6 +58,7 @@ function baseEnv(options: TestAppOptions, databaseUrl: string, redisPrefix: stri
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'warn',
     SHUTDOWN_DRAIN_DELAY_MS: '100',
+    ...TEST_CONNECTION_LIMITS,
     ...(redisPrefix ? { REDIS_URL: options.redisUrl ?? testRedisUrl(), REDIS_PREFIX: redisPrefix } : {}),
     ...options.env,
   };
@@ -101,7 +114,7 @@ export async function spawnApp(
   const port = await freePort();
   const args = options.entry === 'fixture' ? ['-r', SWC_REGISTER, FIXTURE_MAIN] : [MAIN];
   const child = spawn(process.execPath, args, {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'log', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'log', ...TEST_CONNECTION_LIMITS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

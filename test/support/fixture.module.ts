@@ -71,6 +71,13 @@ export class FixtureGateway implements OnGatewayInit, OnGatewayConnection {
     return { success: true, rooms, ...result };
   }
 
+  @SubscribeMessage('unsubscribe')
+  async unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown) {
+    const { rooms } = parseInput(subscribeDto, body);
+    for (const room of rooms) await socket.leave(room);
+    return { success: true, rooms };
+  }
+
   @SubscribeMessage('echo')
   echo(@MessageBody() body: unknown) {
     return { success: true, body };

@@ -9,7 +9,7 @@
  *   HERALD_TEST_PG_URL=postgresql://postgres@127.0.0.1:5432/postgres \
  *   HERALD_TEST_REDIS_URL=redis://127.0.0.1:6379 npx jest --selectProjects e2e
  */
-import { startPostgres, startRedis, type ServiceHandle } from './services';
+import { installServerPackages, missingServerPackages, startPostgres, startRedis, type ServiceHandle } from './services';
 
 export interface HeraldTestServices {
   postgres?: ServiceHandle;
@@ -28,6 +28,18 @@ export default async function globalSetup(globalConfig?: JestGlobalConfig): Prom
   // `--selectProjects unit` needs no servers: skip the start-up cost.
   const projects = globalConfig?.selectProjects;
   if (projects && !projects.includes('e2e')) return;
+
+  const missing = missingServerPackages({ postgres: !process.env.HERALD_TEST_PG_URL, redis: !process.env.HERALD_TEST_REDIS_URL });
+  if (missing.length) {
+    const command = installServerPackages(missing, (line) => process.stderr.write(`\n${line}\n`));
+    if (command) {
+      // One line and stop, rather than every end-to-end suite failing on its own.
+      process.stderr.write(
+        `\n[herald tests] the end-to-end suites need ${missing.join(' and ')}: run \`${command}\` (or set HERALD_TEST_PG_URL / HERALD_TEST_REDIS_URL)\n`,
+      );
+      process.exit(1);
+    }
+  }
 
   const started: HeraldTestServices = {};
   (globalThis as Record<string, unknown>)[SERVICES_KEY] = started;

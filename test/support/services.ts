@@ -63,6 +63,41 @@ const TEMP_PREFIX = { postgres: 'herald-pg-', redis: 'herald-redis-' } as const;
 const PORT_ATTEMPTS = 3;
 
 // ---------------------------------------------------------------------------------------------
+// Installing what is missing
+
+/** Debian packages of the servers this run needs but the machine lacks. */
+export function missingServerPackages(need: { postgres: boolean; redis: boolean }): string[] {
+  const missing: string[] = [];
+  if (need.postgres) {
+    try {
+      findPostgresBinaries();
+    } catch {
+      missing.push('postgresql');
+    }
+  }
+  if (need.redis && !findExecutable('redis-server', ['/usr/bin', '/usr/local/bin', '/usr/sbin'])) missing.push('redis-server');
+  return missing;
+}
+
+/**
+ * Makes `npm ci && npm test` work on a fresh Debian machine: as root with apt, installs the
+ * missing server packages (what .ci/run does). Returns the command a person should run
+ * instead when that was not possible or did not work.
+ */
+export function installServerPackages(packages: string[], log: (line: string) => void): string | undefined {
+  const command = `apt-get install -y --no-install-recommends ${packages.join(' ')}`;
+  const apt = findExecutable('apt-get', ['/usr/bin']);
+  if (process.getuid?.() !== 0 || !apt) return `sudo apt-get update && sudo ${command}`;
+  log(`[herald tests] installing ${packages.join(', ')} with apt-get (needed by the end-to-end suites)`);
+  const options = { stdio: 'ignore' as const, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 };
+  const ok =
+    spawnSync(apt, ['update'], options).status === 0 &&
+    spawnSync(apt, command.split(' ').slice(1), options).status === 0 &&
+    missingServerPackages({ postgres: packages.includes('postgresql'), redis: packages.includes('redis-server') }).length === 0;
+  return ok ? undefined : `apt-get update && ${command}`;
+}
+
+// ---------------------------------------------------------------------------------------------
 // PostgreSQL
 
 export async function startPostgres(): Promise<PostgresHandle> {
@@ -392,10 +427,7 @@ class ManagedServer implements LiveServer {
     const deadline = Date.now() + STARTUP_TIMEOUT_MS;
     let lastReason = 'not probed yet';
     for (;;) {
-      const outcome = await Promise.race([
-        this.spec.probe(),
-        exited.then((exit) => ({ exit })),
-      ]);
+      const outcome = await Promise.race([this.spec.probe(), exited.then((exit) => ({ exit }))]);
       if ('exit' in outcome) {
         const how = outcome.exit.signal ? `signal ${outcome.exit.signal}` : `code ${outcome.exit.code}`;
         throw new StartupError(
@@ -432,10 +464,7 @@ class StartupError extends Error {
 }
 
 /** First start on a fresh port, retried if someone took the port between freePort() and bind. */
-async function startOnFreePort(
-  root: string,
-  create: (port: number) => ManagedServer,
-): Promise<ManagedServer> {
+async function startOnFreePort(root: string, create: (port: number) => ManagedServer): Promise<ManagedServer> {
   for (let attempt = 1; ; attempt++) {
     const server = create(await freePort());
     try {
@@ -583,9 +612,7 @@ function runToCompletion(
     child.once('error', (err) => reject(new Error(`${label} could not be run: ${err.message}`)));
     child.once('exit', (code, sig) => {
       if (code === 0) return resolve();
-      const runAs = opts.runAs
-        ? `\nRun as user ${opts.runAs.name}: it needs to be able to enter ${tmpdir()}.`
-        : '';
+      const runAs = opts.runAs ? `\nRun as user ${opts.runAs.name}: it needs to be able to enter ${tmpdir()}.` : '';
       reject(
         new Error(
           `${label} failed (${sig ? `signal ${sig}` : `exit code ${code}`}): ` +

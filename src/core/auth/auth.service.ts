@@ -61,12 +61,20 @@ export class AuthService {
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128) {
       throw new DomainError('unauthorized', 'token has no subject');
     }
+    // A token without an expiry, or one living longer than JWT_MAX_TTL_SECONDS, is a
+    // credential that cannot be contained once leaked: refuse it rather than trust it forever.
+    if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) {
+      throw new DomainError('unauthorized', 'token has no expiry (exp)');
+    }
+    const issuedAt = typeof claims.iat === 'number' && Number.isFinite(claims.iat) ? claims.iat : Date.now() / 1000;
+    if (claims.exp - issuedAt > this.config.jwt.maxTtlSeconds) {
+      throw new DomainError('unauthorized', `token lifetime exceeds ${this.config.jwt.maxTtlSeconds} s`);
+    }
     const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
-    const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
-    return { userId: sub, roles, expiresAt: exp };
+    return { userId: sub, roles, expiresAt: claims.exp * 1000 };
   }
 
-  /** Signs a token with the configured HS256 secret (development tooling and tests). */
+  /** Signs a token with the configured HS256 secret (development tooling and tests); the lifetime is capped at JWT_MAX_TTL_SECONDS. */
   sign(claims: { sub: string; roles?: string[] }, ttlSeconds: number): string {
     if (this.algorithms[0] !== 'HS256') throw new Error('signing needs JWT_SECRET (a public key cannot sign)');
     return this.jwt.sign(
@@ -75,7 +83,7 @@ export class AuthService {
         secret: this.key,
         algorithm: 'HS256',
         subject: claims.sub,
-        expiresIn: ttlSeconds,
+        expiresIn: Math.min(ttlSeconds, this.config.jwt.maxTtlSeconds),
         ...(this.config.jwt.issuer ? { issuer: this.config.jwt.issuer } : {}),
         ...(this.config.jwt.audience ? { audience: this.config.jwt.audience } : {}),
       },

@@ -29,7 +29,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     } else if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
-    if (!res.headersSent) res.status(body.statusCode).json(body);
+    if (res.headersSent) return;
+    const retryInMs = (body.details as { retryInMs?: unknown } | undefined)?.retryInMs;
+    // A 429 that knows when a retry will succeed says so in the standard header too.
+    if (body.statusCode === 429 && typeof retryInMs === 'number') res.setHeader('Retry-After', String(Math.ceil(retryInMs / 1000)));
+    res.status(body.statusCode).json(body);
   }
 }
 

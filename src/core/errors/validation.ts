@@ -33,11 +33,28 @@ function structuralProblem(value: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
+/** Largest value of a PostgreSQL bigint: offsets and numeric ids past it are refused, not sent to the database. */
+export const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
+const DIGITS = /^\d{1,19}$/;
+
+/** A decimal string of a non-negative bigint (1–19 digits, at most MAX_BIGINT). */
+const bigintString = (message: string) =>
+  z
+    .string()
+    .regex(DIGITS, message)
+    // Zod runs a refinement even after the regex failed: never hand BigInt() a non-number.
+    .refine((v) => !DIGITS.test(v) || BigInt(v) <= MAX_BIGINT, `${message} (at most ${MAX_BIGINT})`);
+
 /** Common field schemas. */
 export const ids = {
   /** Opaque ids clients send: short, no spaces or wildcards. */
   id: z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, 'must be an id of letters, digits, _ . : -'),
   userId: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.@:-]+$/, 'must be a user id'),
-  offset: z.union([z.string().regex(/^\d{1,19}$/, 'must be a decimal offset'), z.number().int().nonnegative()]).transform(String),
+  offset: z
+    .union([bigintString('must be a decimal offset'), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
+    .transform(String),
+  /** Numeric ids stored as bigint (as decimal strings). */
+  bigintId: (message = 'must be a numeric id') => bigintString(message),
   limit: (max = 100, fallback = 50) => z.coerce.number().int().min(1).max(max).default(fallback),
 };

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import path from 'node:path';
 import pg from 'pg';
@@ -9,6 +9,7 @@ import { PrismaClient } from '../../generated/prisma/client';
 import { applyMigrations } from './migrator';
 import { poolConfig } from './pg-adapter';
 import { DataDirLock } from './pglite-lock';
+import { openEmbeddedDatabase } from './pglite-open';
 import type { SqlDriver, SqlQueryable } from './sql-driver';
 
 /**
@@ -34,7 +35,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
       this.sql = postgresDriver(pool);
     } else {
       const lock = DataDirLock.acquire(config.dataDir);
-      const db = new PGlite(path.resolve(config.dataDir, 'pglite'));
+      const db = openEmbeddedDatabase(path.resolve(config.dataDir, 'pglite'));
       // pglite-prisma-adapter 0.6 is typed against driver-adapter-utils 6.10; the runtime contract is the same.
       super({ adapter: new PrismaPGlite(db) as unknown as PrismaPg });
       this.lock = lock;

@@ -8,6 +8,8 @@ import type { AppConfig } from '../../config';
 import { MetricsService } from '../observability/metrics.service';
 import { RedisService } from '../redis/redis.service';
 import { RealtimeServer } from './realtime-server';
+import { SocketPolicy } from './socket-policy.service';
+import { forgetUnservedNamespace, refuseUnknownNamespaces } from './unknown-namespaces';
 import { coalesceWebSocketWrites } from './write-coalescing';
 
 /** Engine-level cap; each namespace enforces its own, smaller cap on events (SocketPolicy). */
@@ -40,6 +42,8 @@ export class HeraldIoAdapter extends IoAdapter {
       httpCompression: true,
       pingInterval: this.config.heartbeatIntervalMs,
       pingTimeout: 20000,
+      // An Engine.IO connection that joins no namespace in time is closed (it only holds a slot).
+      connectTimeout: this.config.socket.connectTimeoutMs,
       maxHttpBufferSize: ENGINE_MAX_BUFFER_BYTES,
       serveClient: false,
       // Upgrade requests for other paths get a second to be answered by their own handler (the
@@ -81,6 +85,13 @@ export class HeraldIoAdapter extends IoAdapter {
     } else {
       this.log.log('Socket.IO adapter: in-memory (single instance)');
     }
+    // The kernel's policy guards every namespace from the moment it exists; a gateway only
+    // claims its own (SocketPolicy.attach). The root namespace and names nobody serves refuse.
+    const policy = this.app.get(SocketPolicy);
+    policy.guard(io.of('/'));
+    io.on('new_namespace', (nsp) => policy.guard(nsp));
+    refuseUnknownNamespaces(io);
+    policy.onRefusedUnserved = (nsp) => forgetUnservedNamespace(io, nsp);
     realtime.attach(io);
     this.io = io;
     return io;

@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal';
 import { DomainError, ids, parseInput } from '../errors';
 import { ChannelRegistry } from './channel-registry';
 import { EventLogService } from './event-log.service';
+import { ReplayBudget } from './replay-budget.service';
 import { isValidRoomName } from './rooms';
 
 const historyQuery = z.object({
@@ -43,6 +44,7 @@ export class HistoryController {
   constructor(
     private readonly registry: ChannelRegistry,
     private readonly log: EventLogService,
+    private readonly budget: ReplayBudget,
   ) {}
 
   @Get()
@@ -57,19 +59,23 @@ export class HistoryController {
     const access = this.registry.find(channel);
     if (!access) throw DomainError.badRequest(`channel: unknown channel ${channel}`);
     if (!(await access.canRead(user, channel))) throw DomainError.forbidden(`not allowed to read ${channel}`);
+    // The same per-user budget as socket replays (429 with retryInMs when used up); a page
+    // is shortened to what is left of it, and hasMore tells the client to come back.
+    const allowed = Math.min(limit, this.budget.remaining(user.userId));
 
     if (since !== undefined && BigInt(since) < (await this.log.prunedThrough())) {
       return { channel, events: [], resync: { channel, reason: 'history_expired' } };
     }
     const events =
       since === undefined
-        ? (await this.log.readBefore(access.namespace, channel, undefined, limit)).reverse()
-        : await this.log.readAfter(access.namespace, [channel], since, limit);
+        ? (await this.log.readBefore(access.namespace, channel, undefined, allowed)).reverse()
+        : await this.log.readAfter(access.namespace, [channel], since, allowed);
+    this.budget.charge(user.userId, events.length);
     return {
       channel,
       events: events.map((e) => ({ offset: e.offset, event: e.event, payload: { ...e.payload, offset: e.offset }, createdAt: e.createdAt.toISOString() })),
       nextSince: events.length ? events[events.length - 1].offset : (since ?? null),
-      hasMore: events.length === limit,
+      hasMore: events.length === allowed,
     };
   }
 }

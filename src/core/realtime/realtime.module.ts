@@ -3,9 +3,11 @@ import { JobScheduler } from '../scheduling/job-scheduler.service';
 import { ChannelRegistry } from './channel-registry';
 import { ChannelSubscriptions } from './channel-subscriptions';
 import { ConnectionCensusLogger } from './connection-census';
+import { ConnectionLimiter } from './connection-limiter.service';
 import { EventLogService } from './event-log.service';
 import { HistoryController } from './history.controller';
 import { RealtimeServer } from './realtime-server';
+import { ReplayBudget } from './replay-budget.service';
 import { ReplayService } from './replay.service';
 import { SocketPolicy } from './socket-policy.service';
 
@@ -14,8 +16,8 @@ const RETENTION_INTERVAL_MS = 10 * 60_000;
 @Global()
 @Module({
   controllers: [HistoryController],
-  providers: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry, ChannelSubscriptions, ConnectionCensusLogger],
-  exports: [RealtimeServer, SocketPolicy, EventLogService, ReplayService, ChannelRegistry, ChannelSubscriptions],
+  providers: [RealtimeServer, SocketPolicy, ConnectionLimiter, EventLogService, ReplayService, ReplayBudget, ChannelRegistry, ChannelSubscriptions, ConnectionCensusLogger],
+  exports: [RealtimeServer, SocketPolicy, ConnectionLimiter, EventLogService, ReplayService, ReplayBudget, ChannelRegistry, ChannelSubscriptions],
 })
 export class RealtimeModule implements OnModuleInit {
   constructor(

@@ -5,7 +5,8 @@ import { encodeLoggedEvent } from './encoded-event';
 import { EventLogService } from './event-log.service';
 import { liveDeliveryLog } from './live-delivery-log';
 import { OutgoingGate } from './outgoing-gate';
-import { SocketPolicy } from './socket-policy.service';
+import { ReplayBudget } from './replay-budget.service';
+import { SocketPolicy, socketUser } from './socket-policy.service';
 
 const PAGE = 500;
 /** A replay longer than this is answered with a resync instead (the client refetches). */
@@ -38,6 +39,7 @@ export class ReplayService {
     private readonly log: EventLogService,
     private readonly policy: SocketPolicy,
     private readonly metrics: MetricsService,
+    private readonly budget: ReplayBudget,
   ) {}
 
   join(socket: Socket, rooms: string[], options: JoinOptions = {}): Promise<JoinResult> {
@@ -54,6 +56,9 @@ export class ReplayService {
     }
     // Rooms the socket is already in are live already: nothing of theirs was missed.
     const fresh = rooms.filter((r) => !socket.rooms.has(r));
+    // Refused before anything is joined or read: the client retries the whole subscribe.
+    const userId = socketUser(socket).userId;
+    const allowance = fresh.length ? Math.min(MAX_REPLAY_EVENTS, this.budget.remaining(userId)) : 0;
     // Broadcasts up to here reached the socket live (through rooms it was already in) or
     // not at all; later ones are held at the gate and deduplicated against the replay.
     const live = liveDeliveryLog(socket.nsp);
@@ -62,7 +67,8 @@ export class ReplayService {
     const sent = new Set<string>();
     let skipped = 0;
     try {
-      await this.policy.join(socket, rooms);
+      // Disconnected while an earlier replay of this socket ran: nothing to join or send.
+      if (!(await this.policy.join(socket, rooms))) return { replayed: 0, resync: false };
       if (!fresh.length) return { replayed: 0, resync: false };
       if (BigInt(options.since) < (await this.log.prunedThrough())) {
         this.resync(gate, options.channels ?? fresh, 'history_expired');
@@ -71,7 +77,8 @@ export class ReplayService {
       const namespace = socket.nsp.name;
       let cursor = options.since;
       for (;;) {
-        const page = await this.log.readAfter(namespace, fresh, cursor, PAGE);
+        const size = Math.min(PAGE, allowance - sent.size);
+        const page = await this.log.readAfter(namespace, fresh, cursor, size);
         for (const e of page) {
           // Also routed to a room the socket was live in: it has this event already.
           if (live?.deliveredLive(socket.id, e.offset, liveThrough)) {
@@ -81,9 +88,13 @@ export class ReplayService {
           gate.sendEncoded(encodeLoggedEvent(socket.nsp.server, namespace, e));
           sent.add(e.offset);
         }
-        if (page.length < PAGE) break;
+        if (page.length < size) break;
         cursor = page[page.length - 1].offset;
-        if (sent.size >= MAX_REPLAY_EVENTS) {
+        if (sent.size >= allowance) {
+          // Exactly at the limit with nothing left: a complete replay, not a resync.
+          if (!(await this.log.readAfter(namespace, fresh, cursor, 1)).length) break;
+          // Too far behind for one replay, or the user's replay budget does not cover the
+          // rest: the client refetches (through history, budgeted the same way).
           this.resync(gate, options.channels ?? fresh, 'too_far_behind');
           return { replayed: sent.size, resync: true };
         }
@@ -93,6 +104,7 @@ export class ReplayService {
       if (skipped) this.metrics.replaySkippedLive.inc(skipped);
       return { replayed: sent.size, resync: false };
     } finally {
+      this.budget.charge(userId, sent.size);
       gate.open(sent);
     }
   }

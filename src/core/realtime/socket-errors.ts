@@ -6,17 +6,27 @@ import { isDatabaseUnavailable } from '../prisma/database-errors';
 export interface SocketErrorBody {
   code: string;
   message: string;
+  /** With `socket_error:rate_limited` where the server knows when a retry will succeed. */
+  retryInMs?: number;
 }
 
 export interface AckFailure {
   success: false;
   error: string;
   code: string;
+  retryInMs?: number;
 }
 
 /** Maps anything a socket handler throws to the contract's error shape; unknown errors are logged, not leaked. */
 export function toSocketError(err: unknown, logger?: Logger): SocketErrorBody {
-  if (err instanceof DomainError) return { code: socketErrorCode(err.code), message: err.message };
+  if (err instanceof DomainError) {
+    const retryInMs = (err.details as { retryInMs?: unknown } | undefined)?.retryInMs;
+    return {
+      code: socketErrorCode(err.code),
+      message: err.message,
+      ...(typeof retryInMs === 'number' ? { retryInMs } : {}),
+    };
+  }
   if (isDatabaseUnavailable(err)) return { code: 'socket_error:unavailable', message: 'temporarily unavailable, retry shortly' };
   logger?.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   return { code: 'socket_error:unavailable', message: 'internal error' };
@@ -28,7 +38,8 @@ export function toSocketError(err: unknown, logger?: Logger): SocketErrorBody {
  */
 export function reportSocketError(socket: Socket, ack: unknown, error: SocketErrorBody): void {
   if (typeof ack === 'function') {
-    (ack as (body: AckFailure) => void)({ success: false, error: error.message, code: error.code });
+    const retry = error.retryInMs === undefined ? {} : { retryInMs: error.retryInMs };
+    (ack as (body: AckFailure) => void)({ success: false, error: error.message, code: error.code, ...retry });
   } else {
     socket.emit('error', error);
   }

@@ -192,22 +192,31 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
   }
 
   /** The parsed JSON body; `undefined` on 404 (not published yet). */
+  /**
+   * One GET of the feed. No redirect is followed (a feed that redirects, perhaps to an
+   * internal address, is refused) and the body is read as a stream and abandoned past
+   * MAX_RESPONSE_BYTES, so a hostile or broken upstream cannot make the poller buffer more.
+   */
   private async fetchJson(url: string): Promise<unknown> {
     const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(KillmailUpstreamPoller.requestTimeoutMs)]);
     let text: string;
     let status: number;
     try {
-      const res = await fetch(url, { signal, headers: { accept: 'application/json' } });
+      const res = await fetch(url, { signal, redirect: 'manual', headers: { accept: 'application/json' } });
       status = res.status;
-      text = await res.text();
+      if (status === 404 || status < 200 || status >= 300) {
+        await res.body?.cancel().catch(() => undefined);
+      }
+      if (status >= 300 && status < 400) throw new UpstreamError('http_status', `${url}: HTTP ${status} redirect refused`);
+      text = status >= 200 && status < 300 ? await readCapped(res, MAX_RESPONSE_BYTES, url) : '';
     } catch (err) {
+      if (err instanceof UpstreamError) throw err;
       if (this.shutdown.signal.aborted) throw err;
       const timeout = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError';
       throw new UpstreamError(timeout ? 'timeout' : 'network', `${url}: ${timeout ? 'timed out' : (err as Error).message}`);
     }
     if (status === 404) return undefined;
     if (status < 200 || status >= 300) throw new UpstreamError('http_status', `${url}: HTTP ${status}`);
-    if (text.length > MAX_RESPONSE_BYTES) throw new UpstreamError('garbage', `${url}: response larger than ${MAX_RESPONSE_BYTES} bytes`);
     try {
       return JSON.parse(text) as unknown;
     } catch {
@@ -235,4 +244,29 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
     this.shutdown.abort();
     await this.running?.catch(() => undefined);
   }
+}
+
+/** The body as text, or an UpstreamError as soon as it passes `max` bytes (the rest is never read). */
+async function readCapped(res: Response, max: number, url: string): Promise<string> {
+  const tooLarge = () => new UpstreamError('garbage', `${url}: response larger than ${max} bytes`);
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > max) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -47,6 +47,28 @@ export function discordMessage(n: NotificationDto): Record<string, unknown> {
   };
 }
 
+/** Webhook answers are a few hundred bytes; anything past this is dropped unread. */
+export const MAX_RESPONSE_BODY_BYTES = 16 * 1024;
+
+/** Up to `max` bytes of the body as text; the rest of the stream is cancelled. */
+async function readAtMost(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.byteLength;
+    if (total >= max) {
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}
+
 /** Posts to a Discord-compatible webhook and classifies the answer. Never throws. */
 @Injectable()
 export class DiscordWebhookClient {
@@ -63,8 +85,9 @@ export class DiscordWebhookClient {
     } catch (err) {
       return classifyFailure(err, timeoutMs);
     }
-    // Drain the body so the connection is reused; Discord puts retry_after (seconds) in it on 429.
-    const text = await res.text().catch(() => '');
+    // Read the body (Discord puts retry_after in it on 429) but never more than a small cap:
+    // a misbehaving endpoint streaming megabytes cannot make the worker buffer them.
+    const text = await readAtMost(res, MAX_RESPONSE_BODY_BYTES).catch(() => '');
     if (res.ok) return { kind: 'delivered', status: res.status };
     if (res.status === 429) {
       return { kind: 'retry', error: 'HTTP 429 rate limited', retryAfterMs: retryAfterMs(res.headers.get('retry-after'), text) };

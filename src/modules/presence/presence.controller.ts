@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiContract } from '../../core/contract';
 import { CurrentUser, Roles, type Principal } from '../../core/auth';
 import { ids, parseInput } from '../../core/errors';
+import { ConnectionLimiter } from '../../core/realtime';
 import { adminDisconnectDto, kickOutcome, MAX_QUERY_USER_IDS, presenceQueryDto, presenceSnapshots } from './dto/presence.dto';
 import { presenceSnapshot } from './presence.events';
 import { PresenceService } from './presence.service';
@@ -40,7 +41,10 @@ export class PresenceController {
 @ApiBearerAuth()
 @Controller('api/admin')
 export class PresenceAdminController {
-  constructor(private readonly presence: PresenceService) {}
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly connections: ConnectionLimiter,
+  ) {}
 
   @Post('disconnect')
   @HttpCode(200)
@@ -52,7 +56,10 @@ export class PresenceAdminController {
     response: ['DisconnectOutcome', kickOutcome],
   })
   async disconnect(@Body() body: unknown, @CurrentUser() admin: Principal) {
-    const { userId, reconnectInMs } = parseInput(adminDisconnectDto, body, 'body');
-    return this.presence.kick(userId, reconnectInMs, admin);
+    const { userId, reconnectInMs, banSeconds } = parseInput(adminDisconnectDto, body, 'body');
+    // Banned first, so a client reconnecting the moment it is kicked is already refused.
+    if (banSeconds) await this.connections.ban(userId, banSeconds);
+    const outcome = await this.presence.kick(userId, reconnectInMs, admin);
+    return banSeconds ? { ...outcome, bannedSeconds: banSeconds } : outcome;
   }
 }

@@ -45,7 +45,7 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       socketId: socket.id,
       userId,
       userAgent: headerValue(socket.handshake.headers['user-agent']),
-      ip: clientIp(socket, this.config.trustProxy),
+      ip: this.policy.clientAddress(socket) || null,
     });
   }
 
@@ -64,11 +64,4 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 function headerValue(value: string | string[] | undefined): string | null {
   const v = Array.isArray(value) ? value[0] : value;
   return v ? v : null;
-}
-
-/** The peer address; the first `X-Forwarded-For` hop only when TRUST_PROXY says a proxy sets it. */
-function clientIp(socket: Socket, trustProxy: boolean): string | null {
-  const forwarded = trustProxy ? headerValue(socket.handshake.headers['x-forwarded-for'])?.split(',')[0]?.trim() : undefined;
-  const ip = forwarded || socket.handshake.address || null;
-  return ip?.startsWith('::ffff:') ? ip.slice(7) : ip;
 }

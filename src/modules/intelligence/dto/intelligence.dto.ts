@@ -31,7 +31,7 @@ export const createUpdateBody = z.strictObject({
 });
 export type CreateUpdateBody = z.output<typeof createUpdateBody>;
 
-const itemId = z.string().regex(/^\d{1,19}$/, 'must be an item id');
+const itemId = ids.bigintId('must be an item id');
 
 export const listItemsQuery = z.object({
   countryId: ids.id.optional(),

@@ -1,0 +1,58 @@
+/**
+ * The embedded database opener, in a real child process (PGlite's WebAssembly loader does not
+ * run inside jest's module sandbox).
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../..');
+
+/** Runs `body` (an async function body with `open` = openEmbeddedDatabase) and returns what it prints. */
+async function inChild(body: string): Promise<string> {
+  const script = `
+    const { openEmbeddedDatabase: open } = require(${JSON.stringify(path.join(ROOT, 'src/core/prisma/pglite-open.ts'))});
+    (async () => { ${body} })().catch((err) => { console.log('ERROR ' + err.message); });`;
+  const { stdout } = await run(process.execPath, ['-r', path.join(ROOT, 'test/support/swc-register.js'), '-e', script], {
+    cwd: os.tmpdir(),
+    timeout: 180_000,
+  });
+  return stdout.trim();
+}
+
+describe('the embedded database', () => {
+  let parent: string;
+  beforeEach(() => {
+    parent = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-pglite-'));
+  });
+  afterEach(() => fs.rmSync(parent, { recursive: true, force: true }));
+
+  it('is created on first use, keeps its data on reopen, and runs with the small embedded buffers', async () => {
+    const dir = path.join(parent, 'pglite');
+    const first = await inChild(`
+      const db = open(${JSON.stringify(dir)});
+      await db.exec('CREATE TABLE kept (n int); INSERT INTO kept VALUES (7);');
+      await db.close();
+      console.log('created');`);
+    expect(first).toBe('created');
+    expect(fs.existsSync(path.join(dir, 'PG_VERSION'))).toBe(true);
+
+    const again = await inChild(`
+      const db = open(${JSON.stringify(dir)});
+      const kept = (await db.query('SELECT n FROM kept')).rows;
+      const buffers = (await db.query('SHOW shared_buffers')).rows[0].shared_buffers;
+      await db.close();
+      console.log(JSON.stringify({ kept, buffers }));`);
+    expect(JSON.parse(again)).toEqual({ kept: [{ n: 7 }], buffers: '16MB' });
+  }, 200_000);
+
+  it('names the directory when the database cannot be created there', async () => {
+    const blocker = path.join(parent, 'file');
+    fs.writeFileSync(blocker, '');
+    const out = await inChild(`open(${JSON.stringify(path.join(blocker, 'pglite'))});`);
+    expect(out).toMatch(/^ERROR Could not create the embedded database in .*file\/pglite/);
+  });
+});

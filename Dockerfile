@@ -1,4 +1,5 @@
-# Build stage: full dependencies, Prisma client generation, TypeScript compile.
+# Build stage: full dependencies, Prisma client generation, TypeScript compile, and the
+# operator console's bundle (dist/console, built by esbuild from console/).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -16,5 +17,8 @@ COPY --from=build /app/prisma ./prisma
 COPY package.json ./
 USER node
 EXPOSE 3000
+# The token CLI is compiled with the app and needs no tsx (docs/operations.md):
+#   docker compose exec herald-1 node dist/cli/token.js --sub ops --roles admin
+#   kubectl exec deploy/herald -- node dist/cli/token.js --sub ops --roles admin
 # SIGTERM reaches node directly (no npm wrapper), so graceful shutdown runs.
 CMD ["node", "dist/main.js"]

@@ -3,12 +3,13 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { loadConfig, maskSecret, readOrCreateDevSecret, type AppConfig } from './config';
 import { toHttpError } from './core/errors';
 import { addContractComponents } from './core/contract';
 import { ShutdownService } from './core/health';
-import { HeraldLogger } from './core/observability';
+import { requestContextMiddleware } from './core/observability';
 import { PrismaService } from './core/prisma';
 import { HeraldIoAdapter } from './core/realtime';
 
@@ -32,11 +33,14 @@ export async function startHerald(
     devSecretCreated = created;
     return secret;
   });
-  const logger = new HeraldLogger({ json: config.logFormat === 'json', level: config.logLevel });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extraModules), {
-    logger,
+    // Held until pino (configured from AppConfig inside the app) takes over just below.
+    bufferLogs: true,
     bodyParser: false,
   });
+  app.useLogger(app.get(PinoNestLogger));
+  // First of all middleware: the request id (X-Request-Id) and its async context.
+  app.use(requestContextMiddleware);
   app.useBodyParser('json', { limit: MAX_HTTP_BODY });
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     // body-parser failures (413 too large, 400 malformed JSON) in the API's error shape
@@ -84,11 +88,14 @@ export async function startHerald(
   return { app, config, url };
 }
 
+/** After SIGTERM the process exits by this time, finished or not (deploy manifests size grace periods on it). */
+export const SHUTDOWN_DEADLINE_MS = 25_000;
+
 export function installShutdown(app: INestApplication): void {
   const shutdown = app.get(ShutdownService);
   const onSignal = (signal: NodeJS.Signals) => {
     // A hard deadline so a stuck close can never keep a pod past its grace period.
-    setTimeout(() => process.exit(1), 25_000).unref();
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
     shutdown.shutdown(app, signal).then(
       () => process.exit(0),
       (err: unknown) => {

@@ -53,6 +53,19 @@ export interface AppConfig {
   presenceTtlSeconds: number;
   heartbeatIntervalMs: number;
   killmail: { idleTimeoutMs: number; upstreamUrl: string | undefined };
+  /** Per-user and per-parent limits on stored work (HTTP 429 `quota_exceeded` beyond them). */
+  quotas: {
+    runningClocksPerUser: number;
+    campaignsPerUser: number;
+    settlementsPerCampaign: number;
+    structuresPerSettlement: number;
+  };
+  /** A running world clock is re-announced at most this often (changes of state or rate go out at once). */
+  worldClockBroadcastSeconds: number;
+  /** Presence heartbeats one socket may send per minute; the excess is acknowledged `rate_limited` and not recorded. */
+  presenceHeartbeatsPerMinute: number;
+  /** Bounds on how one killmail is routed to rooms (it is stored whole either way). */
+  killmailRouting: { maxParties: number; maxRooms: number };
   intelligence: {
     broadcastIntervalMs: number;
     economicChangePct: number;
@@ -170,6 +183,14 @@ const envSchema = z.object({
   KILLMAIL_IDLE_TIMEOUT_MS: int(100).default(120000),
   KILLMAIL_UPSTREAM_URL: url(['http:', 'https:']).optional(),
   INTELLIGENCE_BROADCAST_INTERVAL_MS: int(100).default(30000),
+  QUOTA_RUNNING_CLOCKS_PER_USER: int(0).default(10),
+  QUOTA_CAMPAIGNS_PER_USER: int(0).default(100),
+  QUOTA_SETTLEMENTS_PER_CAMPAIGN: int(0).default(1000),
+  QUOTA_STRUCTURES_PER_SETTLEMENT: int(0).default(1000),
+  WORLD_CLOCK_BROADCAST_SECONDS: int(1, 86_400).default(60),
+  PRESENCE_HEARTBEATS_PER_MINUTE: int(1).default(12),
+  KILLMAIL_MAX_ROUTED_PARTIES: int(1, 10_000).default(500),
+  KILLMAIL_MAX_ROOMS_PER_EVENT: int(3, 100_000).default(1500),
   ALERT_ECONOMIC_CHANGE_PCT: decimal(0).default(5),
   ALERT_POPULATION_CHANGE_PCT: decimal(0).default(2),
   ALERT_VITALITY_DROP_POINTS: decimal(0).default(10),
@@ -272,6 +293,15 @@ export function loadConfig(env: Env, devSecret: (dataDir: string) => string): Ap
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     killmail: { idleTimeoutMs: e.KILLMAIL_IDLE_TIMEOUT_MS, upstreamUrl: e.KILLMAIL_UPSTREAM_URL },
+    quotas: {
+      runningClocksPerUser: e.QUOTA_RUNNING_CLOCKS_PER_USER,
+      campaignsPerUser: e.QUOTA_CAMPAIGNS_PER_USER,
+      settlementsPerCampaign: e.QUOTA_SETTLEMENTS_PER_CAMPAIGN,
+      structuresPerSettlement: e.QUOTA_STRUCTURES_PER_SETTLEMENT,
+    },
+    worldClockBroadcastSeconds: e.WORLD_CLOCK_BROADCAST_SECONDS,
+    presenceHeartbeatsPerMinute: e.PRESENCE_HEARTBEATS_PER_MINUTE,
+    killmailRouting: { maxParties: e.KILLMAIL_MAX_ROUTED_PARTIES, maxRooms: e.KILLMAIL_MAX_ROOMS_PER_EVENT },
     intelligence: {
       broadcastIntervalMs: e.INTELLIGENCE_BROADCAST_INTERVAL_MS,
       economicChangePct: e.ALERT_ECONOMIC_CHANGE_PCT,

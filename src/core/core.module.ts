@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { ContractModule } from './contract/contract.module';
 import { HttpErrorFilter } from './errors/http-error.filter';
@@ -20,6 +21,7 @@ import { SchedulingModule } from './scheduling/scheduling.module';
     SchedulingModule,
     RealtimeModule,
     HealthModule,
+    AdminModule,
     ContractModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],

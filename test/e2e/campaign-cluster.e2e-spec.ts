@@ -8,7 +8,7 @@ import { addMember, connectAs, createCampaign, createSettlement, createStructure
 import { token } from '../support/tokens';
 
 type Wire = { type: string; offset: string; metadata: { correlationId?: string; source?: string }; [k: string]: unknown };
-type Clock = Wire & { previousTime: string; currentTime: string };
+type Clock = Wire & { previousTime: string; currentTime: string; worldTime: string; clockRate: number; clockRunning: boolean; tickedAt: string };
 const QUIET_MS = 300;
 
 describe('/ws/campaign on two instances sharing Redis and PostgreSQL', () => {
@@ -22,8 +22,10 @@ describe('/ws/campaign on two instances sharing Redis and PostgreSQL', () => {
   };
 
   beforeAll(async () => {
-    a = await startTestApp({ redis: true });
-    b = await startTestApp({ redis: a.redisPrefix, databaseUrl: a.databaseUrl });
+    // running clocks announced every second (instead of every minute) so scheduled announcements are observable
+    const env = { WORLD_CLOCK_BROADCAST_SECONDS: '1' };
+    a = await startTestApp({ redis: true, env });
+    b = await startTestApp({ redis: a.redisPrefix, databaseUrl: a.databaseUrl, env });
   });
   afterEach(() => {
     sockets.splice(0).forEach((s) => s.close());
@@ -100,19 +102,19 @@ describe('/ws/campaign on two instances sharing Redis and PostgreSQL', () => {
     expect(got.every((e, i) => i === 0 || BigInt(e.offset) > BigInt(got[i - 1].offset))).toBe(true);
   });
 
-  it('applies one world-clock tick once even when both instances run it', async () => {
-    const campaign = await createCampaign(a.url, 'owner-t', {
+  it('announces a due clock once even when both instances run the same tick', async () => {
+    const campaign = (await createCampaign(a.url, 'owner-t', {
       clockRunning: true,
       clockRate: 60,
       worldTime: '1200-01-01T00:00:00.000Z',
-    });
+    })) as { id: string; worldTime: string; tickedAt?: string };
     const watcher = await open(b, 'owner-t');
     expect(await subscribe(watcher, { campaignId: campaign.id })).toEqual({ success: true });
     const seen = collect<Clock>(watcher, 'world_time_changed');
 
     // A tick no scheduler will reach for an hour, so only these two runs can apply it.
     const tickAt = tickStart(new Date(Date.now() + 3_600_000));
-    const moved = await Promise.all([a, b].map((app) => app.get(CampaignService).advanceRunningClocks(tickAt)));
+    const moved = await Promise.all([a, b].map((app) => app.get(CampaignService).announceDueClocks(tickAt)));
     expect(moved.reduce((n, m) => n + m, 0)).toBe(1);
     await ok(
       http(a.url, 'POST', `/api/campaigns/${campaign.id}/world-time`, { token: token('owner-t'), body: { running: false } }),
@@ -123,10 +125,16 @@ describe('/ws/campaign on two instances sharing Redis and PostgreSQL', () => {
     await sleep(QUIET_MS);
     const forTick = seen.filter((e) => e.metadata.correlationId === correlationId);
     expect(forTick).toHaveLength(1);
-    expect(Date.parse(forTick[0].currentTime) - Date.parse(forTick[0].previousTime)).toBe(60_000);
+    // the clock's anchor moved to the tick: 60 world seconds per real second since the campaign's own anchor
+    expect(forTick[0]).toMatchObject({ clockRunning: true, clockRate: 60, tickedAt: tickAt.toISOString() });
+    expect(forTick[0].worldTime).toBe(forTick[0].currentTime);
+    expect(forTick[0].previousTime).toBe('1200-01-01T00:00:00.000Z');
+    expect(Date.parse(forTick[0].currentTime) - Date.parse(forTick[0].previousTime)).toBe(
+      (tickAt.getTime() - Date.parse(campaign.tickedAt!)) * 60,
+    );
   });
 
-  it('ticks every running clock once per scheduled tick across both instances', async () => {
+  it('announces a running clock once per broadcast period across both instances, and each change at once', async () => {
     const campaign = await createCampaign(a.url, 'owner-k', { worldTime: '1300-01-01T00:00:00.000Z' });
     const watchers = [await open(a, 'owner-k'), await open(b, 'owner-k')];
     for (const s of watchers) expect(await subscribe(s, { campaignId: campaign.id })).toEqual({ success: true });
@@ -138,26 +146,41 @@ describe('/ws/campaign on two instances sharing Redis and PostgreSQL', () => {
         http(a.url, 'POST', `/api/campaigns/${campaign.id}/world-time`, { token: token('owner-k'), body: { running, rate: 5 } }),
       );
     await setClock(true);
-    await eventually(() => logs[0].length >= 3 && logs[1].length >= 3, 10_000);
+    const periodic = (log: Clock[]) => log.filter((e) => e.metadata.source === 'world-clock');
+    await eventually(() => periodic(logs[0]).length >= 3 && periodic(logs[1]).length >= 3, 10_000);
     await setClock(false);
     await sleep(QUIET_MS);
 
     const [log] = logs;
-    expect(logs[1].map((e) => e.offset)).toEqual(log.map((e) => e.offset)); // each socket got each tick once
-    const ticks = log.map((e) => e.metadata.correlationId);
+    expect(logs[1].map((e) => e.offset)).toEqual(log.map((e) => e.offset)); // each socket got each announcement once
+    expect(log[0]).toMatchObject({ clockRunning: true, clockRate: 5, metadata: { source: 'http' } }); // the start, at once
+    expect(log.at(-1)).toMatchObject({ clockRunning: false, clockRate: 5, metadata: { source: 'http' } }); // the stop, at once
+    const ticks = periodic(log).map((e) => e.metadata.correlationId);
     expect(new Set(ticks).size).toBe(ticks.length); // no tick applied twice
     log.forEach((e, i) => {
-      expect(e.metadata.source).toBe('world-clock');
-      expect(Date.parse(e.currentTime) - Date.parse(e.previousTime)).toBe(5000);
-      if (i > 0) expect(e.previousTime).toBe(log[i - 1].currentTime); // nothing moved in between
+      expect(e.worldTime).toBe(e.currentTime);
+      if (i === 0) return;
+      const prev = log[i - 1];
+      // what a client computes from the previous announcement is exactly the time this one carries
+      const computed = Date.parse(prev.worldTime) + (prev.clockRunning ? (Date.parse(e.tickedAt) - Date.parse(prev.tickedAt)) * prev.clockRate : 0);
+      if (e.metadata.source === 'world-clock') {
+        expect(Date.parse(e.worldTime)).toBe(computed); // a periodic announcement re-anchors without moving the time…
+        expect(e.previousTime).toBe(prev.worldTime); // …and says where the previous anchor was
+      } else {
+        expect(Date.parse(e.previousTime)).toBe(computed); // a change starts from the time the clock showed
+      }
     });
-    const detail = await ok<{ worldTime: string }>(
+    // between the first and last periodic announcement: one per second of real time, 5 world seconds each
+    periodic(log).slice(1).forEach((e) => {
+      expect(Date.parse(e.currentTime) - Date.parse(e.previousTime)).toBe(5000);
+    });
+    const detail = await ok<{ worldTime: string; clockRunning: boolean }>(
       http(b.url, 'GET', `/api/campaigns/${campaign.id}`, { token: token('owner-k') }),
     );
-    expect(detail.worldTime).toBe(log[log.length - 1].currentTime);
+    expect(detail).toMatchObject({ worldTime: log[log.length - 1].currentTime, clockRunning: false });
     // both schedulers fired each tick and one of them stood aside
     const stoodAside = [a, b].reduce((n, app, i) => n + skipped(app) - skippedBefore[i], 0);
-    expect(stoodAside).toBeGreaterThanOrEqual(log.length - 1);
+    expect(stoodAside).toBeGreaterThanOrEqual(periodic(log).length - 1);
   });
 });
 

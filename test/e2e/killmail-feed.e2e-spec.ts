@@ -68,7 +68,9 @@ describe('killmail ingest and raw feed', () => {
 
     await eventually(() => events.length === 1);
     await sleep(300); // a socket in three matching rooms still gets it once
-    expect(events).toEqual([{ type: 'killmail', data: frame.data, zkb: { totalValue: 10_000_000, points: 1, npc: false }, timestamp: frame.timestamp, offset: frame.offset }]);
+    expect(events).toEqual([
+      { type: 'killmail', data: frame.data, zkb: { totalValue: 10_000_000, points: 1, npc: false }, timestamp: frame.timestamp, offset: frame.offset, metadata: { correlationId: expect.any(String) } },
+    ]);
   });
 
   it('stores and sends a repeated killmail_id once: the repeat answers 200 and nothing is re-sent (D3)', async () => {

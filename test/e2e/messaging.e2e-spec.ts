@@ -186,7 +186,7 @@ describe('messaging (/ws/app + /api/conversations)', () => {
       expect(log).toEqual([
         {
           event: 'messages:new',
-          payload: { conversationId: convo.id, message: sent, senderId: 'm-amy', recipients: ['m-amy', 'm-bob', 'm-cy'], offset: expect.stringMatching(/^\d+$/) },
+          payload: { conversationId: convo.id, message: sent, senderId: 'm-amy', recipients: ['m-amy', 'm-bob', 'm-cy'], offset: expect.stringMatching(/^\d+$/), metadata: { correlationId: expect.any(String) } },
         },
       ]);
     }

@@ -96,10 +96,10 @@ describe('notifications (/ws/app + /api/notifications)', () => {
       readAt: null,
       acknowledgedAt: null,
     });
-    expect(events.alice).toEqual([{ eventKey: 'economy.gdp_changed', notification: dto, offset: expect.stringMatching(/^\d+$/) }]);
+    expect(events.alice).toEqual([{ eventKey: 'economy.gdp_changed', notification: dto, offset: expect.stringMatching(/^\d+$/), metadata: { correlationId: expect.any(String) } }]);
     expect((events.bob[0] as { notification: Dto }).notification.userId).toBe('n-bob');
     expect(events.eve).toEqual([]);
-    expect(aliceCounts).toEqual([{ unread: 1, offset: expect.stringMatching(/^\d+$/) }]);
+    expect(aliceCounts).toEqual([{ unread: 1, offset: expect.stringMatching(/^\d+$/), metadata: { correlationId: expect.any(String) } }]);
     expect(aliceOrder).toEqual(['notifications:new', 'notifications:count']);
   });
 

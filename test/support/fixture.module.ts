@@ -2,7 +2,7 @@
  * A minimal feature module used only by the platform tests: one namespace `/ws/test`
  * built from the kernel exactly as real modules are, so the kernel is tested on its own.
  */
-import { Controller, Get, Module, OnModuleInit, Injectable } from '@nestjs/common';
+import { Body, Controller, Get, Module, OnModuleInit, Injectable, Post } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
@@ -89,12 +89,29 @@ export class FixtureGateway implements OnGatewayInit, OnGatewayConnection {
   }
 }
 
+const publishDto = z.object({
+  n: z.number().int().min(0),
+  rooms: z.array(z.string().refine(isValidRoomName, 'bad room')).min(1).max(20),
+  idempotencyKey: z.string().min(1).max(200).optional(),
+});
+
 @Controller('api/fixture')
 export class FixtureController {
+  constructor(private readonly publisher: FixturePublisher) {}
+
   @Roles('admin')
   @Get('admin-only')
   adminOnly() {
     return { ok: true };
+  }
+
+  /** Publishes one logged fixture event, so tests driving separate processes can publish on a chosen instance. */
+  @Roles('admin')
+  @Post('publish')
+  async publish(@Body() body: unknown) {
+    const { n, rooms, idempotencyKey } = parseInput(publishDto, body);
+    const published = await this.publisher.event(n, rooms, idempotencyKey);
+    return { offset: published?.offset ?? null, duplicate: published === undefined };
   }
 }
 

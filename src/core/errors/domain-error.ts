@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'rate_limited'
   | 'too_many_connections'
+  | 'quota_exceeded'
   | 'unavailable';
 
 export class DomainError extends Error {
@@ -36,6 +37,10 @@ export class DomainError extends Error {
   static conflict(message: string) {
     return new DomainError('conflict', message);
   }
+  /** A per-user or per-parent limit on stored work; `details` names the limit so clients can say why. */
+  static quotaExceeded(message: string, details: { quota: string; limit: number }) {
+    return new DomainError('quota_exceeded', message, details);
+  }
 }
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -48,10 +53,13 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   rate_limited: 429,
   too_many_connections: 429,
+  quota_exceeded: 429,
   unavailable: 503,
 };
 
 /** Socket error codes from CONTRACTS.md §2 (not_found and conflict have none of their own). */
 export function socketErrorCode(code: ErrorCode): string {
+  // a quota has no socket code of its own: to a socket it is a limit like any other
+  if (code === 'quota_exceeded') return 'socket_error:rate_limited';
   return code === 'not_found' || code === 'conflict' ? 'socket_error:bad_request' : `socket_error:${code}`;
 }

@@ -1,4 +1,5 @@
-export * from './herald-logger';
+export * from './logging';
 export * from './metrics.service';
 export * from './observability.module';
 export * from './redact';
+export * from './request-context';

@@ -53,6 +53,22 @@ export class MetricsService {
     help: 'Events a replay left out because the socket had already received them live through another room',
     registers: [this.registry],
   });
+  readonly gapRepairs = new Counter({
+    name: 'herald_gap_repairs_total',
+    help: 'Reads of the event log that delivered events this instance had not received live, by what started them (hole, poll, reconnect)',
+    labelNames: ['trigger'],
+    registers: [this.registry],
+  });
+  readonly gapRepairEvents = new Counter({
+    name: 'herald_gap_repair_events_total',
+    help: 'Logged events delivered to this instance\'s sockets from the event log because their live broadcast never arrived',
+    registers: [this.registry],
+  });
+  readonly gapResyncs = new Counter({
+    name: 'herald_gap_resyncs_total',
+    help: 'Gaps that could not be filled (the events had been removed by retention): local sockets were told to resync',
+    registers: [this.registry],
+  });
   readonly rejectedConnections = new Counter({
     name: 'herald_rejected_connections_total',
     help: 'Refused connections and handshakes, by namespace and code',

@@ -26,6 +26,12 @@ export interface LoggedEvent {
   createdAt: Date;
 }
 
+/** A logged event with where it went (gap repair). */
+export interface RoutedEvent extends LoggedEvent {
+  namespace: string;
+  rooms: string[];
+}
+
 interface Pending {
   request: AppendRequest;
   resolve: (result: AppendResult) => void;
@@ -66,6 +72,16 @@ export class EventLogService implements BeforeApplicationShutdown {
       this.queue.push({ request, resolve, reject });
       this.flushing ??= this.drain();
     });
+  }
+
+  /**
+   * Appends several events in one go: all are queued before the queue is drained, so they
+   * share one write (up to the batch size) instead of the first one going alone.
+   */
+  appendMany(requests: AppendRequest[]): Promise<AppendResult[]> {
+    const results = requests.map((request) => new Promise<AppendResult>((resolve, reject) => this.queue.push({ request, resolve, reject })));
+    if (requests.length) this.flushing ??= this.drain();
+    return Promise.all(results);
   }
 
   private async drain(): Promise<void> {
@@ -187,6 +203,23 @@ export class EventLogService implements BeforeApplicationShutdown {
     return rows.map(toLogged);
   }
 
+  /**
+   * Every event after `after`, oldest first, whatever its namespace, with the rooms it went
+   * to: what an instance reads to deliver broadcasts it never received (gap repair). Offsets
+   * are gap-safe, so an offset missing below the highest one returned will never exist.
+   */
+  async readRange(after: bigint, limit: number): Promise<RoutedEvent[]> {
+    const rows = await this.prisma.sql.query<{ seq: string; namespace: string; event: string; payload: unknown; created_at: Date | string; rooms: string[] }>(
+      `SELECT e.seq::text AS seq, e.namespace, e.event, e.payload, e.created_at,
+              ARRAY(SELECT r.room FROM event_rooms r WHERE r.seq = e.seq) AS rooms
+         FROM events e
+        WHERE e.seq > $1::bigint
+        ORDER BY e.seq LIMIT $2`,
+      [after.toString(), limit],
+    );
+    return rows.map((row) => ({ ...toLogged(row), namespace: row.namespace, rooms: row.rooms }));
+  }
+
   /** Newest first, before `before` (history paging). */
   async readBefore(namespace: string, room: string, before: string | undefined, limit: number): Promise<LoggedEvent[]> {
     const rows = await this.prisma.sql.query<{ seq: string; event: string; payload: unknown; created_at: Date | string }>(
@@ -249,6 +282,14 @@ export class EventLogService implements BeforeApplicationShutdown {
       this.logger.log(`retention removed ${total} events`);
     }
     return total;
+  }
+
+  /**
+   * Drops the replay pages kept in memory: after a transaction rewrote logged payloads
+   * (rewriteLoggedPayloads), a cached page could still hold the old values.
+   */
+  forgetCachedPages(): void {
+    this.finalPages.clear();
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -7,6 +7,7 @@ import { Server, type ServerOptions } from 'socket.io';
 import type { AppConfig } from '../../config';
 import { MetricsService } from '../observability/metrics.service';
 import { RedisService } from '../redis/redis.service';
+import { DeliverySequencer } from './delivery-sequencer';
 import { RealtimeServer } from './realtime-server';
 import { SocketPolicy } from './socket-policy.service';
 import { forgetUnservedNamespace, refuseUnknownNamespaces } from './unknown-namespaces';
@@ -70,8 +71,17 @@ export class HeraldIoAdapter extends IoAdapter {
     coalesceWebSocketWrites(io);
     const redis = this.app.get(RedisService);
     if (redis.enabled) {
+      const pub = redis.connect('adapter-pub');
+      const sub = redis.connect('adapter-sub');
+      // Whatever other instances broadcast while the adapter was away is read back from the
+      // event log as soon as it is back (and by the sequencer's poll meanwhile).
+      const sequencer = this.app.get(DeliverySequencer);
+      for (const connection of [pub, sub]) {
+        connection.on('ready', () => void sequencer.repair('reconnect'));
+        connection.on('close', () => sequencer.adapterLost());
+      }
       io.adapter(
-        createShardedAdapter(redis.connect('adapter-pub'), redis.connect('adapter-sub'), {
+        createShardedAdapter(pub, sub, {
           channelPrefix: `${this.config.redisPrefix}#sio`,
           // One channel per namespace. The default ("dynamic") gives each room its own channel,
           // subscribed asynchronously on the first local join: an event published elsewhere in

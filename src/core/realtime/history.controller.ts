@@ -8,11 +8,14 @@ import { DomainError, ids, parseInput } from '../errors';
 import { ChannelRegistry } from './channel-registry';
 import { EventLogService } from './event-log.service';
 import { ReplayBudget } from './replay-budget.service';
+import { isRevocation } from './revocation';
 import { isValidRoomName } from './rooms';
 
 const historyQuery = z.object({
   channel: z.string().refine(isValidRoomName, 'must be a channel name like country:42'),
   since: ids.offset.optional(),
+  /** Paging backwards (the operator console's "older events"): the page just before this offset. */
+  before: ids.offset.optional(),
   limit: ids.limit(500, 100),
 });
 
@@ -55,7 +58,7 @@ export class HistoryController {
     response: ['HistoryPage', historyPage],
   })
   async history(@Query() query: unknown, @CurrentUser() user: Principal) {
-    const { channel, since, limit } = parseInput(historyQuery, query, 'query');
+    const { channel, since, before, limit } = parseInput(historyQuery, query, 'query');
     const access = this.registry.find(channel);
     if (!access) throw DomainError.badRequest(`channel: unknown channel ${channel}`);
     if (!(await access.canRead(user, channel))) throw DomainError.forbidden(`not allowed to read ${channel}`);
@@ -68,12 +71,13 @@ export class HistoryController {
     }
     const events =
       since === undefined
-        ? (await this.log.readBefore(access.namespace, channel, undefined, allowed)).reverse()
+        ? (await this.log.readBefore(access.namespace, channel, before, allowed)).reverse()
         : await this.log.readAfter(access.namespace, [channel], since, allowed);
     this.budget.charge(user.userId, events.length);
     return {
       channel,
-      events: events.map((e) => ({ offset: e.offset, event: e.event, payload: { ...e.payload, offset: e.offset }, createdAt: e.createdAt.toISOString() })),
+      // Revocations are control records in the log, not events of the channel.
+      events: events.filter((e) => !isRevocation(e.event)).map((e) => ({ offset: e.offset, event: e.event, payload: { ...e.payload, offset: e.offset }, createdAt: e.createdAt.toISOString() })),
       nextSince: events.length ? events[events.length - 1].offset : (since ?? null),
       hasMore: events.length === allowed,
     };

@@ -42,6 +42,11 @@ export class LiveDeliveryLog {
     if (this.broadcasts.size > this.capacity) this.broadcasts.delete(this.broadcasts.keys().next().value!);
   }
 
+  /** The rooms a recorded broadcast went to; undefined once it has been forgotten. */
+  roomsOf(offset: string): ReadonlySet<string> | undefined {
+    return this.broadcasts.get(offset)?.rooms;
+  }
+
   recordJoin(socketId: string, room: string): void {
     if (room === socketId) return; // its own room, never a broadcast target of logged events
     let rooms = this.joined.get(socketId);

@@ -27,6 +27,8 @@ type GateableSocket = {
  */
 export class OutgoingGate {
   private held: Held[] = [];
+  /** Replayed events that must go out in offset order among the held broadcasts (ascending). */
+  private replayed: Array<{ offset: bigint; encoded: EncodedEvent }> = [];
   private pending: Held['packet'] | undefined;
   private readonly client: ClientLike;
 
@@ -67,22 +69,42 @@ export class OutgoingGate {
     this.client.writeToEngine(encoded.packets, encoded.opts);
   }
 
+  /**
+   * Queues a replayed event that is newer than broadcasts the gate may already hold: on
+   * release it goes out in offset order among them. Calls come in ascending offset order.
+   */
+  holdReplayed(encoded: EncodedEvent, offset: string): void {
+    this.replayed.push({ offset: BigInt(offset), encoded });
+  }
+
   /** Sends an event to this socket past the gate. */
   send(event: string, payload: unknown): void {
     this.client._packet({ type: 2, data: [event, payload], nsp: this.socket.nsp.name });
   }
 
-  /** Releases held broadcasts except those whose offset was already sent, and removes the gate. */
-  open(alreadySent: ReadonlySet<string>): void {
+  /**
+   * Releases held broadcasts except those whose offset was already sent (or `alsoSkip`
+   * says the client has), merged in offset order with the queued replayed events, and
+   * removes the gate.
+   */
+  open(alreadySent: ReadonlySet<string>, alsoSkip?: (offset: string) => boolean): void {
     Object.defineProperty(this.socket, 'client', { configurable: true, writable: true, value: this.client });
     delete (this.socket as Partial<GateableSocket>).notifyOutgoingListeners;
     const held = this.held;
+    const replayed = this.replayed;
     this.held = [];
+    this.replayed = [];
     if (!this.socket.connected) return;
+    let next = 0;
     for (const h of held) {
       const offset = (h.packet.data?.[1] as { offset?: unknown } | undefined)?.offset;
-      if (typeof offset === 'string' && alreadySent.has(offset)) continue;
+      if (typeof offset === 'string' && /^[0-9]{1,19}$/.test(offset)) {
+        if (alreadySent.has(offset) || alsoSkip?.(offset)) continue;
+        const at = BigInt(offset);
+        for (; next < replayed.length && replayed[next].offset < at; next++) this.sendEncoded(replayed[next].encoded);
+      }
       this.client.writeToEngine(h.encoded, h.opts);
     }
+    for (; next < replayed.length; next++) this.sendEncoded(replayed[next].encoded);
   }
 }

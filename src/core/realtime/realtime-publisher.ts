@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { MetricsService } from '../observability/metrics.service';
+import { currentRequestId } from '../observability/request-context';
 import { EventLogService } from './event-log.service';
 import { RealtimeServer } from './realtime-server';
 
@@ -42,6 +43,7 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
     options: PublishOptions = {},
   ): Promise<WithOffset<Events[K]> | undefined> {
     const started = process.hrtime.bigint();
+    payload = withCorrelation(payload);
     const { offset, duplicate } = await this.eventLog.append({
       namespace: this.namespace,
       event,
@@ -54,6 +56,35 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
     this.deliver(event, wire, rooms);
     this.metrics.publishLatency.observe({ event }, Number(process.hrtime.bigint() - started) / 1e9);
     return wire;
+  }
+
+  /**
+   * `publish` for many events at once, persisted in one batched append (a job announcing
+   * many entities), then emitted in offset order. Resolves per event like `publish`.
+   */
+  protected async publishMany<K extends keyof Events & string>(
+    items: Array<{ event: K; payload: Events[K]; rooms: string[]; options?: PublishOptions }>,
+  ): Promise<Array<WithOffset<Events[K]> | undefined>> {
+    if (!items.length) return [];
+    const started = process.hrtime.bigint();
+    const results = await this.eventLog.appendMany(
+      items.map(({ event, payload, rooms, options }) => ({
+        namespace: this.namespace,
+        event,
+        rooms,
+        payload,
+        idempotencyKey: options?.idempotencyKey,
+      })),
+    );
+    const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+    return items.map(({ event, payload, rooms }, i) => {
+      const { offset, duplicate } = results[i];
+      if (duplicate) return undefined;
+      const wire = { ...payload, offset } as WithOffset<Events[K]>;
+      this.deliver(event, wire, rooms);
+      this.metrics.publishLatency.observe({ event }, elapsed);
+      return wire;
+    });
   }
 
   /** Emits without persisting: transient events (presence, typing) that are never replayed. */
@@ -69,4 +100,18 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
     if (options.except?.length) target = target.except(options.except);
     target.emit(event, payload);
   }
+}
+
+/**
+ * Stamps a logged event published while handling an HTTP request with that request's id
+ * (`metadata.correlationId`), in the log and on the wire alike, so replay matches live.
+ * An id the module already set (Campaign's X-Correlation-Id) is kept.
+ */
+function withCorrelation<T extends object>(payload: T): T {
+  const correlationId = currentRequestId();
+  if (!correlationId) return payload;
+  const metadata = (payload as { metadata?: unknown }).metadata;
+  if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))) return payload;
+  if (metadata && 'correlationId' in metadata) return payload;
+  return { ...payload, metadata: { ...(metadata ?? {}), correlationId } };
 }

@@ -4,11 +4,13 @@ import { ChannelRegistry } from './channel-registry';
 import { ChannelSubscriptions } from './channel-subscriptions';
 import { ConnectionCensusLogger } from './connection-census';
 import { ConnectionLimiter } from './connection-limiter.service';
+import { DeliverySequencer } from './delivery-sequencer';
 import { EventLogService } from './event-log.service';
 import { HistoryController } from './history.controller';
 import { RealtimeServer } from './realtime-server';
 import { ReplayBudget } from './replay-budget.service';
 import { ReplayService } from './replay.service';
+import { RevocationService } from './revocation';
 import { SocketPolicy } from './socket-policy.service';
 
 const RETENTION_INTERVAL_MS = 10 * 60_000;
@@ -16,8 +18,20 @@ const RETENTION_INTERVAL_MS = 10 * 60_000;
 @Global()
 @Module({
   controllers: [HistoryController],
-  providers: [RealtimeServer, SocketPolicy, ConnectionLimiter, EventLogService, ReplayService, ReplayBudget, ChannelRegistry, ChannelSubscriptions, ConnectionCensusLogger],
-  exports: [RealtimeServer, SocketPolicy, ConnectionLimiter, EventLogService, ReplayService, ReplayBudget, ChannelRegistry, ChannelSubscriptions],
+  providers: [
+    RealtimeServer,
+    SocketPolicy,
+    ConnectionLimiter,
+    EventLogService,
+    ReplayService,
+    ReplayBudget,
+    ChannelRegistry,
+    DeliverySequencer,
+    RevocationService,
+    ChannelSubscriptions,
+    ConnectionCensusLogger,
+  ],
+  exports: [RealtimeServer, SocketPolicy, ConnectionLimiter, EventLogService, ReplayService, ReplayBudget, ChannelRegistry, DeliverySequencer, RevocationService, ChannelSubscriptions],
 })
 export class RealtimeModule implements OnModuleInit {
   constructor(

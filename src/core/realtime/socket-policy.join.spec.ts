@@ -3,7 +3,7 @@ import type { AppConfig } from '../../config';
 import { SocketPolicy } from './socket-policy.service';
 
 const config = { socket: { maxRoomsPerSocket: 128 }, trustProxy: false, trustedProxies: [] } as unknown as AppConfig;
-const policy = () => new SocketPolicy({} as never, {} as never, {} as never, {} as never, config);
+const policy = () => new SocketPolicy({} as never, {} as never, {} as never, {} as never, config, {} as never);
 
 /** A socket whose adapter join resolves later, like a cluster adapter's. */
 function fakeSocket(connected = true) {

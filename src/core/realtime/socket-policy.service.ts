@@ -7,7 +7,9 @@ import { DomainError } from '../errors';
 import { MetricsService } from '../observability/metrics.service';
 import { ClientAddressResolver } from './client-address';
 import { ConnectionLimiter } from './connection-limiter.service';
-import { createLiveDeliveryLog, type LiveDeliveryLog } from './live-delivery-log';
+import { installDeliveryPipeline, sequenceNamespace } from './delivery-pipeline';
+import { DeliverySequencer } from './delivery-sequencer';
+import { createLiveDeliveryLog } from './live-delivery-log';
 import { RealtimeServer } from './realtime-server';
 import { reportSocketError, toSocketError } from './socket-errors';
 
@@ -62,6 +64,7 @@ export class SocketPolicy implements OnModuleDestroy {
     private readonly realtime: RealtimeServer,
     private readonly limiter: ConnectionLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly sequencer: DeliverySequencer,
   ) {
     this.addresses = new ClientAddressResolver(config.trustProxy, config.trustedProxies);
   }
@@ -101,7 +104,7 @@ export class SocketPolicy implements OnModuleDestroy {
         clearTimeout(state.expiryTimer);
       });
     });
-    instrumentBroadcasts(nsp, this.metrics, createLiveDeliveryLog(nsp));
+    installDeliveryPipeline(nsp, this.metrics, createLiveDeliveryLog(nsp), this.sequencer);
     this.startSweep();
   }
 
@@ -112,6 +115,8 @@ export class SocketPolicy implements OnModuleDestroy {
   attach(nsp: Namespace, limits: NamespaceLimits = {}): void {
     this.guard(nsp);
     this.served.add(nsp.name);
+    // Only served namespaces: unserved ones are dropped again and must not be kept alive here.
+    sequenceNamespace(nsp, this.sequencer);
     const current = this.limits.get(nsp.name);
     if (limits.maxEventBytes !== undefined || current === undefined) {
       this.limits.set(nsp.name, { maxEventBytes: limits.maxEventBytes ?? current?.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES });
@@ -303,45 +308,4 @@ function bufferedBytes(socket: Socket): number {
     total += typeof packet.data === 'string' ? packet.data.length : 64;
   }
   return total;
-}
-
-/**
- * Watches every broadcast on this instance, local and relayed from other instances alike:
- * each encodes once (`_encode`) and then visits each target socket (`apply`). Counts
- * deliveries per event (one counter increment per broadcast, not per socket) and records
- * logged events (those with an `offset`) in the namespace's LiveDeliveryLog.
- */
-function instrumentBroadcasts(nsp: Namespace, metrics: MetricsService, live: LiveDeliveryLog): void {
-  type Packet = { data?: unknown[] };
-  type BroadcastOptions = { rooms?: ReadonlySet<string>; except?: ReadonlySet<string>; flags?: { volatile?: boolean } };
-  const adapter = nsp.adapter as unknown as {
-    _encode(packet: Packet, opts: unknown): unknown;
-    apply(opts: BroadcastOptions, callback: (socket: Socket) => void): void;
-  };
-  const encode = adapter._encode.bind(adapter);
-  const apply = adapter.apply.bind(adapter);
-  let current: string | undefined;
-  let currentOffset: string | undefined;
-  adapter._encode = (packet, opts) => {
-    const name = packet.data?.[0];
-    current = typeof name === 'string' ? name : undefined;
-    const offset = (packet.data?.[1] as { offset?: unknown } | undefined)?.offset;
-    currentOffset = typeof offset === 'string' ? offset : undefined;
-    return encode(packet, opts);
-  };
-  adapter.apply = (opts, callback) => {
-    const event = current;
-    const offset = currentOffset;
-    current = currentOffset = undefined;
-    if (!event) return apply(opts, callback);
-    if (offset !== undefined && opts.rooms?.size) {
-      live.recordBroadcast(offset, opts.rooms, Boolean(opts.except?.size || opts.flags?.volatile));
-    }
-    let count = 0;
-    apply(opts, (socket) => {
-      count++;
-      callback(socket);
-    });
-    if (count) metrics.delivered.inc({ event }, count);
-  };
 }

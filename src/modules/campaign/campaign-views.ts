@@ -9,6 +9,7 @@ export function campaignView(c: Campaign): CampaignView {
     worldTime: c.worldTime.toISOString(),
     clockRunning: c.clockRunning,
     clockRate: c.clockRate,
+    tickedAt: c.tickedAt.toISOString(),
     createdBy: c.createdBy,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),

@@ -3,14 +3,19 @@ import { JobScheduler, type JobTick } from '../../core/scheduling';
 import { CampaignService } from './campaign.service';
 
 export const WORLD_CLOCK_JOB = 'campaign-world-clock';
-/** One tick per real second: a running clock's rate is world seconds per real second. */
+/**
+ * How often the job looks for clocks due an announcement. A clock is announced about every
+ * WORLD_CLOCK_BROADCAST_SECONDS (at most one tick late); between announcements nothing is
+ * written: clients compute the time from the clock's anchor.
+ */
 export const WORLD_CLOCK_INTERVAL_MS = 1000;
 
 /**
- * The world clock: each tick, every running campaign clock advances by its rate and
- * `world_time_changed` goes out. The scheduler runs a tick on one instance; the tick's
- * start time is also recorded per campaign, so even a tick run twice (a manual runNow,
- * a lock lost to a Redis failover) advances a clock once.
+ * The world clock's periodic announcement: each tick, running clocks whose last
+ * announcement or change is WORLD_CLOCK_BROADCAST_SECONDS old are re-anchored and
+ * announced in one batched append. The scheduler runs a tick on one instance; the
+ * re-anchoring is guarded per campaign, so even a tick run twice (a manual runNow, a lock
+ * lost to a Redis failover) announces a clock once.
  */
 @Injectable()
 export class CampaignWorldClockJob implements OnModuleInit {
@@ -24,7 +29,7 @@ export class CampaignWorldClockJob implements OnModuleInit {
   }
 
   async run(tick: JobTick): Promise<void> {
-    await this.campaigns.advanceRunningClocks(tickStart(tick.scheduledAt));
+    await this.campaigns.announceDueClocks(tickStart(tick.scheduledAt));
   }
 }
 

@@ -9,7 +9,10 @@ describe('campaign events', () => {
     [{ ...base, type: 'entity_updated', entityType: 'settlement', entityId: 's1' }, ['campaign:c1', 'settlement:s1']],
     [{ ...base, type: 'entity_updated', entityType: 'structure', entityId: 't1' }, ['campaign:c1', 'structure:t1']],
     [{ ...base, type: 'state_invalidated', keys: ['economy'] }, ['campaign:c1']],
-    [{ ...base, type: 'world_time_changed', previousTime: 'a', currentTime: 'b' }, ['campaign:c1']],
+    [
+      { ...base, type: 'world_time_changed', previousTime: 'a', currentTime: 'b', worldTime: 'b', clockRate: 1, clockRunning: true, tickedAt: 'c' },
+      ['campaign:c1'],
+    ],
     [{ ...base, type: 'settlement_updated', settlementId: 's1', operation: 'create' }, ['campaign:c1', 'settlement:s1']],
     [
       { ...base, type: 'structure_updated', structureId: 't1', settlementId: 's1', operation: 'delete' },

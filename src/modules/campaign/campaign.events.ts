@@ -48,11 +48,21 @@ export const stateInvalidatedEvent = z.object({
 });
 export type StateInvalidatedEvent = z.infer<typeof stateInvalidatedEvent>;
 
+/**
+ * The world clock changed state, rate or time, or a running clock's periodic announcement
+ * (every WORLD_CLOCK_BROADCAST_SECONDS). Clients compute the time in between from the
+ * clock: `worldTime` was the time at `tickedAt` (real time), and it advances by
+ * `clockRate` world seconds per real second while `clockRunning`.
+ */
 export const worldTimeChangedEvent = z.object({
   type: z.literal('world_time_changed'),
   ...campaignEventBase,
-  previousTime: z.string(),
-  currentTime: z.string(),
+  previousTime: z.string().describe("For a change, the world time just before it; for a periodic announcement, the previous anchor's worldTime"),
+  currentTime: z.string().describe('The world time at tickedAt; equal to worldTime'),
+  worldTime: z.string(),
+  clockRate: z.number(),
+  clockRunning: z.boolean(),
+  tickedAt: z.string(),
 });
 export type WorldTimeChangedEvent = z.infer<typeof worldTimeChangedEvent>;
 
@@ -64,9 +74,10 @@ export type CampaignRole = (typeof CAMPAIGN_ROLES)[number];
 export const campaignView = z.object({
   id: z.string(),
   name: z.string(),
-  worldTime: z.string(),
+  worldTime: z.string().describe('The world time at tickedAt; while the clock runs, add (now - tickedAt) × clockRate'),
   clockRunning: z.boolean(),
   clockRate: z.number(),
+  tickedAt: z.string(),
   createdBy: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -1,5 +1,5 @@
 import type { MetricsService } from '../../core/observability';
-import type { EventLogService, RealtimeServer } from '../../core/realtime';
+import type { EventLogService, RealtimeServer, RevocationService } from '../../core/realtime';
 import { CampaignPublisher } from './campaign.publisher';
 
 describe('CampaignPublisher', () => {
@@ -18,7 +18,8 @@ describe('CampaignPublisher', () => {
   const realtime = { namespace: () => nsp } as unknown as RealtimeServer;
   const log = { append: jest.fn(async () => ({ offset: '17', duplicate: false })) } as unknown as EventLogService;
   const metrics = { published: { inc: jest.fn() }, publishLatency: { observe: jest.fn() } } as unknown as MetricsService;
-  const publisher = new CampaignPublisher(realtime, log, metrics);
+  const revocations = { revoke: jest.fn(async () => undefined) };
+  const publisher = new CampaignPublisher(realtime, log, metrics, revocations as unknown as RevocationService);
 
   beforeEach(() => {
     calls.length = 0;
@@ -47,15 +48,24 @@ describe('CampaignPublisher', () => {
     expect(new Date(wire!.timestamp).toISOString()).toBe(wire!.timestamp);
   });
 
-  it('revokes a member: leave on every instance, wait for all of them, then tell the user', async () => {
+  it('revokes a member through a recorded revocation of their sockets in every room of the campaign', async () => {
     await publisher.revokeMember('c1', 'u9', ['campaign:c1', 'settlement:s1']);
-    expect(nsp.in).toHaveBeenCalledWith('user:u9');
-    expect(calls).toEqual(['leave campaign:c1,settlement:s1', 'barrier', 'to user:u9', 'emit subscription_revoked']);
+    expect(revocations.revoke).toHaveBeenCalledWith('/ws/campaign', {
+      userId: 'u9',
+      rooms: ['campaign:c1', 'settlement:s1'],
+      notice: { event: 'subscription_revoked', payload: { campaignId: 'c1', reason: 'membership_removed' } },
+    });
+    expect(nsp.in).not.toHaveBeenCalled();
   });
 
-  it('still tells the user when an instance does not answer the barrier', async () => {
-    fetchSockets.mockRejectedValueOnce(new Error('timeout reached'));
-    await publisher.revokeMember('c1', 'u9', ['campaign:c1']);
-    expect(emit).toHaveBeenCalledWith('subscription_revoked', { campaignId: 'c1', reason: 'membership_removed' });
+  it('revokes every subscriber of deleted rooms and fails when the revocation cannot be recorded', async () => {
+    const notice = { campaignId: 'c1', settlementId: 's1', reason: 'deleted' as const };
+    await publisher.revokeRooms(notice, ['settlement:s1', 'structure:t1']);
+    expect(revocations.revoke).toHaveBeenCalledWith('/ws/campaign', {
+      rooms: ['settlement:s1', 'structure:t1'],
+      notice: { event: 'subscription_revoked', payload: notice },
+    });
+    revocations.revoke.mockRejectedValueOnce(new Error('database down'));
+    await expect(publisher.revokeMember('c1', 'u9', ['campaign:c1'])).rejects.toThrow('database down');
   });
 });

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Namespace } from 'socket.io';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, RealtimePublisher, RealtimeServer, userRoom, type WithOffset } from '../../core/realtime';
+import { EventLogService, RealtimePublisher, RealtimeServer, RevocationService, type WithOffset } from '../../core/realtime';
 import {
   CAMPAIGN_NS,
   roomsFor,
@@ -22,11 +21,16 @@ type Draft<E extends CampaignEvent> = Omit<E, 'type' | 'timestamp'>;
  * The only code that emits on `/ws/campaign`. Each event is persisted (getting its
  * offset) and emitted once to the union of its rooms, so a socket subscribed to a
  * campaign, a settlement and a structure receives a structure event once. Revocations
- * take sockets out of rooms on every instance through the adapter.
+ * are logged and applied by every instance in offset order (RevocationService).
  */
 @Injectable()
 export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
-  constructor(realtime: RealtimeServer, eventLog: EventLogService, metrics: MetricsService) {
+  constructor(
+    realtime: RealtimeServer,
+    eventLog: EventLogService,
+    metrics: MetricsService,
+    private readonly revocations: RevocationService,
+  ) {
     super(CAMPAIGN_NS, realtime, eventLog, metrics);
   }
 
@@ -40,6 +44,14 @@ export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
 
   worldTimeChanged(draft: Draft<WorldTimeChangedEvent>) {
     return this.publishEvent<WorldTimeChangedEvent>({ type: 'world_time_changed', timestamp: now(), ...draft });
+  }
+
+  /** Announces many clocks in one batched append (the world-clock job). */
+  async worldTimesChanged(drafts: Array<Draft<WorldTimeChangedEvent>>): Promise<number> {
+    const timestamp = now();
+    const events = drafts.map((d): WorldTimeChangedEvent => ({ type: 'world_time_changed', timestamp, ...d }));
+    const published = await this.publishMany(events.map((event) => ({ event: event.type, payload: event, rooms: roomsFor(event) })));
+    return published.filter(Boolean).length;
   }
 
   settlementUpdated(draft: Draft<SettlementUpdatedEvent>) {
@@ -58,39 +70,19 @@ export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
   }
 
   /**
-   * Takes a removed member's sockets out of the campaign's rooms on every instance, then
-   * tells them. Resolves once every instance has applied the removal, so an event
-   * published after this resolves cannot reach them.
+   * Takes a removed member's sockets out of the campaign's rooms on every instance and tells
+   * them. Resolves once the revocation is recorded (it throws, and the caller answers 503,
+   * when it cannot be): every instance applies it before delivering any event published
+   * after it, also one that learns of it only when its Redis connection comes back.
    */
   async revokeMember(campaignId: string, userId: string, rooms: string[]): Promise<void> {
-    const nsp = this.realtime.namespace(CAMPAIGN_NS);
-    if (!nsp) return;
-    nsp.in(userRoom(userId)).socketsLeave(rooms);
-    await this.allInstancesCaughtUp(nsp, userRoom(userId));
-    this.emit('subscription_revoked', { campaignId, reason: 'membership_removed' }, [userRoom(userId)]);
+    const notice: SubscriptionRevokedNotice = { campaignId, reason: 'membership_removed' };
+    await this.revocations.revoke(CAMPAIGN_NS, { userId, rooms, notice: { event: 'subscription_revoked', payload: notice } });
   }
 
-  /** A deleted settlement or structure: its subscribers are told, then leave its rooms everywhere. */
+  /** A deleted settlement or structure: its subscribers leave its rooms everywhere and are told. */
   async revokeRooms(notice: SubscriptionRevokedNotice, rooms: string[]): Promise<void> {
-    const nsp = this.realtime.namespace(CAMPAIGN_NS);
-    if (!nsp || rooms.length === 0) return;
-    this.emit('subscription_revoked', notice, rooms);
-    nsp.in(rooms).socketsLeave(rooms);
-    await this.allInstancesCaughtUp(nsp, rooms[0]);
-  }
-
-  /**
-   * Socket.IO's `socketsLeave` is fire-and-forget across instances. A fetchSockets request
-   * goes out on the same adapter channel after it, and every instance answers only once
-   * it has handled the earlier request, so its completion is a barrier.
-   */
-  private async allInstancesCaughtUp(nsp: Namespace, room: string): Promise<void> {
-    try {
-      await nsp.in(room).fetchSockets();
-    } catch (err) {
-      // An instance that does not answer (crashed, partitioned) has lost its sockets anyway.
-      this.logger.warn(`revocation barrier incomplete: ${(err as Error).message}`);
-    }
+    await this.revocations.revoke(CAMPAIGN_NS, { rooms, notice: { event: 'subscription_revoked', payload: notice } });
   }
 }
 

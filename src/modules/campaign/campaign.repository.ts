@@ -17,17 +17,54 @@ export type CampaignWithContents = Campaign & {
   settlements: Array<Settlement & { structures: Structure[] }>;
 };
 
-/** One world-time change: what it was and what it is now. */
-export interface WorldTimeChange {
+/** A world clock as stored: the time was `worldTime` at `tickedAt`, and runs at `clockRate` while `clockRunning`. */
+export interface ClockState {
   campaignId: string;
-  previousTime: Date;
-  currentTime: Date;
+  worldTime: Date;
+  clockRate: number;
+  clockRunning: boolean;
+  tickedAt: Date;
 }
 
-interface WorldTimeRow {
+/** One change of a world clock: the world time just before it and the state after it. */
+export interface ClockChange {
+  previousTime: Date;
+  state: ClockState;
+  /** False when nothing a client computes the time from changed (e.g. starting a running clock). */
+  changed: boolean;
+}
+
+export interface ClockRequest {
+  running?: boolean;
+  rate?: number;
+  set?: Date;
+  advanceBySeconds?: number;
+}
+
+export interface CampaignQuotas {
+  campaignsPerUser: number;
+  runningClocksPerUser: number;
+}
+
+interface ClockRow {
   id: string;
   previous: Date | string;
-  current: Date | string;
+  world_time: Date | string;
+  clock_rate: number;
+  ticked_at: Date | string;
+}
+
+/** World times must stay within the years 1 to 9999 (what ISO strings, JavaScript and PostgreSQL share). */
+const MIN_WORLD_TIME = Date.parse('0001-01-01T00:00:00.000Z');
+const END_OF_TIME = Date.UTC(10000, 0, 1);
+/** Campaigns announced per world-clock tick at most; the rest are due on the next tick. */
+const MAX_ANNOUNCED_PER_TICK = 1000;
+
+/** The world time a clock shows at `at`. */
+export function worldTimeAt(clock: Pick<ClockState, 'worldTime' | 'clockRate' | 'clockRunning' | 'tickedAt'>, at: Date): Date {
+  if (!clock.clockRunning) return clock.worldTime;
+  const ms = clock.worldTime.getTime() + Math.max(0, at.getTime() - clock.tickedAt.getTime()) * clock.clockRate;
+  return new Date(Math.min(Math.round(ms), END_OF_TIME - 1));
 }
 
 /** Campaigns and their memberships (one aggregate): the only Prisma user for them. */
@@ -35,10 +72,24 @@ interface WorldTimeRow {
 export class CampaignRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Creates the campaign with its creator as owner, in one transaction. */
-  create(campaign: NewCampaign): Promise<Campaign> {
-    return this.prisma.campaign.create({
-      data: { ...campaign, members: { create: { userId: campaign.createdBy, role: 'owner', addedBy: campaign.createdBy } } },
+  /**
+   * Creates the campaign with its creator as owner, in one transaction, unless the creator
+   * is at their campaign quota (or, for a running clock, their running-clock quota).
+   */
+  create(campaign: NewCampaign, quotas: CampaignQuotas): Promise<Campaign> {
+    return this.prisma.$transaction(async (tx) => {
+      await lockUserQuota(tx, campaign.createdBy);
+      const owned = await tx.campaign.count({ where: { createdBy: campaign.createdBy } });
+      if (owned >= quotas.campaignsPerUser) throw campaignQuota(quotas.campaignsPerUser);
+      if (campaign.clockRunning) await refuseOverClockQuota(tx, campaign.createdBy, quotas.runningClocksPerUser);
+      return tx.campaign.create({
+        data: {
+          ...campaign,
+          tickedAt: new Date(),
+          clockStartedBy: campaign.clockRunning ? campaign.createdBy : null,
+          members: { create: { userId: campaign.createdBy, role: 'owner', addedBy: campaign.createdBy } },
+        },
+      });
     });
   }
 
@@ -111,60 +162,108 @@ export class CampaignRepository {
     return { settlementIds: settlements.map((s) => s.id), structureIds: structures.map((s) => s.id) };
   }
 
-  setClock(id: string, clock: { clockRunning?: boolean; clockRate?: number }): Promise<Campaign> {
-    return this.prisma.campaign.update({ where: { id }, data: clock });
-  }
-
-  /** Moves world time atomically (concurrent changes apply one after the other). */
-  async changeWorldTime(id: string, change: { advanceBySeconds: number } | { set: Date }): Promise<WorldTimeChange | null> {
-    const [expression, param] =
-      'set' in change
-        ? ['$2::timestamptz', change.set.toISOString()]
-        : ["c.world_time + ($2::double precision * interval '1 second')", change.advanceBySeconds];
-    const rows = await this.prisma.sql
-      .query<WorldTimeRow>(
-        `WITH target AS (SELECT id, world_time FROM campaigns WHERE id = $1 FOR UPDATE)
-       UPDATE campaigns c SET world_time = ${expression}, updated_at = now()
-         FROM target WHERE c.id = target.id
-       RETURNING c.id, target.world_time AS previous, c.world_time AS current`,
-        [id, param],
-      )
-      .catch((err: unknown) => {
-        if ((err as { code?: unknown }).code === CHECK_VIOLATION)
-          throw DomainError.badRequest('world time must stay within the years 1 to 9999');
-        throw err;
+  /**
+   * Applies one request to a world clock atomically: the time the clock shows now becomes
+   * the new anchor (so a rate change or a stop keeps the time reached), then the time is
+   * set or advanced and the clock started, stopped or re-rated. Starting a clock counts
+   * against the starter's running-clock quota. Resolves null for an unknown campaign.
+   */
+  async changeClock(id: string, request: ClockRequest, by: string, runningClocksPerUser: number): Promise<ClockChange | null> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM campaigns WHERE id = ${id} FOR UPDATE`;
+      const current = await tx.campaign.findUnique({ where: { id } });
+      if (!current) return null;
+      const now = new Date();
+      const previousTime = worldTimeAt(current, now);
+      const starting = request.running === true && !current.clockRunning;
+      if (starting) {
+        await lockUserQuota(tx, by);
+        await refuseOverClockQuota(tx, by, runningClocksPerUser);
+      }
+      const worldTime =
+        request.set ?? (request.advanceBySeconds !== undefined ? new Date(previousTime.getTime() + request.advanceBySeconds * 1000) : previousTime);
+      if (!(worldTime.getTime() >= MIN_WORLD_TIME && worldTime.getTime() < END_OF_TIME)) {
+        throw DomainError.badRequest('world time must stay within the years 1 to 9999');
+      }
+      const updated = await tx.campaign.update({
+        where: { id },
+        data: {
+          worldTime,
+          tickedAt: now,
+          clockRunning: request.running ?? current.clockRunning,
+          clockRate: request.rate ?? current.clockRate,
+          ...(starting ? { clockStartedBy: by } : {}),
+        },
       });
-    return rows.length ? toChange(rows[0]) : null;
+      const changed =
+        request.set !== undefined ||
+        request.advanceBySeconds !== undefined ||
+        updated.clockRunning !== current.clockRunning ||
+        updated.clockRate !== current.clockRate;
+      return { previousTime, state: clockState(updated), changed };
+    });
   }
 
   /**
-   * Advances every running clock by its rate for the tick starting at `tickAt`, unless
-   * that tick was applied already (by this or another instance): the row lock makes a
-   * concurrent run wait and then see `last_tick_at = tickAt`, so it changes nothing.
+   * The periodic announcement of running clocks: every running clock last anchored at
+   * least `periodSeconds` before `tickAt` is re-anchored at `tickAt` (its world time moved
+   * to what it shows then) and returned, at most MAX_ANNOUNCED_PER_TICK per call. The row
+   * lock makes a concurrent run (another instance, a repeated tick) wait and then find the
+   * clock no longer due, so each is announced once per period.
    */
-  async advanceRunningClocks(tickAt: Date): Promise<WorldTimeChange[]> {
-    const rows = await this.prisma.sql.query<WorldTimeRow>(
+  async reanchorDueClocks(tickAt: Date, periodSeconds: number): Promise<ClockChange[]> {
+    const rows = await this.prisma.sql.query<ClockRow>(
       `WITH due AS (
-         SELECT id, world_time FROM campaigns
-          WHERE clock_running AND clock_rate > 0 AND (last_tick_at IS NULL OR last_tick_at < $1::timestamptz)
-            -- a clock at the end of time stops there instead of failing every tick
-            AND world_time + (clock_rate * interval '1 second') < '10000-01-01T00:00:00Z'
-          ORDER BY id FOR UPDATE)
+         SELECT id, world_time, ticked_at FROM campaigns
+          WHERE clock_running AND clock_rate > 0 AND ticked_at <= $1::timestamptz - ($2::double precision * interval '1 second')
+          ORDER BY ticked_at, id LIMIT $3 FOR UPDATE)
        UPDATE campaigns c
-          SET world_time = c.world_time + (c.clock_rate * interval '1 second'), last_tick_at = $1::timestamptz, updated_at = now()
+          SET world_time = LEAST(due.world_time + ($1::timestamptz - due.ticked_at) * c.clock_rate, $4::timestamptz),
+              ticked_at = $1::timestamptz, updated_at = now()
          FROM due WHERE c.id = due.id
-       RETURNING c.id, due.world_time AS previous, c.world_time AS current`,
-      [tickAt.toISOString()],
+       RETURNING c.id, due.world_time AS previous, c.world_time, c.clock_rate, c.ticked_at`,
+      [tickAt.toISOString(), periodSeconds, MAX_ANNOUNCED_PER_TICK, new Date(END_OF_TIME - 1).toISOString()],
     );
-    return rows.map(toChange);
+    return rows.map((row) => ({
+      previousTime: new Date(row.previous),
+      changed: true,
+      state: {
+        campaignId: row.id,
+        worldTime: new Date(row.world_time),
+        clockRate: Number(row.clock_rate),
+        clockRunning: true,
+        tickedAt: new Date(row.ticked_at),
+      },
+    }));
   }
+}
+
+type Tx = Parameters<Parameters<PrismaService['$transaction']>[0]>[0];
+
+/**
+ * Serialises quota checks of one user (campaigns created, clocks started) so two requests
+ * cannot both pass a count taken before the other's insert; released at commit.
+ */
+async function lockUserQuota(tx: Tx, userId: string): Promise<void> {
+  await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`campaign-quota:${userId}`}))::text`;
+}
+
+async function refuseOverClockQuota(tx: Tx, userId: string, limit: number): Promise<void> {
+  const running = await tx.campaign.count({ where: { clockStartedBy: userId, clockRunning: true } });
+  if (running >= limit) {
+    throw DomainError.quotaExceeded(`at most ${limit} running world clocks per user; stop one first`, {
+      quota: 'running_clocks_per_user',
+      limit,
+    });
+  }
+}
+
+const campaignQuota = (limit: number) =>
+  DomainError.quotaExceeded(`at most ${limit} campaigns per user`, { quota: 'campaigns_per_user', limit });
+
+export function clockState(c: Campaign): ClockState {
+  return { campaignId: c.id, worldTime: c.worldTime, clockRate: c.clockRate, clockRunning: c.clockRunning, tickedAt: c.tickedAt };
 }
 
 class LastOwnerError extends Error {}
 
-/** PostgreSQL's check_violation: world_time left its range. */
-const CHECK_VIOLATION = '23514';
-
-function toChange(row: WorldTimeRow): WorldTimeChange {
-  return { campaignId: row.id, previousTime: new Date(row.previous), currentTime: new Date(row.current) };
-}

@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config';
 import type { Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
 import { CampaignMembershipService } from './campaign-membership.service';
@@ -14,7 +15,7 @@ import {
   type MemberView,
 } from './campaign.events';
 import { CampaignPublisher } from './campaign.publisher';
-import { CampaignRepository } from './campaign.repository';
+import { CampaignRepository, type ClockChange } from './campaign.repository';
 
 /** Who asks for a change, and how the events it causes are labelled. */
 export interface Actor {
@@ -39,25 +40,27 @@ export interface WorldTimeRequest {
 /** Campaigns, their members and their world time. Transport-agnostic: callers pass an Actor. */
 @Injectable()
 export class CampaignService {
-  private readonly logger = new Logger(CampaignService.name);
-
   constructor(
     private readonly campaigns: CampaignRepository,
     private readonly membership: CampaignMembershipService,
     private readonly publisher: CampaignPublisher,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(
     actor: Actor,
     input: { name: string; worldTime?: string; clockRunning: boolean; clockRate: number },
   ): Promise<CampaignView & { yourRole: CampaignRole }> {
-    const campaign = await this.campaigns.create({
-      name: input.name,
-      worldTime: input.worldTime ? new Date(input.worldTime) : new Date(),
-      clockRunning: input.clockRunning,
-      clockRate: input.clockRate,
-      createdBy: actor.principal.userId,
-    });
+    const campaign = await this.campaigns.create(
+      {
+        name: input.name,
+        worldTime: input.worldTime ? new Date(input.worldTime) : new Date(),
+        clockRunning: input.clockRunning,
+        clockRate: input.clockRate,
+        createdBy: actor.principal.userId,
+      },
+      this.config.quotas,
+    );
     return { ...campaignView(campaign), yourRole: 'owner' };
   }
 
@@ -127,13 +130,28 @@ export class CampaignService {
     return { campaignId, userId, removed: true };
   }
 
-  /** Moves world time (advanceBy seconds, or set) and/or starts, stops or re-rates the clock. */
+  /**
+   * Moves world time (advanceBy seconds, or set) and/or starts, stops or re-rates the clock,
+   * in one atomic change; starting a clock counts against the caller's running-clock quota.
+   * A change clients compute the time from goes out as `world_time_changed` at once.
+   */
   async changeWorldTime(actor: Actor, campaignId: string, request: WorldTimeRequest): Promise<CampaignView> {
     await this.membership.authorize(campaignId, actor.principal, 'change_world_time');
     const metadata = metadataOf(actor);
+    const change = await this.campaigns.changeClock(
+      campaignId,
+      {
+        running: request.running,
+        rate: request.rate,
+        set: request.set !== undefined ? new Date(request.set) : undefined,
+        advanceBySeconds: request.advanceBy,
+      },
+      actor.principal.userId,
+      this.config.quotas.runningClocksPerUser,
+    );
+    if (!change) throw DomainError.notFound('campaign not found');
     const clockFields = (['running', 'rate'] as const).filter((k) => request[k] !== undefined);
     if (clockFields.length) {
-      await this.campaigns.setClock(campaignId, { clockRunning: request.running, clockRate: request.rate });
       await this.publisher.entityUpdated({
         campaignId,
         entityType: 'campaign',
@@ -142,22 +160,7 @@ export class CampaignService {
         metadata,
       });
     }
-    const change =
-      request.set !== undefined
-        ? { set: new Date(request.set) }
-        : request.advanceBy !== undefined
-          ? { advanceBySeconds: request.advanceBy }
-          : undefined;
-    if (change) {
-      const moved = await this.campaigns.changeWorldTime(campaignId, change);
-      if (!moved) throw DomainError.notFound('campaign not found');
-      await this.publisher.worldTimeChanged({
-        campaignId,
-        previousTime: moved.previousTime.toISOString(),
-        currentTime: moved.currentTime.toISOString(),
-        metadata,
-      });
-    }
+    if (change.changed) await this.publisher.worldTimeChanged({ ...clockPayload(change), metadata });
     const campaign = await this.campaigns.find(campaignId);
     if (!campaign) throw DomainError.notFound('campaign not found');
     return campaignView(campaign);
@@ -174,33 +177,31 @@ export class CampaignService {
   }
 
   /**
-   * One world-clock tick: every running clock advances by its rate, once per tick however
-   * many instances run it (the repository's per-row tick guard). Returns how many moved.
+   * One world-clock tick: running clocks not announced for WORLD_CLOCK_BROADCAST_SECONDS are
+   * re-anchored and announced together, in one batched append. Between announcements
+   * clients compute the time themselves. Returns how many were announced.
    */
-  async advanceRunningClocks(tickAt: Date): Promise<number> {
-    const changes = await this.campaigns.advanceRunningClocks(tickAt);
+  async announceDueClocks(tickAt: Date): Promise<number> {
+    const due = await this.campaigns.reanchorDueClocks(tickAt, this.config.worldClockBroadcastSeconds);
+    if (!due.length) return 0;
     const metadata: EventMetadata = { source: 'world-clock', correlationId: `world-clock:${tickAt.toISOString()}` };
-    let failed = 0;
-    for (const change of changes) {
-      try {
-        await this.publisher.worldTimeChanged({
-          campaignId: change.campaignId,
-          previousTime: change.previousTime.toISOString(),
-          currentTime: change.currentTime.toISOString(),
-          metadata,
-        });
-      } catch (err) {
-        // The clock moved; one lost notice must not stop the others (clients resync on GET).
-        failed++;
-        this.logger.warn(`world_time_changed for ${change.campaignId} not published: ${(err as Error).message}`);
-      }
-    }
-    if (failed) throw new Error(`${failed} of ${changes.length} world_time_changed events not published`);
-    return changes.length;
+    return this.publisher.worldTimesChanged(due.map((change) => ({ ...clockPayload(change), metadata })));
   }
 
   private async refuseIfLastOwner(campaignId: string): Promise<void> {
     // userId is an owner here, so fewer than two owners means it is the last one.
     if ((await this.campaigns.countOwners(campaignId)) < 2) throw DomainError.conflict('a campaign keeps at least one owner');
   }
+}
+
+function clockPayload({ previousTime, state }: ClockChange) {
+  return {
+    campaignId: state.campaignId,
+    previousTime: previousTime.toISOString(),
+    currentTime: state.worldTime.toISOString(),
+    worldTime: state.worldTime.toISOString(),
+    clockRate: state.clockRate,
+    clockRunning: state.clockRunning,
+    tickedAt: state.tickedAt.toISOString(),
+  };
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DomainError } from '../../core/errors';
 import { PrismaService } from '../../core/prisma';
 import type { Prisma, Settlement, Structure } from '../../generated/prisma/client';
 
@@ -16,8 +17,20 @@ export interface StructureChanges extends SettlementChanges {
 export class SettlementRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  createSettlement(campaignId: string, input: { name: string; data: Record<string, unknown> }): Promise<Settlement> {
-    return this.prisma.settlement.create({ data: { campaignId, name: input.name, data: input.data as Prisma.InputJsonObject } });
+  /**
+   * Adds a settlement unless the campaign holds `limit` already. The campaign row is locked
+   * for the count, so concurrent creations cannot pass the limit together. Null when the
+   * campaign is gone.
+   */
+  createSettlement(campaignId: string, input: { name: string; data: Record<string, unknown> }, limit: number): Promise<Settlement | null> {
+    return this.prisma.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<unknown[]>`SELECT id FROM campaigns WHERE id = ${campaignId} FOR UPDATE`;
+      if (!locked.length) return null;
+      if ((await tx.settlement.count({ where: { campaignId } })) >= limit) {
+        throw DomainError.quotaExceeded(`at most ${limit} settlements per campaign`, { quota: 'settlements_per_campaign', limit });
+      }
+      return tx.settlement.create({ data: { campaignId, name: input.name, data: input.data as Prisma.InputJsonObject } });
+    });
   }
 
   findSettlement(id: string): Promise<Settlement | null> {
@@ -38,18 +51,27 @@ export class SettlementRepository {
     });
   }
 
+  /** Adds a structure unless the settlement holds `limit` already (its row locked for the count); null when it is gone. */
   createStructure(
     settlement: Settlement,
     input: { name: string; type: string; data: Record<string, unknown> },
-  ): Promise<Structure> {
-    return this.prisma.structure.create({
-      data: {
-        settlementId: settlement.id,
-        campaignId: settlement.campaignId,
-        name: input.name,
-        type: input.type,
-        data: input.data as Prisma.InputJsonObject,
-      },
+    limit: number,
+  ): Promise<Structure | null> {
+    return this.prisma.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<unknown[]>`SELECT id FROM settlements WHERE id = ${settlement.id} FOR UPDATE`;
+      if (!locked.length) return null;
+      if ((await tx.structure.count({ where: { settlementId: settlement.id } })) >= limit) {
+        throw DomainError.quotaExceeded(`at most ${limit} structures per settlement`, { quota: 'structures_per_settlement', limit });
+      }
+      return tx.structure.create({
+        data: {
+          settlementId: settlement.id,
+          campaignId: settlement.campaignId,
+          name: input.name,
+          type: input.type,
+          data: input.data as Prisma.InputJsonObject,
+        },
+      });
     });
   }
 

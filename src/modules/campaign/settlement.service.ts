@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config';
 import { DomainError } from '../../core/errors';
 import { CampaignMembershipService } from './campaign-membership.service';
 import { settlementView, structureView } from './campaign-views';
@@ -19,6 +20,7 @@ export class SettlementService {
     private readonly settlements: SettlementRepository,
     private readonly membership: CampaignMembershipService,
     private readonly publisher: CampaignPublisher,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async createSettlement(
@@ -28,7 +30,9 @@ export class SettlementService {
   ): Promise<SettlementView> {
     checkDataSize(input.data);
     await this.membership.authorize(campaignId, actor.principal, 'edit_content');
-    const view = settlementView(await this.settlements.createSettlement(campaignId, input));
+    const created = await this.settlements.createSettlement(campaignId, input, this.config.quotas.settlementsPerCampaign);
+    if (!created) throw DomainError.notFound('campaign not found');
+    const view = settlementView(created);
     await this.publisher.settlementUpdated({
       campaignId,
       settlementId: view.id,
@@ -83,7 +87,9 @@ export class SettlementService {
     const settlement = await this.settlements.findSettlement(settlementId);
     if (!settlement) throw DomainError.notFound('settlement not found');
     await this.authorize(settlement.campaignId, actor, 'edit_content', 'settlement');
-    const view = structureView(await this.settlements.createStructure(settlement, input));
+    const created = await this.settlements.createStructure(settlement, input, this.config.quotas.structuresPerSettlement);
+    if (!created) throw DomainError.notFound('settlement not found');
+    const view = structureView(created);
     await this.publisher.structureUpdated({
       campaignId: view.campaignId,
       settlementId,

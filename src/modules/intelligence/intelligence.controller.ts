@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Roles } from '../../core/auth';
@@ -13,14 +13,10 @@ import {
   itemPage,
   listItemsQuery,
   putCountryBody,
-  statusActionBody,
-  statusActionResult,
   unlockAchievementBody,
   updateResult,
-  websocketStatus,
 } from './dto/intelligence.dto';
 import { IntelligenceService } from './intelligence.service';
-import { WebsocketStatusService } from './websocket-status.service';
 
 @ApiTags('intelligence')
 @ApiBearerAuth()
@@ -61,10 +57,7 @@ export class CountriesController {
 @ApiBearerAuth()
 @Controller('api')
 export class IntelligenceController {
-  constructor(
-    private readonly intelligence: IntelligenceService,
-    private readonly status: WebsocketStatusService,
-  ) {}
+  constructor(private readonly intelligence: IntelligenceService) {}
 
   @Post('intelligence/updates')
   @Roles('service')
@@ -104,37 +97,5 @@ export class IntelligenceController {
     const result = await this.intelligence.unlockAchievement(parseInput(unlockAchievementBody, body, 'body'));
     res.status(result.duplicate ? 200 : 201);
     return result;
-  }
-
-  @Get('websocket-status')
-  @Roles('admin')
-  @ApiContract({
-    summary: 'Realtime server and broadcast job status, with per-namespace and per-job detail',
-    roles: ['admin'],
-    response: ['WebsocketStatus', websocketStatus],
-  })
-  getStatus() {
-    return this.status.status();
-  }
-
-  @Post('websocket-status')
-  @Roles('admin')
-  @HttpCode(200)
-  @ApiContract({
-    summary: 'Status actions: trigger_broadcast, get_detailed_stats, health_check',
-    roles: ['admin'],
-    body: ['StatusActionBody', statusActionBody],
-    response: ['StatusActionResult', statusActionResult],
-  })
-  async postStatus(@Body() body: unknown) {
-    const { action } = parseInput(statusActionBody, body, 'body');
-    switch (action) {
-      case 'trigger_broadcast':
-        return { action, ...(await this.status.triggerBroadcast()) };
-      case 'get_detailed_stats':
-        return { action, success: true, ...this.status.detailedStats() };
-      case 'health_check':
-        return { action, success: true, ...(await this.status.healthCheck()) };
-    }
   }
 }

@@ -1,4 +1,5 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { StatusRegistry } from '../../core/admin';
 import { ChannelRegistry } from '../../core/realtime';
 import { CountryRepository } from './country.repository';
 import { IntelligenceBroadcastJob } from './intelligence-broadcast.job';
@@ -8,10 +9,10 @@ import { CountriesController, IntelligenceController } from './intelligence.cont
 import { INTELLIGENCE_NAMESPACE, isIntelligenceChannel } from './intelligence.events';
 import { IntelligenceGateway } from './intelligence.gateway';
 import { IntelligencePublisher } from './intelligence.publisher';
+import { IntelligenceStatusExtension } from './intelligence-status.extension';
 import { IntelligenceService } from './intelligence.service';
-import { WebsocketStatusService } from './websocket-status.service';
 
-/** `/ws/intelligence`: countries, intelligence items, change-detection broadcasts and the status API (issue #3). */
+/** `/ws/intelligence`: countries, intelligence items, change-detection broadcasts, and its section of the status API. */
 @Module({
   controllers: [CountriesController, IntelligenceController],
   providers: [
@@ -21,16 +22,22 @@ import { WebsocketStatusService } from './websocket-status.service';
     IntelligenceService,
     IntelligenceBroadcastService,
     IntelligenceBroadcastJob,
-    WebsocketStatusService,
+    IntelligenceStatusExtension,
     IntelligenceGateway,
   ],
   exports: [IntelligencePublisher],
 })
 export class IntelligenceModule implements OnModuleInit {
-  constructor(private readonly channels: ChannelRegistry) {}
+  constructor(
+    private readonly channels: ChannelRegistry,
+    private readonly status: StatusRegistry,
+    private readonly statusExtension: IntelligenceStatusExtension,
+  ) {}
 
   onModuleInit(): void {
     // Every intelligence channel is open to any authenticated user, over sockets and GET /api/history alike.
     this.channels.register({ namespace: INTELLIGENCE_NAMESPACE, matches: isIntelligenceChannel, canRead: () => true });
+    // The seed-era fields and trigger_broadcast of the kernel's /api/websocket-status.
+    this.status.register(this.statusExtension);
   }
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { effectiveMinValue, isKillmailChannel, killmailRooms, matchingChannels, subscriptionRooms, VALUE_LADDER, type KillmailParties } from './killmail-channels';
+import { effectiveMinValue, isKillmailChannel, killmailRooms, matchingChannels, routedParties, subscriptionRooms, VALUE_LADDER, type KillmailParties } from './killmail-channels';
 
 const id = fc.integer({ min: 1, max: 50 });
 const party = fc.record({ characterId: fc.option(id), corporationId: fc.option(id), allianceId: fc.option(id) });
@@ -58,6 +58,35 @@ describe('killmail channels and value bands', () => {
         expect(killmailRooms(km).length).toBeLessThanOrEqual(2 * channels.length);
       }),
     );
+  });
+
+  it('routes a 10,000-attacker killmail to the victim and the 499 most significant attackers, within the room cap', () => {
+    const attackers = Array.from({ length: 10_000 }, (_, i) => ({
+      characterId: 1_000 + i,
+      corporationId: 100_000 + i,
+      allianceId: 200_000 + i,
+      damageDone: i === 7 ? 0 : i,
+      finalBlow: i === 7,
+    }));
+    const km: KillmailParties = {
+      solarSystemId: 30000142,
+      victim: { characterId: 1, corporationId: 2, allianceId: 3, shipTypeId: 587 },
+      attackers,
+      totalValue: 3e9,
+    };
+    const parties = routedParties(km, 500);
+    expect(parties).toHaveLength(500);
+    expect(parties[0]).toBe(km.victim);
+    expect(parties[1]).toBe(attackers[7]); // the final blow, whatever its damage
+    expect(parties[2]).toBe(attackers[9_999]); // then by damage done
+    const unbounded = matchingChannels(km, { maxParties: 500, maxRooms: Number.MAX_SAFE_INTEGER });
+    expect(unbounded).toHaveLength(3 + 500 * 3);
+    const rooms = killmailRooms(km, { maxParties: 500, maxRooms: 1500 });
+    expect(rooms.length).toBeLessThanOrEqual(1500);
+    // a channel and its band room travel together; the fixed channels come first
+    expect(rooms).toEqual(expect.arrayContaining(['killstream', 'killstream|band:2000000000', 'character:1', 'character:1|band:2000000000']));
+    const plain = rooms.filter((r) => !r.includes('|band:'));
+    expect(rooms.filter((r) => r.includes('|band:'))).toEqual(plain.map((c) => `${c}|band:2000000000`));
   });
 
   it('rounds minValue down to the 1-2-5 ladder', () => {

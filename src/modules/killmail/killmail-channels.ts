@@ -47,34 +47,78 @@ export function isRoomOfChannel(room: string, channel: string): boolean {
   return room === channel || room.startsWith(`${channel}|band:`);
 }
 
+/** A party of a killmail that channels can name; damage and the final blow rank attackers. */
+export interface KillmailParty {
+  characterId?: number | null;
+  corporationId?: number | null;
+  allianceId?: number | null;
+  damageDone?: number | null;
+  finalBlow?: boolean;
+}
+
 /** The parties of a killmail that channels can name. */
 export interface KillmailParties {
   solarSystemId: number;
   victim: { characterId: number | null; corporationId: number | null; allianceId: number | null; shipTypeId: number };
-  attackers: Array<{ characterId?: number | null; corporationId?: number | null; allianceId?: number | null }>;
+  attackers: KillmailParty[];
   totalValue: number | null;
 }
 
 /**
- * Channels a killmail matches: `killstream`; its system; the victim's ship type; and the
- * character, corporation and alliance of the victim AND of every attacker (a corporation's
- * feed shows its kills as well as its losses, as on zKillboard).
+ * How far one killmail is routed. A killmail may list thousands of attackers (a large
+ * fleet fight); each party adds up to three channel rooms and each room one row of the
+ * event log, so routing is bounded while the killmail itself is stored whole.
  */
-export function matchingChannels(km: KillmailParties): string[] {
+export interface RoutingLimits {
+  /** Parties (the victim counts as one) whose channels get the killmail. */
+  maxParties: number;
+  /** Rooms the one logged event is delivered to, band rooms included. */
+  maxRooms: number;
+}
+
+/** Wide enough for any killmail (the ingest schema allows 10,000 attackers): routing unbounded. */
+export const UNBOUNDED_ROUTING: RoutingLimits = { maxParties: Number.MAX_SAFE_INTEGER, maxRooms: Number.MAX_SAFE_INTEGER };
+
+/**
+ * The parties routed, most significant first: the victim, the final blow, then attackers
+ * by damage done (ties keep the killmail's order). Only the first `maxParties` are kept.
+ */
+export function routedParties(km: KillmailParties, maxParties: number): KillmailParty[] {
+  const ranked = km.attackers
+    .map((attacker, index) => ({ attacker, index }))
+    .sort(
+      (a, b) =>
+        Number(b.attacker.finalBlow ?? false) - Number(a.attacker.finalBlow ?? false) ||
+        (b.attacker.damageDone ?? 0) - (a.attacker.damageDone ?? 0) ||
+        a.index - b.index,
+    )
+    .map((r) => r.attacker);
+  return [km.victim, ...ranked].slice(0, Math.max(1, maxParties));
+}
+
+/**
+ * Channels a killmail matches, in routing priority: `killstream`; its system; the victim's
+ * ship type; and the character, corporation and alliance of the victim AND of each routed
+ * attacker (a corporation's feed shows its kills as well as its losses, as on zKillboard).
+ */
+export function matchingChannels(km: KillmailParties, limits: RoutingLimits = UNBOUNDED_ROUTING): string[] {
   const channels = new Set<string>(['killstream', `system:${km.solarSystemId}`, `ship:${km.victim.shipTypeId}`]);
-  const addParty = (p: { characterId?: number | null; corporationId?: number | null; allianceId?: number | null }) => {
+  for (const p of routedParties(km, limits.maxParties)) {
     if (p.characterId) channels.add(`character:${p.characterId}`);
     if (p.corporationId) channels.add(`corporation:${p.corporationId}`);
     if (p.allianceId) channels.add(`alliance:${p.allianceId}`);
-  };
-  addParty(km.victim);
-  km.attackers.forEach(addParty);
+  }
   return [...channels];
 }
 
-/** Every room one killmail is emitted to (one emit to their union). */
-export function killmailRooms(km: KillmailParties): string[] {
-  const channels = matchingChannels(km);
+/**
+ * Every room one killmail is emitted to (one emit to their union), at most `maxRooms`: a
+ * channel and its value band room are kept or dropped together, in channel priority order,
+ * so a subscriber of a channel that made the cut gets the killmail with or without `minValue`.
+ */
+export function killmailRooms(km: KillmailParties, limits: RoutingLimits = UNBOUNDED_ROUTING): string[] {
   const floor = effectiveMinValue(km.totalValue ?? 0);
+  const perChannel = floor === 0 ? 1 : 2;
+  const channels = matchingChannels(km, limits).slice(0, Math.max(1, Math.floor(limits.maxRooms / perChannel)));
   return floor === 0 ? channels : [...channels, ...channels.map((c) => bandRoom(c, floor))];
 }

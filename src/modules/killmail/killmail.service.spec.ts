@@ -1,3 +1,4 @@
+import type { AppConfig } from '../../config';
 import { DomainError } from '../../core/errors';
 import type { KillmailView } from './killmail.events';
 import type { KillmailMetrics } from './killmail.metrics';
@@ -40,6 +41,7 @@ function setup(stored: { offset: string | null; created: boolean }, publishes: b
     repository as unknown as KillmailRepository,
     publisher as unknown as KillmailPublisher,
     metrics as unknown as KillmailMetrics,
+    { killmailRouting: { maxParties: 500, maxRooms: 1500 } } as AppConfig,
   );
   return { service, repository, publisher };
 }

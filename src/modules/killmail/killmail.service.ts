@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config';
 import { parseInput } from '../../core/errors';
 import { killmailInput, type KillmailInput } from './dto/killmail-input.dto';
 import { killmailRooms } from './killmail-channels';
@@ -27,6 +28,7 @@ export class KillmailService {
     private readonly repository: KillmailRepository,
     private readonly publisher: KillmailPublisher,
     private readonly metrics: KillmailMetrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Validates an untrusted ESI-style killmail (400 naming the field) and ingests it. */
@@ -40,7 +42,7 @@ export class KillmailService {
       this.metrics.ingested.inc({ source, outcome: 'duplicate' });
       return { killmail, duplicate: true };
     }
-    const published = await this.publisher.publishKillmail(toData(killmail), killmail.zkb, killmailRooms(killmail));
+    const published = await this.publisher.publishKillmail(toData(killmail), killmail.zkb, killmailRooms(killmail, this.config.killmailRouting));
     if (published) {
       await this.repository.markPublished(killmail.killmailId, published.offset);
       killmail.offset = published.offset;

@@ -1,13 +1,43 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { MetricsService } from '../../core/observability';
 import { EventLogService, RealtimePublisher, RealtimeServer, userRoom } from '../../core/realtime';
+import { RedisService } from '../../core/redis';
 import { APP_NAMESPACE, conversationRoom, type MessageDto, type MessageEvent, type MessagingEvents } from './messaging.events';
+
+/** Server → server (through the adapter): logged message bodies were rewritten, drop cached replay pages. */
+const FORGET_CACHED_PAGES = 'messaging:forget-cached-pages';
 
 /** The only code that emits the Messaging module's events. */
 @Injectable()
-export class MessagingPublisher extends RealtimePublisher<MessagingEvents> {
-  constructor(realtime: RealtimeServer, log: EventLogService, metrics: MetricsService) {
+export class MessagingPublisher extends RealtimePublisher<MessagingEvents> implements OnApplicationBootstrap {
+  constructor(
+    realtime: RealtimeServer,
+    log: EventLogService,
+    metrics: MetricsService,
+    private readonly redis: RedisService,
+  ) {
     super(APP_NAMESPACE, realtime, log, metrics);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.redis.enabled) return;
+    this.realtime.namespace(APP_NAMESPACE)?.on(FORGET_CACHED_PAGES, () => this.eventLog.forgetCachedPages());
+  }
+
+  /**
+   * After a transaction rewrote logged message bodies: every instance drops the replay
+   * pages it keeps in memory, which may still hold the old bodies. Other instances hear it
+   * through the adapter a moment later.
+   */
+  forgetCachedReplays(): void {
+    this.eventLog.forgetCachedPages();
+    if (!this.redis.enabled) return;
+    try {
+      this.realtime.namespace(APP_NAMESPACE)?.serverSideEmit(FORGET_CACHED_PAGES);
+    } catch (err) {
+      // Redis unreachable: their pages expire within a minute anyway
+      this.logger.warn(`could not ask other instances to drop cached replay pages: ${(err as Error).message}`);
+    }
   }
 
   /**

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../core/prisma';
+import { rewriteLoggedPayloads, type RawSqlExecutor } from '../../core/realtime';
 import type { Conversation, ConversationParticipant, Message, Prisma } from '../../generated/prisma/client';
+import { APP_NAMESPACE, conversationRoom } from './messaging.events';
 
 export type MessageRow = Message;
 export type ConversationRow = Conversation & { participants: Pick<ConversationParticipant, 'userId'>[] };
@@ -83,22 +85,49 @@ export class MessagingRepository {
     return this.prisma.message.findFirst({ where: { id: messageId, conversationId } });
   }
 
-  /** Replaces the body of a message that is not deleted; undefined when it was deleted meanwhile. */
+  /**
+   * Replaces the body of a message that is not deleted; undefined when it was deleted
+   * meanwhile. In the same transaction, every logged event of the message gets the new
+   * body: the previous ones cannot be read back through replay or history (the caller then
+   * has cached replay pages dropped).
+   */
   async editMessage(conversationId: string, messageId: string, body: string, at: Date): Promise<MessageRow | undefined> {
-    const { count } = await this.prisma.message.updateMany({
-      where: { id: messageId, conversationId, deletedAt: null },
-      data: { body, status: 'edited', editedAt: at },
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.message.updateMany({
+        where: { id: messageId, conversationId, deletedAt: null },
+        data: { body, status: 'edited', editedAt: at },
+      });
+      if (!count) return undefined;
+      const edited = await tx.message.findFirst({ where: { id: messageId, conversationId } });
+      if (edited) await scrubLoggedBodies(tx, edited);
+      return edited ?? undefined;
     });
-    return count ? ((await this.findMessage(conversationId, messageId)) ?? undefined) : undefined;
   }
 
-  /** Soft delete: the body goes, the row and id stay. A message already deleted keeps its first deletion. */
+  /**
+   * Soft delete: the body goes, the row and id stay, and in the same transaction the body
+   * goes from every logged event of the message. A message already deleted keeps its first deletion.
+   */
   async softDeleteMessage(conversationId: string, messageId: string, by: string, at: Date): Promise<MessageRow | null> {
-    await this.prisma.message.updateMany({
-      where: { id: messageId, conversationId, deletedAt: null },
-      data: { body: null, status: 'deleted', deletedAt: at, deletedBy: by },
+    return this.prisma.$transaction(async (tx) => {
+      await tx.message.updateMany({
+        where: { id: messageId, conversationId, deletedAt: null },
+        data: { body: null, status: 'deleted', deletedAt: at, deletedBy: by },
+      });
+      const deleted = await tx.message.findFirst({ where: { id: messageId, conversationId } });
+      if (deleted) await scrubLoggedBodies(tx, deleted);
+      return deleted;
     });
-    return this.findMessage(conversationId, messageId);
+  }
+
+  /**
+   * Makes every logged event of the message carry its current body (null once deleted).
+   * For an event logged after the edit or delete that superseded it: a publish that was
+   * already on its way when the change committed.
+   */
+  /** Resolves with the number of logged events rewritten. */
+  resyncLoggedBodies(message: MessageRow): Promise<number> {
+    return scrubLoggedBodies(this.prisma, message);
   }
 
   /** Newest first; `before` pages on (createdAt, id) so equal timestamps never skip or repeat rows. */
@@ -109,4 +138,20 @@ export class MessagingRepository {
     }
     return this.prisma.message.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit });
   }
+}
+
+/**
+ * Message events are logged to the conversation's room (among others), after the message was
+ * created; a minute of slack covers clock differences between the database and this process.
+ */
+const LOG_TIME_SLACK_MS = 60_000;
+
+function scrubLoggedBodies(tx: RawSqlExecutor, message: MessageRow): Promise<number> {
+  return rewriteLoggedPayloads(tx, {
+    namespace: APP_NAMESPACE,
+    room: conversationRoom(message.conversationId),
+    loggedSince: new Date(message.createdAt.getTime() - LOG_TIME_SLACK_MS),
+    where: { path: ['message', 'id'], equals: message.id },
+    set: { path: ['message', 'body'], value: message.deletedAt ? null : message.body },
+  });
 }

@@ -35,8 +35,9 @@ function setup(participants: string[] | null = ['ann', 'ben']) {
     editMessage: jest.fn().mockResolvedValue(row({ body: 'edited', status: 'edited', editedAt: at })),
     softDeleteMessage: jest.fn().mockResolvedValue(row({ body: null, status: 'deleted', deletedAt: at })),
     createConversation: jest.fn(),
+    resyncLoggedBodies: jest.fn().mockResolvedValue(0),
   };
-  const publisher = { message: jest.fn().mockResolvedValue(undefined), typing: jest.fn() };
+  const publisher = { message: jest.fn().mockResolvedValue(undefined), typing: jest.fn(), forgetCachedReplays: jest.fn() };
   const service = new MessagingService(repository as unknown as MessagingRepository, publisher as unknown as MessagingPublisher, new TypingThrottle());
   return { service, repository, publisher };
 }
@@ -98,6 +99,20 @@ describe('MessagingService', () => {
     expect(edited).toMatchObject({ status: 'edited', body: 'edited' });
     expect(publisher.message).toHaveBeenCalledTimes(1);
     expect(publisher.message).toHaveBeenCalledWith('messages:updated', edited, ['ann', 'ben']);
+  });
+
+  it('after publishing an edit or a delete, brings every logged copy to the message as it is now', async () => {
+    const { service, repository, publisher } = setup();
+    const deleted = row({ body: null, status: 'deleted', deletedAt: new Date(at.getTime() + 1) });
+    repository.findMessage.mockResolvedValueOnce(row()).mockResolvedValueOnce(deleted); // a delete overtook the edit
+    await service.editMessage('ann', 'c1', 'm1', 'edited');
+    expect(repository.resyncLoggedBodies).toHaveBeenCalledWith(deleted);
+    expect(publisher.message.mock.invocationCallOrder[0]).toBeLessThan(repository.resyncLoggedBodies.mock.invocationCallOrder[0]);
+
+    repository.resyncLoggedBodies.mockClear();
+    repository.findMessage.mockResolvedValueOnce(row()).mockResolvedValueOnce(deleted);
+    await service.deleteMessage(user('ann'), 'c1', 'm1');
+    expect(repository.resyncLoggedBodies).toHaveBeenCalledWith(deleted);
   });
 
   it('soft deletes for the author or an admin, once', async () => {

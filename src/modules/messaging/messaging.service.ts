@@ -71,8 +71,10 @@ export class MessagingService {
     if (existing.senderId !== editorId) throw DomainError.forbidden('only the author may edit a message');
     const row = await this.repository.editMessage(conversationId, messageId, body, new Date());
     if (!row) throw DomainError.conflict(`message ${messageId} was deleted and cannot be edited`);
+    this.publisher.forgetCachedReplays();
     const message = toMessageDto(row);
     await this.publish('messages:updated', message, participants);
+    await this.settleLoggedBodies(conversationId, messageId);
     return message;
   }
 
@@ -91,8 +93,10 @@ export class MessagingService {
     if (!isAdmin && existing.senderId !== user.userId) throw DomainError.forbidden('only the author or an admin may delete a message');
     const row = await this.repository.softDeleteMessage(conversationId, messageId, user.userId, new Date());
     if (!row) throw messageNotFound(messageId);
+    this.publisher.forgetCachedReplays();
     const message = toMessageDto(row);
     await this.publish('messages:deleted', message, participants);
+    await this.settleLoggedBodies(conversationId, messageId);
     return message;
   }
 
@@ -118,6 +122,18 @@ export class MessagingService {
     if (!participants) throw conversationNotFound(conversationId);
     if (!participants.includes(userId)) throw notMember(conversationId);
     return participants;
+  }
+
+  /**
+   * The edit or delete already rewrote the logged bodies in its transaction, but an event of
+   * a concurrent edit may have been logged after that rewrite read the log and before it
+   * committed. Once this change's own event is logged, the message is read again and every
+   * logged copy brought to its current body: whichever of two racing changes finishes last
+   * leaves the log clean.
+   */
+  private async settleLoggedBodies(conversationId: string, messageId: string): Promise<void> {
+    const current = await this.repository.findMessage(conversationId, messageId);
+    if (current && (await this.repository.resyncLoggedBodies(current)) > 0) this.publisher.forgetCachedReplays();
   }
 
   private async publish(event: MessageEvent, message: MessageDto, participants: string[]): Promise<void> {

@@ -4,8 +4,7 @@ import { ApiContract } from '../../core/contract';
 import { CurrentUser, Roles, type Principal } from '../../core/auth';
 import { ids, parseInput } from '../../core/errors';
 import { ConnectionLimiter } from '../../core/realtime';
-import { adminDisconnectDto, kickOutcome, MAX_QUERY_USER_IDS, presenceQueryDto, presenceSnapshots } from './dto/presence.dto';
-import { presenceSnapshot } from './presence.events';
+import { adminDisconnectDto, kickOutcome, MAX_QUERY_USER_IDS, presenceQueryDto, presenceSnapshots, presenceView } from './dto/presence.dto';
 import { PresenceService } from './presence.service';
 
 @ApiTags('presence')
@@ -16,9 +15,9 @@ export class PresenceController {
 
   @Get(':userId')
   @ApiContract({
-    summary: "A user's presence (network addresses only for the user themselves and admins)",
+    summary: "A user's presence: the full snapshot for the user themselves and admins, {userId, isOnline, lastSeen} for anyone else",
     params: { userId: ids.userId },
-    response: ['PresenceSnapshot', presenceSnapshot],
+    response: ['Presence', presenceView],
   })
   async one(@Param('userId') userId: string, @CurrentUser() viewer: Principal) {
     const [snapshot] = await this.presence.snapshots([parseInput(ids.userId, userId, 'userId')], viewer);
@@ -28,7 +27,7 @@ export class PresenceController {
   @Post('query')
   @HttpCode(200)
   @ApiContract({
-    summary: `Presence of up to ${MAX_QUERY_USER_IDS} users, in the order asked (duplicates once)`,
+    summary: `Presence of up to ${MAX_QUERY_USER_IDS} users, in the order asked (duplicates once); same shape rules as GET /api/presence/:userId`,
     body: ['PresenceQueryBody', presenceQueryDto],
     response: ['PresenceSnapshots', presenceSnapshots],
   })

@@ -25,6 +25,18 @@ export const presenceSnapshot = z.object({
 });
 export type PresenceSnapshot = z.infer<typeof presenceSnapshot>;
 
+/**
+ * What everyone but the user sees of them: no sockets, user agents or addresses. Sent
+ * when the user's online state changes (at most one per user per 250 ms) and answered
+ * by the REST routes to anyone but the user and admins.
+ */
+export const presenceStatus = z.object({
+  userId: z.string(),
+  isOnline: z.boolean(),
+  lastSeen: z.number().nullable().describe('Unix epoch ms, as in PresenceSnapshot'),
+});
+export type PresenceStatus = z.infer<typeof presenceStatus>;
+
 export const systemDisconnectPayload = z.object({
   reason: z.string(),
   reconnectInMs: z.number().int().nonnegative().describe('A hint: how long the client should wait before reconnecting'),
@@ -33,13 +45,14 @@ export type SystemDisconnectPayload = z.infer<typeof systemDisconnectPayload>;
 
 /** Server → client events this module emits, by name. */
 export interface PresenceEvents {
-  'presence:update': PresenceSnapshot;
+  /** The full snapshot to the user's own sockets; the status only to everyone else. */
+  'presence:update': PresenceSnapshot | PresenceStatus;
   'system:disconnect': SystemDisconnectPayload;
 }
 
 /** Payload schemas by event name (the machine-readable contract is generated from them). */
 export const PRESENCE_EVENT_SCHEMAS = {
-  'presence:update': presenceSnapshot,
+  'presence:update': z.union([presenceSnapshot, presenceStatus]),
   'system:disconnect': systemDisconnectPayload,
 } satisfies { [E in keyof PresenceEvents]: z.ZodType<PresenceEvents[E]> };
 

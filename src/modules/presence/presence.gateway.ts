@@ -5,6 +5,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { HeraldGateway, SocketPolicy, socketUser, userRoom } from '../../core/realtime';
 import { PRESENCE_HEARTBEAT, PRESENCE_NAMESPACE } from './presence.events';
+import { HeartbeatLimiter } from './presence-heartbeat.limiter';
 import { PresencePublisher } from './presence.publisher';
 import { PresenceService } from './presence.service';
 import { PRESENCE_CONTRACT } from './presence.contract';
@@ -17,6 +18,7 @@ import { PRESENCE_CONTRACT } from './presence.contract';
 @HeraldGateway(PRESENCE_NAMESPACE)
 export class PresenceGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(PresenceGateway.name);
+  private readonly heartbeats: HeartbeatLimiter;
 
   constructor(
     private readonly contract: ContractRegistry,
@@ -24,7 +26,9 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly presence: PresenceService,
     private readonly publisher: PresencePublisher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.heartbeats = new HeartbeatLimiter(config.presenceHeartbeatsPerMinute);
+  }
 
   afterInit(nsp: Namespace): void {
     this.contract.describe(PRESENCE_CONTRACT);
@@ -53,9 +57,15 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     await this.presence.disconnected(socket.id);
   }
 
-  /** Payload ignored (CONTRACTS §3); the ack, when asked for, says whether it was recorded. */
+  /**
+   * Payload ignored; the ack, when asked for, says whether it was recorded. Beyond
+   * PRESENCE_HEARTBEATS_PER_MINUTE per socket a heartbeat is not recorded and is acked
+   * `socket_error:rate_limited` with `retryInMs` (the socket stays connected).
+   */
   @SubscribeMessage(PRESENCE_HEARTBEAT)
   async heartbeat(@ConnectedSocket() socket: Socket) {
+    const retryInMs = this.heartbeats.take(socket);
+    if (retryInMs > 0) return { success: false, error: 'too many heartbeats', code: 'socket_error:rate_limited', retryInMs };
     if (await this.presence.heartbeat(socket.id)) return { success: true };
     return { success: false, error: 'presence is temporarily unavailable', code: 'socket_error:unavailable' };
   }

@@ -1,15 +1,15 @@
 import type { MetricsService } from '../../core/observability';
 import type { EventLogService, RealtimeServer } from '../../core/realtime';
 import type { RedisService } from '../../core/redis';
-import type { PresenceSnapshot } from './presence.events';
+import type { PresenceSnapshot, PresenceStatus } from './presence.events';
+import { OBSERVER_UPDATE_WINDOW_MS } from './presence-observer-fanout';
 import { PresencePublisher } from './presence.publisher';
 
 /** A namespace that records what is emitted locally, by audience. */
 function setup() {
-  const emitted: Array<{ to: 'user' | 'observers'; room: string; version: number; ip: string | null }> = [];
+  const emitted: Array<{ to: 'user' | 'observers'; room: string; payload: PresenceSnapshot | PresenceStatus }> = [];
   const target = (to: 'user' | 'observers', room: string) => ({
-    emit: (_event: string, s: PresenceSnapshot) =>
-      emitted.push({ to, room, version: Number(s.lastSeen), ip: s.sockets[0]?.ip ?? null }),
+    emit: (_event: string, payload: PresenceSnapshot | PresenceStatus) => emitted.push({ to, room, payload }),
   });
   const nsp = { local: { to: (room: string) => target('user', room), except: (room: string) => target('observers', room) } };
   const realtime = { namespace: () => nsp } as unknown as RealtimeServer;
@@ -20,41 +20,59 @@ function setup() {
 }
 
 /** lastSeen doubles as a label, so the test can tell which snapshot went out. */
-const snapshot = (label: number): PresenceSnapshot => ({
+const snapshot = (label: number, sockets = 1): PresenceSnapshot => ({
   userId: 'alice',
-  isOnline: true,
+  isOnline: sockets > 0,
   lastSeen: label,
-  sockets: [{ socketId: 's1', connectedAt: 1, lastSeen: label, userAgent: null, ip: '10.0.0.1' }],
+  sockets: Array.from({ length: sockets }, (_, i) => ({ socketId: `s${i}`, connectedAt: 1, lastSeen: label, userAgent: 'ua', ip: '10.0.0.1' })),
 });
 
 describe('PresencePublisher (without Redis)', () => {
-  it('sends changes to the user in full and to everyone else without addresses; heartbeats to the user only', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('sends changes to the user in full and to everyone else as status only; heartbeats to the user only', () => {
     const { publisher, emitted } = setup();
     publisher.changed(snapshot(1), 1);
     publisher.heartbeat(snapshot(2), 2);
     expect(emitted).toEqual([
-      { to: 'user', room: 'user:alice', version: 1, ip: '10.0.0.1' },
-      { to: 'observers', room: 'user:alice', version: 1, ip: null },
-      { to: 'user', room: 'user:alice', version: 2, ip: '10.0.0.1' },
+      { to: 'user', room: 'user:alice', payload: snapshot(1) },
+      { to: 'observers', room: 'user:alice', payload: { userId: 'alice', isOnline: true, lastSeen: 1 } },
+      { to: 'user', room: 'user:alice', payload: snapshot(2) },
     ]);
+  });
+
+  it('tells observers nothing about more tabs of a user already online', () => {
+    jest.useFakeTimers();
+    const { publisher, emitted } = setup();
+    for (let tabs = 1; tabs <= 4; tabs++) {
+      publisher.changed(snapshot(tabs, tabs), tabs);
+      jest.advanceTimersByTime(OBSERVER_UPDATE_WINDOW_MS * 2);
+    }
+    expect(emitted.filter((e) => e.to === 'observers')).toHaveLength(1);
+    expect(emitted.filter((e) => e.to === 'user')).toHaveLength(4);
   });
 
   it('never emits a state older than one already emitted to the same audience', () => {
     const { publisher, emitted } = setup();
     publisher.changed(snapshot(5), 5);
-    publisher.changed(snapshot(4), 4); // overtaken on the way: dropped for both audiences
-    expect(emitted.map((e) => e.version)).toEqual([5, 5]);
+    publisher.changed(snapshot(4, 0), 4); // overtaken on the way: dropped for both audiences
+    expect(emitted.map((e) => [e.to, e.payload.lastSeen])).toEqual([
+      ['user', 5],
+      ['observers', 5],
+    ]);
   });
 
   it('does not let a heartbeat hide a change from observers, who never saw the heartbeat', () => {
     const { publisher, emitted } = setup();
     publisher.changed(snapshot(1), 1);
     emitted.length = 0;
+    jest.useFakeTimers();
     publisher.heartbeat(snapshot(3), 3);
-    publisher.changed(snapshot(2), 2); // arrived after the newer heartbeat
+    publisher.changed(snapshot(2, 0), 2); // arrived after the newer heartbeat: the user went offline
+    jest.advanceTimersByTime(OBSERVER_UPDATE_WINDOW_MS);
     expect(emitted).toEqual([
-      { to: 'user', room: 'user:alice', version: 3, ip: '10.0.0.1' },
-      { to: 'observers', room: 'user:alice', version: 2, ip: null },
+      { to: 'user', room: 'user:alice', payload: snapshot(3) },
+      { to: 'observers', room: 'user:alice', payload: { userId: 'alice', isOnline: false, lastSeen: 2 } },
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Namespace } from 'socket.io';
 import { MetricsService } from '../../core/observability';
@@ -12,6 +12,7 @@ import {
   type SystemDisconnectPayload,
 } from './presence.events';
 import { forObservers } from './presence.snapshot';
+import { ObserverFanout } from './presence-observer-fanout';
 import { LatestVersions } from './presence-versions';
 
 export interface KickOutcome {
@@ -37,9 +38,9 @@ const SUBSCRIBE_WAIT_MS = 5000;
 
 /**
  * The only code that emits presence events. Presence is transient (no offset, never
- * persisted). Connect/disconnect snapshots go to the whole namespace: the user's own
- * room gets them in full, everyone else without network addresses; heartbeats only to
- * the user's own room.
+ * persisted). The user's own room gets every change and heartbeat as a full snapshot;
+ * everyone else in the namespace gets only `{userId, isOnline, lastSeen}`, and only when
+ * the online state changes, coalesced per user (ObserverFanout).
  *
  * With Redis, snapshots travel on a channel of their own rather than through the
  * Socket.IO adapter, and every instance (this one included) emits them to its local
@@ -48,11 +49,16 @@ const SUBSCRIBE_WAIT_MS = 5000;
  * state (the adapter would deliver the local one at once and the remote one later).
  */
 @Injectable()
-export class PresencePublisher extends RealtimePublisher<PresenceEvents> implements OnApplicationBootstrap {
+export class PresencePublisher extends RealtimePublisher<PresenceEvents> implements OnApplicationBootstrap, OnModuleDestroy {
   /** Newest version emitted here to the user's own sockets (every kind)… */
   private readonly toUser = new LatestVersions();
   /** …and to everyone else (changes only: observers never see heartbeats, so a heartbeat must not hide a change from them). */
   private readonly toObservers = new LatestVersions();
+  /** Turns the observers' stream of changes into online/offline transitions. */
+  private readonly observerFanout = new ObserverFanout((status) => {
+    const nsp = this.realtime.namespace(PRESENCE_NAMESPACE);
+    if (nsp) this.emitLocal(nsp.local.except(userRoom(status.userId)), 'presence:update', status);
+  });
   private readonly channel: string;
   /** Publishes not yet acknowledged by Redis (see flush). */
   private readonly sending = new Set<Promise<unknown>>();
@@ -89,7 +95,11 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
       this.logger.warn(`presence: subscription to ${this.channel} still pending; presence updates start once Redis answers`);
   }
 
-  /** A socket came or went: the whole namespace hears it (each socket once). */
+  onModuleDestroy(): void {
+    this.observerFanout.clear();
+  }
+
+  /** A socket came or went: the user's sockets hear it, observers if the online state changed. */
   changed(snapshot: PresenceSnapshot, version: number): void {
     this.broadcast({ kind: 'changed', version, snapshot });
   }
@@ -137,9 +147,7 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
     if (!nsp) return;
     const room = userRoom(snapshot.userId);
     if (this.toUser.accept(snapshot.userId, version)) this.emitLocal(nsp.local.to(room), 'presence:update', snapshot);
-    if (kind === 'changed' && this.toObservers.accept(snapshot.userId, version)) {
-      this.emitLocal(nsp.local.except(room), 'presence:update', forObservers(snapshot));
-    }
+    if (kind === 'changed' && this.toObservers.accept(snapshot.userId, version)) this.observerFanout.offer(forObservers(snapshot));
   }
 
   /** A typed emit to sockets of this instance only (a snapshot has already reached every instance; a kick runs on each). */

@@ -118,15 +118,15 @@ describe('PresenceService', () => {
     expect((await store.inner.get(['alice']))[0].sockets).toEqual([]);
   });
 
-  it('shows network addresses to the user and admins only', async () => {
+  it('shows sockets to the user and admins only; anyone else gets online state and last seen', async () => {
     const { service } = setup();
     await service.connected(conn('t1'));
-    expect((await service.snapshots(['alice'], viewer('alice')))[0].sockets[0].ip).toBe('127.0.0.1');
-    expect((await service.snapshots(['alice'], viewer('ops', ['admin'])))[0].sockets[0].ip).toBe('127.0.0.1');
-    expect((await service.snapshots(['alice'], viewer('bob')))[0].sockets[0].ip).toBeNull();
-    expect(await service.snapshots(['nobody', 'nobody'], viewer('bob'))).toEqual([
-      { userId: 'nobody', isOnline: false, lastSeen: null, sockets: [] },
-    ]);
+    const [own] = await service.snapshots(['alice'], viewer('alice'));
+    expect(own).toMatchObject({ userId: 'alice', isOnline: true, sockets: [expect.objectContaining({ socketId: 't1', ip: '127.0.0.1' })] });
+    expect(await service.snapshots(['alice'], viewer('ops', ['admin']))).toEqual([own]);
+    expect(await service.snapshots(['alice'], viewer('bob'))).toEqual([{ userId: 'alice', isOnline: true, lastSeen: own.lastSeen }]);
+    expect(await service.snapshots(['nobody', 'nobody'], viewer('bob'))).toEqual([{ userId: 'nobody', isOnline: false, lastSeen: null }]);
+    expect(await service.snapshots(['nobody'], viewer('nobody'))).toEqual([{ userId: 'nobody', isOnline: false, lastSeen: null, sockets: [] }]);
   });
 
   it('kicks through the publisher with the admin reason', async () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { hasRole, type Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
-import { ADMIN_DISCONNECT_REASON, type PresenceSnapshot } from './presence.events';
+import { ADMIN_DISCONNECT_REASON, type PresenceSnapshot, type PresenceStatus } from './presence.events';
 import { PresencePublisher, type KickOutcome } from './presence.publisher';
 import { forObservers, toSnapshot } from './presence.snapshot';
 import { PRESENCE_STORE, type PresenceStore, type StoredSocket } from './presence.store';
@@ -15,7 +15,7 @@ export interface ConnectionInfo {
   ip: string | null;
 }
 
-/** User agents are echoed to every observer: keep them to a sensible length. */
+/** User agents are stored and shown to the user's own sockets: keep them to a sensible length. */
 const MAX_USER_AGENT = 256;
 /** Sweep batches per run: bounds one run; what is left goes to the next tick. */
 const MAX_SWEEP_BATCHES = 20;
@@ -182,8 +182,11 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     return { removed, users: users.size };
   }
 
-  /** Snapshots for HTTP callers: full for the user themselves and admins, without addresses for others. */
-  async snapshots(userIds: string[], viewer: Principal): Promise<PresenceSnapshot[]> {
+  /**
+   * Presence for HTTP callers: the full snapshot for the user themselves and admins (who
+   * operate the service and kick sockets), only `{userId, isOnline, lastSeen}` for anyone else.
+   */
+  async snapshots(userIds: string[], viewer: Principal): Promise<Array<PresenceSnapshot | PresenceStatus>> {
     const unique = [...new Set(userIds)];
     let users;
     try {

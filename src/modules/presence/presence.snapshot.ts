@@ -1,4 +1,4 @@
-import type { PresenceSnapshot, SocketPresence } from './presence.events';
+import type { PresenceSnapshot, PresenceStatus, SocketPresence } from './presence.events';
 import type { StoredUser } from './presence.store';
 
 /**
@@ -27,11 +27,11 @@ export function toSnapshot(user: Pick<StoredUser, 'userId' | 'sockets' | 'lastSe
 }
 
 /**
- * The same snapshot for anyone but the user themselves: other users' network addresses
- * are not everybody's business (seed 004 broadcast them to the whole namespace).
+ * What anyone but the user themselves sees: online or not and since when, never the
+ * sockets (their ids, user agents and addresses are not everybody's business).
  */
-export function forObservers(snapshot: PresenceSnapshot): PresenceSnapshot {
-  return { ...snapshot, sockets: snapshot.sockets.map((s) => ({ ...s, ip: null })) };
+export function forObservers(snapshot: PresenceSnapshot): PresenceStatus {
+  return { userId: snapshot.userId, isOnline: snapshot.isOnline, lastSeen: snapshot.lastSeen };
 }
 
 export function offlineSnapshot(userId: string): PresenceSnapshot {

@@ -48,9 +48,6 @@ export const unlockAchievementBody = z.strictObject({
 });
 export type UnlockAchievementBody = z.output<typeof unlockAchievementBody>;
 
-export const STATUS_ACTIONS = ['trigger_broadcast', 'get_detailed_stats', 'health_check'] as const;
-export const statusActionBody = z.object({ action: z.enum(STATUS_ACTIONS) });
-
 const channel = z.string().max(160).refine(isIntelligenceChannel, `not an intelligence channel (allowed: ${ALLOWED_CHANNELS_DESCRIPTION})`);
 const channels = z.array(channel).min(1).max(128);
 
@@ -92,30 +89,4 @@ export const itemPage = z.object({ items: z.array(itemDto), nextBefore: z.string
 export const achievementResult = updateResult.extend({
   achievement: z.object({ userId: z.string(), countryId: z.string(), achievementKey: z.string(), unlockedAt: z.string() }),
   notified: z.boolean(),
-});
-const jobStatus = z.object({
-  name: z.string(),
-  intervalMs: z.number(),
-  lastRunAt: z.string().nullable(),
-  lastDurationMs: z.number().nullable(),
-  lastOutcome: z.enum(['success', 'failure']).nullable(),
-  lastError: z.string().nullable(),
-  runs: z.number(),
-  failures: z.number(),
-  skipped: z.number().describe('Ticks another instance ran'),
-  missed: z.number().describe('Ticks given up because this process was stalled past the catch-up window'),
-});
-export const websocketStatus = z.object({
-  websocketServer: z.object({
-    active: z.boolean(),
-    stats: z.object({ connections: z.number(), channels: z.number(), messagesPerMinute: z.number() }),
-  }),
-  broadcastService: z.object({ active: z.boolean(), lastBroadcast: z.number().nullable(), intervalMs: z.number() }),
-  namespaces: z.array(z.object({ namespace: z.string(), connections: z.number(), rooms: z.number() })),
-  jobs: z.array(jobStatus),
-});
-export const statusActionResult = z.looseObject({
-  action: z.enum(STATUS_ACTIONS),
-  success: z.boolean(),
-  error: z.string().nullable().optional(),
 });

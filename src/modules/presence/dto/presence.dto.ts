@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { ids } from '../../../core/errors';
 import { MAX_BAN_SECONDS } from '../../../core/realtime';
-import { presenceSnapshot } from '../presence.events';
+import { presenceSnapshot, presenceStatus } from '../presence.events';
 
 /** Most user ids one presence query may ask about. */
-export const MAX_QUERY_USER_IDS = 500;
+export const MAX_QUERY_USER_IDS = 100;
 
 export const presenceQueryDto = z.object({
   userIds: z.array(ids.userId).min(1).max(MAX_QUERY_USER_IDS),
@@ -23,7 +23,9 @@ export const adminDisconnectDto = z.object({
 
 // Responses.
 
-export const presenceSnapshots = z.object({ snapshots: z.array(presenceSnapshot) });
+/** The full snapshot for the user themselves and admins; the status for anyone else. */
+export const presenceView = z.union([presenceSnapshot, presenceStatus]);
+export const presenceSnapshots = z.object({ snapshots: z.array(presenceView) });
 export const kickOutcome = z.object({
   userId: z.string(),
   sockets: z.number().int().describe('Sockets closed, over every namespace and every instance that answered'),

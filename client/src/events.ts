@@ -98,12 +98,19 @@ export interface SocketPresence {
   ip: string | null;
 }
 
+/** What the user's own sockets get. */
 export interface PresenceSnapshot {
   userId: string;
   isOnline: boolean;
   lastSeen: number | null;
-  /** Only in the user's own room; observers get `{userId, isOnline, lastSeen}`. */
   sockets: SocketPresence[];
+}
+
+/** What everyone else gets, when the user's online state changes. */
+export interface PresenceStatus {
+  userId: string;
+  isOnline: boolean;
+  lastSeen: number | null;
 }
 
 export interface AppEvents {
@@ -114,7 +121,7 @@ export interface AppEvents {
   'messages:updated': MessageEventPayload & Logged;
   'messages:deleted': MessageEventPayload & Logged;
   'conversations:typing': { conversationId: string; userId: string };
-  'presence:update': PresenceSnapshot;
+  'presence:update': PresenceSnapshot | PresenceStatus;
 }
 
 // ---- /ws/campaign ----------------------------------------------------------------------
@@ -163,10 +170,15 @@ export interface StateInvalidatedEvent extends CampaignEventBase {
   type: 'state_invalidated';
   keys?: string[];
 }
+/** The clock changed, or a running clock's periodic announcement: the time advances by `clockRate` per real second from `worldTime` at `tickedAt` while `clockRunning`. */
 export interface WorldTimeChangedEvent extends CampaignEventBase {
   type: 'world_time_changed';
   previousTime: string;
   currentTime: string;
+  worldTime: string;
+  clockRate: number;
+  clockRunning: boolean;
+  tickedAt: string;
 }
 export interface SettlementUpdatedEvent extends CampaignEventBase {
   type: 'settlement_updated';

@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const MODULES = ['intelligence', 'notifications', 'messaging', 'presence', 'killmail', 'campaign'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'src/generated/**', 'node_modules/**', 'data/**', 'bench/results/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/**', 'client/dist/**', 'src/generated/**', 'node_modules/**', 'data/**', 'bench/results/**', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

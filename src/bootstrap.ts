@@ -7,6 +7,7 @@ import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { APP_CONFIG, DEFAULT_SHUTDOWN_DEADLINE_MS, loadConfig, maskSecret, readOrCreateDevSecret, type AppConfig } from './config';
 import { toHttpError } from './core/errors';
+import { addContractComponents } from './core/contract';
 import { ShutdownService } from './core/health';
 import { requestContextMiddleware } from './core/observability';
 import { PrismaService } from './core/prisma';
@@ -54,13 +55,15 @@ export async function startHerald(
   app.useWebSocketAdapter(new HeraldIoAdapter(app, config));
 
   if (config.apiDocsEnabled) {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Herald')
-        .setDescription('Realtime event gateway: HTTP routes. Socket namespaces are described in the README.')
-        .addBearerAuth()
-        .build(),
+    const document = addContractComponents(
+      SwaggerModule.createDocument(
+        app,
+        new DocumentBuilder()
+          .setTitle('Herald')
+          .setDescription('Realtime event gateway: HTTP routes. The socket namespaces are at /api/asyncapi.json (AsyncAPI 3.0).')
+          .addBearerAuth()
+          .build(),
+      ),
     );
     SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/json' });
   }

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Roles } from '../auth/auth.decorators';
+import { ApiContract } from '../contract/openapi';
 import { DomainError, parseInput } from '../errors';
 import { PrismaService } from '../prisma/prisma.service';
 import { RealtimeServer } from '../realtime/realtime-server';
@@ -10,7 +11,23 @@ import { namespaceStats } from './namespace-stats';
 import { StatusRegistry } from './status-registry';
 
 const BUILT_IN_ACTIONS = ['get_detailed_stats', 'health_check'] as const;
-const statusAction = z.object({ action: z.string().min(1).max(64) });
+const statusAction = z.object({ action: z.string().min(1).max(64).describe('get_detailed_stats, health_check, or an action a module registers') });
+
+const jobStatus = z.object({
+  name: z.string(),
+  intervalMs: z.number(),
+  lastRunAt: z.string().nullable(),
+  lastDurationMs: z.number().nullable(),
+  lastOutcome: z.enum(['success', 'failure']).nullable(),
+  lastError: z.string().nullable(),
+  runs: z.number(),
+  failures: z.number(),
+  skipped: z.number().describe('Ticks another instance ran'),
+  missed: z.number().describe('Ticks given up because this process was stalled past the catch-up window'),
+});
+/** Kernel sections; modules add their own top-level sections (the intelligence broadcast service's websocketServer, broadcastService). */
+const websocketStatus = z.looseObject({ namespaces: z.array(z.object({ namespace: z.string(), connections: z.number().describe('Sockets on this instance'), rooms: z.number() })), jobs: z.array(jobStatus) });
+const statusActionResult = z.looseObject({ action: z.string(), success: z.boolean().optional() });
 
 /**
  * The status API older clients poll: namespaces and jobs from the kernel, plus whatever
@@ -30,7 +47,11 @@ export class WebsocketStatusController {
 
   @Get()
   @Roles('admin')
-  @ApiOperation({ summary: 'Realtime server and job status (per-namespace and per-job detail, plus module sections)' })
+  @ApiContract({
+    summary: 'Realtime server and job status (per-namespace and per-job detail, plus module sections)',
+    roles: ['admin'],
+    response: ['WebsocketStatus', websocketStatus],
+  })
   getStatus() {
     return this.status();
   }
@@ -38,8 +59,12 @@ export class WebsocketStatusController {
   @Post()
   @Roles('admin')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Status actions: get_detailed_stats, health_check, and those modules register (trigger_broadcast)' })
-  @ApiBody({ schema: { type: 'object', required: ['action'], properties: { action: { type: 'string' } } } })
+  @ApiContract({
+    summary: 'Status actions: get_detailed_stats, health_check, and those modules register (trigger_broadcast)',
+    roles: ['admin'],
+    body: ['StatusActionBody', statusAction],
+    response: ['StatusActionResult', statusActionResult],
+  })
   async postStatus(@Body() body: unknown) {
     const { action } = parseInput(statusAction, body, 'body');
     if (action === 'get_detailed_stats') {

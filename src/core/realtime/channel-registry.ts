@@ -19,7 +19,8 @@ export class ChannelRegistry {
     this.entries.push(access);
   }
 
-  find(channel: string): ChannelAccess | undefined {
-    return this.entries.find((e) => e.matches(channel));
+  /** With `namespace`, only that namespace's channels (`system:events` and `system:<id>` live in two). */
+  find(channel: string, namespace?: string): ChannelAccess | undefined {
+    return this.entries.find((e) => (namespace === undefined || e.namespace === namespace) && e.matches(channel));
   }
 }

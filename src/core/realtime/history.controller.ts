@@ -1,7 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentUser } from '../auth/auth.decorators';
+import { ApiContract } from '../contract/openapi';
 import type { Principal } from '../auth/principal';
 import { DomainError, ids, parseInput } from '../errors';
 import { ChannelRegistry } from './channel-registry';
@@ -18,6 +19,26 @@ const historyQuery = z.object({
   limit: ids.limit(500, 100),
 });
 
+const loggedEvent = z.object({
+  offset: z.string(),
+  event: z.string().describe('The event name, as sent on the socket'),
+  payload: z.record(z.string(), z.unknown()).describe('The payload, as sent on the socket (with offset)'),
+  createdAt: z.string(),
+});
+const historyPage = z.union([
+  z.object({
+    channel: z.string(),
+    events: z.array(loggedEvent),
+    nextSince: z.string().nullable().describe('Pass as since for the next page'),
+    hasMore: z.boolean(),
+  }),
+  z.object({
+    channel: z.string(),
+    events: z.array(loggedEvent).max(0),
+    resync: z.object({ channel: z.string(), reason: z.string().describe('history_expired: since is older than retention') }),
+  }),
+]);
+
 /** Pages the replay log over HTTP, authorised as a subscription to the channel would be. */
 @ApiTags('history')
 @ApiBearerAuth()
@@ -30,11 +51,12 @@ export class HistoryController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Events of a channel after an offset (or the latest when no offset)' })
-  @ApiQuery({ name: 'channel', required: true })
-  @ApiQuery({ name: 'since', required: false })
-  @ApiQuery({ name: 'before', required: false, description: 'without since: the page of events just before this offset' })
-  @ApiQuery({ name: 'limit', required: false })
+  @ApiContract({
+    summary: 'Events of a channel after an offset (or the latest when no offset)',
+    access: 'Authorised as a subscription to the channel would be.',
+    query: historyQuery,
+    response: ['HistoryPage', historyPage],
+  })
   async history(@Query() query: unknown, @CurrentUser() user: Principal) {
     const { channel, since, before, limit } = parseInput(historyQuery, query, 'query');
     const access = this.registry.find(channel);

@@ -1,5 +1,7 @@
 export * from './channel-registry';
+export * from './channel-subscriptions';
 export * from './client-address';
+export * from './connection-census';
 export * from './connection-limiter.service';
 export * from './delivery-sequencer';
 export * from './event-log.service';

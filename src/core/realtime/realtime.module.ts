@@ -1,6 +1,8 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { JobScheduler } from '../scheduling/job-scheduler.service';
 import { ChannelRegistry } from './channel-registry';
+import { ChannelSubscriptions } from './channel-subscriptions';
+import { ConnectionCensusLogger } from './connection-census';
 import { ConnectionLimiter } from './connection-limiter.service';
 import { DeliverySequencer } from './delivery-sequencer';
 import { EventLogService } from './event-log.service';
@@ -18,8 +20,35 @@ const RETENTION_INTERVAL_MS = 10 * 60_000;
 @Global()
 @Module({
   controllers: [HistoryController],
-  providers: [RealtimeServer, SocketPolicy, ConnectionLimiter, EventLogService, ReplayService, ReplayBudget, ChannelRegistry, DeliverySequencer, RevocationService, UnitOfWork, OutboxRelay],
-  exports: [RealtimeServer, SocketPolicy, ConnectionLimiter, EventLogService, ReplayService, ReplayBudget, ChannelRegistry, DeliverySequencer, RevocationService, UnitOfWork, OutboxRelay],
+  providers: [
+    RealtimeServer,
+    SocketPolicy,
+    ConnectionLimiter,
+    EventLogService,
+    ReplayService,
+    ReplayBudget,
+    ChannelRegistry,
+    DeliverySequencer,
+    RevocationService,
+    ChannelSubscriptions,
+    ConnectionCensusLogger,
+    UnitOfWork,
+    OutboxRelay,
+  ],
+  exports: [
+    RealtimeServer,
+    SocketPolicy,
+    ConnectionLimiter,
+    EventLogService,
+    ReplayService,
+    ReplayBudget,
+    ChannelRegistry,
+    DeliverySequencer,
+    RevocationService,
+    ChannelSubscriptions,
+    UnitOfWork,
+    OutboxRelay,
+  ],
 })
 export class RealtimeModule implements OnModuleInit {
   constructor(

@@ -1,10 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiContract } from '../../core/contract';
 import { CurrentUser, type Principal } from '../../core/auth';
 import { ids, parseInput } from '../../core/errors';
 import { CampaignActor } from './campaign-request';
 import { CampaignService, type Actor } from './campaign.service';
-import { addMemberDto, createCampaignDto, entityId, invalidateDto, worldTimeDto } from './dto/campaign.dto';
+import { campaignDetailView, campaignView, memberView } from './campaign.events';
+import { addMemberDto, createCampaignDto, createdCampaign, entityId, invalidated, invalidateDto, removedMember, worldTimeDto } from './dto/campaign.dto';
 
 @ApiTags('campaigns')
 @ApiBearerAuth()
@@ -13,34 +15,80 @@ export class CampaignController {
   constructor(private readonly campaigns: CampaignService) {}
 
   @Post()
+  @ApiContract({
+    summary: 'Creates a campaign; the caller becomes its owner',
+    body: ['CreateCampaignBody', createCampaignDto],
+    response: ['CreatedCampaign', createdCampaign],
+    status: 201,
+    errors: [429],
+  })
   create(@CampaignActor() actor: Actor, @Body() body: unknown) {
     return this.campaigns.create(actor, parseInput(createCampaignDto, body, 'body'));
   }
 
   @Get(':id')
+  @ApiContract({
+    summary: 'The campaign with its members, settlements and structures',
+    access: 'Members of the campaign (404 for anyone else), or a service.',
+    params: { id: entityId },
+    response: ['CampaignDetail', campaignDetailView],
+    errors: [404],
+  })
   get(@CurrentUser() user: Principal, @Param('id') id: string) {
     return this.campaigns.get(user, parseInput(entityId, id, 'id'));
   }
 
   @Post(':id/members')
+  @ApiContract({
+    summary: "Adds a member or changes a member's role",
+    access: 'Owner or GM of the campaign; only owners make or unmake owners.',
+    params: { id: entityId },
+    body: ['AddMemberBody', addMemberDto],
+    response: ['Member', memberView],
+    status: 201,
+    errors: [404, 409],
+  })
   addMember(@CampaignActor() actor: Actor, @Param('id') id: string, @Body() body: unknown) {
     const { userId, role } = parseInput(addMemberDto, body, 'body');
     return this.campaigns.addMember(actor, parseInput(entityId, id, 'id'), userId, role);
   }
 
   @Delete(':id/members/:userId')
+  @ApiContract({
+    summary: 'Removes a member; their sockets leave the campaign rooms at once (subscription_revoked)',
+    access: 'Owner or GM of the campaign, or the member themselves; only owners remove owners.',
+    params: { id: entityId, userId: ids.userId },
+    response: ['RemovedMember', removedMember],
+    errors: [404, 409],
+  })
   removeMember(@CampaignActor() actor: Actor, @Param('id') id: string, @Param('userId') userId: string) {
     return this.campaigns.removeMember(actor, parseInput(entityId, id, 'id'), parseInput(ids.userId, userId, 'userId'));
   }
 
   @Post(':id/world-time')
   @HttpCode(200)
+  @ApiContract({
+    summary: 'Advances or sets the world clock, or changes its rate; broadcasts world_time_changed',
+    access: 'Owner or GM of the campaign.',
+    params: { id: entityId },
+    body: ['WorldTimeBody', worldTimeDto],
+    response: ['Campaign', campaignView],
+    errors: [404, 429],
+  })
   changeWorldTime(@CampaignActor() actor: Actor, @Param('id') id: string, @Body() body: unknown) {
     return this.campaigns.changeWorldTime(actor, parseInput(entityId, id, 'id'), parseInput(worldTimeDto, body, 'body'));
   }
 
   @Post(':id/invalidate')
   @HttpCode(200)
+  @ApiContract({
+    summary: 'Marks derived state stale; broadcasts state_invalidated',
+    access: 'Owner or GM of the campaign.',
+    params: { id: entityId },
+    body: ['InvalidateBody', invalidateDto],
+    response: ['Invalidated', invalidated],
+    errors: [404],
+  })
   invalidate(@CampaignActor() actor: Actor, @Param('id') id: string, @Body() body: unknown) {
     return this.campaigns.invalidate(actor, parseInput(entityId, id, 'id'), parseInput(invalidateDto, body, 'body').keys);
   }

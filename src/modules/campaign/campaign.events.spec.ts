@@ -1,4 +1,5 @@
-import { isCampaignEvent, roomsFor, type CampaignEvent } from './campaign.events';
+import { routes } from '../../../client/src';
+import { CAMPAIGN_NS, isCampaignEvent, roomsFor, type CampaignEvent } from './campaign.events';
 
 const base = { campaignId: 'c1', timestamp: '2026-11-25T12:00:00.000Z', metadata: {} };
 
@@ -21,6 +22,11 @@ describe('campaign events', () => {
 
   it.each(events)('routes %j to the contract rooms', (event, rooms) => {
     expect(roomsFor(event)).toEqual(rooms);
+  });
+
+  it.each(events)('@herald/client claims %j for exactly the same channels', (event, rooms) => {
+    const channels = ['campaign:c1', 'campaign:c2', 'settlement:s1', 'settlement:s2', 'structure:t1', 'structure:t2'];
+    expect(channels.filter((channel) => routes(CAMPAIGN_NS, channel, event.type, { ...event }))).toEqual(rooms);
   });
 
   it('recognises each event type with the type guard', () => {

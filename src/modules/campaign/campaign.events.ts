@@ -3,6 +3,8 @@
  * replayable event types as one discriminated union, and the transient revocation notice.
  */
 
+import { z } from 'zod';
+
 export const CAMPAIGN_NS = '/ws/campaign';
 
 export const campaignRoom = (campaignId: string) => `campaign:${campaignId}`;
@@ -10,37 +12,41 @@ export const settlementRoom = (settlementId: string) => `settlement:${settlement
 export const structureRoom = (structureId: string) => `structure:${structureId}`;
 
 /** Who caused an event and how to correlate it with the request that did. */
-export interface EventMetadata {
-  userId?: string;
-  /** `http` for REST calls, `world-clock` for the clock job, `service` for in-process callers. */
-  source?: string;
-  correlationId?: string;
-}
+export const eventMetadata = z.object({
+  userId: z.string().optional(),
+  source: z.string().optional().describe('`http` for REST calls, `world-clock` for the clock job, `service` for in-process callers'),
+  correlationId: z.string().optional(),
+});
+export type EventMetadata = z.infer<typeof eventMetadata>;
 
-interface CampaignEventBase {
-  campaignId: string;
-  /** ISO 8601, when the event was created. */
-  timestamp: string;
-  metadata: EventMetadata;
-}
+const campaignEventBase = {
+  campaignId: z.string(),
+  timestamp: z.string().describe('ISO 8601, when the event was created'),
+  metadata: eventMetadata,
+};
 
-export type EntityType = 'campaign' | 'settlement' | 'structure';
-export type Operation = 'create' | 'update' | 'delete';
+export const entityType = z.enum(['campaign', 'settlement', 'structure']);
+export type EntityType = z.infer<typeof entityType>;
+export const operation = z.enum(['create', 'update', 'delete']);
+export type Operation = z.infer<typeof operation>;
 
 /** A generic change to an entity; clients refetch it (or apply `changedFields`). */
-export interface EntityUpdatedEvent extends CampaignEventBase {
-  type: 'entity_updated';
-  entityType: EntityType;
-  entityId: string;
-  changedFields?: string[];
-}
+export const entityUpdatedEvent = z.object({
+  type: z.literal('entity_updated'),
+  ...campaignEventBase,
+  entityType,
+  entityId: z.string(),
+  changedFields: z.array(z.string()).optional(),
+});
+export type EntityUpdatedEvent = z.infer<typeof entityUpdatedEvent>;
 
 /** Cached derived state of the campaign is stale (rules engine, computed views). */
-export interface StateInvalidatedEvent extends CampaignEventBase {
-  type: 'state_invalidated';
-  /** Absent: everything of the campaign. */
-  keys?: string[];
-}
+export const stateInvalidatedEvent = z.object({
+  type: z.literal('state_invalidated'),
+  ...campaignEventBase,
+  keys: z.array(z.string()).optional().describe('Absent: everything of the campaign'),
+});
+export type StateInvalidatedEvent = z.infer<typeof stateInvalidatedEvent>;
 
 /**
  * The world clock changed state, rate or time, or a running clock's periodic announcement
@@ -48,36 +54,87 @@ export interface StateInvalidatedEvent extends CampaignEventBase {
  * clock: `worldTime` was the time at `tickedAt` (real time), and it advances by
  * `clockRate` world seconds per real second while `clockRunning`.
  */
-export interface WorldTimeChangedEvent extends CampaignEventBase {
-  type: 'world_time_changed';
-  /** For a change, the world time just before it; for a periodic announcement, the previous anchor's `worldTime`. */
-  previousTime: string;
-  /** The world time at `tickedAt`; equal to `worldTime`. */
-  currentTime: string;
-  worldTime: string;
-  clockRate: number;
-  clockRunning: boolean;
-  tickedAt: string;
-}
+export const worldTimeChangedEvent = z.object({
+  type: z.literal('world_time_changed'),
+  ...campaignEventBase,
+  previousTime: z.string().describe("For a change, the world time just before it; for a periodic announcement, the previous anchor's worldTime"),
+  currentTime: z.string().describe('The world time at tickedAt; equal to worldTime'),
+  worldTime: z.string(),
+  clockRate: z.number(),
+  clockRunning: z.boolean(),
+  tickedAt: z.string(),
+});
+export type WorldTimeChangedEvent = z.infer<typeof worldTimeChangedEvent>;
 
-export interface SettlementUpdatedEvent extends CampaignEventBase {
-  type: 'settlement_updated';
-  settlementId: string;
-  operation: Operation;
-  /** The settlement after the change; absent on delete. */
-  settlement?: SettlementView;
-  changedFields?: string[];
-}
+// Views sent to clients (REST responses and event payloads).
 
-export interface StructureUpdatedEvent extends CampaignEventBase {
-  type: 'structure_updated';
-  structureId: string;
-  settlementId: string;
-  operation: Operation;
-  /** The structure after the change; absent on delete. */
-  structure?: StructureView;
-  changedFields?: string[];
-}
+export const CAMPAIGN_ROLES = ['owner', 'gm', 'player', 'viewer'] as const;
+export type CampaignRole = (typeof CAMPAIGN_ROLES)[number];
+
+export const campaignView = z.object({
+  id: z.string(),
+  name: z.string(),
+  worldTime: z.string().describe('The world time at tickedAt; while the clock runs, add (now - tickedAt) × clockRate'),
+  clockRunning: z.boolean(),
+  clockRate: z.number(),
+  tickedAt: z.string(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type CampaignView = z.infer<typeof campaignView>;
+
+export const memberView = z.object({
+  campaignId: z.string(),
+  userId: z.string(),
+  role: z.enum(CAMPAIGN_ROLES),
+  addedBy: z.string(),
+  createdAt: z.string(),
+});
+export type MemberView = z.infer<typeof memberView>;
+
+export const settlementView = z.object({
+  id: z.string(),
+  campaignId: z.string(),
+  name: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type SettlementView = z.infer<typeof settlementView>;
+
+export const structureView = z.object({
+  id: z.string(),
+  campaignId: z.string(),
+  settlementId: z.string(),
+  name: z.string(),
+  type: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type StructureView = z.infer<typeof structureView>;
+
+export const settlementUpdatedEvent = z.object({
+  type: z.literal('settlement_updated'),
+  ...campaignEventBase,
+  settlementId: z.string(),
+  operation,
+  settlement: settlementView.optional().describe('The settlement after the change; absent on delete'),
+  changedFields: z.array(z.string()).optional(),
+});
+export type SettlementUpdatedEvent = z.infer<typeof settlementUpdatedEvent>;
+
+export const structureUpdatedEvent = z.object({
+  type: z.literal('structure_updated'),
+  ...campaignEventBase,
+  structureId: z.string(),
+  settlementId: z.string(),
+  operation,
+  structure: structureView.optional().describe('The structure after the change; absent on delete'),
+  changedFields: z.array(z.string()).optional(),
+});
+export type StructureUpdatedEvent = z.infer<typeof structureUpdatedEvent>;
 
 export type CampaignEvent =
   EntityUpdatedEvent | StateInvalidatedEvent | WorldTimeChangedEvent | SettlementUpdatedEvent | StructureUpdatedEvent;
@@ -93,17 +150,28 @@ export const CAMPAIGN_EVENT_TYPES: readonly CampaignEventType[] = [
 ];
 
 /** Sent to a socket whose rooms were taken away: membership removed, or the entity deleted. */
-export interface SubscriptionRevokedNotice {
-  campaignId: string;
-  settlementId?: string;
-  structureId?: string;
-  reason: 'membership_removed' | 'deleted';
-}
+export const subscriptionRevokedNotice = z.object({
+  campaignId: z.string(),
+  settlementId: z.string().optional(),
+  structureId: z.string().optional(),
+  reason: z.enum(['membership_removed', 'deleted']),
+});
+export type SubscriptionRevokedNotice = z.infer<typeof subscriptionRevokedNotice>;
 
 /** Event name → payload: the publisher's typed map (each event is named by its type). */
 export type CampaignEventMap = { [E in CampaignEvent as E['type']]: E } & {
   subscription_revoked: SubscriptionRevokedNotice;
 };
+
+/** Payload schemas by event name (the machine-readable contract is generated from them). */
+export const CAMPAIGN_EVENT_SCHEMAS = {
+  entity_updated: entityUpdatedEvent,
+  state_invalidated: stateInvalidatedEvent,
+  world_time_changed: worldTimeChangedEvent,
+  settlement_updated: settlementUpdatedEvent,
+  structure_updated: structureUpdatedEvent,
+  subscription_revoked: subscriptionRevokedNotice,
+} satisfies { [E in keyof CampaignEventMap]: z.ZodType<CampaignEventMap[E]> };
 
 /** Type guard for anything claiming to be a campaign event (e.g. replayed or relayed payloads). */
 export function isCampaignEvent(value: unknown): value is CampaignEvent {
@@ -155,56 +223,10 @@ export function roomsFor(event: CampaignEvent): string[] {
   }
 }
 
-// Views sent to clients (REST responses and event payloads).
-
-export const CAMPAIGN_ROLES = ['owner', 'gm', 'player', 'viewer'] as const;
-export type CampaignRole = (typeof CAMPAIGN_ROLES)[number];
-
-export interface CampaignView {
-  id: string;
-  name: string;
-  /** The world time at `tickedAt`; while the clock runs, add (now - tickedAt) × clockRate. */
-  worldTime: string;
-  clockRunning: boolean;
-  clockRate: number;
-  tickedAt: string;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface MemberView {
-  campaignId: string;
-  userId: string;
-  role: CampaignRole;
-  addedBy: string;
-  createdAt: string;
-}
-
-export interface SettlementView {
-  id: string;
-  campaignId: string;
-  name: string;
-  data: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface StructureView {
-  id: string;
-  campaignId: string;
-  settlementId: string;
-  name: string;
-  type: string;
-  data: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-}
-
 /** `GET /api/campaigns/:id`: the campaign with its members and settlements (each with its structures). */
-export interface CampaignDetailView extends CampaignView {
-  /** The caller's role; null for a `service` caller that is not a member. */
-  yourRole: CampaignRole | null;
-  members: MemberView[];
-  settlements: Array<SettlementView & { structures: StructureView[] }>;
-}
+export const campaignDetailView = campaignView.extend({
+  yourRole: z.enum(CAMPAIGN_ROLES).nullable().describe("The caller's role; null for a `service` caller that is not a member"),
+  members: z.array(memberView),
+  settlements: z.array(settlementView.extend({ structures: z.array(structureView) })),
+});
+export type CampaignDetailView = z.infer<typeof campaignDetailView>;

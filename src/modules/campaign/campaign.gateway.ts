@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
+import { ContractRegistry } from '../../core/contract';
 import type { Namespace, Socket } from 'socket.io';
 import { parseInput } from '../../core/errors';
-import { HeraldGateway, ReplayService, SocketPolicy, socketUser, userRoom } from '../../core/realtime';
+import { ChannelSubscriptions, HeraldGateway, ReplayService, SocketPolicy, socketUser, userRoom } from '../../core/realtime';
 import { CampaignMembershipService, type Room } from './campaign-membership.service';
 import { CAMPAIGN_NS, campaignRoom, settlementRoom, structureRoom } from './campaign.events';
 import {
@@ -13,6 +14,7 @@ import {
   unsubscribeSettlementDto,
   unsubscribeStructureDto,
 } from './dto/campaign.dto';
+import { CAMPAIGN_CONTRACT } from './campaign.contract';
 
 export interface SubscriptionAck {
   success: boolean;
@@ -40,13 +42,19 @@ export class CampaignGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger(CampaignGateway.name);
 
   constructor(
+    private readonly contract: ContractRegistry,
     private readonly policy: SocketPolicy,
     private readonly replay: ReplayService,
     private readonly membership: CampaignMembershipService,
+    private readonly subscriptions: ChannelSubscriptions,
   ) {}
 
   afterInit(nsp: Namespace): void {
+    this.contract.describe(CAMPAIGN_CONTRACT);
     this.policy.attach(nsp);
+    // `subscribe {channels: ['campaign:<id>', 'settlement:<id>', 'structure:<id>'], since?}`:
+    // the access rule the `subscribe_*` aliases below use (registered in CampaignModule).
+    this.subscriptions.install(nsp);
   }
 
   async handleConnection(socket: Socket): Promise<void> {

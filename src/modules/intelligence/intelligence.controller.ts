@@ -1,9 +1,21 @@
 import { Body, Controller, Get, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Roles } from '../../core/auth';
+import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
-import { countryId, createUpdateBody, listItemsQuery, putCountryBody, unlockAchievementBody } from './dto/intelligence.dto';
+import {
+  achievementResult,
+  countryDto,
+  countryId,
+  countryWithBaseline,
+  createUpdateBody,
+  itemPage,
+  listItemsQuery,
+  putCountryBody,
+  unlockAchievementBody,
+  updateResult,
+} from './dto/intelligence.dto';
 import { IntelligenceService } from './intelligence.service';
 
 @ApiTags('intelligence')
@@ -14,7 +26,15 @@ export class CountriesController {
 
   @Put(':id')
   @Roles('service', 'admin')
-  @ApiOperation({ summary: "Create or replace a country's figures {name, gdp, population, vitality, economicTier}" })
+  @ApiContract({
+    summary: "Creates or replaces a country's figures",
+    roles: ['service', 'admin'],
+    params: { id: countryId },
+    body: ['PutCountryBody', putCountryBody],
+    response: ['Country', countryDto],
+    status: 201,
+    repeatStatus: 200,
+  })
   async put(@Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
     const { country, created } = await this.intelligence.putCountry(parseInput(countryId, id, 'id'), parseInput(putCountryBody, body, 'body'));
     res.status(created ? 201 : 200);
@@ -22,7 +42,12 @@ export class CountriesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A country with the baseline the broadcast job compares it with' })
+  @ApiContract({
+    summary: 'A country with the baseline the broadcast job compares it with',
+    params: { id: countryId },
+    response: ['CountryWithBaseline', countryWithBaseline],
+    errors: [404],
+  })
   get(@Param('id') id: string) {
     return this.intelligence.getCountry(parseInput(countryId, id, 'id'));
   }
@@ -36,7 +61,15 @@ export class IntelligenceController {
 
   @Post('intelligence/updates')
   @Roles('service')
-  @ApiOperation({ summary: 'Record an intelligence item and broadcast it as intelligence:update' })
+  @ApiContract({
+    summary: 'Records an intelligence item and broadcasts it as intelligence:update; a repeated dedupeKey answers 200 with the first item',
+    roles: ['service'],
+    body: ['CreateIntelligenceUpdateBody', createUpdateBody],
+    response: ['IntelligenceUpdateResult', updateResult],
+    status: 201,
+    repeatStatus: 200,
+    errors: [404, 413],
+  })
   async createUpdate(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
     const result = await this.intelligence.createUpdate(parseInput(createUpdateBody, body, 'body'));
     res.status(result.duplicate ? 200 : 201);
@@ -44,14 +77,22 @@ export class IntelligenceController {
   }
 
   @Get('intelligence/items')
-  @ApiOperation({ summary: 'Intelligence items, newest first (?countryId&category&limit&before)' })
+  @ApiContract({ summary: 'Intelligence items, newest first', query: listItemsQuery, response: ['IntelligenceItemPage', itemPage] })
   listItems(@Query() query: unknown) {
     return this.intelligence.listItems(parseInput(listItemsQuery, query, 'query'));
   }
 
   @Post('achievements/unlock')
   @Roles('service')
-  @ApiOperation({ summary: 'Unlock an achievement {userId, countryId, achievementKey}: item, event and notification, once' })
+  @ApiContract({
+    summary: 'Unlocks an achievement: an item, an achievement event and a notification, once',
+    roles: ['service'],
+    body: ['UnlockAchievementBody', unlockAchievementBody],
+    response: ['AchievementUnlocked', achievementResult],
+    status: 201,
+    repeatStatus: 200,
+    errors: [404],
+  })
   async unlock(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
     const result = await this.intelligence.unlockAchievement(parseInput(unlockAchievementBody, body, 'body'));
     res.status(result.duplicate ? 200 : 201);

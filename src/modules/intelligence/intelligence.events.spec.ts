@@ -1,4 +1,5 @@
-import { isIntelligenceChannel, roomsFor } from './intelligence.events';
+import { routes } from '../../../client/src';
+import { INTELLIGENCE_EVENT_NAMES, INTELLIGENCE_NAMESPACE, INTELLIGENCE_PRIORITIES, isIntelligenceChannel, itemHeadline, roomsFor } from './intelligence.events';
 
 describe('intelligence channels and routing', () => {
   it('allows exactly the contract channels', () => {
@@ -24,5 +25,57 @@ describe('intelligence channels and routing', () => {
 
   it('sends system events to system:events and all only', () => {
     expect(roomsFor('system:event', { category: 'government', countryId: null, priority: 'critical' })).toEqual(['system:events', 'all']);
+  });
+});
+
+describe('item headline', () => {
+  it('repeats an announced item at the top level with severity = priority, and nothing for other data', () => {
+    expect(itemHeadline({ itemId: '1', title: 'Treaty', description: 'signed', details: {} }, 'high')).toEqual({
+      title: 'Treaty',
+      description: 'signed',
+      severity: 'high',
+    });
+    expect(itemHeadline({ title: 'Only a title' }, 'low')).toEqual({ title: 'Only a title', description: '', severity: 'low' });
+    expect(itemHeadline({ figure: 'gdp', previous: 1, current: 2 }, 'medium')).toEqual({});
+  });
+});
+
+describe('@herald/client routing agrees with the server', () => {
+  it('claims an event for exactly the channels roomsFor sends it to', () => {
+    const channels = [
+      'all',
+      'economic',
+      'crisis',
+      'intelligence:economic',
+      'intelligence:crisis',
+      'global:intelligence',
+      'intelligence:alerts',
+      'system:events',
+      'country:fr',
+      'country:de',
+    ];
+    for (const event of INTELLIGENCE_EVENT_NAMES) {
+      for (const priority of INTELLIGENCE_PRIORITIES) {
+        for (const category of ['economic', 'crisis'] as const) {
+          const payload = { category, countryId: event === 'system:event' ? null : 'fr', priority };
+          const rooms = roomsFor(event, payload);
+          for (const channel of channels) {
+            expect({
+              event,
+              priority,
+              category,
+              channel,
+              routed: routes(INTELLIGENCE_NAMESPACE, channel, event, payload),
+            }).toEqual({
+              event,
+              priority,
+              category,
+              channel,
+              routed: rooms.includes(channel),
+            });
+          }
+        }
+      }
+    }
   });
 });

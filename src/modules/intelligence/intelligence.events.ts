@@ -4,6 +4,8 @@
  * needs to know about this namespace's wire format lives here.
  */
 
+import { z } from 'zod';
+
 export const INTELLIGENCE_NAMESPACE = '/ws/intelligence';
 
 export const INTELLIGENCE_CATEGORIES = ['economic', 'diplomatic', 'government', 'crisis', 'achievement'] as const;
@@ -46,6 +48,21 @@ export interface IntelligencePayload<Data extends object = Record<string, unknow
   /** ISO 8601. */
   timestamp: string;
   priority: IntelligencePriority;
+  /** On events that announce an item (`data.title` set): its title, description and priority, at the top level. */
+  title?: string;
+  description?: string;
+  severity?: IntelligencePriority;
+}
+
+/**
+ * Dashboards written against the older intelligence feed read an item's `title`,
+ * `description` and `severity` from the top of the event; events that announce an item
+ * carry them there as well as in `data`.
+ */
+export function itemHeadline(data: object, priority: IntelligencePriority): Pick<IntelligencePayload, 'title' | 'description' | 'severity'> {
+  const { title, description } = data as { title?: unknown; description?: unknown };
+  if (typeof title !== 'string') return {};
+  return { title, description: typeof description === 'string' ? description : '', severity: priority };
 }
 
 /** `data` of an event that announces a persisted intelligence item. */
@@ -82,6 +99,41 @@ export interface IntelligenceEvents {
   'system:event': IntelligencePayload;
 }
 export type IntelligenceEventName = keyof IntelligenceEvents;
+
+const itemOrFreeData = z
+  .record(z.string(), z.unknown())
+  .describe('For an item: {itemId, title, description, details}; otherwise what the publisher sent');
+const figureChangeData = z.looseObject({
+  figure: z.enum(['gdp', 'population', 'vitality', 'economicTier']),
+  previous: z.union([z.number(), z.string()]),
+  current: z.union([z.number(), z.string()]),
+  delta: z.number().nullable(),
+  deltaPct: z.number().nullable(),
+  threshold: z.number().nullable(),
+  countryName: z.string(),
+  itemId: z.string().optional(),
+});
+const intelligencePayload = <D extends z.ZodType<object>>(data: D) =>
+  z.object({
+    type: z.enum(['intelligence_update', 'intelligence_alert', 'vitality_update', 'economic_change', 'system_event']),
+    category: z.enum(INTELLIGENCE_CATEGORIES),
+    countryId: z.string().nullable().describe('null only on system:event'),
+    data,
+    timestamp: z.string().describe('ISO 8601'),
+    priority: z.enum(INTELLIGENCE_PRIORITIES),
+    title: z.string().optional().describe("On events that announce an item: the item's title"),
+    description: z.string().optional(),
+    severity: z.enum(INTELLIGENCE_PRIORITIES).optional().describe('Same as priority, on events that announce an item'),
+  });
+
+/** Payload schemas by event name (the machine-readable contract is generated from them). */
+export const INTELLIGENCE_EVENT_SCHEMAS = {
+  'intelligence:update': intelligencePayload(itemOrFreeData),
+  'intelligence:alert': intelligencePayload(itemOrFreeData),
+  'vitality:update': intelligencePayload(figureChangeData),
+  'economic:change': intelligencePayload(figureChangeData),
+  'system:event': intelligencePayload(itemOrFreeData),
+} satisfies { [E in keyof IntelligenceEvents]: z.ZodType<IntelligenceEvents[E]> };
 export const INTELLIGENCE_EVENT_NAMES: readonly IntelligenceEventName[] = [
   'intelligence:update',
   'intelligence:alert',

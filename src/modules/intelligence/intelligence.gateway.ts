@@ -1,10 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
+import { ContractRegistry } from '../../core/contract';
 import type { Namespace, Socket } from 'socket.io';
 import { parseInput } from '../../core/errors';
 import { HeraldGateway, ReplayService, reportSocketError, SocketPolicy, toSocketError } from '../../core/realtime';
 import { handshakeSince, subscribeMessage, unsubscribeMessage } from './dto/intelligence.dto';
 import { DEFAULT_CHANNELS, INTELLIGENCE_NAMESPACE } from './intelligence.events';
+import { INTELLIGENCE_CONTRACT } from './intelligence.contract';
 
 /** Inbound events are tiny (a list of channel names); anything bigger is refused before a handler runs. */
 const MAX_EVENT_BYTES = 16 * 1024;
@@ -32,11 +34,13 @@ export class IntelligenceGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger(IntelligenceGateway.name);
 
   constructor(
+    private readonly contract: ContractRegistry,
     private readonly policy: SocketPolicy,
     private readonly replay: ReplayService,
   ) {}
 
   afterInit(nsp: Namespace): void {
+    this.contract.describe(INTELLIGENCE_CONTRACT);
     this.policy.attach(nsp, { maxEventBytes: MAX_EVENT_BYTES });
     // After the kernel's JWT check: a malformed `since` refuses the connection rather than silently skipping the replay.
     nsp.use((socket, next) => {

@@ -4,6 +4,7 @@ import { EventLogService, RealtimePublisher, RealtimeServer, type SqlTransaction
 import {
   eventTypeOf,
   INTELLIGENCE_EVENT_NAMES,
+  itemHeadline,
   INTELLIGENCE_NAMESPACE,
   roomsFor,
   type FigureChangeData,
@@ -125,7 +126,12 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
     fields: Omit<IntelligencePayload, 'type' | 'timestamp' | 'data'> & { data: IntelligenceEvents[K]['data'] },
     idempotencyKey: string,
   ): Staged<Published<K>> {
-    const payload = { type: eventTypeOf(event), timestamp: new Date().toISOString(), ...fields } as IntelligenceEvents[K];
+    const payload = {
+      type: eventTypeOf(event),
+      timestamp: new Date().toISOString(),
+      ...fields,
+      ...itemHeadline(fields.data, fields.priority),
+    } as IntelligenceEvents[K];
     const staged = this.publishIn(tx, event, payload, roomsFor(event, fields), { idempotencyKey });
     staged.published.then(
       (sent) => sent && this.rates.get(event)?.record(),
@@ -139,7 +145,12 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
     fields: Omit<IntelligencePayload, 'type' | 'timestamp' | 'data'> & { data: IntelligenceEvents[K]['data'] },
     idempotencyKey?: string,
   ): Promise<Published<K> | undefined> {
-    const payload = { type: eventTypeOf(event), timestamp: new Date().toISOString(), ...fields } as IntelligenceEvents[K];
+    const payload = {
+      type: eventTypeOf(event),
+      timestamp: new Date().toISOString(),
+      ...fields,
+      ...itemHeadline(fields.data, fields.priority),
+    } as IntelligenceEvents[K];
     const sent = await this.publish(event, payload, roomsFor(event, fields), { idempotencyKey });
     if (sent) this.rates.get(event)?.record();
     return sent;

@@ -5,9 +5,11 @@ import type { Duplex } from 'node:stream';
 import type Redis from 'ioredis';
 import { WebSocket, WebSocketServer } from 'ws';
 import { APP_CONFIG, type AppConfig } from '../../config';
+import { ContractRegistry } from '../../core/contract';
 import { MetricsService } from '../../core/observability';
 import { RealtimeServer } from '../../core/realtime';
 import { RedisService } from '../../core/redis';
+import { RAW_FEED_CONTRACT } from './killmail.contract';
 import { RAW_FEED_PATH } from './killmail.events';
 import { isInternalRequest, NetworkAllowList } from './network-allow-list';
 
@@ -63,8 +65,10 @@ export class KillmailFeedServer implements OnApplicationBootstrap, OnModuleDestr
     private readonly metrics: MetricsService,
     private readonly redis: RedisService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    contract: ContractRegistry,
   ) {
     this.allowList = new NetworkAllowList(config.internalNetworks);
+    contract.describeRawFeed(RAW_FEED_CONTRACT);
   }
 
   private get relayChannel(): string {
@@ -84,8 +88,16 @@ export class KillmailFeedServer implements OnApplicationBootstrap, OnModuleDestr
     }
   }
 
-  /** Sends a frame to every raw-feed peer (of every instance, through Redis when configured). */
-  async broadcast(frame: Buffer): Promise<void> {
+  /**
+   * Sends a frame to every raw-feed peer (of every instance, through Redis when configured).
+   * With `(type, data)` it is the feed's generic producer for update types other than
+   * killmails: peers get `{type, data, timestamp (Unix ms)}`, not logged, so without `offset`.
+   * Killmails go through KillmailPublisher, which logs them first.
+   */
+  async broadcast(frame: Buffer): Promise<void>;
+  async broadcast(type: string, data: unknown): Promise<void>;
+  async broadcast(frameOrType: Buffer | string, data?: unknown): Promise<void> {
+    const frame = typeof frameOrType === 'string' ? encodeUpdate(frameOrType, data) : frameOrType;
     if (this.redis.client) {
       try {
         await this.redis.client.publish(this.relayChannel, frame);
@@ -187,6 +199,17 @@ export class KillmailFeedServer implements OnApplicationBootstrap, OnModuleDestr
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     if (this.relay) await this.relay.unsubscribe().catch(() => undefined);
   }
+}
+
+/** Names of generic update types: short, lowercase; `killmail` frames carry an offset and have their own path. */
+const UPDATE_TYPE = /^[a-z][a-z0-9_.:-]{0,63}$/;
+
+function encodeUpdate(type: string, data: unknown): Buffer {
+  if (!UPDATE_TYPE.test(type) || type === 'killmail') {
+    throw new Error(`raw feed: "${type.slice(0, 64)}" is not an update type (lowercase name, not killmail)`);
+  }
+  const json = JSON.stringify({ type, data: data ?? null, timestamp: Date.now() });
+  return Buffer.from(json);
 }
 
 function pathOf(url: string | undefined): string {

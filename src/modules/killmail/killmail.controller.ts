@@ -2,8 +2,9 @@ import { Body, Controller, Get, HttpStatus, Post, Query, Res } from '@nestjs/com
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Roles } from '../../core/auth';
+import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
-import { listQuery } from './dto/killmail-input.dto';
+import { ingestResult, killmailInput, killmailPage, listQuery } from './dto/killmail-input.dto';
 import { KillmailService } from './killmail.service';
 
 @ApiTags('killmails')
@@ -15,6 +16,15 @@ export class KillmailController {
   /** Ingests an ESI-style killmail: 201 when new, 200 `{duplicate: true}` when already ingested (nothing re-sent). */
   @Roles('service')
   @Post()
+  @ApiContract({
+    summary: 'Ingests an ESI-style killmail (or the upstream {esi, zkb} wrapper) and broadcasts it; a repeat answers 200 with duplicate: true, nothing re-sent',
+    roles: ['service'],
+    body: ['KillmailInput', killmailInput],
+    response: ['IngestedKillmail', ingestResult],
+    status: 201,
+    repeatStatus: 200,
+    errors: [413],
+  })
   async ingest(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
     const result = await this.killmails.ingestRaw(body, 'http');
     res.status(result.duplicate ? HttpStatus.OK : HttpStatus.CREATED);
@@ -23,6 +33,7 @@ export class KillmailController {
 
   /** Newest first; page with `before` = the last `killmailId` of the previous page. */
   @Get()
+  @ApiContract({ summary: 'Killmails, newest first; page with before = the last killmailId', query: listQuery, response: ['KillmailPage', killmailPage] })
   async list(@Query() query: unknown) {
     const { limit, before } = parseInput(listQuery, query, 'query');
     const items = await this.killmails.list(limit, before);

@@ -1,10 +1,12 @@
 import { ConnectedSocket, MessageBody, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
+import { ContractRegistry } from '../../core/contract';
 import type { Namespace, Socket } from 'socket.io';
 import { parseInput } from '../../core/errors';
 import { HeraldGateway, ReplayService, SocketPolicy } from '../../core/realtime';
 import { subscribeInput, unsubscribeInput } from './dto/killmail-input.dto';
 import { effectiveMinValue, isRoomOfChannel, subscriptionRooms } from './killmail-channels';
 import { KILLMAIL_NAMESPACE } from './killmail.events';
+import { KILLMAIL_CONTRACT } from './killmail.contract';
 
 /** Inbound events are small (a channel list); anything bigger is refused by the policy. */
 const MAX_EVENT_BYTES = 4096;
@@ -17,11 +19,13 @@ const MAX_EVENT_BYTES = 4096;
 @HeraldGateway(KILLMAIL_NAMESPACE)
 export class KillmailGateway implements OnGatewayInit {
   constructor(
+    private readonly contract: ContractRegistry,
     private readonly policy: SocketPolicy,
     private readonly replay: ReplayService,
   ) {}
 
   afterInit(nsp: Namespace) {
+    this.contract.describe(KILLMAIL_CONTRACT);
     this.policy.attach(nsp, { maxEventBytes: MAX_EVENT_BYTES });
   }
 

@@ -1,12 +1,14 @@
 import { Inject, Logger } from '@nestjs/common';
 import { Ack, ConnectedSocket, MessageBody, SubscribeMessage, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
+import { ContractRegistry } from '../../core/contract';
 import type { Namespace, Socket } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { DomainError, parseInput } from '../../core/errors';
-import { HeraldGateway, ReplayService, SocketPolicy, reportSocketError, socketUser, toSocketError, userRoom } from '../../core/realtime';
+import { ChannelSubscriptions, HeraldGateway, ReplayService, SocketPolicy, reportSocketError, socketUser, toSocketError, userRoom } from '../../core/realtime';
 import { conversationPayload, joinPayload } from './dto/messaging-input.dto';
 import { APP_NAMESPACE, conversationRoom, type JoinAck } from './messaging.events';
 import { MessagingService } from './messaging.service';
+import { MESSAGING_CONTRACT } from './messaging.contract';
 
 type AckFn = (response: unknown) => void;
 
@@ -19,14 +21,19 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger(MessagingGateway.name);
 
   constructor(
+    private readonly contract: ContractRegistry,
     private readonly policy: SocketPolicy,
     private readonly replay: ReplayService,
     private readonly messaging: MessagingService,
+    private readonly subscriptions: ChannelSubscriptions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   afterInit(nsp: Namespace): void {
+    this.contract.describe(MESSAGING_CONTRACT);
     this.policy.attach(nsp, { maxEventBytes: this.config.socket.maxPayloadBytes });
+    // `subscribe {channels: ['conversation:<id>'], since?}`: the same membership rule as `conversations:join`.
+    this.subscriptions.install(nsp);
   }
 
   /** Message events also go to `user:<id>`; joining is idempotent, whoever else joins it too. */

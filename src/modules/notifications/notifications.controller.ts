@@ -1,8 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles, type Principal } from '../../core/auth';
+import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
-import { createNotificationsBody, listNotificationsQuery, notificationIdParam } from './dto/notification-input.dto';
+import { createdNotifications, createNotificationsBody, listNotificationsQuery, notificationIdParam, notificationPage, readAllResult } from './dto/notification-input.dto';
+import { notificationDto } from './notifications.events';
 import { NotificationsService } from './notifications.service';
 
 @ApiTags('notifications')
@@ -13,33 +15,20 @@ export class NotificationsController {
 
   @Post()
   @Roles('service', 'admin')
-  @ApiOperation({ summary: 'Notify one user (userId) or many (userIds); a dedupeKey makes retries safe' })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['eventKey', 'category', 'title', 'body'],
-      properties: {
-        userId: { type: 'string' },
-        userIds: { type: 'array', items: { type: 'string' }, maxItems: 1000 },
-        eventKey: { type: 'string', example: 'compliance.report_overdue' },
-        category: { type: 'string', enum: ['compliance', 'diplomatic', 'defense', 'economic', 'social', 'system', 'achievement'] },
-        title: { type: 'string', maxLength: 200 },
-        body: { type: 'string', maxLength: 4000 },
-        data: { type: 'object' },
-        priority: { type: 'string', enum: ['low', 'medium', 'high', 'critical'], default: 'medium' },
-        dedupeKey: { type: 'string' },
-      },
-    },
+  @ApiContract({
+    summary: 'Notify one user (userId) or many (userIds); a dedupeKey makes retries safe',
+    roles: ['service', 'admin'],
+    body: ['CreateNotificationsBody', createNotificationsBody],
+    response: ['CreatedNotifications', createdNotifications],
+    status: 201,
+    errors: [413],
   })
   create(@Body() body: unknown) {
     return this.notifications.create(parseInput(createNotificationsBody, body, 'body'));
   }
 
   @Get()
-  @ApiOperation({ summary: "The caller's notifications, newest first, with the unread count" })
-  @ApiQuery({ name: 'unread', required: false, description: 'true: unread only' })
-  @ApiQuery({ name: 'limit', required: false, description: '1–100, default 20' })
-  @ApiQuery({ name: 'before', required: false, description: 'nextBefore of the previous page' })
+  @ApiContract({ summary: "The caller's notifications, newest first, with the unread count", query: listNotificationsQuery, response: ['NotificationPage', notificationPage] })
   list(@CurrentUser() user: Principal, @Query() query: unknown) {
     return this.notifications.list(user.userId, parseInput(listNotificationsQuery, query, 'query'));
   }
@@ -47,21 +36,33 @@ export class NotificationsController {
   // Declared before ':id/…' routes so "read-all" is never taken for an id.
   @Post('read-all')
   @HttpCode(200)
-  @ApiOperation({ summary: "Marks all the caller's notifications read" })
+  @ApiContract({ summary: "Marks all the caller's notifications read", response: ['ReadAllResult', readAllResult] })
   readAll(@CurrentUser() user: Principal) {
     return this.notifications.readAll(user.userId);
   }
 
   @Post(':id/read')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Marks one of the caller’s notifications read (404 for anyone else’s)' })
+  @ApiContract({
+    summary: 'Marks one of the caller’s notifications read',
+    access: 'The recipient only (404 for anyone else’s).',
+    params: { id: notificationIdParam },
+    response: ['Notification', notificationDto],
+    errors: [404],
+  })
   read(@CurrentUser() user: Principal, @Param('id') id: string) {
     return this.notifications.markRead(user.userId, parseInput(notificationIdParam, id, 'id'));
   }
 
   @Post(':id/ack')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Acknowledges (and reads) a notification; stops its webhook escalation' })
+  @ApiContract({
+    summary: 'Acknowledges (and reads) a notification; stops its webhook escalation',
+    access: 'The recipient only (404 for anyone else’s).',
+    params: { id: notificationIdParam },
+    response: ['Notification', notificationDto],
+    errors: [404],
+  })
   ack(@CurrentUser() user: Principal, @Param('id') id: string) {
     return this.notifications.acknowledge(user.userId, parseInput(notificationIdParam, id, 'id'));
   }

@@ -1,10 +1,12 @@
 import { Inject } from '@nestjs/common';
 import type { OnGatewayConnection, OnGatewayInit } from '@nestjs/websockets';
+import { ContractRegistry } from '../../core/contract';
 import type { Namespace, Socket } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { HeraldGateway, SocketPolicy, socketUser, userRoom } from '../../core/realtime';
 import { APP_NAMESPACE } from './notifications.events';
 import { NotificationsPublisher } from './notifications.publisher';
+import { NOTIFICATIONS_CONTRACT } from './notifications.contract';
 
 /**
  * `/ws/app` connection handling for notifications: the socket joins its user's room, then
@@ -13,12 +15,14 @@ import { NotificationsPublisher } from './notifications.publisher';
 @HeraldGateway(APP_NAMESPACE)
 export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection {
   constructor(
+    private readonly contract: ContractRegistry,
     private readonly policy: SocketPolicy,
     private readonly publisher: NotificationsPublisher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   afterInit(nsp: Namespace): void {
+    this.contract.describe(NOTIFICATIONS_CONTRACT);
     this.policy.attach(nsp, { maxEventBytes: this.config.socket.maxPayloadBytes });
   }
 

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiContract } from '../../core/contract';
 import { CurrentUser, Roles, type Principal } from '../../core/auth';
 import { ids, parseInput } from '../../core/errors';
 import { ConnectionLimiter } from '../../core/realtime';
-import { adminDisconnectDto, MAX_QUERY_USER_IDS, presenceQueryDto } from './dto/presence.dto';
+import { adminDisconnectDto, kickOutcome, MAX_QUERY_USER_IDS, presenceQueryDto, presenceSnapshots, presenceView } from './dto/presence.dto';
 import { PresenceService } from './presence.service';
 
 @ApiTags('presence')
@@ -13,8 +14,10 @@ export class PresenceController {
   constructor(private readonly presence: PresenceService) {}
 
   @Get(':userId')
-  @ApiOperation({
-    summary: "A user's presence: the full PresenceSnapshot for the user themselves and admins, {userId, isOnline, lastSeen} for anyone else",
+  @ApiContract({
+    summary: "A user's presence: the full snapshot for the user themselves and admins, {userId, isOnline, lastSeen} for anyone else",
+    params: { userId: ids.userId },
+    response: ['Presence', presenceView],
   })
   async one(@Param('userId') userId: string, @CurrentUser() viewer: Principal) {
     const [snapshot] = await this.presence.snapshots([parseInput(ids.userId, userId, 'userId')], viewer);
@@ -23,15 +26,10 @@ export class PresenceController {
 
   @Post('query')
   @HttpCode(200)
-  @ApiOperation({
+  @ApiContract({
     summary: `Presence of up to ${MAX_QUERY_USER_IDS} users, in the order asked (duplicates once); same shape rules as GET /api/presence/:userId`,
-  })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['userIds'],
-      properties: { userIds: { type: 'array', items: { type: 'string' }, maxItems: MAX_QUERY_USER_IDS } },
-    },
+    body: ['PresenceQueryBody', presenceQueryDto],
+    response: ['PresenceSnapshots', presenceSnapshots],
   })
   async query(@Body() body: unknown, @CurrentUser() viewer: Principal) {
     return { snapshots: await this.presence.snapshots(parseInput(presenceQueryDto, body, 'body').userIds, viewer) };
@@ -50,19 +48,11 @@ export class PresenceAdminController {
   @Post('disconnect')
   @HttpCode(200)
   @Roles('admin')
-  @ApiOperation({
+  @ApiContract({
     summary: "Sends system:disconnect to all of a user's sockets (every namespace, every instance) and closes them",
-  })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['userId'],
-      properties: {
-        userId: { type: 'string' },
-        reconnectInMs: { type: 'integer', minimum: 0 },
-        banSeconds: { type: 'integer', minimum: 0, description: 'refuse reconnects on every instance for this long' },
-      },
-    },
+    roles: ['admin'],
+    body: ['AdminDisconnectBody', adminDisconnectDto],
+    response: ['DisconnectOutcome', kickOutcome],
   })
   async disconnect(@Body() body: unknown, @CurrentUser() admin: Principal) {
     const { userId, reconnectInMs, banSeconds } = parseInput(adminDisconnectDto, body, 'body');

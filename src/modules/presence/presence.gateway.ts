@@ -1,5 +1,6 @@
 import { Inject, Logger } from '@nestjs/common';
 import { ConnectedSocket, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
+import { ContractRegistry } from '../../core/contract';
 import type { Namespace, Socket } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { HeraldGateway, SocketPolicy, socketUser, userRoom } from '../../core/realtime';
@@ -7,6 +8,7 @@ import { PRESENCE_HEARTBEAT, PRESENCE_NAMESPACE } from './presence.events';
 import { HeartbeatLimiter } from './presence-heartbeat.limiter';
 import { PresencePublisher } from './presence.publisher';
 import { PresenceService } from './presence.service';
+import { PRESENCE_CONTRACT } from './presence.contract';
 
 /**
  * Presence on `/ws/app` (shared with Notifications and Messaging, whose gateways attach
@@ -19,6 +21,7 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   private readonly heartbeats: HeartbeatLimiter;
 
   constructor(
+    private readonly contract: ContractRegistry,
     private readonly policy: SocketPolicy,
     private readonly presence: PresenceService,
     private readonly publisher: PresencePublisher,
@@ -28,6 +31,7 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   afterInit(nsp: Namespace): void {
+    this.contract.describe(PRESENCE_CONTRACT);
     this.policy.attach(nsp, { maxEventBytes: this.config.socket.maxPayloadBytes });
     this.publisher.listenForKicks(nsp);
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ids } from '../../../core/errors';
-import { CAMPAIGN_ROLES } from '../campaign.events';
+import { CAMPAIGN_ROLES, campaignView } from '../campaign.events';
 
 /** Campaign, settlement and structure ids are UUIDs we generate: anything else is refused before a query. */
 export const entityId = z.uuid({ message: 'must be a UUID' });
@@ -67,3 +67,14 @@ export const unsubscribeStructureDto = subscribeStructureDto.pick({ structureId:
 export const correlationIdHeader = z
   .string()
   .regex(/^[A-Za-z0-9._:@/-]{1,128}$/, 'X-Correlation-Id must be 1-128 of A-Z a-z 0-9 . _ : @ / -');
+
+// Responses (the views themselves are in campaign.events.ts).
+
+export const createdCampaign = campaignView.extend({ yourRole: z.enum(CAMPAIGN_ROLES) });
+export const removedMember = z.object({ campaignId: z.string(), userId: z.string(), removed: z.literal(true) });
+export const invalidated = z.object({
+  campaignId: z.string(),
+  keys: z.array(z.string()).nullable().describe('null: everything of the campaign'),
+  offset: z.string().nullable().describe('Event-log offset of the state_invalidated event'),
+});
+export const deletedEntity = z.object({ id: z.string(), deleted: z.literal(true) });

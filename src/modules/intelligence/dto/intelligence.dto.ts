@@ -55,3 +55,38 @@ export const subscribeMessage = z.strictObject({ channels, since: ids.offset.opt
 export const unsubscribeMessage = z.strictObject({ channels });
 /** `since` in the handshake (`auth.since` or `?since=`): replay for the channels joined on connect. */
 export const handshakeSince = ids.offset.optional();
+
+// Responses.
+
+export const countryDto = z.object({
+  id: z.string(),
+  name: z.string(),
+  gdp: z.number(),
+  population: z.number(),
+  vitality: z.number(),
+  economicTier: z.string(),
+  updatedAt: z.string(),
+});
+export const countryWithBaseline = countryDto.extend({
+  baseline: z.record(z.string(), z.unknown()).nullable().describe('The figures the broadcast job last compared against'),
+});
+export const itemDto = z.object({
+  id: z.string(),
+  category,
+  priority,
+  countryId: z.string(),
+  title: z.string(),
+  description: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+});
+export const updateResult = z.object({
+  item: itemDto,
+  offset: z.string().nullable().describe('Event-log offset of the broadcast; null on a repeat'),
+  duplicate: z.boolean(),
+});
+export const itemPage = z.object({ items: z.array(itemDto), nextBefore: z.string().nullable() });
+export const achievementResult = updateResult.extend({
+  achievement: z.object({ userId: z.string(), countryId: z.string(), achievementKey: z.string(), unlockedAt: z.string() }),
+  notified: z.boolean(),
+});

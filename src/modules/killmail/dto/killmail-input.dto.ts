@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ids } from '../../../core/errors';
 import { isValidRoomName } from '../../../core/realtime';
 import { isKillmailChannel } from '../killmail-channels';
+import { killmailView } from '../killmail.events';
 
 /** EVE ids: positive integers; JSON numbers stay exact up to 2^53. */
 const eveId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -72,3 +73,11 @@ export const listQuery = z.object({
   limit: ids.limit(200, 50),
   before: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
 });
+
+// Responses.
+
+export const ingestResult = z.object({
+  killmail: killmailView,
+  duplicate: z.boolean().describe('true when this killmail id had been ingested before: nothing new was stored or sent'),
+});
+export const killmailPage = z.object({ items: z.array(killmailView), nextBefore: z.number().int().nullable() });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ids } from '../../../core/errors';
+import { conversationDto, messageDto } from '../messaging.events';
 
 /** Most participants a conversation may have (the creator included). */
 export const MAX_PARTICIPANTS = 100;
@@ -32,7 +33,7 @@ export type PostMessageInput = z.output<typeof postMessageInput>;
 
 /** `GET /api/conversations/:id/messages?before&limit` — `before` is the id of the oldest message already shown. */
 export const historyQuery = z.object({
-  before: ids.id.optional(),
+  before: ids.id.optional().describe('nextBefore of the previous page'),
   limit: ids.limit(100, 50),
 });
 export type HistoryQuery = z.output<typeof historyQuery>;
@@ -43,3 +44,11 @@ export const conversationIdParam = conversationId;
 /** Socket payloads. */
 export const joinPayload = z.object({ conversationId, since: ids.offset.optional() });
 export const conversationPayload = z.object({ conversationId });
+
+// Responses.
+
+export const conversationList = z.object({ conversations: z.array(conversationDto) });
+export const messagePage = z.object({
+  messages: z.array(messageDto),
+  nextBefore: z.string().nullable().describe('Pass as `before` for the next (older) page; null on the last page'),
+});

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ids } from '../../../core/errors';
-import { NOTIFICATION_CATEGORIES, NOTIFICATION_PRIORITIES } from '../notifications.events';
+import { NOTIFICATION_CATEGORIES, NOTIFICATION_PRIORITIES, notificationDto } from '../notifications.events';
 
 /** Largest `data` object a notification may carry (serialised), so events stay small. */
 export const MAX_NOTIFICATION_DATA_BYTES = 16 * 1024;
@@ -38,6 +38,7 @@ export const createNotificationsBody = notificationContent
     userId: ids.userId.optional(),
     userIds: z.array(ids.userId).min(1).max(MAX_RECIPIENTS).optional(),
   })
+  .describe('Give exactly one of userId (one recipient) or userIds (many)')
   .refine((b) => (b.userId === undefined) !== (b.userIds === undefined), {
     message: 'give exactly one of userId or userIds',
     path: ['userIds'],
@@ -57,3 +58,16 @@ export const listNotificationsQuery = z.object({
 export type ListNotificationsQuery = z.output<typeof listNotificationsQuery>;
 
 export const notificationIdParam = ids.id;
+
+// Responses.
+
+export const createdNotifications = z.object({
+  notifications: z.array(notificationDto),
+  duplicates: z.number().int().describe('Recipients skipped because they already had a notification with this dedupe key'),
+});
+export const notificationPage = z.object({
+  notifications: z.array(notificationDto),
+  unread: z.number().int(),
+  nextBefore: z.string().nullable().describe('Pass as `before` for the next (older) page; null on the last page'),
+});
+export const readAllResult = z.object({ updated: z.number().int(), unread: z.number().int() });

@@ -1,4 +1,4 @@
-// Type-aware lint (STYLE.md): the rules that catch real bugs in async socket code, and a
+// Type-aware lint: the rules that catch real bugs in async socket code, and a
 // boundary rule so a feature module cannot reach into another module's internals.
 import tseslint from 'typescript-eslint';
 

@@ -1,4 +1,4 @@
-/** Two tiers (STYLE.md): unit specs beside the code, e2e suites against real servers. */
+/** Two tiers: unit specs beside the code, e2e suites against real servers. */
 const transform = { '^.+\\.(t|j)s$': ['@swc/jest'] };
 // NestJS 12 ships ES modules only; jest's CommonJS loader needs them transpiled.
 const transformIgnorePatterns = ['/node_modules/(?!(@nestjs)/)'];

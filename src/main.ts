@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { installShutdown, startHerald } from './bootstrap';
 import { ConfigError } from './config';
 
-// A stray rejection or exception in a handler or job is logged, never fatal (QUALITY F4).
+// A stray rejection or exception in a handler or job is logged, never fatal.
 process.on('unhandledRejection', (reason) => {
   new Logger('Process').error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
 });

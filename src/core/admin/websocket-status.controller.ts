@@ -31,7 +31,7 @@ const statusActionResult = z.looseObject({ action: z.string(), success: z.boolea
 
 /**
  * The status API older clients poll: namespaces and jobs from the kernel, plus whatever
- * feature modules register (the Intelligence broadcast service's seed-era fields).
+ * feature modules register (the Intelligence broadcast service's fields from the earlier app).
  * The operator console reads the live `/ws/admin` feed instead.
  */
 @ApiTags('admin')

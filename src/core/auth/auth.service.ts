@@ -91,7 +91,7 @@ export class AuthService {
   }
 }
 
-/** Token from `auth.token`, then `query.token`, then `Authorization: Bearer` (CONTRACTS §1). */
+/** Token from `auth.token`, then `query.token`, then `Authorization: Bearer` (docs/protocol.md, Authentication). */
 export function tokenFromHandshake(handshake: {
   auth?: Record<string, unknown>;
   query?: Record<string, unknown>;

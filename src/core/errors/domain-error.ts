@@ -57,7 +57,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   unavailable: 503,
 };
 
-/** Socket error codes from CONTRACTS.md §2 (not_found and conflict have none of their own). */
+/** Socket error codes (docs/security.md, Error codes; not_found and conflict have none of their own). */
 export function socketErrorCode(code: ErrorCode): string {
   // a quota has no socket code of its own: to a socket it is a limit like any other
   if (code === 'quota_exceeded') return 'socket_error:rate_limited';

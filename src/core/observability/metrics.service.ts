@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Prometheus series named in CONTRACTS.md §4, one registry per app instance. */
+/** Prometheus series served at /metrics (docs/operations.md alerts on them), one registry per app instance. */
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();

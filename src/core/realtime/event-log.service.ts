@@ -9,7 +9,7 @@ export interface AppendRequest {
   rooms: string[];
   /** The payload as emitted, without `offset` (added on emit and on replay). */
   payload: object;
-  /** A retried publish with the same key is stored and delivered once (D3). */
+  /** A retried publish with the same key is stored and delivered once. */
   idempotencyKey?: string;
 }
 

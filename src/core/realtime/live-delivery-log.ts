@@ -13,7 +13,7 @@ interface Broadcast {
 
 /**
  * What this instance has already handed to each socket, so that a `since` replay does not
- * send it again (CONTRACTS §2: "without duplicates"). A socket live in `user:<id>` that
+ * send it again (docs/delivery-guarantees.md: each event exactly once). A socket live in `user:<id>` that
  * then joins `conversation:<id>` with `since` would otherwise get every event routed to
  * both rooms twice: live, and again in the conversation's replay.
  *

@@ -5,7 +5,7 @@ import { EventLogService, type OutboxEvent } from './event-log.service';
 import { RealtimeServer } from './realtime-server';
 import type { SqlTransaction, Staged } from './unit-of-work';
 
-/** What every replayable event carries on the wire (CONTRACTS §2). */
+/** What every replayable event carries on the wire (docs/protocol.md). */
 export type WithOffset<T> = T & { offset: string };
 
 export interface PublishOptions {

@@ -29,7 +29,7 @@ export interface JoinResult {
 }
 
 /**
- * Joins rooms with optional replay (CONTRACTS §2): live broadcasts to the socket are held
+ * Joins rooms with optional replay (docs/delivery-guarantees.md): live broadcasts to the socket are held
  * at a gate while the log is read and sent, then released minus anything replayed, so
  * the client gets every event after `since` in order and once. Events the socket already
  * received live through another of its rooms are not sent again (LiveDeliveryLog).

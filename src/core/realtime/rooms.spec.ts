@@ -16,7 +16,7 @@ describe('isValidRoomName', () => {
     }
   });
 
-  it('never accepts a Socket.IO socket id, which names that socket’s private room (Z3)', () => {
+  it('never accepts a Socket.IO socket id, which names that socket’s private room', () => {
     // socket.io ids: 15 random bytes as URL-safe base64, 20 characters.
     const socketId = fc.string({ unit: fc.constantFrom(...base64url), minLength: 20, maxLength: 20 });
     fc.assert(fc.property(socketId, (id) => !isValidRoomName(id)), { numRuns: 5000 });

@@ -44,7 +44,7 @@ export function socketUser(socket: Socket): Principal {
 }
 
 /**
- * Security and limits every namespace gets (QUALITY A1–A3, L1, L4–L6): JWT auth in the
+ * Security and limits every namespace gets (docs/security.md): JWT auth in the
  * namespace middleware, token expiry, per-event size cap, per-socket rate limit, room
  * cap, and a sweep that cuts off consumers whose outgoing buffer keeps growing.
  */
@@ -156,7 +156,7 @@ export class SocketPolicy implements OnModuleDestroy {
   }
 
   /**
-   * Joins rooms within the per-socket cap (L4). Returns false, joining nothing, when the
+   * Joins rooms within the per-socket cap. Returns false, joining nothing, when the
    * socket has disconnected: callers get here after awaits (membership checks, replay
    * reads), and a join after the disconnect would leave room entries nobody removes.
    */
@@ -243,7 +243,7 @@ export class SocketPolicy implements OnModuleDestroy {
     state.expiryTimer.unref();
   }
 
-  /** `auth:refresh {token}`: a fresh token for the same user keeps the socket open (A3). */
+  /** `auth:refresh {token}`: a fresh token for the same user keeps the socket open. */
   private refresh(socket: GuardedSocket, data: unknown, ack: unknown): void {
     try {
       const token = (data as { token?: unknown } | undefined)?.token;
@@ -257,7 +257,7 @@ export class SocketPolicy implements OnModuleDestroy {
     }
   }
 
-  /** Cuts off sockets whose unsent data passed the bound (L6): their peer stopped reading. */
+  /** Cuts off sockets whose unsent data passed the bound: their peer stopped reading. */
   private startSweep(): void {
     if (this.sweepTimer) return;
     this.sweepTimer = setInterval(() => {

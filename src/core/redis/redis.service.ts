@@ -61,7 +61,7 @@ export class RedisService implements OnApplicationShutdown {
       lazyConnect: false,
       maxRetriesPerRequest: 2,
       enableOfflineQueue: options.enableOfflineQueue ?? true,
-      // Reconnect quickly but not in a hot loop (F1: resume within 5 s of Redis returning).
+      // Reconnect quickly but not in a hot loop (cross-instance broadcasts resume within 5 s of Redis returning).
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     });
     let down = false;

@@ -1,5 +1,5 @@
 /**
- * Significant-change rules of the broadcast job (seed 001, CONTRACTS §3), as pure functions.
+ * Significant-change rules of the broadcast job (docs/modules/intelligence.md), as pure functions.
  *
  * The baseline of each figure is the value last alerted on (or first seen). Only a crossing
  * moves that figure's baseline, so:

@@ -30,7 +30,7 @@ export interface BroadcastReport {
 const FIGURE_LABEL: Record<Crossing['figure'], string> = { gdp: 'GDP', population: 'Population', vitality: 'Vitality', economicTier: 'Economic tier' };
 
 /**
- * The change-detection run behind the broadcast job (seed 001 `processBroadcasts`): pages
+ * The change-detection run behind the broadcast job (the earlier app's `processBroadcasts`): pages
  * through every country, compares its figures with its baseline (change-detection.ts),
  * and for each crossing records one alert item and advances the baseline (at most once
  * per baseline version) in one transaction with the events that announce it:

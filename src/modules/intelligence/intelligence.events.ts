@@ -1,6 +1,6 @@
 /**
- * The `/ws/intelligence` contract (CONTRACTS.md §3): channel names, event names, the seed-000
- * payload and which rooms each event goes to. Everything a client or another module
+ * The `/ws/intelligence` contract (docs/modules/intelligence.md): channel names, event names, the
+ * dashboard client's payload and which rooms each event goes to. Everything a client or another module
  * needs to know about this namespace's wire format lives here.
  */
 
@@ -14,7 +14,7 @@ export type IntelligenceCategory = (typeof INTELLIGENCE_CATEGORIES)[number];
 export const INTELLIGENCE_PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type IntelligencePriority = (typeof INTELLIGENCE_PRIORITIES)[number];
 
-/** Rooms every socket is in from the moment it connects (seed 000). */
+/** Rooms every socket is in from the moment it connects (as the dashboard client expects). */
 export const DEFAULT_CHANNELS: readonly string[] = ['all', ...INTELLIGENCE_CATEGORIES];
 
 export const GLOBAL_CHANNEL = 'global:intelligence';
@@ -35,10 +35,10 @@ export function isIntelligenceChannel(channel: unknown): channel is string {
   return typeof channel === 'string' && (FIXED_CHANNELS.has(channel) || COUNTRY_CHANNEL.test(channel));
 }
 
-/** Seed-000 `type` of each event name. */
+/** The dashboard client's `type` of each event name. */
 export type IntelligenceEventType = 'intelligence_update' | 'intelligence_alert' | 'vitality_update' | 'economic_change' | 'system_event';
 
-/** The seed-000 payload every event on this namespace carries (plus `offset`, added by the event log). */
+/** The dashboard client's payload every event on this namespace carries (plus `offset`, added by the event log). */
 export interface IntelligencePayload<Data extends object = Record<string, unknown>> {
   type: IntelligenceEventType;
   category: IntelligenceCategory;
@@ -152,7 +152,7 @@ const TYPE_OF: Record<IntelligenceEventName, IntelligenceEventType> = {
 export const eventTypeOf = (event: IntelligenceEventName) => TYPE_OF[event];
 
 /**
- * Every room one event goes to (CONTRACTS §3 "Routing"): `all`, its category, the
+ * Every room one event goes to (docs/modules/intelligence.md, Channels): `all`, its category, the
  * category feed, its country and the global feed; alerts and high/critical events also
  * the alerts channel; system events only `system:events` and `all`. The publisher emits
  * to the union in one call, so a socket in several of these rooms receives it once.

@@ -25,7 +25,7 @@ interface IntelligenceSocketData {
 const dataOf = (socket: Socket) => socket.data as IntelligenceSocketData;
 
 /**
- * `/ws/intelligence` (CONTRACTS §3): JWT from the kernel; on connect the socket is in `all`
+ * `/ws/intelligence` (docs/modules/intelligence.md): JWT from the kernel; on connect the socket is in `all`
  * and the five category channels, with replay after the handshake's `since` when given;
  * `subscribe` / `unsubscribe` to the allowed channels, acked with the socket's channels.
  */

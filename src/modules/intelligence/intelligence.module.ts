@@ -37,7 +37,7 @@ export class IntelligenceModule implements OnModuleInit {
   onModuleInit(): void {
     // Every intelligence channel is open to any authenticated user, over sockets and GET /api/history alike.
     this.channels.register({ namespace: INTELLIGENCE_NAMESPACE, matches: isIntelligenceChannel, canRead: () => true });
-    // The seed-era fields and trigger_broadcast of the kernel's /api/websocket-status.
+    // The earlier app's fields and trigger_broadcast of the kernel's /api/websocket-status.
     this.status.register(this.statusExtension);
   }
 }

@@ -65,7 +65,7 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
     return this.send('intelligence:update', { ...rest, priority: priority ?? 'medium' }, idempotencyKey);
   }
 
-  /** Not among seed 001's push methods, but the job needs it: an alert of any category. */
+  /** Not among the earlier app's push methods, but the job needs it: an alert of any category. */
   broadcastIntelligenceAlert(input: IntelligenceUpdateInput) {
     const { idempotencyKey, priority, ...rest } = input;
     return this.send('intelligence:alert', { ...rest, priority: priority ?? 'high' }, idempotencyKey);

@@ -33,7 +33,7 @@ export interface RawPeerStats {
 }
 
 /**
- * The raw WebSocket feed at /updates (seed 003): plain `ws` on the same HTTP server as
+ * The raw WebSocket feed at /updates (docs/modules/killmail.md): plain `ws` on the same HTTP server as
  * Socket.IO (whose engine closes other paths' upgrades only if nobody answered them), internal peers only,
  * server-emits-only. Each frame is serialised once and the same Buffer is written to every
  * peer; a peer whose send buffer is past SOCKET_MAX_BUFFERED_BYTES misses frames (counted)

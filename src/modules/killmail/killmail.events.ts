@@ -1,11 +1,11 @@
-/** The killmail feed's wire contract (CONTRACTS §3 "Killmail feed", seed 003). */
+/** The killmail feed's wire contract (docs/modules/killmail.md): the shapes existing feed consumers read. */
 import { z } from 'zod';
 
 export const KILLMAIL_NAMESPACE = '/ws/killmail';
 /** Path of the raw WebSocket feed on the HTTP server. */
 export const RAW_FEED_PATH = '/updates';
 
-/** The seed's `data` of a killmail update. */
+/** The `data` of a killmail update, as existing feed consumers read it. */
 export const killmailData = z.object({
   killmailId: z.number().int(),
   timestamp: z.string().describe('When the kill happened (ESI killmail_time), ISO 8601'),

@@ -12,7 +12,7 @@ import { KillmailPublisher } from './killmail.publisher';
 import { KillmailRepository } from './killmail.repository';
 import { KillmailService } from './killmail.service';
 
-/** Killmail feed (CONTRACTS §3, seed 003): raw /updates feed, /ws/killmail, ingest routes, upstream poller. */
+/** Killmail feed (docs/modules/killmail.md): raw /updates feed, /ws/killmail, ingest routes, upstream poller. */
 @Module({
   controllers: [KillmailController],
   providers: [

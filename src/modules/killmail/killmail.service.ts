@@ -94,7 +94,7 @@ function toNewKillmail(input: KillmailInput): NewKillmail {
   };
 }
 
-/** The seed's `data` block. */
+/** The `data` block existing feed consumers read. */
 export function toData(km: KillmailView): KillmailData {
   return {
     killmailId: km.killmailId,

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
 /**
- * Who may open the raw killmail feed (INTERNAL_NETWORKS, QUALITY A6). Addresses are
+ * Who may open the raw killmail feed (INTERNAL_NETWORKS). Addresses are
  * parsed into integers (32 bits for IPv4, 128 for IPv6) and compared under the range's
  * mask. An IPv4-mapped IPv6 address (`::ffff:10.1.2.3`, what a dual-stack listener
  * reports for IPv4 peers) is matched as the IPv4 address it carries, and also against

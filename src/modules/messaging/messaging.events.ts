@@ -1,5 +1,5 @@
 /**
- * The Messaging module's contract on `/ws/app` (CONTRACTS.md §3, seed 004): event names,
+ * The Messaging module's contract on `/ws/app` (docs/modules/messaging.md): event names,
  * payloads and the DTOs shared by the socket events and the HTTP API. Timestamps are ISO strings.
  */
 
@@ -70,7 +70,7 @@ export const MESSAGING_EVENT_SCHEMAS = {
 
 export type MessageEvent = 'messages:new' | 'messages:updated' | 'messages:deleted';
 
-/** Ack of `conversations:join` (seed 004: `{success, message?}`; failures also carry §2's `error` and `code`). */
+/** Ack of `conversations:join` (the app client's `{success, message?}`; failures also carry the kernel's `error` and `code`). */
 export type JoinAck =
   | { success: true; conversationId: string; message: string; replayed: number; resync: boolean }
   | { success: false; message: string; error: string; code: string };

@@ -81,7 +81,7 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection {
     return { success: true, relayed };
   }
 
-  /** Seed 004 clients read `ack.message`; §2 clients read `error` and `code`: the refusal carries both. */
+  /** The app client reads `ack.message`; other clients read the kernel's `error` and `code`: the refusal carries both. */
   private refuse(socket: Socket, ack: AckFn | undefined, err: unknown): void {
     const error = toSocketError(err, this.logger);
     if (ack) {

@@ -13,8 +13,8 @@ import { NOTIFICATION_PRIORITIES, type NotificationDto } from './notifications.e
  * Which notifications are escalated to Discord (DISCORD_WEBHOOK_CATEGORIES and
  * DISCORD_WEBHOOK_MIN_PRIORITY): those of the configured categories, plus those at or
  * above the priority threshold whatever their category. The defaults are the alert
- * categories an operator must see even when nobody has the app open (seed 000 routes
- * compliance alerts to Discord; defense covers attacks and incursions) and `critical`.
+ * categories an operator must see even when nobody has the app open (the earlier dashboard
+ * routed compliance alerts to Discord; defense covers attacks and incursions) and `critical`.
  */
 export function escalationRule(discord: Pick<AppConfig['discord'], 'categories' | 'minPriority'>) {
   const categories = new Set<string>(discord.categories);

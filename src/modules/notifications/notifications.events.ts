@@ -1,5 +1,5 @@
 /**
- * The Notifications module's contract on `/ws/app` (CONTRACTS.md §3, seed 004): event
+ * The Notifications module's contract on `/ws/app` (docs/modules/notifications.md): event
  * names, payloads and the notification DTO shared by the socket events and the HTTP API.
  */
 import { z } from 'zod';

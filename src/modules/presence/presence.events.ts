@@ -1,5 +1,5 @@
 /**
- * The Presence module's wire contract on `/ws/app` (CONTRACTS §3, seed 004). Presence
+ * The Presence module's wire contract on `/ws/app` (docs/modules/presence.md). Presence
  * events are transient: never persisted, never replayed, no `offset`.
  */
 

@@ -104,7 +104,7 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
     this.broadcast({ kind: 'changed', version, snapshot });
   }
 
-  /** A heartbeat refreshed lastSeen: only the user's own sockets hear it (CONTRACTS §3). */
+  /** A heartbeat refreshed lastSeen: only the user's own sockets hear it (docs/modules/presence.md). */
   heartbeat(snapshot: PresenceSnapshot, version: number): void {
     this.broadcast({ kind: 'heartbeat', version, snapshot });
   }

@@ -45,7 +45,7 @@ const conn = (socketId: string, userId = 'alice') => ({ socketId, userId, userAg
 const viewer = (userId: string, roles: string[] = []): Principal => ({ userId, roles, expiresAt: undefined });
 
 describe('PresenceService', () => {
-  it('keeps a user with several sockets online until the last one goes (D5)', async () => {
+  it('keeps a user with several sockets online until the last one goes', async () => {
     const { service, changed } = setup();
     for (const id of ['t1', 't2', 't3']) await service.connected(conn(id));
     expect(changed.map((s) => [s.isOnline, s.sockets.length])).toEqual([

@@ -10,7 +10,7 @@ export const putCountryBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
   gdp: z.number().nonnegative(),
   population: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  /** A 0–100 score, as in seed 001's "10 point vitality drop". */
+  /** A 0–100 score, as in the earlier app's "10 point vitality drop". */
   vitality: z.number().min(0).max(100),
   economicTier: z.string().trim().min(1).max(64),
 });

@@ -21,7 +21,7 @@ const attacker = z.object({
 });
 
 /**
- * An ESI-style killmail (CONTRACTS §3 "Ingest"), optionally with zKillboard's `zkb` block.
+ * An ESI-style killmail (docs/modules/killmail.md, HTTP), optionally with zKillboard's `zkb` block.
  * Unknown fields (items, position, moon_id …) are accepted and not kept.
  */
 export const killmailInput = z.object({

@@ -3,7 +3,7 @@
  *
  *   npm run bench:killmail -- [--peers 1000] [--repeats 3] [--step-ms 3000]
  *
- * Follows QUALITY.md's method where it applies: A = a bare `ws` server with the same options
+ * Follows the method of docs/performance.md where it applies: A = a bare `ws` server with the same options
  * (noServer upgrade, perMessageDeflate off, one pre-built Buffer per frame, same drop check),
  * B = Herald (dist build, PostgreSQL started by the script, unpinned) where each killmail goes the full way: validation,
  * killmail row, event log, Socket.IO emit, raw frame. Both pinned to core 0, alternating

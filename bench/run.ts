@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [--scenario P1] [--quick]`: Herald (B) against bare Socket.IO (A),
- * side by side (QUALITY.md §1). Prints one table; writes JSON and an SVG plot to bench/results/.
+ * side by side (docs/performance.md). Prints one table; writes JSON and an SVG plot to bench/results/.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';

@@ -12,7 +12,7 @@ const P3_FULL = Number(process.env.BENCH_P3_CONNECTIONS ?? 10_000);
 const P3_QUICK = 2000;
 /**
  * The idle window is one heartbeat period at the default interval (HEARTBEAT_INTERVAL_MS,
- * 25 s in CONTRACTS): connections are made over several seconds, so their pings are spread
+ * 25 s by default): connections are made over several seconds, so their pings are spread
  * and each connection is pinged exactly once in the window, as in steady state.
  */
 const IDLE_MS = 25_000;

@@ -4,5 +4,5 @@ import { P7 } from './replay';
 import { P2, P5 } from './rooms';
 import type { Scenario } from './types';
 
-/** In QUALITY.md order. */
+/** In docs/performance.md order. */
 export const SCENARIOS: Scenario[] = [P1, P2, P3, P4, P5, P6, P7];

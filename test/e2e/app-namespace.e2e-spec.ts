@@ -1,6 +1,6 @@
 /**
- * /ws/app as a whole: QUALITY L1 (the 5,120-byte inbound cap, refused before any handler
- * runs, connection kept, other namespaces keeping their own cap) and the seed's handshake
+ * /ws/app as a whole: the 5,120-byte inbound cap (refused before any handler runs,
+ * connection kept, other namespaces keeping their own cap) and the app client's handshake
  * error codes.
  */
 import fc from 'fast-check';
@@ -39,7 +39,7 @@ describe('/ws/app namespace', () => {
     return s;
   }
 
-  it('L1: accepts a 5,120-byte event, refuses 5,121 bytes before the handler runs, and keeps the connection usable', async () => {
+  it('accepts a 5,120-byte event, refuses 5,121 bytes before the handler runs, and keeps the connection usable', async () => {
     const convo = await http<{ id: string }>(app.url, 'POST', '/api/conversations', { token: token('l1-sender'), body: { participantIds: ['l1-member'] } });
     const sender = await open('l1-sender');
     const member = await open('l1-member');
@@ -65,7 +65,7 @@ describe('/ws/app namespace', () => {
     expect(await emitAck(sender, 'conversations:leave', { conversationId: convo.body.id })).toEqual({ success: true, conversationId: convo.body.id });
   });
 
-  it('L1: another namespace keeps its own cap, in both directions', async () => {
+  it('another namespace keeps its own cap, in both directions', async () => {
     expect(FIXTURE_MAX_EVENT_BYTES).toBeLessThan(CAP);
     const fixture = await connect(app.url, FIXTURE_NS, { token: token('l1-other') });
     sockets.push(fixture);
@@ -80,7 +80,7 @@ describe('/ws/app namespace', () => {
     expect(fixture.connected && appSide.connected).toBe(true);
   });
 
-  it('refuses handshakes with the seed error codes (unauthorized, token_expired)', async () => {
+  it('refuses handshakes with the error codes the app client knows (unauthorized, token_expired)', async () => {
     expect((await connectError(app.url, APP_NS)).data).toEqual({ code: 'socket_error:unauthorized', message: expect.any(String) });
     expect((await connectError(app.url, APP_NS, { token: token('x', { secret: 'wrong-secret-wrong-secret-wrong-secret' }) })).data?.code).toBe(
       'socket_error:unauthorized',
@@ -88,7 +88,7 @@ describe('/ws/app namespace', () => {
     expect((await connectError(app.url, APP_NS, { token: token('x', { ttl: -10 }) })).data?.code).toBe('socket_error:token_expired');
   });
 
-  it('L2: wrong types, __proto__ keys and deep nesting are refused with bad_request, and the socket stays up', async () => {
+  it('wrong types, __proto__ keys and deep nesting are refused with bad_request, and the socket stays up', async () => {
     const socket = await open('l2-fuzzer');
     const wrongId = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.integer()), fc.string({ minLength: 129, maxLength: 200 }), fc.constantFrom('', 'a b', 'x*', '../x', 'a:b', 'user:eve'));
     const nested = fc.integer({ min: 17, max: 40 }).map((depth) => {

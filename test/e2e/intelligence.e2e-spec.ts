@@ -1,5 +1,5 @@
 /**
- * /ws/intelligence end to end (CONTRACTS §3, issue #3): real PostgreSQL, real sockets.
+ * /ws/intelligence end to end (docs/modules/intelligence.md, issue #3): real PostgreSQL, real sockets.
  * The broadcast job's interval is set far beyond the suite's run time; ticks are
  * triggered with JobScheduler.runNow or the status API's trigger_broadcast.
  */
@@ -130,7 +130,7 @@ describe('/ws/intelligence (issue #3)', () => {
       expect(s.connected).toBe(true);
     });
 
-    it('survives schema fuzz: every random subscribe payload is answered, nothing is joined by a refused one (L2)', async () => {
+    it('survives schema fuzz: every random subscribe payload is answered, nothing is joined by a refused one', async () => {
       const s = await open('fuzz');
       const payloads = fc.sample(
         fc.oneof(
@@ -518,7 +518,7 @@ describe('/ws/intelligence (issue #3)', () => {
       expect(after.broadcastService.lastBroadcast).toBeGreaterThanOrEqual(Date.parse(job.lastRunAt!));
     });
 
-    it('reports a failing broadcast run, stays up, and the next run succeeds (F4)', async () => {
+    it('reports a failing broadcast run, stays up, and the next run succeeds', async () => {
       const sql = app.get(PrismaService).sql;
       await sql.exec('ALTER TABLE country_snapshots RENAME TO country_snapshots_away');
       let failed: { status: number; body: { success: boolean; error?: string } };

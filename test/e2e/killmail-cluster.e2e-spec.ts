@@ -1,4 +1,4 @@
-/** Two instances of one deployment (shared PostgreSQL and Redis) serve one killmail feed (CONTRACTS §4). */
+/** Two instances of one deployment (shared PostgreSQL and Redis) serve one killmail feed. */
 import type { Socket } from 'socket.io-client';
 import type WebSocket from 'ws';
 import { startTestApp, type TestApp } from '../support/app';

@@ -1,6 +1,6 @@
 /**
- * Killmail ingest and the raw /updates feed (CONTRACTS §3 "Killmail feed", seed 003,
- * QUALITY A6, A7, L6, L7, D3).
+ * Killmail ingest and the raw /updates feed (docs/modules/killmail.md): the shapes existing
+ * feed consumers read, the peer allow-list, ignored client input, slow peers, bad input, repeats.
  */
 import type { Socket } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -35,7 +35,7 @@ describe('killmail ingest and raw feed', () => {
   afterEach(() => open.splice(0).forEach((c) => c.close()));
   afterAll(() => app?.close());
 
-  it('delivers a posted killmail to a loopback raw client in the seed format, and to /ws/killmail once', async () => {
+  it('delivers a posted killmail to a loopback raw client in the format existing feed consumers read, and to /ws/killmail once', async () => {
     const ws = await feed();
     const sio = await connect(app.url, '/ws/killmail', { token: token('viewer') });
     open.push(sio);
@@ -73,7 +73,7 @@ describe('killmail ingest and raw feed', () => {
     ]);
   });
 
-  it('stores and sends a repeated killmail_id once: the repeat answers 200 and nothing is re-sent (D3)', async () => {
+  it('stores and sends a repeated killmail_id once: the repeat answers 200 and nothing is re-sent', async () => {
     const ws = await feed();
     const frames = collectFrames(ws);
     const km = esiKillmail();
@@ -93,13 +93,13 @@ describe('killmail ingest and raw feed', () => {
     expect(logged).toHaveLength(1);
   });
 
-  it('answers every concurrent repeat 200 and the one insert 201, never 500, however the inserts interleave (D3)', async () => {
+  it('answers every concurrent repeat 200 and the one insert 201, never 500, however the inserts interleave', async () => {
     const killmails = Array.from({ length: 25 }, () => esiKillmail());
     const answers = await Promise.all(killmails.map((km) => Promise.all([1, 2, 3, 4].map(() => post(app, km)))));
     for (const statuses of answers.map((batch) => batch.map((r) => r.status).sort())) expect(statuses).toEqual([200, 200, 200, 201]);
   });
 
-  it('refuses malformed killmails with 400 naming the field, and stores nothing (L7)', async () => {
+  it('refuses malformed killmails with 400 naming the field, and stores nothing', async () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ ...esiKillmail(), killmail_id: 'abc' }, /killmail_id/],
       [{ ...esiKillmail(), killmail_time: 'yesterday' }, /killmail_time/],
@@ -137,7 +137,7 @@ describe('killmail ingest and raw feed', () => {
     expect((await http(app.url, 'GET', '/api/killmails?before=x', { token: token('viewer') })).status).toBe(400);
   });
 
-  it('ignores whatever a raw client sends: no reply, no effect, the server stays healthy (A7)', async () => {
+  it('ignores whatever a raw client sends: no reply, no effect, the server stays healthy', async () => {
     const chatty = await feed();
     const heard: RawFrame[] = collectFrames(chatty);
     for (let i = 0; i < 200; i++) {
@@ -166,7 +166,7 @@ describe('killmail ingest and raw feed', () => {
     expect((await http(app.url, 'GET', '/health/ready')).status).toBe(200);
   });
 
-  it('accepts loopback peers; a spoofed X-Forwarded-For changes nothing without TRUST_PROXY (A6)', async () => {
+  it('accepts loopback peers; a spoofed X-Forwarded-For changes nothing without TRUST_PROXY', async () => {
     const ws = await feed({ 'X-Forwarded-For': '203.0.113.9' });
     expect(ws.readyState).toBe(WebSocket.OPEN);
     // Other paths' upgrades are not ours; Socket.IO still upgrades on its own path
@@ -175,7 +175,7 @@ describe('killmail ingest and raw feed', () => {
     expect(sio.connected).toBe(true);
   });
 
-  it('drops frames for a peer that stopped reading instead of buffering them (L6)', async () => {
+  it('drops frames for a peer that stopped reading instead of buffering them', async () => {
     const server = app.get(KillmailFeedServer);
     const limit = app.config.socket.maxBufferedBytes;
     const slow = await rawUpgrade(app.url);
@@ -236,7 +236,7 @@ describe('raw feed idle timeout', () => {
   });
 });
 
-describe('raw feed allow-list (A6)', () => {
+describe('raw feed allow-list', () => {
   const apps: TestApp[] = [];
   afterAll(() => Promise.all(apps.map((a) => a.close())));
 

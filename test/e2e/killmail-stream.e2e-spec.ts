@@ -1,4 +1,4 @@
-/** `/ws/killmail`: filtered subscriptions receive exactly the killmails that match, each once (CONTRACTS §3). */
+/** `/ws/killmail`: filtered subscriptions receive exactly the killmails that match, each once (docs/modules/killmail.md). */
 import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
 import { startTestApp, type TestApp } from '../support/app';
@@ -151,7 +151,7 @@ describe('/ws/killmail filtered stream', () => {
     expect(err.data?.code).toBe('socket_error:unauthorized');
   });
 
-  it('answers any fuzzed subscribe payload with success or bad_request and stays connected (L2)', async () => {
+  it('answers any fuzzed subscribe payload with success or bad_request and stays connected', async () => {
     const s = await open('fuzz');
     const channel = fc.oneof(fc.constantFrom('killstream', 'alliance:1', 'ship:587'), fc.string({ maxLength: 40 }), fc.integer());
     const payload = fc.oneof(

@@ -1,7 +1,7 @@
 /**
  * The upstream poller against a local stand-in of the sequence feed: ingests in order,
  * resumes from its persisted cursor after a restart mid-way, survives garbage, timeouts and
- * errors, and never delivers a killmail twice (CONTRACTS §3 "Job", QUALITY D3, F4).
+ * errors, and never delivers a killmail twice (docs/modules/killmail.md, Upstream poller).
  */
 import { MetricsService } from '../../src/core/observability';
 import { KillmailUpstreamPoller } from '../../src/modules/killmail/killmail-upstream-poller.job';

@@ -1,5 +1,5 @@
 /**
- * Messaging on /ws/app and /api/conversations (seed 004 flows): membership (QUALITY Z1),
+ * Messaging on /ws/app and /api/conversations (the app client's flows): membership,
  * message events reaching every participant once, author-only edits, soft deletes,
  * history paging, replay on join, typing relay, and delivery across two instances.
  */
@@ -121,7 +121,7 @@ describe('messaging (/ws/app + /api/conversations)', () => {
     expect((await http(app.url, 'POST', '/api/conversations', { body: { participantIds: ['x'] } })).status).toBe(401);
   });
 
-  it('Z1: a non-member is refused at join, receives nothing, and cannot read or post', async () => {
+  it('a non-member is refused at join, receives nothing, and cannot read or post', async () => {
     const convo = await conversation('z-owner', ['z-friend']);
     const friend = await open('z-friend');
     const intruder = await open('z-intruder');
@@ -366,7 +366,7 @@ describe('messaging (/ws/app + /api/conversations)', () => {
     expect(await emitAck(uma, 'conversations:typing', { conversationId: convo.id })).toMatchObject({ success: false, code: 'socket_error:forbidden' });
   });
 
-  it('D3: a retried clientMessageId answers 200 with the first message; one row, one messages:new, also when retries race', async () => {
+  it('a retried clientMessageId answers 200 with the first message; one row, one messages:new, also when retries race', async () => {
     const convo = await conversation('k-amy', ['k-bob']);
     const bob = await open('k-bob');
     const log = messageLog(bob);

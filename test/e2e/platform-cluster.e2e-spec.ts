@@ -51,7 +51,7 @@ describe('several instances on one Redis behave as one', () => {
     await gone;
   });
 
-  it('runs a job once per tick across three instances, also after one stops (D4)', async () => {
+  it('runs a job once per tick across three instances, also after one stops', async () => {
     const key = `${apps[0].redisPrefix}:fixture-runs`;
     await sleep(2000);
     await apps[2].close(); // the instance that held some ticks goes away

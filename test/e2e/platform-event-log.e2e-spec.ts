@@ -8,7 +8,7 @@ import { token } from '../support/tokens';
 
 type Fixture = { n: number; room: string; offset: string };
 
-describe('event log, offsets and replay (CONTRACTS §2, QUALITY D1, D3)', () => {
+describe('event log, offsets and replay', () => {
   let app: TestApp;
   let publisher: FixturePublisher;
   const sockets: Socket[] = [];
@@ -25,7 +25,7 @@ describe('event log, offsets and replay (CONTRACTS §2, QUALITY D1, D3)', () => 
   afterEach(() => sockets.splice(0).forEach((s) => s.close()));
   afterAll(() => app?.close());
 
-  it('delivers 1,000 events to every member in publish order with increasing offsets (D1)', async () => {
+  it('delivers 1,000 events to every member in publish order with increasing offsets', async () => {
     const members = await Promise.all(['m1', 'm2', 'm3'].map(open));
     for (const m of members) await emitAck(m, 'subscribe', { rooms: ['test:order'] });
     const logs = members.map((m) => collect<Fixture>(m, 'fixture:event'));
@@ -94,7 +94,7 @@ describe('event log, offsets and replay (CONTRACTS §2, QUALITY D1, D3)', () => 
     }
   });
 
-  it('stores and delivers a publish retried with the same idempotency key once (D3)', async () => {
+  it('stores and delivers a publish retried with the same idempotency key once', async () => {
     const s = await open('idem');
     await emitAck(s, 'subscribe', { rooms: ['test:idem'] });
     const seen = collect<Fixture>(s, 'fixture:event');

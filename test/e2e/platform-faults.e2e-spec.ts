@@ -1,5 +1,5 @@
 /**
- * Faults (QUALITY F1, F2): Redis and PostgreSQL die and come back while the gateway runs.
+ * Faults: Redis and PostgreSQL die and come back while the gateway runs.
  * Each test kills its own servers, never the run's shared ones.
  */
 import { Client } from 'pg';
@@ -20,7 +20,7 @@ async function checkpoint(url: string): Promise<void> {
 const readiness = async (app: TestApp) => (await http(app.url, 'GET', '/health/ready')).status;
 const liveness = async (app: TestApp) => (await http(app.url, 'GET', '/health/live')).status;
 
-describe('Redis killed and restarted (F1)', () => {
+describe('Redis killed and restarted', () => {
   let redis: RedisHandle;
   const apps: TestApp[] = [];
   const sockets: Socket[] = [];
@@ -70,7 +70,7 @@ describe('Redis killed and restarted (F1)', () => {
   });
 });
 
-describe('PostgreSQL restarted (F2)', () => {
+describe('PostgreSQL restarted', () => {
   let pg: PostgresHandle;
   let app: TestApp;
 

@@ -1,5 +1,5 @@
 /**
- * D4 with real processes: three instances share a job; one is SIGKILLed mid-way (no
+ * One run per tick, with real processes: three instances share a job; one is SIGKILLed mid-way (no
  * shutdown hook runs, its tick locks are left to expire) and every tick still runs once.
  */
 import Redis from 'ioredis';
@@ -12,7 +12,7 @@ import { TEST_JWT_SECRET } from '../support/tokens';
 
 const INTERVAL_MS = 250;
 
-describe('a scheduled job across three processes (D4)', () => {
+describe('a scheduled job across three processes', () => {
   const processes: AppProcess[] = [];
   let databaseUrl: string;
   let redis: Redis;

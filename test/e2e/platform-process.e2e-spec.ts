@@ -51,7 +51,7 @@ describe('the gateway as a process', () => {
     expect(app.output()).toContain('PORT');
   });
 
-  it('on SIGTERM turns readiness 503 at once, keeps liveness, exits 0 well inside 30 s, and never logs tokens (S1–S3, A4)', async () => {
+  it('on SIGTERM turns readiness 503 at once, keeps liveness, exits 0 well inside 30 s, and never logs tokens', async () => {
     const databaseUrl = await createTestDatabase('process');
     const app = await spawnApp({ DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, SHUTDOWN_DRAIN_DELAY_MS: '1500', LOG_LEVEL: 'verbose' });
     running.push(app);

@@ -1,7 +1,7 @@
 /**
- * The kernel under hostile or unlucky clients: schema fuzz (L2), protocol garbage (L3),
- * a consumer that stops reading (L6), and replay through random disconnects, reconnects
- * and instance stops (D2).
+ * The kernel under hostile or unlucky clients: schema fuzz, protocol garbage,
+ * a consumer that stops reading, and replay through random disconnects, reconnects
+ * and instance stops.
  */
 import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
@@ -43,7 +43,7 @@ function isWellFormedSubscribe(payload: unknown): boolean {
   return p.since === undefined || (typeof p.since === 'number' && Number.isInteger(p.since) && p.since >= 0) || (typeof p.since === 'string' && /^\d{1,19}$/.test(p.since));
 }
 
-describe('hostile input on a socket (L2, L3)', () => {
+describe('hostile input on a socket', () => {
   let app: TestApp;
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
@@ -57,7 +57,7 @@ describe('hostile input on a socket (L2, L3)', () => {
     await app.close();
   });
 
-  it('answers every malformed subscribe with bad_request and joins nothing (L2, property test)', async () => {
+  it('answers every malformed subscribe with bad_request and joins nothing (property test)', async () => {
     const s = await connect(app.url, FIXTURE_NS, { token: token('fuzzer') });
     const roomsBefore = async () => (await app.get(RealtimeServer).namespace(FIXTURE_NS)!.in('user:fuzzer').fetchSockets())[0].rooms.size;
     const baseline = await roomsBefore();
@@ -93,7 +93,7 @@ describe('hostile input on a socket (L2, L3)', () => {
     s.close();
   }, 180_000); // one round trip per generated payload; slow only on a loaded machine
 
-  it('closes a connection that sends protocol garbage and keeps serving everyone else (L3)', async () => {
+  it('closes a connection that sends protocol garbage and keeps serving everyone else', async () => {
     const bystander = await connect(app.url, FIXTURE_NS, { token: token('bystander') });
     const garbage = ['42/ws/test,["echo"', '9999', '4', '42/ws/test,0["echo",{"a":1}]', '40/ws/test,not-json', 'x'.repeat(100), '\u0000\u0001'];
     for (const frame of garbage) {
@@ -134,7 +134,7 @@ describe('an upgrade request for a path nobody serves', () => {
   });
 });
 
-describe('a consumer that stops reading (L6)', () => {
+describe('a consumer that stops reading', () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startTestApp({ modules: [FixtureModule], env: { SOCKET_MAX_BUFFERED_BYTES: String(1024 * 1024) } });
@@ -175,7 +175,7 @@ describe('a consumer that stops reading (L6)', () => {
   });
 });
 
-describe('replay through random disconnects, reconnects and instance stops (D2)', () => {
+describe('replay through random disconnects, reconnects and instance stops', () => {
   const ROOM = 'test:d2';
 
   it('gives every client exactly the server log: no gap, no duplicate, in order', async () => {

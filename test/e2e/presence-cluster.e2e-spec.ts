@@ -1,7 +1,7 @@
 /**
  * Presence across instances of one deployment sharing a real Redis: a user online on two
  * instances, heartbeats and admin kicks crossing instances, and an instance SIGKILLed
- * without any cleanup (QUALITY F3) whose sockets the sweep job removes within TTL + one sweep.
+ * without any cleanup whose sockets the sweep job removes within TTL + one sweep.
  */
 import { presenceTimings } from '../../src/modules/presence/presence.timing';
 import { spawnApp, startTestApp, type AppProcess, type TestApp } from '../support/app';
@@ -171,7 +171,7 @@ describe('presence across instances (Redis)', () => {
     }
   });
 
-  describe('an instance killed without a clean close (F3)', () => {
+  describe('an instance killed without a clean close', () => {
     let crashed: AppProcess | undefined;
     afterAll(async () => {
       await crashed?.stop('SIGKILL');

@@ -1,7 +1,7 @@
 /**
  * Presence on `/ws/app`, one instance without Redis (the in-memory store): full snapshots
  * to the user's own sockets on connect and disconnect, online/offline status only to
- * observers, several tabs (D5), heartbeat semantics, the HTTP routes and the admin kick,
+ * observers, several tabs, heartbeat semantics, the HTTP routes and the admin kick,
  * with real sockets and a real database.
  */
 import { startTestApp, type TestApp } from '../support/app';
@@ -49,7 +49,7 @@ describe('presence on one instance', () => {
     expect(user.about('p1-user')).toHaveLength(1);
   });
 
-  it('keeps a user with three tabs online until the last tab closes (D5); observers hear online once, offline once', async () => {
+  it('keeps a user with three tabs online until the last tab closes; observers hear online once, offline once', async () => {
     const observer = await join('p2-observer');
     const tabs = [await join('p2-user'), await join('p2-user'), await join('p2-user')];
     const stays = tabs[1];
@@ -104,7 +104,7 @@ describe('presence on one instance', () => {
     expect(beat.lastSeen).toBe(Math.max(...beat.sockets.map((s) => s.lastSeen!)));
     expect(beat.sockets.map((s) => s.socketId).sort()).toEqual([tabA.socket.id, tabB.socket.id].sort());
 
-    // without an acknowledgement and without a payload, as the seed's clients send it
+    // without an acknowledgement and without a payload, as the app client sends it
     const second = tabB.update('p3-user', undefined, { since: tabB.mark() });
     tabA.socket.emit('presence:heartbeat');
     await second;
@@ -114,7 +114,7 @@ describe('presence on one instance', () => {
     expect(observer.about('p3-user')).toHaveLength(before.observer); // heartbeats are not the namespace's business
   });
 
-  it('accepts a 5,120-byte heartbeat, refuses 5,121 bytes before the handler, and the connection stays usable (L1)', async () => {
+  it('accepts a 5,120-byte heartbeat, refuses 5,121 bytes before the handler, and the connection stays usable', async () => {
     const user = await join('p4-user');
     await user.update('p4-user');
     // The cap counts the UTF-8 bytes of the JSON-encoded arguments: ["…"] adds 4 to the string.

@@ -1,5 +1,5 @@
 /**
- * Keeps the benchmark from rotting (issue #7): runs the bench's tiny smoke scenario through
+ * Keeps the benchmark from rotting: runs the bench's tiny smoke scenario through
  * the real runner on A (bare Socket.IO) and B (Herald in its own process, on the run's
  * PostgreSQL) and checks that every event arrived, in order, live and replayed. It asserts
  * delivery and order only, never a timing.

@@ -1,5 +1,5 @@
 /**
- * /ws/intelligence end to end (docs/modules/intelligence.md, issue #3): real PostgreSQL, real sockets.
+ * /ws/intelligence end to end (docs/modules/intelligence.md): real PostgreSQL, real sockets.
  * The broadcast job's interval is set far beyond the suite's run time; ticks are
  * triggered with JobScheduler.runNow or the status API's trigger_broadcast.
  */
@@ -55,7 +55,7 @@ const EVENTS = ['intelligence:update', 'intelligence:alert', 'economic:change', 
 
 const figures = (over: Partial<Record<string, unknown>> = {}) => ({ name: 'Freedonia', gdp: 1_000_000, population: 5_000_000, vitality: 80, economicTier: 'Developed', ...over });
 
-describe('/ws/intelligence (issue #3)', () => {
+describe('/ws/intelligence', () => {
   let app: TestApp;
   const sockets: Socket[] = [];
   const open = async (sub = 'alice', extra: { auth?: Record<string, unknown> } = {}) => {

@@ -220,7 +220,7 @@ describe('presence across instances (Redis)', () => {
       });
       // The figure the issue asks to be measured (printed, not asserted beyond the timeout above).
       process.stdout.write(
-        `presence F3: offline snapshot ${measuredMs} ms after SIGKILL (TTL ${timings.ttlMs} ms, sweep every ${timings.sweepIntervalMs} ms)\n`,
+        `presence after a crashed instance: offline snapshot ${measuredMs} ms after SIGKILL (TTL ${timings.ttlMs} ms, sweep every ${timings.sweepIntervalMs} ms)\n`,
       );
 
       await settle();

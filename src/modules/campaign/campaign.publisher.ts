@@ -41,12 +41,28 @@ export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
     super(CAMPAIGN_NS, realtime, eventLog, metrics);
   }
 
-  /** An entity that lives outside Herald changed (a domain service announces it): no change here, published on its own. */
+  /*
+   * Plain publishes, for domain services announcing changes Herald did not make itself.
+   * Herald's own changes use the *In variants below, inside the change's transaction.
+   */
+
   entityUpdated(draft: Draft<EntityUpdatedEvent>) {
     return this.publishEvent<EntityUpdatedEvent>({ type: 'entity_updated', timestamp: now(), ...draft });
   }
 
-  /** No domain change behind it: published on its own, keyed by the request (a retry with the same correlation id publishes once). */
+  worldTimeChanged(draft: Draft<WorldTimeChangedEvent>) {
+    return this.publishEvent<WorldTimeChangedEvent>({ type: 'world_time_changed', timestamp: now(), ...draft });
+  }
+
+  settlementUpdated(draft: Draft<SettlementUpdatedEvent>) {
+    return this.publishEvent<SettlementUpdatedEvent>({ type: 'settlement_updated', timestamp: now(), ...draft });
+  }
+
+  structureUpdated(draft: Draft<StructureUpdatedEvent>) {
+    return this.publishEvent<StructureUpdatedEvent>({ type: 'structure_updated', timestamp: now(), ...draft });
+  }
+
+  /** No domain change behind it: published on its own; with `key`, a retry carrying the same key publishes once. */
   stateInvalidated(draft: Draft<StateInvalidatedEvent>, key?: string) {
     return this.publishEvent<StateInvalidatedEvent>({ type: 'state_invalidated', timestamp: now(), ...draft }, key);
   }

@@ -3,6 +3,7 @@
  * a retried request that changes nothing publishes nothing, each real change is published
  * once, live and in history. Real sockets and a real database behind a started app.
  */
+import { Client } from 'pg';
 import type { Socket } from 'socket.io-client';
 import { startTestApp, type TestApp } from '../support/app';
 import { addMember, connectAs, createCampaign, createSettlement, createStructure, ok, subscribe } from '../support/campaign';
@@ -18,6 +19,16 @@ interface Wire {
 
 interface HistoryPage {
   events: Array<{ offset: string; event: string; payload: Wire }>;
+}
+
+async function withDb<T>(url: string, work: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    return await work(db);
+  } finally {
+    await db.end();
+  }
 }
 
 const label = (e: Wire) => `${e.type}:${e.operation ?? e.changedFields?.join(',') ?? ''}`;
@@ -120,6 +131,45 @@ describe('campaign changes on the outbox, keyed by the change', () => {
       expect(page.events.map((e) => e.event)).toEqual(['world_time_changed']);
     } finally {
       socket.close();
+    }
+  });
+
+  it('fails and removes nothing when the revocation cannot be recorded; the retry removes and revokes', async () => {
+    const owner = 'ob-boss';
+    const removed = 'ob-poisoned';
+    const campaign = await createCampaign(app.url, owner, { clockRunning: false });
+    await addMember(app.url, campaign.id, owner, removed, 'player');
+    const ownerSocket = await connectAs(app.url, owner);
+    const memberSocket = await connectAs(app.url, removed);
+    // A real failure of the event-log insert, for this user's revocation only.
+    const constraint = `ALTER TABLE events ADD CONSTRAINT refuse_revocation CHECK (event <> 'herald:revocation' OR payload->>'userId' IS DISTINCT FROM '${removed}')`;
+    try {
+      expect((await subscribe(ownerSocket, { campaignId: campaign.id })).success).toBe(true);
+      expect((await subscribe(memberSocket, { campaignId: campaign.id })).success).toBe(true);
+      const ownerSaw: string[] = [];
+      const memberSaw: string[] = [];
+      ownerSocket.on('entity_updated', (e: Wire) => ownerSaw.push(label(e)));
+      memberSocket.on('subscription_revoked', () => memberSaw.push('subscription_revoked'));
+      await withDb(app.databaseUrl, (db) => db.query(constraint));
+
+      const refused = await http(app.url, 'DELETE', `/api/campaigns/${campaign.id}/members/${removed}`, { token: token(owner) });
+      // A database that cannot be reached answers 503; this refused insert is a 500. Either way nothing changed.
+      expect(refused.status).toBeGreaterThanOrEqual(500);
+      const detail = await ok<{ members: Array<{ userId: string }> }>(
+        http(app.url, 'GET', `/api/campaigns/${campaign.id}`, { token: token(owner) }),
+      );
+      expect(detail.members.map((m) => m.userId)).toContain(removed);
+      await sleep(800);
+      expect(ownerSaw).toEqual([]);
+      expect(memberSaw).toEqual([]);
+
+      await withDb(app.databaseUrl, (db) => db.query('ALTER TABLE events DROP CONSTRAINT refuse_revocation'));
+      await ok(http(app.url, 'DELETE', `/api/campaigns/${campaign.id}/members/${removed}`, { token: token(owner) }));
+      await eventually(() => memberSaw.length === 1 && ownerSaw.length === 1, 5000);
+      expect(ownerSaw).toEqual(['entity_updated:members']);
+    } finally {
+      ownerSocket.close();
+      memberSocket.close();
     }
   });
 });

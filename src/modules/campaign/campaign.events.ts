@@ -1,5 +1,5 @@
 /**
- * The `/ws/campaign` contract (CONTRACTS.md §3, seed 002): room names, the five
+ * The `/ws/campaign` contract (described in docs/modules/campaign.md): room names, the five
  * replayable event types as one discriminated union, and the transient revocation notice.
  */
 
@@ -203,7 +203,7 @@ function isOperation(value: unknown): value is Operation {
 }
 
 /**
- * The rooms an event goes to (CONTRACTS §3): always its campaign; settlement and
+ * The rooms an event goes to (docs/modules/campaign.md, "Events"): always its campaign; settlement and
  * structure events also their own rooms, structure events their settlement's too.
  */
 export function roomsFor(event: CampaignEvent): string[] {

@@ -16,7 +16,7 @@ import { entityId } from './dto/campaign.dto';
 
 const CHANNEL = /^(campaign|settlement|structure):(.+)$/;
 
-/** `/ws/campaign` (CONTRACTS §3, seed 002): campaigns, members, settlements, structures, world clock. */
+/** `/ws/campaign` (docs/modules/campaign.md): campaigns, members, settlements, structures, world clock. */
 @Module({
   controllers: [CampaignController, SettlementController],
   providers: [

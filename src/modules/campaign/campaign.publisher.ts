@@ -1,6 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, RealtimePublisher, RealtimeServer, RevocationService, type SqlTransaction, type Staged, type WithOffset } from '../../core/realtime';
+import {
+  EventLogService,
+  REVOCATION_EVENT,
+  RealtimePublisher,
+  RealtimeServer,
+  userRoom,
+  type RevocationRequest,
+  type SqlTransaction,
+  type Staged,
+  type WithOffset,
+} from '../../core/realtime';
 import {
   CAMPAIGN_NS,
   roomsFor,
@@ -20,39 +30,28 @@ type Draft<E extends CampaignEvent> = Omit<E, 'type' | 'timestamp'>;
 /**
  * The only code that emits on `/ws/campaign`. Each event is persisted (getting its
  * offset) and emitted once to the union of its rooms, so a socket subscribed to a
- * campaign, a settlement and a structure receives a structure event once. Revocations
- * are logged and applied by every instance in offset order (RevocationService).
+ * campaign, a settlement and a structure receives a structure event once. Events a change
+ * causes are stored in that change's transaction (the *In methods, see UnitOfWork), keyed by
+ * the change. Revocations are logged control events in the same transaction, applied by
+ * every instance in offset order (see src/core/realtime/revocation.ts).
  */
 @Injectable()
 export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
-  constructor(
-    realtime: RealtimeServer,
-    eventLog: EventLogService,
-    metrics: MetricsService,
-    private readonly revocations: RevocationService,
-  ) {
+  constructor(realtime: RealtimeServer, eventLog: EventLogService, metrics: MetricsService) {
     super(CAMPAIGN_NS, realtime, eventLog, metrics);
   }
+
+  /*
+   * Plain publishes, for domain services announcing changes Herald did not make itself.
+   * Herald's own changes use the *In variants below, inside the change's transaction.
+   */
 
   entityUpdated(draft: Draft<EntityUpdatedEvent>) {
     return this.publishEvent<EntityUpdatedEvent>({ type: 'entity_updated', timestamp: now(), ...draft });
   }
 
-  /** No domain change behind it: published on its own, keyed by the request (a retry with the same correlation id publishes once). */
-  stateInvalidated(draft: Draft<StateInvalidatedEvent>, key?: string) {
-    return this.publishEvent<StateInvalidatedEvent>({ type: 'state_invalidated', timestamp: now(), ...draft }, key);
-  }
-
   worldTimeChanged(draft: Draft<WorldTimeChangedEvent>) {
     return this.publishEvent<WorldTimeChangedEvent>({ type: 'world_time_changed', timestamp: now(), ...draft });
-  }
-
-  /** Announces many clocks in one batched append (the world-clock job). */
-  async worldTimesChanged(drafts: Array<Draft<WorldTimeChangedEvent>>): Promise<number> {
-    const timestamp = now();
-    const events = drafts.map((d): WorldTimeChangedEvent => ({ type: 'world_time_changed', timestamp, ...d }));
-    const published = await this.publishMany(events.map((event) => ({ event: event.type, payload: event, rooms: roomsFor(event) })));
-    return published.filter(Boolean).length;
   }
 
   settlementUpdated(draft: Draft<SettlementUpdatedEvent>) {
@@ -61,6 +60,11 @@ export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
 
   structureUpdated(draft: Draft<StructureUpdatedEvent>) {
     return this.publishEvent<StructureUpdatedEvent>({ type: 'structure_updated', timestamp: now(), ...draft });
+  }
+
+  /** No domain change behind it: published on its own; with `key`, a retry carrying the same key publishes once. */
+  stateInvalidated(draft: Draft<StateInvalidatedEvent>, key?: string) {
+    return this.publishEvent<StateInvalidatedEvent>({ type: 'state_invalidated', timestamp: now(), ...draft }, key);
   }
 
   /*
@@ -88,33 +92,63 @@ export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
   publishEventIn<E extends CampaignEvent>(tx: SqlTransaction, event: E, key: string, except?: string[]): Staged<WithOffset<E>> {
     const type = event.type as E['type'];
     const idempotencyKey = `campaign:${key}`;
-    return this.publishIn(tx, type, event as unknown as CampaignEventMap[E['type']], roomsFor(event), { idempotencyKey, except }) as unknown as Staged<
-      WithOffset<E>
-    >;
+    return this.publishIn(tx, type, event as unknown as CampaignEventMap[E['type']], roomsFor(event), {
+      idempotencyKey,
+      except,
+    }) as unknown as Staged<WithOffset<E>>;
   }
 
   /** Persists and emits any campaign event to the rooms the contract names for its type. */
   async publishEvent<E extends CampaignEvent>(event: E, key?: string): Promise<WithOffset<E> | undefined> {
     const type = event.type as E['type'];
     const idempotencyKey = key === undefined ? undefined : `campaign:${key}`;
-    const published = await this.publish(type, event as unknown as CampaignEventMap[E['type']], roomsFor(event), { idempotencyKey });
+    const published = await this.publish(type, event as unknown as CampaignEventMap[E['type']], roomsFor(event), {
+      idempotencyKey,
+    });
     return published as WithOffset<E> | undefined;
   }
 
   /**
    * Takes a removed member's sockets out of the campaign's rooms on every instance and tells
-   * them. Resolves once the revocation is recorded (it throws, and the caller answers 503,
-   * when it cannot be): every instance applies it before delivering any event published
-   * after it, also one that learns of it only when its Redis connection comes back.
+   * them, recorded in the transaction that removes the membership: the removal and its
+   * revocation commit together or not at all (a failed write answers 503 and changes
+   * nothing). Every instance applies it before delivering any event logged after it, also
+   * one that learns of it only when its Redis connection comes back.
    */
-  async revokeMember(campaignId: string, userId: string, rooms: string[]): Promise<void> {
+  revokeMemberIn(tx: SqlTransaction, campaignId: string, userId: string, rooms: string[], key: string): void {
     const notice: SubscriptionRevokedNotice = { campaignId, reason: 'membership_removed' };
-    await this.revocations.revoke(CAMPAIGN_NS, { userId, rooms, notice: { event: 'subscription_revoked', payload: notice } });
+    this.revokeIn(tx, { userId, rooms, notice: { event: 'subscription_revoked', payload: notice } }, key);
   }
 
-  /** A deleted settlement or structure: its subscribers leave its rooms everywhere and are told. */
-  async revokeRooms(notice: SubscriptionRevokedNotice, rooms: string[]): Promise<void> {
-    await this.revocations.revoke(CAMPAIGN_NS, { rooms, notice: { event: 'subscription_revoked', payload: notice } });
+  /** A deleted settlement or structure: its subscribers leave its rooms everywhere and are told (recorded with the deletion). */
+  revokeRoomsIn(tx: SqlTransaction, notice: SubscriptionRevokedNotice, rooms: string[], key: string): void {
+    this.revokeIn(tx, { rooms, notice: { event: 'subscription_revoked', payload: notice } }, key);
+  }
+
+  /**
+   * Stages the revocation control event as RevocationService.revoke records it (same event,
+   * rooms and payload), so the delivery pipeline, gap repair and the outbox relay treat it
+   * alike; the difference is only that it commits with the change that causes it.
+   */
+  private revokeIn(tx: SqlTransaction, request: RevocationRequest, key: string): void {
+    if (!request.rooms.length) return;
+    const targets = request.userId !== undefined ? [userRoom(request.userId)] : request.rooms;
+    const payload: RevocationRequest = {
+      rooms: request.rooms,
+      notice: request.notice,
+      ...(request.userId !== undefined ? { userId: request.userId } : {}),
+    };
+    tx.stage(
+      { namespace: this.namespace, event: REVOCATION_EVENT, rooms: targets, payload, idempotencyKey: `campaign:${key}` },
+      (offset) => {
+        try {
+          this.deliver(REVOCATION_EVENT, { ...payload, offset }, targets);
+        } catch (err) {
+          // The log has it: every instance reads it back (gap repair) if the broadcast is lost.
+          this.logger.warn(`revocation broadcast failed, left to gap repair: ${(err as Error).message}`);
+        }
+      },
+    );
   }
 }
 

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../core/errors';
 import { PrismaService } from '../../core/prisma';
-import type { Campaign, CampaignMember, Settlement, Structure } from '../../generated/prisma/client';
+import type { SqlTransaction, Transaction } from '../../core/realtime';
+import type { Campaign, CampaignMember, Prisma, Settlement, Structure } from '../../generated/prisma/client';
 import type { CampaignRole } from './campaign.events';
 
 export interface NewCampaign {
@@ -97,6 +98,12 @@ export class CampaignRepository {
     return this.prisma.campaign.findUnique({ where: { id } });
   }
 
+  /** The campaign as the transaction sees it, its row locked until the transaction ends. */
+  async lockCampaign({ db }: Transaction, id: string): Promise<Campaign | null> {
+    await db.$queryRaw`SELECT id FROM campaigns WHERE id = ${id} FOR UPDATE`;
+    return db.campaign.findUnique({ where: { id } });
+  }
+
   findWithContents(id: string): Promise<CampaignWithContents | null> {
     return this.prisma.campaign.findUnique({
       where: { id },
@@ -115,13 +122,21 @@ export class CampaignRepository {
     return (member?.role as CampaignRole | undefined) ?? null;
   }
 
-  findMember(campaignId: string, userId: string): Promise<CampaignMember | null> {
-    return this.prisma.campaignMember.findUnique({ where: { campaignId_userId: { campaignId, userId } } });
+  /** The membership as the transaction sees it, the row locked until it ends (so a concurrent change waits and sees this one). */
+  async lockMember({ db }: Transaction, campaignId: string, userId: string): Promise<CampaignMember | null> {
+    await db.$queryRaw`SELECT user_id FROM campaign_members WHERE campaign_id = ${campaignId} AND user_id = ${userId} FOR UPDATE`;
+    return db.campaignMember.findUnique({ where: { campaignId_userId: { campaignId, userId } } });
   }
 
-  /** Adds the member or changes its role. */
-  upsertMember(campaignId: string, userId: string, role: CampaignRole, addedBy: string): Promise<CampaignMember> {
-    return this.prisma.campaignMember.upsert({
+  /** Adds the member or changes its role, in the caller's transaction. */
+  upsertMember(
+    { db }: Transaction,
+    campaignId: string,
+    userId: string,
+    role: CampaignRole,
+    addedBy: string,
+  ): Promise<CampaignMember> {
+    return db.campaignMember.upsert({
       where: { campaignId_userId: { campaignId, userId } },
       create: { campaignId, userId, role, addedBy },
       update: { role },
@@ -133,32 +148,28 @@ export class CampaignRepository {
   }
 
   /**
-   * Removes a membership unless it would leave the campaign without an owner. Resolves
-   * `removed: false` when there was no such member, `lastOwner: true` when refused.
+   * Removes a membership in the caller's transaction unless it would leave the campaign
+   * without an owner (then it throws LastOwnerError, rolling the transaction back).
+   * Resolves when the membership began (it keys the change), or null when there was none.
    */
-  async removeMember(campaignId: string, userId: string): Promise<{ removed: boolean; lastOwner: boolean }> {
-    return this.prisma
-      .$transaction(async (tx) => {
-        // Lock the campaign row so two owners removing each other cannot both succeed.
-        await tx.$queryRaw`SELECT id FROM campaigns WHERE id = ${campaignId} FOR UPDATE`;
-        const deleted = await tx.campaignMember.deleteMany({ where: { campaignId, userId } });
-        if (deleted.count === 0) return { removed: false, lastOwner: false };
-        const owners = await tx.campaignMember.count({ where: { campaignId, role: 'owner' } });
-        if (owners === 0) throw new LastOwnerError();
-        return { removed: true, lastOwner: false };
-      })
-      .catch((err: unknown) => {
-        if (err instanceof LastOwnerError) return { removed: false, lastOwner: true };
-        throw err;
-      });
+  async removeMember({ db }: Transaction, campaignId: string, userId: string): Promise<{ memberSince: Date } | null> {
+    // Lock the campaign row so two owners removing each other cannot both succeed.
+    await db.$queryRaw`SELECT id FROM campaigns WHERE id = ${campaignId} FOR UPDATE`;
+    const member = await db.campaignMember.findUnique({
+      where: { campaignId_userId: { campaignId, userId } },
+      select: { createdAt: true },
+    });
+    if (!member) return null;
+    await db.campaignMember.delete({ where: { campaignId_userId: { campaignId, userId } } });
+    const owners = await db.campaignMember.count({ where: { campaignId, role: 'owner' } });
+    if (owners === 0) throw new LastOwnerError();
+    return { memberSince: member.createdAt };
   }
 
-  /** Ids of everything in the campaign that has a room of its own. */
-  async contentIds(campaignId: string): Promise<{ settlementIds: string[]; structureIds: string[] }> {
-    const [settlements, structures] = await Promise.all([
-      this.prisma.settlement.findMany({ where: { campaignId }, select: { id: true } }),
-      this.prisma.structure.findMany({ where: { campaignId }, select: { id: true } }),
-    ]);
+  /** Ids of everything in the campaign that has a room of its own, as the caller's transaction sees them. */
+  async contentIds({ db }: Transaction, campaignId: string): Promise<{ settlementIds: string[]; structureIds: string[] }> {
+    const settlements = await db.settlement.findMany({ where: { campaignId }, select: { id: true } });
+    const structures = await db.structure.findMany({ where: { campaignId }, select: { id: true } });
     return { settlementIds: settlements.map((s) => s.id), structureIds: structures.map((s) => s.id) };
   }
 
@@ -166,42 +177,52 @@ export class CampaignRepository {
    * Applies one request to a world clock atomically: the time the clock shows now becomes
    * the new anchor (so a rate change or a stop keeps the time reached), then the time is
    * set or advanced and the clock started, stopped or re-rated. Starting a clock counts
-   * against the starter's running-clock quota. Resolves null for an unknown campaign.
+   * against the starter's running-clock quota. Runs in the caller's transaction, which also
+   * stores the events announcing the change. A request that changes nothing a client
+   * computes the time from (the same time, state and rate again) writes nothing and
+   * resolves `changed: false`. Resolves null for an unknown campaign.
    */
-  async changeClock(id: string, request: ClockRequest, by: string, runningClocksPerUser: number): Promise<ClockChange | null> {
-    return this.prisma.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT id FROM campaigns WHERE id = ${id} FOR UPDATE`;
-      const current = await tx.campaign.findUnique({ where: { id } });
-      if (!current) return null;
-      const now = new Date();
-      const previousTime = worldTimeAt(current, now);
-      const starting = request.running === true && !current.clockRunning;
-      if (starting) {
-        await lockUserQuota(tx, by);
-        await refuseOverClockQuota(tx, by, runningClocksPerUser);
-      }
-      const worldTime =
-        request.set ?? (request.advanceBySeconds !== undefined ? new Date(previousTime.getTime() + request.advanceBySeconds * 1000) : previousTime);
-      if (!(worldTime.getTime() >= MIN_WORLD_TIME && worldTime.getTime() < END_OF_TIME)) {
-        throw DomainError.badRequest('world time must stay within the years 1 to 9999');
-      }
-      const updated = await tx.campaign.update({
-        where: { id },
-        data: {
-          worldTime,
-          tickedAt: now,
-          clockRunning: request.running ?? current.clockRunning,
-          clockRate: request.rate ?? current.clockRate,
-          ...(starting ? { clockStartedBy: by } : {}),
-        },
-      });
-      const changed =
-        request.set !== undefined ||
-        request.advanceBySeconds !== undefined ||
-        updated.clockRunning !== current.clockRunning ||
-        updated.clockRate !== current.clockRate;
-      return { previousTime, state: clockState(updated), changed };
+  async changeClock(
+    { db: tx }: Transaction,
+    id: string,
+    request: ClockRequest,
+    by: string,
+    runningClocksPerUser: number,
+  ): Promise<ClockChange | null> {
+    await tx.$queryRaw`SELECT id FROM campaigns WHERE id = ${id} FOR UPDATE`;
+    const current = await tx.campaign.findUnique({ where: { id } });
+    if (!current) return null;
+    const now = new Date();
+    const previousTime = worldTimeAt(current, now);
+    const starting = request.running === true && !current.clockRunning;
+    if (starting) {
+      await lockUserQuota(tx, by);
+      await refuseOverClockQuota(tx, by, runningClocksPerUser);
+    }
+    const worldTime =
+      request.set ??
+      (request.advanceBySeconds !== undefined
+        ? new Date(previousTime.getTime() + request.advanceBySeconds * 1000)
+        : previousTime);
+    if (!(worldTime.getTime() >= MIN_WORLD_TIME && worldTime.getTime() < END_OF_TIME)) {
+      throw DomainError.badRequest('world time must stay within the years 1 to 9999');
+    }
+    const running = request.running ?? current.clockRunning;
+    const rate = request.rate ?? current.clockRate;
+    const changed =
+      worldTime.getTime() !== previousTime.getTime() || running !== current.clockRunning || rate !== current.clockRate;
+    if (!changed) return { previousTime, state: clockState(current), changed };
+    const updated = await tx.campaign.update({
+      where: { id },
+      data: {
+        worldTime,
+        tickedAt: now,
+        clockRunning: running,
+        clockRate: rate,
+        ...(starting ? { clockStartedBy: by } : {}),
+      },
     });
+    return { previousTime, state: clockState(updated), changed };
   }
 
   /**
@@ -209,10 +230,11 @@ export class CampaignRepository {
    * least `periodSeconds` before `tickAt` is re-anchored at `tickAt` (its world time moved
    * to what it shows then) and returned, at most MAX_ANNOUNCED_PER_TICK per call. The row
    * lock makes a concurrent run (another instance, a repeated tick) wait and then find the
-   * clock no longer due, so each is announced once per period.
+   * clock no longer due, so each is announced once per period. Runs in the caller's
+   * transaction, which also stores the announcements: a clock is re-anchored only with them.
    */
-  async reanchorDueClocks(tickAt: Date, periodSeconds: number): Promise<ClockChange[]> {
-    const rows = await this.prisma.sql.query<ClockRow>(
+  async reanchorDueClocks(tx: SqlTransaction, tickAt: Date, periodSeconds: number): Promise<ClockChange[]> {
+    const rows = await tx.query<ClockRow>(
       `WITH due AS (
          SELECT id, world_time, ticked_at FROM campaigns
           WHERE clock_running AND clock_rate > 0 AND ticked_at <= $1::timestamptz - ($2::double precision * interval '1 second')
@@ -238,7 +260,7 @@ export class CampaignRepository {
   }
 }
 
-type Tx = Parameters<Parameters<PrismaService['$transaction']>[0]>[0];
+type Tx = Prisma.TransactionClient;
 
 /**
  * Serialises quota checks of one user (campaigns created, clocks started) so two requests
@@ -265,5 +287,5 @@ export function clockState(c: Campaign): ClockState {
   return { campaignId: c.id, worldTime: c.worldTime, clockRate: c.clockRate, clockRunning: c.clockRunning, tickedAt: c.tickedAt };
 }
 
-class LastOwnerError extends Error {}
-
+/** Thrown inside a transaction to roll a removal back: the campaign keeps at least one owner. */
+export class LastOwnerError extends Error {}

@@ -1,8 +1,9 @@
 import type { Principal } from '../../core/auth';
 import type { AppConfig } from '../../config';
+import type { Transaction, UnitOfWork } from '../../core/realtime';
 import type { CampaignMembershipService } from './campaign-membership.service';
 import type { CampaignPublisher } from './campaign.publisher';
-import type { CampaignRepository } from './campaign.repository';
+import { LastOwnerError, type CampaignRepository } from './campaign.repository';
 import { CampaignService, type Actor } from './campaign.service';
 
 const principal = (userId: string): Principal => ({ userId, roles: [], expiresAt: undefined });
@@ -12,14 +13,14 @@ describe('CampaignService', () => {
   const calls: string[] = [];
   const repo = {
     roleOf: jest.fn(async (_c: string, u: string) => (u === 'own' ? 'owner' : u === 'pl' ? 'player' : null)),
-    removeMember: jest.fn(async () => {
+    removeMember: jest.fn(async (): Promise<{ memberSince: Date } | null> => {
       calls.push('removed');
-      return { removed: true, lastOwner: false };
+      return { memberSince: new Date(5) };
     }),
     contentIds: jest.fn(async () => ({ settlementIds: ['s1'], structureIds: ['t1', 't2'] })),
     reanchorDueClocks: jest.fn(),
     changeClock: jest.fn(),
-    find: jest.fn(async (id: string) => ({
+    lockCampaign: jest.fn(async (_tx: Transaction, id: string) => ({
       id,
       name: 'n',
       worldTime: new Date(0),
@@ -33,21 +34,30 @@ describe('CampaignService', () => {
   };
   const membership = { authorize: jest.fn(async () => undefined) };
   const publisher = {
-    revokeMember: jest.fn(async () => {
+    revokeMemberIn: jest.fn(() => {
       calls.push('revoked');
     }),
-    entityUpdated: jest.fn(async () => {
+    entityUpdatedIn: jest.fn(() => {
       calls.push('entity_updated');
-      return undefined;
     }),
-    worldTimeChanged: jest.fn(),
-    worldTimesChanged: jest.fn(async (drafts: unknown[]) => drafts.length),
+    worldTimeChangedIn: jest.fn(),
+  };
+  // The transaction is the repository's and publisher's business; here a token passed through.
+  const tx = {} as Transaction;
+  const uow = {
+    run: jest.fn(async (work: (t: Transaction) => Promise<unknown>) => {
+      const result = await work(tx);
+      calls.push('committed');
+      return result;
+    }),
+    runSql: jest.fn((work: (t: Transaction) => Promise<unknown>) => work(tx)),
   };
   const config = { quotas: { runningClocksPerUser: 3 }, worldClockBroadcastSeconds: 60 } as AppConfig;
   const service = new CampaignService(
     repo as unknown as CampaignRepository,
     membership as unknown as CampaignMembershipService,
     publisher as unknown as CampaignPublisher,
+    uow as unknown as UnitOfWork,
     config,
   );
 
@@ -56,33 +66,41 @@ describe('CampaignService', () => {
     jest.clearAllMocks();
   });
 
-  it('revokes every room of the campaign before the removal resolves', async () => {
+  it("records the revocation of every room of the campaign, then the event, in the removal's transaction", async () => {
     await expect(service.removeMember(actor('own'), 'c1', 'pl')).resolves.toEqual({
       campaignId: 'c1',
       userId: 'pl',
       removed: true,
     });
-    expect(publisher.revokeMember).toHaveBeenCalledWith('c1', 'pl', [
-      'campaign:c1',
-      'settlement:s1',
-      'structure:t1',
-      'structure:t2',
-    ]);
-    expect(calls).toEqual(['removed', 'revoked', 'entity_updated']);
-    expect(publisher.entityUpdated).toHaveBeenCalledWith(
+    expect(repo.contentIds).toHaveBeenCalledWith(tx, 'c1');
+    expect(publisher.revokeMemberIn).toHaveBeenCalledWith(
+      tx,
+      'c1',
+      'pl',
+      ['campaign:c1', 'settlement:s1', 'structure:t1', 'structure:t2'],
+      'c1:member-removed:pl:5:revoke',
+    );
+    expect(calls).toEqual(['removed', 'revoked', 'entity_updated', 'committed']);
+    expect(publisher.entityUpdatedIn).toHaveBeenCalledWith(
+      tx,
       expect.objectContaining({
         changedFields: ['members'],
         metadata: { userId: 'own', source: 'http', correlationId: 'corr-1' },
       }),
+      'c1:member-removed:pl:5',
     );
   });
 
   it('lets a member leave without the manage permission, and refuses the last owner', async () => {
     await service.removeMember(actor('pl'), 'c1', 'pl');
     expect(membership.authorize).not.toHaveBeenCalled();
-    repo.removeMember.mockResolvedValueOnce({ removed: false, lastOwner: true });
+    repo.removeMember.mockRejectedValueOnce(new LastOwnerError());
     await expect(service.removeMember(actor('own'), 'c1', 'own')).rejects.toMatchObject({ code: 'conflict' });
     await expect(service.removeMember(actor('own'), 'c1', 'nobody')).rejects.toMatchObject({ code: 'not_found' });
+    repo.removeMember.mockResolvedValueOnce(null); // gone meanwhile: nothing recorded, nothing announced
+    publisher.revokeMemberIn.mockClear();
+    await expect(service.removeMember(actor('own'), 'c1', 'pl')).rejects.toMatchObject({ code: 'not_found' });
+    expect(publisher.revokeMemberIn).not.toHaveBeenCalled();
   });
 
   const clock = (id: string, running = true) => ({
@@ -91,14 +109,14 @@ describe('CampaignService', () => {
     state: { campaignId: id, worldTime: new Date(60_000), clockRate: 1, clockRunning: running, tickedAt: new Date(60_000) },
   });
 
-  it('announces the clocks due in a tick in one batch, with the state clients compute the time from', async () => {
+  it('stores the announcements of the clocks due in a tick in the transaction that re-anchors them', async () => {
     const tickAt = new Date('2026-11-25T12:00:01.000Z');
     repo.reanchorDueClocks.mockResolvedValueOnce([clock('c1'), clock('c2')]);
     await expect(service.announceDueClocks(tickAt)).resolves.toBe(2);
-    expect(repo.reanchorDueClocks).toHaveBeenCalledWith(tickAt, 60);
-    expect(publisher.worldTimesChanged).toHaveBeenCalledTimes(1);
-    expect(publisher.worldTimesChanged.mock.calls[0][0]).toEqual([
-      expect.objectContaining({ campaignId: 'c1' }),
+    expect(repo.reanchorDueClocks).toHaveBeenCalledWith(tx, tickAt, 60);
+    expect(publisher.worldTimeChangedIn).toHaveBeenCalledTimes(2);
+    expect(publisher.worldTimeChangedIn).toHaveBeenLastCalledWith(
+      tx,
       {
         campaignId: 'c2',
         previousTime: '1970-01-01T00:00:00.000Z',
@@ -109,19 +127,34 @@ describe('CampaignService', () => {
         tickedAt: '1970-01-01T00:01:00.000Z',
         metadata: { source: 'world-clock', correlationId: 'world-clock:2026-11-25T12:00:01.000Z' },
       },
-    ]);
+      'c2:world-clock:2026-11-25T12:00:01.000Z',
+    );
     repo.reanchorDueClocks.mockResolvedValueOnce([]);
     await expect(service.announceDueClocks(tickAt)).resolves.toBe(0);
-    expect(publisher.worldTimesChanged).toHaveBeenCalledTimes(1); // nothing due: nothing written
+    expect(publisher.worldTimeChangedIn).toHaveBeenCalledTimes(2); // nothing due: nothing written
   });
 
-  it('announces a clock change at once, and nothing when the clock did not change', async () => {
+  it('announces a clock change with the change, keyed by the new anchor, and nothing when the clock did not change', async () => {
     repo.changeClock.mockResolvedValueOnce(clock('c1', false));
     await service.changeWorldTime(actor('own'), 'c1', { running: false });
-    expect(repo.changeClock).toHaveBeenCalledWith('c1', expect.objectContaining({ running: false }), 'own', 3);
-    expect(publisher.worldTimeChanged).toHaveBeenCalledWith(expect.objectContaining({ campaignId: 'c1', clockRunning: false }));
+    expect(repo.changeClock).toHaveBeenCalledWith(tx, 'c1', expect.objectContaining({ running: false }), 'own', 3);
+    // The stored clock (lockCampaign) was stopped already, so only the time moved: no entity_updated.
+    expect(publisher.entityUpdatedIn).not.toHaveBeenCalled();
+    expect(publisher.worldTimeChangedIn).toHaveBeenCalledWith(
+      tx,
+      expect.objectContaining({ campaignId: 'c1', clockRunning: false }),
+      'c1:clock:60000:1970-01-01T00:01:00.000Z:false:1',
+    );
+    repo.changeClock.mockResolvedValueOnce(clock('c1', true));
+    await service.changeWorldTime(actor('own'), 'c1', { running: true });
+    expect(publisher.entityUpdatedIn).toHaveBeenCalledWith(
+      tx,
+      expect.objectContaining({ changedFields: ['clockRunning'] }),
+      expect.any(String),
+    );
     repo.changeClock.mockResolvedValueOnce({ ...clock('c1'), changed: false });
     await service.changeWorldTime(actor('own'), 'c1', { running: true });
-    expect(publisher.worldTimeChanged).toHaveBeenCalledTimes(1);
+    expect(publisher.worldTimeChangedIn).toHaveBeenCalledTimes(2);
+    expect(publisher.entityUpdatedIn).toHaveBeenCalledTimes(1);
   });
 });

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import type { Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
+import { UnitOfWork } from '../../core/realtime';
 import { CampaignMembershipService } from './campaign-membership.service';
 import { campaignView, memberView, settlementView, structureView } from './campaign-views';
 import {
@@ -15,7 +16,7 @@ import {
   type MemberView,
 } from './campaign.events';
 import { CampaignPublisher } from './campaign.publisher';
-import { CampaignRepository, type ClockChange } from './campaign.repository';
+import { CampaignRepository, LastOwnerError, type ClockChange } from './campaign.repository';
 
 /** Who asks for a change, and how the events it causes are labelled. */
 export interface Actor {
@@ -37,13 +38,19 @@ export interface WorldTimeRequest {
   rate?: number;
 }
 
-/** Campaigns, their members and their world time. Transport-agnostic: callers pass an Actor. */
+/**
+ * Campaigns, their members and their world time. Transport-agnostic: callers pass an Actor.
+ * Every change commits in one transaction with the events (and revocations) it causes
+ * (UnitOfWork), each keyed by the change; a request that changes nothing (the same role
+ * again, the same clock) publishes nothing, so a retried request never publishes twice.
+ */
 @Injectable()
 export class CampaignService {
   constructor(
     private readonly campaigns: CampaignRepository,
     private readonly membership: CampaignMembershipService,
     private readonly publisher: CampaignPublisher,
+    private readonly uow: UnitOfWork,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -86,21 +93,24 @@ export class CampaignService {
       await this.membership.authorize(campaignId, actor.principal, 'manage_owners');
     }
     if (current === 'owner' && role !== 'owner') await this.refuseIfLastOwner(campaignId);
-    const member = await this.campaigns.upsertMember(campaignId, userId, role, actor.principal.userId);
-    await this.publisher.entityUpdated({
-      campaignId,
-      entityType: 'campaign',
-      entityId: campaignId,
-      changedFields: ['members'],
-      metadata: metadataOf(actor),
+    return this.uow.run(async (tx) => {
+      const before = await this.campaigns.lockMember(tx, campaignId, userId);
+      if (before?.role === role) return memberView(before); // nothing changes, nothing to announce
+      const member = await this.campaigns.upsertMember(tx, campaignId, userId, role, actor.principal.userId);
+      this.publisher.entityUpdatedIn(
+        tx,
+        { campaignId, entityType: 'campaign', entityId: campaignId, changedFields: ['members'], metadata: metadataOf(actor) },
+        `${campaignId}:member:${userId}:${role}:${member.updatedAt.getTime()}`,
+      );
+      return memberView(member);
     });
-    return memberView(member);
   }
 
   /**
    * Removes a member (anyone may leave; owners and GMs remove others; only owners remove
-   * owners; the last owner stays). Resolves once the user's sockets have left the
-   * campaign's rooms on every instance.
+   * owners; the last owner stays). The removal, the revocation of the user's sockets from
+   * the campaign's rooms on every instance and the `entity_updated` commit together; the
+   * revocation comes first in offset order, so the removed user does not get the event.
    */
   async removeMember(
     actor: Actor,
@@ -113,20 +123,26 @@ export class CampaignService {
     if (!current) throw DomainError.notFound(leaving ? 'campaign not found' : 'member not found');
     if (current === 'owner' && !leaving) await this.membership.authorize(campaignId, actor.principal, 'manage_owners');
 
-    const { removed, lastOwner } = await this.campaigns.removeMember(campaignId, userId);
-    if (lastOwner) throw DomainError.conflict('a campaign keeps at least one owner');
+    const removed = await this.uow
+      .run(async (tx) => {
+        const gone = await this.campaigns.removeMember(tx, campaignId, userId);
+        if (!gone) return false;
+        const change = `${campaignId}:member-removed:${userId}:${gone.memberSince.getTime()}`;
+        const { settlementIds, structureIds } = await this.campaigns.contentIds(tx, campaignId);
+        const rooms = [campaignRoom(campaignId), ...settlementIds.map(settlementRoom), ...structureIds.map(structureRoom)];
+        this.publisher.revokeMemberIn(tx, campaignId, userId, rooms, `${change}:revoke`);
+        this.publisher.entityUpdatedIn(
+          tx,
+          { campaignId, entityType: 'campaign', entityId: campaignId, changedFields: ['members'], metadata: metadataOf(actor) },
+          change,
+        );
+        return true;
+      })
+      .catch((err: unknown) => {
+        if (err instanceof LastOwnerError) throw DomainError.conflict('a campaign keeps at least one owner');
+        throw err;
+      });
     if (!removed) throw DomainError.notFound('member not found');
-
-    const { settlementIds, structureIds } = await this.campaigns.contentIds(campaignId);
-    const rooms = [campaignRoom(campaignId), ...settlementIds.map(settlementRoom), ...structureIds.map(structureRoom)];
-    await this.publisher.revokeMember(campaignId, userId, rooms);
-    await this.publisher.entityUpdated({
-      campaignId,
-      entityType: 'campaign',
-      entityId: campaignId,
-      changedFields: ['members'],
-      metadata: metadataOf(actor),
-    });
     return { campaignId, userId, removed: true };
   }
 
@@ -138,30 +154,41 @@ export class CampaignService {
   async changeWorldTime(actor: Actor, campaignId: string, request: WorldTimeRequest): Promise<CampaignView> {
     await this.membership.authorize(campaignId, actor.principal, 'change_world_time');
     const metadata = metadataOf(actor);
-    const change = await this.campaigns.changeClock(
-      campaignId,
-      {
-        running: request.running,
-        rate: request.rate,
-        set: request.set !== undefined ? new Date(request.set) : undefined,
-        advanceBySeconds: request.advanceBy,
-      },
-      actor.principal.userId,
-      this.config.quotas.runningClocksPerUser,
-    );
-    if (!change) throw DomainError.notFound('campaign not found');
-    const clockFields = (['running', 'rate'] as const).filter((k) => request[k] !== undefined);
-    if (clockFields.length) {
-      await this.publisher.entityUpdated({
+    const clock = {
+      running: request.running,
+      rate: request.rate,
+      set: request.set !== undefined ? new Date(request.set) : undefined,
+      advanceBySeconds: request.advanceBy,
+    };
+    const campaign = await this.uow.run(async (tx) => {
+      const before = await this.campaigns.lockCampaign(tx, campaignId);
+      if (!before) return null;
+      const change = await this.campaigns.changeClock(
+        tx,
         campaignId,
-        entityType: 'campaign',
-        entityId: campaignId,
-        changedFields: clockFields.map((k) => (k === 'running' ? 'clockRunning' : 'clockRate')),
-        metadata,
-      });
-    }
-    if (change.changed) await this.publisher.worldTimeChanged({ ...clockPayload(change), metadata });
-    const campaign = await this.campaigns.find(campaignId);
+        clock,
+        actor.principal.userId,
+        this.config.quotas.runningClocksPerUser,
+      );
+      if (!change) return null;
+      if (!change.changed) return before; // the same clock again: nothing written, nothing to announce
+      const { state } = change;
+      // Keyed by the new anchor: one change of one clock is announced once.
+      const key = `${campaignId}:clock:${state.tickedAt.getTime()}:${state.worldTime.toISOString()}:${state.clockRunning}:${state.clockRate}`;
+      const clockFields = [
+        ...(state.clockRunning !== before.clockRunning ? ['clockRunning'] : []),
+        ...(state.clockRate !== before.clockRate ? ['clockRate'] : []),
+      ];
+      if (clockFields.length) {
+        this.publisher.entityUpdatedIn(
+          tx,
+          { campaignId, entityType: 'campaign', entityId: campaignId, changedFields: clockFields, metadata },
+          `${key}:fields`,
+        );
+      }
+      this.publisher.worldTimeChangedIn(tx, { ...clockPayload(change), metadata }, key);
+      return this.campaigns.lockCampaign(tx, campaignId);
+    });
     if (!campaign) throw DomainError.notFound('campaign not found');
     return campaignView(campaign);
   }
@@ -178,14 +205,24 @@ export class CampaignService {
 
   /**
    * One world-clock tick: running clocks not announced for WORLD_CLOCK_BROADCAST_SECONDS are
-   * re-anchored and announced together, in one batched append. Between announcements
+   * re-anchored and announced together, the clocks and their `world_time_changed` events in
+   * one plain-SQL transaction (a clock is never re-anchored silently). Between announcements
    * clients compute the time themselves. Returns how many were announced.
    */
   async announceDueClocks(tickAt: Date): Promise<number> {
-    const due = await this.campaigns.reanchorDueClocks(tickAt, this.config.worldClockBroadcastSeconds);
-    if (!due.length) return 0;
     const metadata: EventMetadata = { source: 'world-clock', correlationId: `world-clock:${tickAt.toISOString()}` };
-    return this.publisher.worldTimesChanged(due.map((change) => ({ ...clockPayload(change), metadata })));
+    const due = await this.uow.runSql(async (tx) => {
+      const reanchored = await this.campaigns.reanchorDueClocks(tx, tickAt, this.config.worldClockBroadcastSeconds);
+      for (const change of reanchored) {
+        this.publisher.worldTimeChangedIn(
+          tx,
+          { ...clockPayload(change), metadata },
+          `${change.state.campaignId}:world-clock:${tickAt.toISOString()}`,
+        );
+      }
+      return reanchored;
+    });
+    return due.length;
   }
 
   private async refuseIfLastOwner(campaignId: string): Promise<void> {

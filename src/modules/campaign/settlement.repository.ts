@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../core/errors';
 import { PrismaService } from '../../core/prisma';
+import type { Transaction } from '../../core/realtime';
 import type { Prisma, Settlement, Structure } from '../../generated/prisma/client';
 
 export interface SettlementChanges {
@@ -12,7 +13,10 @@ export interface StructureChanges extends SettlementChanges {
   type?: string;
 }
 
-/** Settlements and the structures inside them (one aggregate): the only Prisma user for them. */
+/**
+ * Settlements and the structures inside them (one aggregate): the only Prisma user for them.
+ * Writes run in the caller's transaction (UnitOfWork), which also stores the events they cause.
+ */
 @Injectable()
 export class SettlementRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -22,56 +26,65 @@ export class SettlementRepository {
    * for the count, so concurrent creations cannot pass the limit together. Null when the
    * campaign is gone.
    */
-  createSettlement(campaignId: string, input: { name: string; data: Record<string, unknown> }, limit: number): Promise<Settlement | null> {
-    return this.prisma.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<unknown[]>`SELECT id FROM campaigns WHERE id = ${campaignId} FOR UPDATE`;
-      if (!locked.length) return null;
-      if ((await tx.settlement.count({ where: { campaignId } })) >= limit) {
-        throw DomainError.quotaExceeded(`at most ${limit} settlements per campaign`, { quota: 'settlements_per_campaign', limit });
-      }
-      return tx.settlement.create({ data: { campaignId, name: input.name, data: input.data as Prisma.InputJsonObject } });
-    });
+  async createSettlement(
+    { db }: Transaction,
+    campaignId: string,
+    input: { name: string; data: Record<string, unknown> },
+    limit: number,
+  ): Promise<Settlement | null> {
+    const locked = await db.$queryRaw<unknown[]>`SELECT id FROM campaigns WHERE id = ${campaignId} FOR UPDATE`;
+    if (!locked.length) return null;
+    if ((await db.settlement.count({ where: { campaignId } })) >= limit) {
+      throw DomainError.quotaExceeded(`at most ${limit} settlements per campaign`, { quota: 'settlements_per_campaign', limit });
+    }
+    return db.settlement.create({ data: { campaignId, name: input.name, data: input.data as Prisma.InputJsonObject } });
   }
 
   findSettlement(id: string): Promise<Settlement | null> {
     return this.prisma.settlement.findUnique({ where: { id } });
   }
 
-  async updateSettlement(id: string, changes: SettlementChanges): Promise<Settlement | null> {
-    const { count } = await this.prisma.settlement.updateMany({ where: { id }, data: toData(changes) });
-    return count ? this.findSettlement(id) : null;
+  /** The settlement as the transaction sees it, its row locked until the transaction ends (a concurrent change waits for this one). */
+  async lockSettlement({ db }: Transaction, id: string): Promise<Settlement | null> {
+    await db.$queryRaw`SELECT id FROM settlements WHERE id = ${id} FOR UPDATE`;
+    return db.settlement.findUnique({ where: { id } });
+  }
+
+  async updateSettlement({ db }: Transaction, id: string, changes: SettlementChanges): Promise<Settlement | null> {
+    const { count } = await db.settlement.updateMany({ where: { id }, data: toData(changes) });
+    return count ? db.settlement.findUnique({ where: { id } }) : null;
   }
 
   /** Deletes the settlement with its structures; resolves the structure ids that went, or null if it was gone. */
-  async deleteSettlement(id: string): Promise<{ structureIds: string[] } | null> {
-    return this.prisma.$transaction(async (tx) => {
-      const structures = await tx.structure.findMany({ where: { settlementId: id }, select: { id: true } });
-      const { count } = await tx.settlement.deleteMany({ where: { id } }); // structures go by ON DELETE CASCADE
-      return count ? { structureIds: structures.map((s) => s.id) } : null;
-    });
+  async deleteSettlement({ db }: Transaction, id: string): Promise<{ structureIds: string[] } | null> {
+    const structures = await db.structure.findMany({ where: { settlementId: id }, select: { id: true } });
+    const { count } = await db.settlement.deleteMany({ where: { id } }); // structures go by ON DELETE CASCADE
+    return count ? { structureIds: structures.map((s) => s.id) } : null;
   }
 
   /** Adds a structure unless the settlement holds `limit` already (its row locked for the count); null when it is gone. */
-  createStructure(
+  async createStructure(
+    { db }: Transaction,
     settlement: Settlement,
     input: { name: string; type: string; data: Record<string, unknown> },
     limit: number,
   ): Promise<Structure | null> {
-    return this.prisma.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<unknown[]>`SELECT id FROM settlements WHERE id = ${settlement.id} FOR UPDATE`;
-      if (!locked.length) return null;
-      if ((await tx.structure.count({ where: { settlementId: settlement.id } })) >= limit) {
-        throw DomainError.quotaExceeded(`at most ${limit} structures per settlement`, { quota: 'structures_per_settlement', limit });
-      }
-      return tx.structure.create({
-        data: {
-          settlementId: settlement.id,
-          campaignId: settlement.campaignId,
-          name: input.name,
-          type: input.type,
-          data: input.data as Prisma.InputJsonObject,
-        },
+    const locked = await db.$queryRaw<unknown[]>`SELECT id FROM settlements WHERE id = ${settlement.id} FOR UPDATE`;
+    if (!locked.length) return null;
+    if ((await db.structure.count({ where: { settlementId: settlement.id } })) >= limit) {
+      throw DomainError.quotaExceeded(`at most ${limit} structures per settlement`, {
+        quota: 'structures_per_settlement',
+        limit,
       });
+    }
+    return db.structure.create({
+      data: {
+        settlementId: settlement.id,
+        campaignId: settlement.campaignId,
+        name: input.name,
+        type: input.type,
+        data: input.data as Prisma.InputJsonObject,
+      },
     });
   }
 
@@ -79,13 +92,19 @@ export class SettlementRepository {
     return this.prisma.structure.findUnique({ where: { id } });
   }
 
-  async updateStructure(id: string, changes: StructureChanges): Promise<Structure | null> {
-    const { count } = await this.prisma.structure.updateMany({ where: { id }, data: toData(changes) });
-    return count ? this.findStructure(id) : null;
+  /** The structure as the transaction sees it, its row locked until the transaction ends. */
+  async lockStructure({ db }: Transaction, id: string): Promise<Structure | null> {
+    await db.$queryRaw`SELECT id FROM structures WHERE id = ${id} FOR UPDATE`;
+    return db.structure.findUnique({ where: { id } });
   }
 
-  async deleteStructure(id: string): Promise<boolean> {
-    const { count } = await this.prisma.structure.deleteMany({ where: { id } });
+  async updateStructure({ db }: Transaction, id: string, changes: StructureChanges): Promise<Structure | null> {
+    const { count } = await db.structure.updateMany({ where: { id }, data: toData(changes) });
+    return count ? db.structure.findUnique({ where: { id } }) : null;
+  }
+
+  async deleteStructure({ db }: Transaction, id: string): Promise<boolean> {
+    const { count } = await db.structure.deleteMany({ where: { id } });
     return count > 0;
   }
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config';
+import { createHash } from 'node:crypto';
 import { DomainError } from '../../core/errors';
+import { UnitOfWork } from '../../core/realtime';
 import { CampaignMembershipService } from './campaign-membership.service';
 import { settlementView, structureView } from './campaign-views';
 import { settlementRoom, structureRoom, type SettlementView, type StructureView } from './campaign.events';
@@ -8,10 +10,14 @@ import { CampaignPublisher } from './campaign.publisher';
 import { metadataOf, type Actor } from './campaign.service';
 import { MAX_ENTITY_DATA_BYTES } from './dto/campaign.dto';
 import { SettlementRepository, type SettlementChanges, type StructureChanges } from './settlement.repository';
+import type { Settlement, Structure } from '../../generated/prisma/client';
 
 /**
  * Settlements and structures of a campaign. Every change is checked against the parent
- * campaign's policy and announced with `settlement_updated` / `structure_updated`.
+ * campaign's policy and announced with `settlement_updated` / `structure_updated`, stored in
+ * the change's own transaction (UnitOfWork) and keyed by the change: a create or a delete
+ * once per entity, an update by the entity's new version and content. An update that
+ * changes nothing writes and announces nothing, so a retried request publishes once.
  * Unknown ids and ids in campaigns the caller is not a member of are both 404.
  */
 @Injectable()
@@ -20,6 +26,7 @@ export class SettlementService {
     private readonly settlements: SettlementRepository,
     private readonly membership: CampaignMembershipService,
     private readonly publisher: CampaignPublisher,
+    private readonly uow: UnitOfWork,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -30,16 +37,18 @@ export class SettlementService {
   ): Promise<SettlementView> {
     checkDataSize(input.data);
     await this.membership.authorize(campaignId, actor.principal, 'edit_content');
-    const created = await this.settlements.createSettlement(campaignId, input, this.config.quotas.settlementsPerCampaign);
-    if (!created) throw DomainError.notFound('campaign not found');
-    const view = settlementView(created);
-    await this.publisher.settlementUpdated({
-      campaignId,
-      settlementId: view.id,
-      operation: 'create',
-      settlement: view,
-      metadata: metadataOf(actor),
+    const view = await this.uow.run(async (tx) => {
+      const created = await this.settlements.createSettlement(tx, campaignId, input, this.config.quotas.settlementsPerCampaign);
+      if (!created) return null;
+      const settlement = settlementView(created);
+      this.publisher.settlementUpdatedIn(
+        tx,
+        { campaignId, settlementId: settlement.id, operation: 'create', settlement, metadata: metadataOf(actor) },
+        `settlement:${settlement.id}:create`,
+      );
+      return settlement;
     });
+    if (!view) throw DomainError.notFound('campaign not found');
     return view;
   }
 
@@ -48,17 +57,29 @@ export class SettlementService {
     const existing = await this.settlements.findSettlement(settlementId);
     if (!existing) throw DomainError.notFound('settlement not found');
     await this.authorize(existing.campaignId, actor, 'edit_content', 'settlement');
-    const updated = await this.settlements.updateSettlement(settlementId, changes);
-    if (!updated) throw DomainError.notFound('settlement not found');
-    const view = settlementView(updated);
-    await this.publisher.settlementUpdated({
-      campaignId: view.campaignId,
-      settlementId,
-      operation: 'update',
-      settlement: view,
-      changedFields: Object.keys(changes).filter((k) => changes[k as keyof SettlementChanges] !== undefined),
-      metadata: metadataOf(actor),
+    const view = await this.uow.run(async (tx) => {
+      const before = await this.settlements.lockSettlement(tx, settlementId);
+      if (!before) return null;
+      const changedFields = fieldsChanged(before, changes);
+      if (!changedFields.length) return settlementView(before); // a repeat of the current state: nothing to announce
+      const updated = await this.settlements.updateSettlement(tx, settlementId, changes);
+      if (!updated) return null;
+      const settlement = settlementView(updated);
+      this.publisher.settlementUpdatedIn(
+        tx,
+        {
+          campaignId: settlement.campaignId,
+          settlementId,
+          operation: 'update',
+          settlement,
+          changedFields,
+          metadata: metadataOf(actor),
+        },
+        `settlement:${settlementId}:update:${versionOf(updated)}`,
+      );
+      return settlement;
     });
+    if (!view) throw DomainError.notFound('settlement not found');
     return view;
   }
 
@@ -68,13 +89,24 @@ export class SettlementService {
     if (!existing) throw DomainError.notFound('settlement not found');
     const campaignId = existing.campaignId;
     await this.authorize(campaignId, actor, 'delete_content', 'settlement');
-    const gone = await this.settlements.deleteSettlement(settlementId);
+    // The deletion, its event and the revocation of its rooms commit together.
+    const gone = await this.uow.run(async (tx) => {
+      const deleted = await this.settlements.deleteSettlement(tx, settlementId);
+      if (!deleted) return null;
+      this.publisher.settlementUpdatedIn(
+        tx,
+        { campaignId, settlementId, operation: 'delete', metadata: metadataOf(actor) },
+        `settlement:${settlementId}:delete`,
+      );
+      this.publisher.revokeRoomsIn(
+        tx,
+        { campaignId, settlementId, reason: 'deleted' },
+        [settlementRoom(settlementId), ...deleted.structureIds.map(structureRoom)],
+        `settlement:${settlementId}:delete:revoke`,
+      );
+      return deleted;
+    });
     if (!gone) throw DomainError.notFound('settlement not found');
-    await this.publisher.settlementUpdated({ campaignId, settlementId, operation: 'delete', metadata: metadataOf(actor) });
-    await this.publisher.revokeRooms({ campaignId, settlementId, reason: 'deleted' }, [
-      settlementRoom(settlementId),
-      ...gone.structureIds.map(structureRoom),
-    ]);
     return { id: settlementId, deleted: true };
   }
 
@@ -87,17 +119,25 @@ export class SettlementService {
     const settlement = await this.settlements.findSettlement(settlementId);
     if (!settlement) throw DomainError.notFound('settlement not found');
     await this.authorize(settlement.campaignId, actor, 'edit_content', 'settlement');
-    const created = await this.settlements.createStructure(settlement, input, this.config.quotas.structuresPerSettlement);
-    if (!created) throw DomainError.notFound('settlement not found');
-    const view = structureView(created);
-    await this.publisher.structureUpdated({
-      campaignId: view.campaignId,
-      settlementId,
-      structureId: view.id,
-      operation: 'create',
-      structure: view,
-      metadata: metadataOf(actor),
+    const view = await this.uow.run(async (tx) => {
+      const created = await this.settlements.createStructure(tx, settlement, input, this.config.quotas.structuresPerSettlement);
+      if (!created) return null;
+      const structure = structureView(created);
+      this.publisher.structureUpdatedIn(
+        tx,
+        {
+          campaignId: structure.campaignId,
+          settlementId,
+          structureId: structure.id,
+          operation: 'create',
+          structure,
+          metadata: metadataOf(actor),
+        },
+        `structure:${structure.id}:create`,
+      );
+      return structure;
     });
+    if (!view) throw DomainError.notFound('settlement not found');
     return view;
   }
 
@@ -106,18 +146,30 @@ export class SettlementService {
     const existing = await this.settlements.findStructure(structureId);
     if (!existing) throw DomainError.notFound('structure not found');
     await this.authorize(existing.campaignId, actor, 'edit_content', 'structure');
-    const updated = await this.settlements.updateStructure(structureId, changes);
-    if (!updated) throw DomainError.notFound('structure not found');
-    const view = structureView(updated);
-    await this.publisher.structureUpdated({
-      campaignId: view.campaignId,
-      settlementId: view.settlementId,
-      structureId,
-      operation: 'update',
-      structure: view,
-      changedFields: Object.keys(changes).filter((k) => changes[k as keyof StructureChanges] !== undefined),
-      metadata: metadataOf(actor),
+    const view = await this.uow.run(async (tx) => {
+      const before = await this.settlements.lockStructure(tx, structureId);
+      if (!before) return null;
+      const changedFields = fieldsChanged(before, changes);
+      if (!changedFields.length) return structureView(before); // a repeat of the current state: nothing to announce
+      const updated = await this.settlements.updateStructure(tx, structureId, changes);
+      if (!updated) return null;
+      const structure = structureView(updated);
+      this.publisher.structureUpdatedIn(
+        tx,
+        {
+          campaignId: structure.campaignId,
+          settlementId: structure.settlementId,
+          structureId,
+          operation: 'update',
+          structure,
+          changedFields,
+          metadata: metadataOf(actor),
+        },
+        `structure:${structureId}:update:${versionOf(updated)}`,
+      );
+      return structure;
     });
+    if (!view) throw DomainError.notFound('structure not found');
     return view;
   }
 
@@ -126,15 +178,22 @@ export class SettlementService {
     if (!existing) throw DomainError.notFound('structure not found');
     const { campaignId, settlementId } = existing;
     await this.authorize(campaignId, actor, 'delete_content', 'structure');
-    if (!(await this.settlements.deleteStructure(structureId))) throw DomainError.notFound('structure not found');
-    await this.publisher.structureUpdated({
-      campaignId,
-      settlementId,
-      structureId,
-      operation: 'delete',
-      metadata: metadataOf(actor),
+    const deleted = await this.uow.run(async (tx) => {
+      if (!(await this.settlements.deleteStructure(tx, structureId))) return false;
+      this.publisher.structureUpdatedIn(
+        tx,
+        { campaignId, settlementId, structureId, operation: 'delete', metadata: metadataOf(actor) },
+        `structure:${structureId}:delete`,
+      );
+      this.publisher.revokeRoomsIn(
+        tx,
+        { campaignId, settlementId, structureId, reason: 'deleted' },
+        [structureRoom(structureId)],
+        `structure:${structureId}:delete:revoke`,
+      );
+      return true;
     });
-    await this.publisher.revokeRooms({ campaignId, settlementId, structureId, reason: 'deleted' }, [structureRoom(structureId)]);
+    if (!deleted) throw DomainError.notFound('structure not found');
     return { id: structureId, deleted: true };
   }
 
@@ -152,6 +211,44 @@ export class SettlementService {
       throw err;
     }
   }
+}
+
+/** The requested fields whose value differs from the stored one (data compared as JSON), in request order. */
+function fieldsChanged(current: Settlement | Structure, changes: StructureChanges): string[] {
+  return (Object.keys(changes) as Array<keyof StructureChanges>).filter((field) => {
+    const next = changes[field];
+    if (next === undefined) return false;
+    const stored = (current as Partial<Record<keyof StructureChanges, unknown>>)[field];
+    return field === 'data' ? !sameJson(stored, next) : stored !== next;
+  });
+}
+
+/** JSON equality regardless of key order (PostgreSQL jsonb does not keep it). */
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+/**
+ * The entity's new version: its update time plus a digest of its content, so two different
+ * changes within one millisecond still get different idempotency keys.
+ */
+function versionOf(entity: Settlement | Structure): string {
+  const content = JSON.stringify(
+    canonical({ name: entity.name, type: 'type' in entity ? entity.type : undefined, data: entity.data }),
+  );
+  return `${entity.updatedAt.getTime()}:${createHash('sha256').update(content).digest('hex').slice(0, 16)}`;
 }
 
 function checkDataSize(data: Record<string, unknown> | undefined): void {

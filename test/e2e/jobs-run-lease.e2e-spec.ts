@@ -10,7 +10,11 @@ import { FixtureModule } from '../support/fixture.module';
 import { testRedisUrl } from '../support/redis';
 import { JobScheduler } from '../../src/core/scheduling';
 
-const RUN_MS = 1500;
+// Runs outlast the lease TTL several times over, so only renewals keep them exclusive. The
+// TTL still leaves room for event-loop stalls of a loaded CI machine (a stall longer than
+// the TTL is a real loss of the lease, which the run's abort signal then reports).
+const RUN_MS = 4500;
+const LEASE_TTL_MS = 1500;
 
 describe('job run lease across instances', () => {
   let a: TestApp;
@@ -20,7 +24,7 @@ describe('job run lease across instances', () => {
   const read = async (name: string) => Number((await redis.get(key(name))) ?? 0);
 
   beforeAll(async () => {
-    FixtureModule.slowJob = { intervalMs: 300, runMs: RUN_MS, lockTtlMs: 400 };
+    FixtureModule.slowJob = { intervalMs: 300, runMs: RUN_MS, lockTtlMs: LEASE_TTL_MS };
     a = await startTestApp({ redis: true, modules: [FixtureModule] });
     b = await startTestApp({ redis: a.redisPrefix, databaseUrl: a.databaseUrl, modules: [FixtureModule] });
     redis = new Redis(testRedisUrl());
@@ -35,7 +39,7 @@ describe('job run lease across instances', () => {
   it('never runs the job on two instances at once although each run outlasts the lease TTL', async () => {
     await eventually(async () => (await read('starts')) >= 3, 3 * RUN_MS + 4000, 100);
     expect(await read('max')).toBe(1);
-  }, 20_000);
+  }, 40_000);
 
   it('runNow during a run waits for it instead of starting a second run, on either instance', async () => {
     await eventually(async () => (await read('active')) === 1, 5000, 20);
@@ -46,5 +50,5 @@ describe('job run lease across instances', () => {
     expect(await read('starts')).toBeLessThanOrEqual(starts + 1); // at most the next scheduled run began meanwhile
     await sleep(100);
     expect(await read('max')).toBe(1);
-  }, 20_000);
+  }, 40_000);
 });

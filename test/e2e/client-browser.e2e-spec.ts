@@ -4,30 +4,19 @@
  * then the upgrade to WebSocket, receives a published event, and resumes after the server
  * restarts. The bundle is client/dist/herald-client.browser.js, made by `npm run build`.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { RealtimeServer } from '../../src/core/realtime';
 import { eventually, sleep } from '../support/clients';
 import { publishItem, putCountry, restartableApp, type RestartableApp } from '../support/herald-client';
 import type { TestApp } from '../support/app';
+import { launchBrowser, type BrowserSession } from '../support/browser';
 import { token } from '../support/tokens';
 
 const BUNDLE = path.resolve(__dirname, '../../client/dist/herald-client.browser.js');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const PAGE = `<!doctype html>
 <html><body><script type="module">
@@ -63,12 +52,10 @@ describe('@herald/client in headless Chromium', () => {
   let deployment: RestartableApp;
   let site: http.Server;
   let siteUrl: string;
-  let context: BrowserContext | undefined;
-  let userDataDir: string;
+  let browser: BrowserSession | undefined;
 
   beforeAll(async () => {
     if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run build first`);
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package`);
     deployment = await restartableApp();
     await putCountry(deployment.url, 'b1');
     const bundle = readFileSync(BUNDLE);
@@ -82,23 +69,18 @@ describe('@herald/client in headless Chromium', () => {
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     // "localhost" vs the server's 127.0.0.1, on another port: a different origin.
     siteUrl = `http://localhost:${(site.address() as AddressInfo).port}`;
-    userDataDir = mkdtempSync(path.join(os.tmpdir(), 'herald-chromium-'));
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await new Promise((resolve) => site?.close(resolve));
     await deployment?.dispose();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it('connects cross-origin by polling then WebSocket, receives an event, and resumes after a restart', async () => {
     let transports = watchTransports(deployment.app);
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchBrowser();
+    const { context } = browser;
     let release: () => void = () => undefined;
     let gate: Promise<void> = Promise.resolve();
     const page: Page = await context.newPage();

@@ -1,5 +1,5 @@
 /**
- * Headless Chromium for the console tests: playwright-core driving the distribution's
+ * Headless Chromium for the browser tests (console, client): playwright-core driving the distribution's
  * `chromium` (no browser download). Outside CI a machine without it skips those tests with
  * a message; in CI (CI=true) a missing browser fails them instead of hiding them.
  */

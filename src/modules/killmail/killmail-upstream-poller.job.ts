@@ -7,6 +7,7 @@ import { unwrapUpstreamKillmail } from './dto/killmail-input.dto';
 import { KillmailPollerCursorRepository } from './killmail-poller-cursor.repository';
 import { KillmailMetrics } from './killmail.metrics';
 import { KillmailService } from './killmail.service';
+import { readBodyCapped } from '../../core/net';
 
 export const UPSTREAM_JOB = 'killmail-upstream';
 
@@ -254,25 +255,7 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
 
 /** The body as text, or an UpstreamError as soon as it passes `max` bytes (the rest is never read). */
 async function readCapped(res: Response, max: number, url: string): Promise<string> {
-  const tooLarge = () => new UpstreamError('garbage', `${url}: response larger than ${max} bytes`);
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (declared > max) {
-    await res.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const { text, truncated } = await readBodyCapped(res, max);
+  if (truncated) throw new UpstreamError('garbage', `${url}: response larger than ${max} bytes`);
+  return text;
 }

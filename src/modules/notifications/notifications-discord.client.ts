@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { NotificationDto } from './notifications.events';
+import { readBodyCapped } from '../../core/net';
 
 /** What one POST to the webhook came to, and so what the delivery does next. */
 export type WebhookOutcome =
@@ -50,25 +51,6 @@ export function discordMessage(n: NotificationDto): Record<string, unknown> {
 /** Webhook answers are a few hundred bytes; anything past this is dropped unread. */
 export const MAX_RESPONSE_BODY_BYTES = 16 * 1024;
 
-/** Up to `max` bytes of the body as text; the rest of the stream is cancelled. */
-async function readAtMost(res: Response, max: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    total += value.byteLength;
-    if (total >= max) {
-      await reader.cancel().catch(() => undefined);
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
-}
-
 /** Posts to a Discord-compatible webhook and classifies the answer. Never throws. */
 @Injectable()
 export class DiscordWebhookClient {
@@ -87,7 +69,7 @@ export class DiscordWebhookClient {
     }
     // Read the body (Discord puts retry_after in it on 429) but never more than a small cap:
     // a misbehaving endpoint streaming megabytes cannot make the worker buffer them.
-    const text = await readAtMost(res, MAX_RESPONSE_BODY_BYTES).catch(() => '');
+    const text = await readBodyCapped(res, MAX_RESPONSE_BODY_BYTES).then((body) => body.text, () => '');
     if (res.ok) return { kind: 'delivered', status: res.status };
     if (res.status === 429) {
       return { kind: 'retry', error: 'HTTP 429 rate limited', retryAfterMs: retryAfterMs(res.headers.get('retry-after'), text) };

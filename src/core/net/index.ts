@@ -1,0 +1,1 @@
+export { readBodyCapped } from './read-body-capped';

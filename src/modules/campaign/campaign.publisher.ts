@@ -77,7 +77,8 @@ export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
     return this.publishEventIn<EntityUpdatedEvent>(tx, { type: 'entity_updated', timestamp: now(), ...draft }, key, except);
   }
 
-  worldTimeChangedIn(tx: SqlTransaction, draft: Draft<WorldTimeChangedEvent>, key: string) {
+  /** `draft.timestamp` lets one clock tick stamp all its announcements with one time. */
+  worldTimeChangedIn(tx: SqlTransaction, draft: Draft<WorldTimeChangedEvent> & { timestamp?: string }, key: string) {
     return this.publishEventIn<WorldTimeChangedEvent>(tx, { type: 'world_time_changed', timestamp: now(), ...draft }, key);
   }
 

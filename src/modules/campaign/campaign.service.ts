@@ -213,10 +213,12 @@ export class CampaignService {
     const metadata: EventMetadata = { source: 'world-clock', correlationId: `world-clock:${tickAt.toISOString()}` };
     const due = await this.uow.runSql(async (tx) => {
       const reanchored = await this.campaigns.reanchorDueClocks(tx, tickAt, this.config.worldClockBroadcastSeconds);
+      // One tick, one batched append: every announcement of it carries the same time.
+      const timestamp = new Date().toISOString();
       for (const change of reanchored) {
         this.publisher.worldTimeChangedIn(
           tx,
-          { ...clockPayload(change), metadata },
+          { ...clockPayload(change), metadata, timestamp },
           `${change.state.campaignId}:world-clock:${tickAt.toISOString()}`,
         );
       }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NOTIFICATION_CATEGORIES, NOTIFICATION_PRIORITIES, type NotificationCategory, type NotificationPriority } from '../core/ports/user-notifier';
 
 /**
- * The one typed view of the environment (README.md's configuration table). Nothing else reads
+ * The one typed view of the environment (docs/configuration.md). Nothing else reads
  * process.env: everything receives AppConfig through the APP_CONFIG provider.
  */
 export interface AppConfig {

@@ -46,7 +46,7 @@ export interface PollOutcome {
  */
 @Injectable()
 export class KillmailUpstreamPoller implements OnModuleDestroy {
-  /** Tuning without environment variables of its own (README.md's configuration table lists none); tests shorten them. */
+  /** Tuning without environment variables of its own (docs/configuration.md lists none); tests shorten them. */
   static intervalMs = 2000;
   static requestTimeoutMs = 10_000;
   static maxBackoffMs = 60_000;

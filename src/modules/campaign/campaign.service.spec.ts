@@ -126,9 +126,13 @@ describe('CampaignService', () => {
         clockRunning: true,
         tickedAt: '1970-01-01T00:01:00.000Z',
         metadata: { source: 'world-clock', correlationId: 'world-clock:2026-11-25T12:00:01.000Z' },
+        timestamp: expect.any(String),
       },
       'c2:world-clock:2026-11-25T12:00:01.000Z',
     );
+    // One tick, one time: both announcements carry the same timestamp.
+    const stamps = publisher.worldTimeChangedIn.mock.calls.map(([, draft]) => (draft as { timestamp?: string }).timestamp);
+    expect(new Set(stamps).size).toBe(1);
     repo.reanchorDueClocks.mockResolvedValueOnce([]);
     await expect(service.announceDueClocks(tickAt)).resolves.toBe(0);
     expect(publisher.worldTimeChangedIn).toHaveBeenCalledTimes(2); // nothing due: nothing written

@@ -3,7 +3,7 @@
  * a retried request that changes nothing publishes nothing, each real change is published
  * once, live and in history. Real sockets and a real database behind a started app.
  */
-import { Client } from 'pg';
+import { withDb } from '../support/database';
 import type { Socket } from 'socket.io-client';
 import { startTestApp, type TestApp } from '../support/app';
 import { addMember, connectAs, createCampaign, createSettlement, createStructure, ok, subscribe } from '../support/campaign';
@@ -19,16 +19,6 @@ interface Wire {
 
 interface HistoryPage {
   events: Array<{ offset: string; event: string; payload: Wire }>;
-}
-
-async function withDb<T>(url: string, work: (db: Client) => Promise<T>): Promise<T> {
-  const db = new Client({ connectionString: url });
-  await db.connect();
-  try {
-    return await work(db);
-  } finally {
-    await db.end();
-  }
 }
 
 const label = (e: Wire) => `${e.type}:${e.operation ?? e.changedFields?.join(',') ?? ''}`;

@@ -7,23 +7,13 @@ import { Client } from 'pg';
 import type { Socket } from 'socket.io-client';
 import { spawnApp, startTestApp, type AppProcess, type TestApp } from '../support/app';
 import { collect, emitAck, eventually, http, sleep, waitFor } from '../support/clients';
-import { createTestDatabase, dropTestDatabase } from '../support/database';
+import { createTestDatabase, dropTestDatabase, withDb } from '../support/database';
 import { appSocket } from '../support/notifications-app-socket';
 import { TEST_JWT_SECRET, token } from '../support/tokens';
 
 interface MessageEventPayload {
   offset: string;
   message: { id: string; body: string };
-}
-
-async function withDb<T>(url: string, work: (db: Client) => Promise<T>): Promise<T> {
-  const db = new Client({ connectionString: url });
-  await db.connect();
-  try {
-    return await work(db);
-  } finally {
-    await db.end();
-  }
 }
 
 const count = (db: Client, sql: string, params: unknown[] = []) => db.query<{ n: string }>(sql, params).then((r) => Number(r.rows[0].n));

@@ -67,3 +67,14 @@ async function withAdminClient<T>(work: (client: Client) => Promise<T>): Promise
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
+
+/** Runs `work` on a direct connection to the database at `url` (outside the app), then closes it. */
+export async function withDb<T>(url: string, work: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    return await work(db);
+  } finally {
+    await db.end();
+  }
+}

@@ -17,38 +17,27 @@ import { UnitOfWork } from './unit-of-work';
 
 const RETENTION_INTERVAL_MS = 10 * 60_000;
 
+/** What the realtime core offers every module (the census logger only runs, nobody calls it). */
+const SHARED_PROVIDERS = [
+  RealtimeServer,
+  SocketPolicy,
+  ConnectionLimiter,
+  EventLogService,
+  ReplayService,
+  ReplayBudget,
+  ChannelRegistry,
+  DeliverySequencer,
+  RevocationService,
+  ChannelSubscriptions,
+  UnitOfWork,
+  OutboxRelay,
+];
+
 @Global()
 @Module({
   controllers: [HistoryController],
-  providers: [
-    RealtimeServer,
-    SocketPolicy,
-    ConnectionLimiter,
-    EventLogService,
-    ReplayService,
-    ReplayBudget,
-    ChannelRegistry,
-    DeliverySequencer,
-    RevocationService,
-    ChannelSubscriptions,
-    ConnectionCensusLogger,
-    UnitOfWork,
-    OutboxRelay,
-  ],
-  exports: [
-    RealtimeServer,
-    SocketPolicy,
-    ConnectionLimiter,
-    EventLogService,
-    ReplayService,
-    ReplayBudget,
-    ChannelRegistry,
-    DeliverySequencer,
-    RevocationService,
-    ChannelSubscriptions,
-    UnitOfWork,
-    OutboxRelay,
-  ],
+  providers: [...SHARED_PROVIDERS, ConnectionCensusLogger],
+  exports: SHARED_PROVIDERS,
 })
 export class RealtimeModule implements OnModuleInit {
   constructor(

@@ -19,3 +19,4 @@ export * from './socket-errors';
 export * from './socket-policy.service';
 export * from './unit-of-work';
 export * from './event-payload-rewrite';
+export * from './namespaces';

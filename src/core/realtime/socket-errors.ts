@@ -38,11 +38,25 @@ export function toSocketError(err: unknown, logger?: Logger): SocketErrorBody {
  */
 export function reportSocketError(socket: Socket, ack: unknown, error: SocketErrorBody): void {
   if (typeof ack === 'function') {
-    const retry = error.retryInMs === undefined ? {} : { retryInMs: error.retryInMs };
-    (ack as (body: AckFailure) => void)({ success: false, error: error.message, code: error.code, ...retry });
+    (ack as (body: AckFailure) => void)(failureAck(error.code, error.message, error.retryInMs));
   } else {
     socket.emit('error', error);
   }
+}
+
+/**
+ * The one way a handler builds a failed acknowledgement `{success:false, error, code,
+ * retryInMs?}`: from a DomainError (or anything thrown — unknown errors become
+ * `socket_error:unavailable` and are logged, not leaked), or from a code and message.
+ */
+export function failureAck(err: unknown, logger?: Logger): AckFailure;
+export function failureAck(code: string, message: string, retryInMs?: number): AckFailure;
+export function failureAck(errOrCode: unknown, messageOrLogger?: string | Logger, retryInMs?: number): AckFailure {
+  if (typeof errOrCode === 'string' && typeof messageOrLogger === 'string') {
+    return { success: false, error: messageOrLogger, code: errOrCode, ...(retryInMs === undefined ? {} : { retryInMs }) };
+  }
+  const body = toSocketError(errOrCode, messageOrLogger instanceof Logger ? messageOrLogger : undefined);
+  return { success: false, error: body.message, code: body.code, ...(body.retryInMs === undefined ? {} : { retryInMs: body.retryInMs }) };
 }
 
 /** Exception filter for every gateway (applied by @HeraldGateway). */

@@ -20,3 +20,4 @@ export * from './socket-policy.service';
 export * from './unit-of-work';
 export * from './event-payload-rewrite';
 export * from './namespaces';
+export * from './publish-batch';

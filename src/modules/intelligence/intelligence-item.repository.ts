@@ -92,4 +92,72 @@ export class IntelligenceItemRepository {
       take: query.limit,
     });
   }
+
+  /**
+   * Batch publish: creates many items in one statement inside the caller's transaction and
+   * reports, per input (same order), the stored item and whether this call created it. An
+   * input whose dedupe key is already stored yields the stored item (`created: false`).
+   * Callers pass each dedupe key once per call and only countries known to exist (locked
+   * with lockCountries), so the statement neither conflicts with itself nor fails a
+   * foreign key half-way through a batch.
+   *
+   * Ids are drawn from the table's sequence up front so that each returned row maps back
+   * to its input (RETURNING promises no order).
+   */
+  async createMany(tx: SqlTransaction, inputs: Array<{ countryId: string; item: NewItem; dedupeKey?: string }>): Promise<Array<{ item: IntelligenceItem; created: boolean }>> {
+    if (!inputs.length) return [];
+    const rows = inputs.map((input, ord) => ({
+      ord,
+      category: input.item.category,
+      priority: input.item.priority,
+      country_id: input.countryId,
+      title: input.item.title,
+      description: input.item.description,
+      data: input.item.data,
+      dedupe_key: input.dedupeKey ?? null,
+    }));
+    const inserted = await tx.query<{ ord: number; id: string; created_at: Date | string }>(
+      `WITH input AS (
+         SELECT nextval('intelligence_items_id_seq') AS id, i.*
+           FROM jsonb_to_recordset($1::jsonb)
+             AS i(ord int, category text, priority text, country_id text, title text, description text, data jsonb, dedupe_key text)
+       ), stored AS (
+         INSERT INTO intelligence_items (id, category, priority, country_id, title, description, data, dedupe_key)
+         SELECT id, category::intelligence_category, priority::intelligence_priority, country_id, title, description, data, dedupe_key
+           FROM input ORDER BY ord
+         ON CONFLICT (dedupe_key) DO NOTHING
+         RETURNING id, created_at
+       )
+       SELECT input.ord, stored.id::text AS id, stored.created_at FROM stored JOIN input ON input.id = stored.id`,
+      [JSON.stringify(rows)],
+    );
+    const createdAt = new Map(inserted.map((r) => [Number(r.ord), r]));
+    const conflicting = inputs.filter((input, ord) => !createdAt.has(ord) && input.dedupeKey).map((input) => input.dedupeKey!);
+    const existing = new Map<string, IntelligenceItem>();
+    if (conflicting.length) {
+      const found = await tx.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM intelligence_items WHERE dedupe_key = ANY($1::text[])`, [conflicting]);
+      for (const row of found) existing.set(row.dedupe_key!, fromRow(row));
+    }
+    return inputs.map((input, ord) => {
+      const row = createdAt.get(ord);
+      if (row) {
+        const item: IntelligenceItem = {
+          id: BigInt(row.id),
+          category: input.item.category,
+          priority: input.item.priority,
+          countryId: input.countryId,
+          title: input.item.title,
+          description: input.item.description,
+          data: input.item.data as IntelligenceItem['data'],
+          dedupeKey: input.dedupeKey ?? null,
+          createdAt: new Date(row.created_at),
+        };
+        return { item, created: true };
+      }
+      const stored = existing.get(input.dedupeKey ?? '');
+      // Only a dedupe key can conflict, and a committed row does not go away under our transaction.
+      if (!stored) throw new Error(`intelligence item with dedupe key ${input.dedupeKey} vanished`);
+      return { item: stored, created: false };
+    });
+  }
 }

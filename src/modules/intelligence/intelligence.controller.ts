@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Roles } from '../../core/auth';
 import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
+import { batchPublishBody } from '../../core/realtime';
 import {
   achievementResult,
   countryDto,
@@ -14,6 +15,8 @@ import {
   listItemsQuery,
   putCountryBody,
   unlockAchievementBody,
+  updateBatchBody,
+  updateBatchResult,
   updateResult,
 } from './dto/intelligence.dto';
 import { IntelligenceService } from './intelligence.service';
@@ -97,5 +100,20 @@ export class IntelligenceController {
     const result = await this.intelligence.unlockAchievement(parseInput(unlockAchievementBody, body, 'body'));
     res.status(result.duplicate ? 200 : 201);
     return result;
+  }
+
+  @Post('intelligence/updates/batch')
+  @Roles('service')
+  @HttpCode(200)
+  @ApiContract({
+    summary:
+      'Records up to 500 intelligence items in one transaction and broadcasts them in item order; each item is reported created, duplicate (its dedupeKey was stored before) or rejected',
+    roles: ['service'],
+    body: ['IntelligenceUpdateBatchBody', updateBatchBody],
+    response: ['IntelligenceUpdateBatchResult', updateBatchResult],
+    errors: [413],
+  })
+  createUpdates(@Body() body: unknown) {
+    return this.intelligence.createUpdates(parseInput(batchPublishBody, body, 'body').items);
   }
 }

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { IntelligenceItem } from '../../generated/prisma/client';
 import { DomainError } from '../../core/errors';
 import { USER_NOTIFIER, type UserNotifier } from '../../core/ports';
-import { UnitOfWork } from '../../core/realtime';
+import { batchResponse, parseBatchItem, UnitOfWork, type BatchItemResult, type BatchResponse } from '../../core/realtime';
 import { CountryRepository, type CountryRecord } from './country.repository';
-import type { CreateUpdateBody, ListItemsQuery, PutCountryBody, UnlockAchievementBody } from './dto/intelligence.dto';
+import { createUpdateBody, type CreateUpdateBody, type ListItemsQuery, type PutCountryBody, type UnlockAchievementBody } from './dto/intelligence.dto';
 import { IntelligenceItemRepository } from './intelligence-item.repository';
 import type { IntelligenceCategory, IntelligencePriority, ItemEventData } from './intelligence.events';
 import { IntelligencePublisher } from './intelligence.publisher';
@@ -18,6 +18,8 @@ export interface CountryDto {
   economicTier: string;
   updatedAt: string;
 }
+
+export type UpdateBatchResult = BatchItemResult<{ id: string; offset: string }, { id: string }>;
 
 export interface ItemDto {
   id: string;
@@ -169,6 +171,68 @@ export class IntelligenceService {
       duplicate: !created,
       notified,
     };
+  }
+
+  /**
+   * Batch publish: each item as `createUpdate` would take it, all accepted ones stored in ONE
+   * transaction (one statement for the items, one for their events) and announced in item
+   * order with consecutive offsets. An item that fails validation or names an unknown
+   * country is reported as rejected and the others still go in; an item whose dedupe key
+   * was stored before (or earlier in the same batch) is a duplicate and is not announced.
+   */
+  async createUpdates(items: unknown[]): Promise<BatchResponse<UpdateBatchResult>> {
+    const results: UpdateBatchResult[] = new Array(items.length);
+    const valid: Array<{ index: number; body: CreateUpdateBody }> = [];
+    items.forEach((input, index) => {
+      const parsed = parseBatchItem(createUpdateBody, input);
+      if (parsed.ok) valid.push({ index, body: parsed.value });
+      else results[index] = { index, status: 'rejected', code: parsed.code, message: parsed.message };
+    });
+    /** Later items repeating a dedupe key of the batch: they get the first stored one's item. */
+    const repeats: Array<{ index: number; of: number }> = [];
+    const outcome = await this.uow.runSql(async (tx) => {
+      const known = await this.countries.lockExisting(tx, [...new Set(valid.map((v) => v.body.countryId))]);
+      const firstWithKey = new Map<string, number>();
+      const storable = valid.filter(({ index, body }) => {
+        if (!known.has(body.countryId)) {
+          results[index] = { index, status: 'rejected', code: 'not_found', message: `country ${body.countryId} not found` };
+          return false;
+        }
+        const first = body.dedupeKey === undefined ? undefined : firstWithKey.get(body.dedupeKey);
+        if (first !== undefined) {
+          repeats.push({ index, of: first });
+          return false;
+        }
+        if (body.dedupeKey !== undefined) firstWithKey.set(body.dedupeKey, index);
+        return true;
+      });
+      const stored = await this.items.createMany(
+        tx,
+        storable.map(({ body: { countryId, dedupeKey, ...fields } }) => ({ countryId, item: fields, dedupeKey })),
+      );
+      // Staged in item order: one event-log write, consecutive offsets, emitted in this order after the commit.
+      return stored.map(({ item, created }, i) => ({
+        index: storable[i].index,
+        item,
+        staged: created
+          ? this.publisher.itemUpdateIn(tx, {
+              category: item.category,
+              countryId: item.countryId,
+              priority: item.priority,
+              data: itemEventData(item),
+              idempotencyKey: `intelligence-item:${item.id}:update`,
+            })
+          : undefined,
+      }));
+    });
+    const sent = await Promise.all(outcome.map((o) => o.staged?.published ?? Promise.resolve(undefined)));
+    outcome.forEach(({ index, item }, i) => {
+      const id = item.id.toString();
+      const offset = sent[i]?.offset;
+      results[index] = offset ? { index, status: 'created', id, offset } : { index, status: 'duplicate', id };
+    });
+    for (const { index, of } of repeats) results[index] = { index, status: 'duplicate', id: (results[of] as { id: string }).id };
+    return batchResponse(results);
   }
 
   private async notify(userId: string, n: { title: string; body: string; data: Record<string, unknown>; dedupeKey: string }): Promise<boolean> {

@@ -3,7 +3,17 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles, type Principal } from '../../core/auth';
 import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
-import { createdNotifications, createNotificationsBody, listNotificationsQuery, notificationIdParam, notificationPage, readAllResult } from './dto/notification-input.dto';
+import { batchPublishBody } from '../../core/realtime';
+import {
+  createdNotifications,
+  createNotificationsBody,
+  listNotificationsQuery,
+  notificationBatchBody,
+  notificationBatchResult,
+  notificationIdParam,
+  notificationPage,
+  readAllResult,
+} from './dto/notification-input.dto';
 import { notificationDto } from './notifications.events';
 import { NotificationsService } from './notifications.service';
 
@@ -25,6 +35,22 @@ export class NotificationsController {
   })
   create(@Body() body: unknown) {
     return this.notifications.create(parseInput(createNotificationsBody, body, 'body'));
+  }
+
+  // Declared before ':id/…' routes, like read-all.
+  @Post('batch')
+  @Roles('service')
+  @HttpCode(200)
+  @ApiContract({
+    summary:
+      'Creates the notifications of up to 500 requests in one transaction and announces them in item order; each item is reported created, duplicate or rejected',
+    roles: ['service'],
+    body: ['NotificationBatchBody', notificationBatchBody],
+    response: ['NotificationBatchResult', notificationBatchResult],
+    errors: [413],
+  })
+  createBatch(@Body() body: unknown) {
+    return this.notifications.createBatch(parseInput(batchPublishBody, body, 'body').items);
   }
 
   @Get()

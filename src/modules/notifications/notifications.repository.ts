@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { PrismaService } from '../../core/prisma';
-import type { Transaction } from '../../core/realtime';
+import type { SqlTransaction, Transaction } from '../../core/realtime';
 import { Prisma, type Notification } from '../../generated/prisma/client';
 
 export type NotificationRow = Notification;
@@ -132,4 +133,99 @@ export class NotificationsRepository {
     for (const row of rows) counts.set(row.userId, row._count._all);
     return counts;
   }
+
+  /**
+   * Batch publish: inserts the notifications of many requests in one statement (plus one
+   * for their webhook delivery rows) inside the caller's transaction. Returns, per input
+   * and in the same order, the row created, or undefined where the user already had a
+   * notification with that dedupe key (also one created earlier in the same call). Ids are
+   * made here (UUIDs, as Prisma makes them), so each returned row maps back to its input;
+   * they are time-ordered (timeOrderedUuid), because the rows of one transaction share
+   * their created_at and the newest-first listing then orders them by id.
+   */
+  async createMany(tx: SqlTransaction, items: NewNotification[]): Promise<Array<NotificationRow | undefined>> {
+    if (!items.length) return [];
+    const input = items.map((n) => ({
+      id: timeOrderedUuid(),
+      user_id: n.userId,
+      event_key: n.eventKey,
+      category: n.category,
+      title: n.title,
+      body: n.body,
+      data: n.data,
+      priority: n.priority,
+      dedupe_key: n.dedupeKey ?? null,
+    }));
+    const inserted = await tx.query<{ id: string; created_at: Date | string }>(
+      `INSERT INTO notifications (id, user_id, event_key, category, title, body, data, priority, dedupe_key)
+       SELECT id, user_id, event_key, category, title, body, data, priority, dedupe_key
+         FROM jsonb_to_recordset($1::jsonb)
+           AS i(id text, user_id text, event_key text, category text, title text, body text, data jsonb, priority text, dedupe_key text)
+       ON CONFLICT (user_id, dedupe_key) DO NOTHING
+       RETURNING id, created_at`,
+      [JSON.stringify(input)],
+    );
+    const createdAt = new Map(inserted.map((r) => [r.id, new Date(r.created_at)]));
+    const deliveries = input.flatMap((row, i) => (createdAt.has(row.id) && items[i].webhookTarget ? [{ notification_id: row.id, target: items[i].webhookTarget }] : []));
+    if (deliveries.length) {
+      await tx.query(
+        `INSERT INTO notification_webhook_deliveries (id, notification_id, target, updated_at)
+         SELECT gen_random_uuid()::text, notification_id, target, CURRENT_TIMESTAMP
+           FROM jsonb_to_recordset($1::jsonb) AS d(notification_id text, target text)
+         ON CONFLICT (notification_id, target) DO NOTHING`,
+        [JSON.stringify(deliveries)],
+      );
+    }
+    return input.map((row, i) => {
+      const at = createdAt.get(row.id);
+      if (!at) return undefined;
+      const n = items[i];
+      return {
+        id: row.id,
+        userId: n.userId,
+        eventKey: n.eventKey,
+        category: n.category,
+        title: n.title,
+        body: n.body,
+        data: n.data as Prisma.JsonValue,
+        priority: n.priority,
+        dedupeKey: n.dedupeKey ?? null,
+        createdAt: at,
+        readAt: null,
+        acknowledgedAt: null,
+      };
+    });
+  }
+
+  /** Batch publish: the ids of the notifications stored under these (user, dedupe key) pairs. */
+  async idsByDedupeKey(tx: SqlTransaction, pairs: Array<{ userId: string; dedupeKey: string }>): Promise<Map<string, string>> {
+    if (!pairs.length) return new Map();
+    const rows = await tx.query<{ id: string; user_id: string; dedupe_key: string }>(
+      `SELECT n.id, n.user_id, n.dedupe_key FROM notifications n
+         JOIN unnest($1::text[], $2::text[]) AS p(user_id, dedupe_key) ON n.user_id = p.user_id AND n.dedupe_key = p.dedupe_key`,
+      [pairs.map((p) => p.userId), pairs.map((p) => p.dedupeKey)],
+    );
+    return new Map(rows.map((r) => [dedupeSlot(r.user_id, r.dedupe_key), r.id]));
+  }
+}
+
+/** The key of one (user, dedupe key) pair in idsByDedupeKey's map. */
+export function dedupeSlot(userId: string, dedupeKey: string): string {
+  return `${userId}\u0000${dedupeKey}`;
+}
+
+let uuidCounter = 0;
+
+/**
+ * A version 7 UUID (time first) whose 24 bits after the timestamp are a process-wide
+ * counter, so the ids this process makes sort in the order they were made, also within one
+ * millisecond; the rest is random.
+ */
+function timeOrderedUuid(): string {
+  uuidCounter = (uuidCounter + 1) % 0x1000000;
+  const time = Date.now().toString(16).padStart(12, '0');
+  const counter = uuidCounter.toString(16).padStart(6, '0');
+  const random = randomBytes(6).toString('hex');
+  // Variant nibble fixed at 8 (RFC 9562 allows 8–b): a random one there would outrank the counter after it.
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${counter.slice(0, 3)}-8${counter.slice(3)}-${random.slice(0, 12)}`;
 }

@@ -1,20 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, parseInput } from '../../core/errors';
 import type { NotifyRequest, UserNotifier } from '../../core/ports';
-import { UnitOfWork } from '../../core/realtime';
+import { batchResponse, parseBatchItem, UnitOfWork, type BatchItemResult, type BatchResponse } from '../../core/realtime';
 import { toNotificationDto } from './dto/notification.mapper';
-import { notifyRequest, type ListNotificationsQuery, type NotifyInput } from './dto/notification-input.dto';
+import { createNotificationsBody, notifyRequest, type ListNotificationsQuery, type NotifyInput } from './dto/notification-input.dto';
 import { UnreadCountBroadcaster } from './notifications-unread.broadcaster';
 import { NotificationWebhookService } from './notifications-webhook.service';
 import type { NotificationDto } from './notifications.events';
 import { NotificationsPublisher } from './notifications.publisher';
-import { NotificationsRepository, type NotificationRow } from './notifications.repository';
+import { dedupeSlot, NotificationsRepository, type NewNotification, type NotificationRow } from './notifications.repository';
 
 export interface CreatedNotifications {
   notifications: NotificationDto[];
   /** Recipients skipped because they already had a notification with this dedupe key. */
   duplicates: number;
 }
+
+/** A batch item's outcome: the notifications it created (and recipients skipped), or those its dedupe key had stored before. */
+export type NotificationBatchResult = BatchItemResult<{ ids: string[]; duplicates: number }, { ids: string[] }>;
 
 export interface NotificationPage {
   notifications: NotificationDto[];
@@ -90,6 +93,64 @@ export class NotificationsService implements UserNotifier {
     );
     const sent = await Promise.all(existing.map((row) => this.publisher.created(toNotificationDto(row))));
     return existing.filter((_, i) => sent[i] !== undefined).map((row) => row.userId);
+  }
+
+  /**
+   * Batch publish: each item as `POST /api/notifications` would take it, every recipient's
+   * notification of every accepted item stored in ONE transaction (one statement) with its
+   * `notifications:new`, emitted in item order after the commit; then the unread counts of
+   * everyone who got one. An invalid item is reported as rejected and the others still go
+   * in. An item whose recipients all had its dedupe key already is a duplicate (with the
+   * stored ids). Unlike the single route, a batch does not re-announce notifications
+   * stored without their event by versions before the transactional outbox.
+   */
+  async createBatch(items: unknown[]): Promise<BatchResponse<NotificationBatchResult>> {
+    const results: NotificationBatchResult[] = new Array(items.length);
+    const rows: NewNotification[] = [];
+    const rowsOf: Array<{ index: number; from: number; to: number }> = [];
+    items.forEach((item, index) => {
+      const parsed = parseBatchItem(createNotificationsBody, item);
+      if (!parsed.ok) {
+        results[index] = { index, status: 'rejected', code: parsed.code, message: parsed.message };
+        return;
+      }
+      const input = parsed.value;
+      const webhookTarget = this.webhook.targetFor(input);
+      const from = rows.length;
+      for (const userId of new Set(input.userIds)) {
+        rows.push({
+          userId,
+          eventKey: input.eventKey,
+          category: input.category,
+          title: input.title,
+          body: input.body,
+          data: input.data ?? {},
+          priority: input.priority,
+          dedupeKey: input.dedupeKey,
+          webhookTarget,
+        });
+      }
+      rowsOf.push({ index, from, to: rows.length });
+    });
+    const { created, stored } = await this.uow.runSql(async (tx) => {
+      const created = await this.repository.createMany(tx, rows);
+      for (const row of created) if (row) this.publisher.createdIn(tx, toNotificationDto(row));
+      const skipped = rows.flatMap((r, i) => (!created[i] && r.dedupeKey ? [{ userId: r.userId, dedupeKey: r.dedupeKey }] : []));
+      return { created, stored: await this.repository.idsByDedupeKey(tx, skipped) };
+    });
+    for (const { index, from, to } of rowsOf) {
+      const ids = created.slice(from, to).flatMap((row) => (row ? [row.id] : []));
+      const duplicates = to - from - ids.length;
+      if (ids.length) results[index] = { index, status: 'created', ids, duplicates };
+      else {
+        const earlier = rows.slice(from, to).flatMap((r) => stored.get(dedupeSlot(r.userId, r.dedupeKey ?? '')) ?? []);
+        results[index] = { index, status: 'duplicate', ids: earlier };
+      }
+    }
+    if (created.some((row, i) => row && rows[i].webhookTarget)) this.webhook.kick();
+    const notified = new Set(created.flatMap((row) => (row ? [row.userId] : [])));
+    if (notified.size) await this.counts.changed(notified);
+    return batchResponse(results);
   }
 
   async list(userId: string, query: ListNotificationsQuery): Promise<NotificationPage> {

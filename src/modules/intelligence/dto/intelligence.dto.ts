@@ -1,6 +1,7 @@
 /** Validated inputs of every HTTP route and socket event of the Intelligence module (parsed with `parseInput`). */
 import { z } from 'zod';
 import { ids } from '../../../core/errors';
+import { BATCH_MAX_ITEMS, batchResponseSchema } from '../../../core/realtime';
 import { ALLOWED_CHANNELS_DESCRIPTION, INTELLIGENCE_CATEGORIES, INTELLIGENCE_PRIORITIES, isIntelligenceChannel } from '../intelligence.events';
 
 export const countryId = ids.id;
@@ -90,3 +91,15 @@ export const achievementResult = updateResult.extend({
   achievement: z.object({ userId: z.string(), countryId: z.string(), achievementKey: z.string(), unlockedAt: z.string() }),
   notified: z.boolean(),
 });
+
+// Batch publish (POST /api/intelligence/updates/batch).
+
+/** What the route documents; it parses `batchPublishBody` and then each item on its own, so a bad item is reported, not fatal. */
+export const updateBatchBody = z
+  .strictObject({ items: z.array(createUpdateBody).min(1).max(BATCH_MAX_ITEMS) })
+  .describe('Each item is validated on its own: an invalid one is reported as rejected while the others are stored');
+
+export const updateBatchResult = batchResponseSchema(
+  { id: z.string().describe('The item id'), offset: z.string().describe('Event-log offset of its intelligence:update') },
+  { id: z.string().describe('The item stored earlier under this dedupeKey') },
+);

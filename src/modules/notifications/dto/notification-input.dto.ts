@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ids } from '../../../core/errors';
+import { BATCH_MAX_ITEMS, batchResponseSchema } from '../../../core/realtime';
 import { NOTIFICATION_CATEGORIES, NOTIFICATION_PRIORITIES, notificationDto } from '../notifications.events';
 
 /** Largest `data` object a notification may carry (serialised), so events stay small. */
@@ -71,3 +72,18 @@ export const notificationPage = z.object({
   nextBefore: z.string().nullable().describe('Pass as `before` for the next (older) page; null on the last page'),
 });
 export const readAllResult = z.object({ updated: z.number().int(), unread: z.number().int() });
+
+// Batch publish (POST /api/notifications/batch).
+
+/** What the route documents; it parses `batchPublishBody` and then each item on its own, so a bad item is reported, not fatal. */
+export const notificationBatchBody = z
+  .strictObject({ items: z.array(createNotificationsBody).min(1).max(BATCH_MAX_ITEMS) })
+  .describe('Each item is validated on its own: an invalid one is reported as rejected while the others are stored');
+
+export const notificationBatchResult = batchResponseSchema(
+  {
+    ids: z.array(z.string()).describe('The notifications created, one per new recipient'),
+    duplicates: z.number().int().describe('Recipients skipped because they already had a notification with this dedupe key'),
+  },
+  { ids: z.array(z.string()).describe('The notifications stored earlier under this dedupeKey') },
+);

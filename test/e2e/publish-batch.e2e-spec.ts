@@ -1,0 +1,243 @@
+/**
+ * Batch publish routes end to end (docs/modules/intelligence.md and notifications.md,
+ * "Batch publish"): real PostgreSQL, real sockets. One transaction per batch, per-item
+ * results and idempotency, delivery in item order with consecutive offsets.
+ */
+import type { Socket } from 'socket.io-client';
+import { PrismaService } from '../../src/core/prisma';
+import { EventLogService } from '../../src/core/realtime';
+import { INTELLIGENCE_NAMESPACE as NS } from '../../src/modules/intelligence/intelligence.events';
+import { startTestApp, type TestApp } from '../support/app';
+import { collect, connect, emitAck, eventually, http, sleep } from '../support/clients';
+import { appSocket } from '../support/notifications-app-socket';
+import { adminToken, serviceToken, token } from '../support/tokens';
+
+const SERVICE = serviceToken();
+
+interface Result {
+  index: number;
+  status: 'created' | 'duplicate' | 'rejected';
+  id?: string;
+  ids?: string[];
+  offset?: string;
+  duplicates?: number;
+  code?: string;
+  message?: string;
+}
+interface BatchResponse {
+  results: Result[];
+  created: number;
+  duplicates: number;
+  rejected: number;
+}
+interface UpdatePayload {
+  countryId: string;
+  offset: string;
+  data: { itemId: string; title: string };
+}
+
+const update = (countryId: string, title: string, extra: Record<string, unknown> = {}) => ({ countryId, category: 'economic', title, ...extra });
+
+describe('batch publish', () => {
+  let app: TestApp;
+  const sockets: Socket[] = [];
+  const post = (path: string, body: unknown, tok = SERVICE) => http<BatchResponse & { error?: string; message?: string }>(app.url, 'POST', path, { token: tok, body });
+  const put = (id: string) =>
+    http(app.url, 'PUT', `/api/countries/${id}`, { token: SERVICE, body: { name: id, gdp: 1, population: 1, vitality: 50, economicTier: 'Developed' } });
+  /** A socket in the `country:<id>` room that records its intelligence:update events. */
+  const watchCountry = async (countryId: string) => {
+    const s = await connect(app.url, NS, { token: token('watcher') });
+    sockets.push(s);
+    const ack = await emitAck<{ success: boolean }>(s, 'subscribe', { channels: [`country:${countryId}`] });
+    expect(ack.success).toBe(true);
+    return collect<UpdatePayload>(s, 'intelligence:update');
+  };
+  const itemCount = async (countryId: string) => {
+    const [row] = await app.get(PrismaService).sql.query<{ n: string }>('SELECT count(*)::text AS n FROM intelligence_items WHERE country_id = $1', [countryId]);
+    return Number(row.n);
+  };
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    for (const id of ['bx-a', 'bx-b', 'bx-c', 'bx-d', 'bx-e']) expect((await put(id)).status).toBe(201);
+  });
+  afterEach(() => sockets.splice(0).forEach((s) => s.close()));
+  afterAll(() => app?.close());
+
+  describe('POST /api/intelligence/updates/batch', () => {
+    it('stores a created/duplicate/rejected mix and reports each item at its index', async () => {
+      const seen = await watchCountry('bx-a');
+      const first = await post('/api/intelligence/updates', update('bx-a', 'stored before', { dedupeKey: 'bx-before' }));
+      expect(first.status).toBe(201);
+      const firstId = (first.body as unknown as { item: { id: string } }).item.id;
+
+      const res = await post('/api/intelligence/updates/batch', {
+        items: [
+          update('bx-a', 'one'),
+          update('bx-a', 'again', { dedupeKey: 'bx-before' }), // stored by the single route
+          { countryId: 'bx-a', category: 'economic' }, // no title
+          update('nowhere', 'unknown country'),
+          update('bx-a', 'two', { dedupeKey: 'bx-new' }),
+          update('bx-a', 'two again', { dedupeKey: 'bx-new' }), // repeats a key of this batch
+          update('bx-a', 'bad', { category: 'sports' }),
+        ],
+      });
+      expect(res.status).toBe(200);
+      const r = res.body.results;
+      expect(r.map((x) => [x.index, x.status])).toEqual([
+        [0, 'created'],
+        [1, 'duplicate'],
+        [2, 'rejected'],
+        [3, 'rejected'],
+        [4, 'created'],
+        [5, 'duplicate'],
+        [6, 'rejected'],
+      ]);
+      expect(res.body).toMatchObject({ created: 2, duplicates: 2, rejected: 3 });
+      expect(r[1].id).toBe(firstId);
+      expect(r[5].id).toBe(r[4].id);
+      // The code and message the single route answers with.
+      expect(r[2]).toMatchObject({ code: 'bad_request', message: expect.stringContaining('title') });
+      const single = await post('/api/intelligence/updates', update('nowhere', 'unknown country'));
+      expect(single.status).toBe(404);
+      expect(r[3]).toMatchObject({ code: 'not_found', message: single.body.message });
+      expect(r[6].code).toBe('bad_request');
+      expect(BigInt(r[4].offset!)).toBe(BigInt(r[0].offset!) + 1n);
+
+      // The single-route publish, then exactly the two created items: no duplicate announced.
+      await eventually(() => seen.length >= 3);
+      await sleep(200);
+      expect(seen.map((p) => p.data.title)).toEqual(['stored before', 'one', 'two']);
+      expect(seen.slice(1).map((p) => p.offset)).toEqual([r[0].offset, r[4].offset]);
+      expect(seen.slice(1).map((p) => p.data.itemId)).toEqual([r[0].id, r[4].id]);
+
+      // A retried batch stores and announces nothing new.
+      const retry = await post('/api/intelligence/updates/batch', { items: [update('bx-a', 'two', { dedupeKey: 'bx-new' })] });
+      expect(retry.body.results).toEqual([{ index: 0, status: 'duplicate', id: r[4].id }]);
+      await sleep(200);
+      expect(seen).toHaveLength(3);
+    });
+
+    it('delivers 500 items to a subscribed socket in item order with consecutive offsets', async () => {
+      const seen = await watchCountry('bx-b');
+      const items = Array.from({ length: 500 }, (_, i) => update('bx-b', `item ${i}`, { dedupeKey: `bx-500-${i}` }));
+      const res = await post('/api/intelligence/updates/batch', { items });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ created: 500, duplicates: 0, rejected: 0 });
+      await eventually(() => seen.length === 500, 10_000);
+      expect(seen.map((p) => p.data.title)).toEqual(items.map((i) => i.title));
+      expect(seen.map((p) => p.data.itemId)).toEqual(res.body.results.map((x) => x.id));
+      const first = BigInt(seen[0].offset);
+      expect(seen.map((p) => BigInt(p.offset) - first)).toEqual(items.map((_, i) => BigInt(i)));
+      expect(await itemCount('bx-b')).toBe(500);
+    });
+
+    it.each([
+      ['501 items', { items: Array.from({ length: 501 }, (_, i) => update('bx-c', `x${i}`)) }],
+      ['no items', { items: [] }],
+      ['no items field', {}],
+      ['items not an array', { items: 'all' }],
+      ['an extra field', { items: [update('bx-c', 'x')], extra: 1 }],
+      ['an array body', [update('bx-c', 'x')]],
+    ])('refuses %s with 400 bad_request and stores nothing', async (_what, body) => {
+      const res = await post('/api/intelligence/updates/batch', body);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('bad_request');
+      expect(await itemCount('bx-c')).toBe(0);
+    });
+
+    it('is for the service role only', async () => {
+      const body = { items: [update('bx-c', 'x')] };
+      expect((await post('/api/intelligence/updates/batch', body, token('someone'))).status).toBe(403);
+      expect((await post('/api/intelligence/updates/batch', body, adminToken())).status).toBe(403);
+      expect((await http(app.url, 'POST', '/api/intelligence/updates/batch', { body })).status).toBe(401);
+      expect(await itemCount('bx-c')).toBe(0);
+    });
+
+    it('publishes nothing of a batch whose transaction rolled back, and leaves no gap in the offsets', async () => {
+      const seen = await watchCountry('bx-d');
+      const log = app.get(EventLogService);
+      const sql = app.get(PrismaService).sql;
+      // A fault in the batch's last statement (the event-log write), after its items were inserted.
+      await sql.exec(`
+        CREATE FUNCTION batch_test_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.payload::text LIKE '%roll me back%' THEN RAISE EXCEPTION 'injected fault'; END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER batch_test_fault BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION batch_test_fault();`);
+      try {
+        const before = await log.lastOffset();
+        const failed = await post('/api/intelligence/updates/batch', {
+          items: [update('bx-d', 'fine'), update('bx-d', 'roll me back'), update('bx-d', 'fine too')],
+        });
+        expect(failed.status).toBeGreaterThanOrEqual(500);
+        expect(await itemCount('bx-d')).toBe(0);
+        expect(await log.lastOffset()).toBe(before);
+
+        const ok = await post('/api/intelligence/updates/batch', { items: [update('bx-d', 'after')] });
+        expect(ok.status).toBe(200);
+        expect(BigInt(ok.body.results[0].offset!)).toBe(BigInt(before) + 1n);
+        await eventually(() => seen.length === 1);
+        await sleep(200);
+        expect(seen.map((p) => p.data.title)).toEqual(['after']);
+      } finally {
+        await sql.exec('DROP TRIGGER batch_test_fault ON events; DROP FUNCTION batch_test_fault();');
+      }
+    });
+  });
+
+  describe('POST /api/notifications/batch', () => {
+    const note = (extra: Record<string, unknown>) => ({ eventKey: 'economy.gdp_changed', category: 'economic', title: 'GDP moved', body: 'up', ...extra });
+
+    it('stores a created/duplicate/rejected mix, one notification per recipient, announced in item order', async () => {
+      const ann = await appSocket(app.url, 'bn-ann');
+      const bob = await appSocket(app.url, 'bn-bob');
+      sockets.push(ann, bob);
+      const annSeen = collect<{ notification: { id: string; title: string }; offset: string }>(ann, 'notifications:new');
+      const bobSeen = collect<{ notification: { id: string; title: string }; offset: string }>(bob, 'notifications:new');
+      const before = await post('/api/notifications', note({ userId: 'bn-ann', dedupeKey: 'bn-k1', title: 'first' }));
+      expect(before.status).toBe(201);
+      const beforeId = (before.body as unknown as { notifications: Array<{ id: string }> }).notifications[0].id;
+
+      const res = await post('/api/notifications/batch', {
+        items: [
+          note({ userIds: ['bn-ann', 'bn-bob'], title: 'a' }),
+          note({ userId: 'bn-ann', dedupeKey: 'bn-k1', title: 'again' }), // stored before
+          note({ userId: 'bn-ann', userIds: ['bn-bob'] }), // both forms
+          note({ userIds: ['bn-ann', 'bn-bob'], dedupeKey: 'bn-k1', title: 'b' }), // ann had bn-k1: only bob's is new
+          note({ userId: 'bn-bob', title: 'c' }),
+        ],
+      });
+      expect(res.status).toBe(200);
+      const r = res.body.results;
+      expect(r.map((x) => x.status)).toEqual(['created', 'duplicate', 'rejected', 'created', 'created']);
+      expect(res.body).toMatchObject({ created: 3, duplicates: 1, rejected: 1 });
+      expect(r[0].ids).toHaveLength(2);
+      expect(r[1].ids).toEqual([beforeId]);
+      expect(r[2]).toMatchObject({ code: 'bad_request', message: expect.stringContaining('exactly one of userId or userIds') });
+      expect(r[3]).toMatchObject({ duplicates: 1, ids: [expect.any(String)] });
+
+      await eventually(() => annSeen.length >= 2 && bobSeen.length >= 3);
+      await sleep(200);
+      expect(annSeen.map((p) => p.notification.title)).toEqual(['first', 'a']);
+      expect(bobSeen.map((p) => p.notification.title)).toEqual(['a', 'b', 'c']);
+      expect(bobSeen.map((p) => p.notification.id)).toEqual([r[0].ids!.find((id) => id !== annSeen[1].notification.id), r[3].ids![0], r[4].ids![0]]);
+      const offsets = bobSeen.map((p) => BigInt(p.offset));
+      expect(offsets[1] > offsets[0] && offsets[2] > offsets[1]).toBe(true);
+
+      const page = await http<{ notifications: Array<{ title: string }>; unread: number }>(app.url, 'GET', '/api/notifications', { token: token('bn-bob') });
+      expect(page.body.unread).toBe(3);
+      expect(page.body.notifications.map((n) => n.title)).toEqual(['c', 'b', 'a']);
+    });
+
+    it('refuses 501 items, and callers without the service role', async () => {
+      const big = await post('/api/notifications/batch', { items: Array.from({ length: 501 }, () => note({ userId: 'bn-none' })) });
+      expect(big.status).toBe(400);
+      expect(big.body.error).toBe('bad_request');
+      expect((await post('/api/notifications/batch', { items: [note({ userId: 'bn-none' })] }, adminToken())).status).toBe(403);
+      const page = await http<{ unread: number }>(app.url, 'GET', '/api/notifications', { token: token('bn-none') });
+      expect(page.body.unread).toBe(0);
+    });
+  });
+});

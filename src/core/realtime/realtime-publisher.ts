@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { MetricsService } from '../observability/metrics.service';
 import { currentRequestId } from '../observability/request-context';
 import { EventLogService, type OutboxEvent } from './event-log.service';
+import { FanOutPacer } from './fan-out-pacer';
 import { RealtimeServer } from './realtime-server';
 import type { SqlTransaction, Staged } from './unit-of-work';
 
@@ -162,9 +163,22 @@ export function relayEmitterFor(eventLog: EventLogService, namespace: string): R
   return relayEmitters.get(eventLog)?.get(namespace);
 }
 
+/** One pacer per Socket.IO server (application instance): every emit of that instance goes through it, in order. */
+const pacers = new WeakMap<RealtimeServer, FanOutPacer>();
+const deliveryLogger = new Logger('RealtimePublisher');
+
+function pacerFor(realtime: RealtimeServer): FanOutPacer {
+  let pacer = pacers.get(realtime);
+  if (!pacer) pacers.set(realtime, (pacer = new FanOutPacer()));
+  return pacer;
+}
+
 /**
  * The one emit every publisher ends in; the outbox relay re-emits orphaned logged events
- * through it too, so a relayed event goes out exactly as a live one would have.
+ * through it too, so a relayed event goes out exactly as a live one would have. Emits are
+ * paced (FanOutPacer): in order, at once while this event-loop turn's fan-out budget lasts,
+ * otherwise in the next turns, so a burst of committed events cannot starve HTTP and
+ * sockets. A failed emit is logged; it never fails the publish (the event is stored).
  */
 export function deliverEvent(
   realtime: RealtimeServer,
@@ -176,11 +190,18 @@ export function deliverEvent(
   options: EmitOptions = {},
 ): void {
   metrics.published.inc({ event });
-  const nsp = realtime.namespace(namespace);
-  if (!nsp || rooms.length === 0) return;
-  let target = nsp.to(rooms);
-  if (options.except?.length) target = target.except(options.except);
-  target.emit(event, payload);
+  if (rooms.length === 0) return;
+  pacerFor(realtime).run(() => {
+    try {
+      const nsp = realtime.namespace(namespace);
+      if (!nsp) return;
+      let target = nsp.to(rooms);
+      if (options.except?.length) target = target.except(options.except);
+      target.emit(event, payload);
+    } catch (err) {
+      deliveryLogger.error(`emitting ${event} on ${namespace} failed: ${(err as Error).message}`);
+    }
+  });
 }
 
 /**

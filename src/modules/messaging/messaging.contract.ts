@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { NamespaceContract } from '../../core/contract';
-import { conversationPayload, joinPayload } from './dto/messaging-input.dto';
+import { conversationPayload, joinPayload } from './messaging.dto';
 import { APP_NAMESPACE, MESSAGING_EVENT_SCHEMAS } from './messaging.events';
 
 const joinAck = z.union([

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { CurrentUser, type Principal } from '../../core/auth';
 import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
-import { conversationIdParam, conversationList, createConversationBody, historyQuery, idParam, listConversationsQuery, messageBodyInput, messagePage, postMessageInput } from './dto/messaging-input.dto';
+import { conversationIdParam, conversationList, createConversationBody, historyQuery, idParam, listConversationsQuery, messageBodyInput, messagePage, postMessageInput } from './messaging.dto';
 import { conversationDto, messageDto } from './messaging.events';
 import { MessagingService } from './messaging.service';
 

@@ -5,7 +5,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { DomainError, parseInput } from '../../core/errors';
 import { ChannelSubscriptions, HeraldGateway, ReplayService, SocketPolicy, reportSocketError, socketUser, toSocketError, userRoom } from '../../core/realtime';
-import { conversationPayload, joinPayload } from './dto/messaging-input.dto';
+import { conversationPayload, joinPayload } from './messaging.dto';
 import { APP_NAMESPACE, conversationRoom, type JoinAck } from './messaging.events';
 import { MessagingService } from './messaging.service';
 import { MESSAGING_CONTRACT } from './messaging.contract';

@@ -3,7 +3,7 @@ import { hasRole, type Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
 import { UnitOfWork } from '../../core/realtime';
 import { toConversationDto, toMessageDto } from './dto/messaging.mapper';
-import type { CreateConversationInput, HistoryQuery, PostMessageInput } from './dto/messaging-input.dto';
+import type { CreateConversationInput, HistoryQuery, PostMessageInput } from './messaging.dto';
 import { TypingThrottle } from './messaging-typing.throttle';
 import type { ConversationDto, MessageDto } from './messaging.events';
 import { MessagingPublisher } from './messaging.publisher';

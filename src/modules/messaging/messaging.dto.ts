@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ids } from '../../../core/errors';
-import { conversationDto, messageDto } from '../messaging.events';
+import { ids } from '../../core/errors';
+import { conversationDto, messageDto } from './messaging.events';
 
 /** Most participants a conversation may have (the creator included). */
 export const MAX_PARTICIPANTS = 100;

@@ -4,7 +4,7 @@ import { ApiContract } from '../../core/contract';
 import { CurrentUser, Roles, type Principal } from '../../core/auth';
 import { ids, parseInput } from '../../core/errors';
 import { ConnectionLimiter } from '../../core/realtime';
-import { adminDisconnectDto, kickOutcome, MAX_QUERY_USER_IDS, presenceQueryDto, presenceSnapshots, presenceView } from './dto/presence.dto';
+import { adminDisconnectDto, kickOutcome, MAX_QUERY_USER_IDS, presenceQueryDto, presenceSnapshots, presenceView } from './presence.dto';
 import { PresenceService } from './presence.service';
 
 @ApiTags('presence')

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ids } from '../../../core/errors';
-import { MAX_BAN_SECONDS } from '../../../core/realtime';
-import { presenceSnapshot, presenceStatus } from '../presence.events';
+import { ids } from '../../core/errors';
+import { MAX_BAN_SECONDS } from '../../core/realtime';
+import { presenceSnapshot, presenceStatus } from './presence.events';
 
 /** Most user ids one presence query may ask about. */
 export const MAX_QUERY_USER_IDS = 100;

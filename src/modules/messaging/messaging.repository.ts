@@ -5,7 +5,7 @@ import type { Conversation, ConversationParticipant, Message, Prisma } from '../
 import { conversationRoom } from './messaging.events';
 
 export type MessageRow = Message;
-export type ConversationRow = Conversation & { participants: Pick<ConversationParticipant, 'userId'>[] };
+type ConversationRow = Conversation & { participants: Pick<ConversationParticipant, 'userId'>[] };
 
 const withParticipants = { participants: { select: { userId: true }, orderBy: { userId: 'asc' } } } satisfies Prisma.ConversationInclude;
 

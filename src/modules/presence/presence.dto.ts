@@ -28,14 +28,14 @@ export const adminDisconnectInput = z.object({
 // Outputs.
 
 /** One open connection of a user, as seen by the instance that holds it. */
-export const socketPresenceDto = z.object({
+const socketPresenceDto = z.object({
   socketId: z.string(),
   connectedAt: z.number().nullable().describe('Unix epoch ms'),
   lastSeen: z.number().nullable().describe('Unix epoch ms: last time the socket was heard from or vouched for by its instance'),
   userAgent: z.string().nullable(),
   ip: z.string().nullable().describe('Only the user themselves (and admins) see it; everyone else gets null'),
 });
-export type SocketPresenceDto = z.infer<typeof socketPresenceDto>;
+type SocketPresenceDto = z.infer<typeof socketPresenceDto>;
 
 /** A user's full presence: what the user themselves and admins see. */
 export const presenceDto = z.object({

@@ -8,7 +8,7 @@ import { PRESENCE_STORE, type PresenceStore, type StoredSocket } from './presenc
 import { PRESENCE_TIMINGS, type PresenceTimings } from './presence.timing';
 
 /** What the transport knows about a new connection. */
-export interface ConnectionInfo {
+interface ConnectionInfo {
   socketId: string;
   userId: string;
   userAgent: string | null;

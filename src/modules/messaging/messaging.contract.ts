@@ -12,7 +12,13 @@ const joinAck = z.union([
     replayed: z.number().int(),
     resync: z.boolean(),
   }),
-  z.object({ success: z.literal(false), message: z.string(), error: z.string(), code: z.string() }),
+  z.object({
+    success: z.literal(false),
+    message: z.string().describe('The same text as error, for the app client'),
+    error: z.string(),
+    code: z.string(),
+    retryInMs: z.number().int().optional(),
+  }),
 ]);
 
 /** Messaging's part of `/ws/app` in the machine-readable contract (GET /api/asyncapi.json). */

@@ -100,6 +100,14 @@ describe('MessagingService', () => {
     expect(publisher.message).not.toHaveBeenCalled();
   });
 
+  it('joins, subscribes and reads history by one rule: canJoin, membership', async () => {
+    const { service } = setup();
+    expect(await service.canJoin('ann', 'c1')).toBe(true);
+    expect(await service.canJoin('eve', 'c1')).toBe(false);
+    expect(await setup(null).service.canJoin('ann', 'c9')).toBe(false);
+    await expect(service.assertCanJoin('ann', 'c1')).resolves.toBeUndefined();
+  });
+
   it('lets only the author edit, and not a deleted message', async () => {
     const { service, repository, publisher } = setup();
     expect(await code(service.editMessage('ben', 'c1', 'm1', 'x'))).toBe('forbidden');

@@ -1,9 +1,7 @@
-import { Module, OnModuleInit } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config';
-import { ChannelRegistry } from '../../core/realtime';
 import { RedisService } from '../../core/redis';
 import { PresenceAdminController } from './presence-admin.controller';
-import { PresenceChannels } from './presence.channels';
 import { PresenceController } from './presence.controller';
 import { PresenceGateway } from './presence.gateway';
 import { PresenceMemoryStore } from './presence-memory.store';
@@ -34,17 +32,8 @@ import { PRESENCE_TIMINGS, presenceTimings, type PresenceTimings } from './prese
     PresencePublisher,
     PresenceService,
     PresenceGateway,
-    PresenceChannels,
     PresenceSweepJob,
   ],
 })
-export class PresenceModule implements OnModuleInit {
-  constructor(
-    private readonly registry: ChannelRegistry,
-    private readonly channels: PresenceChannels,
-  ) {}
-
-  onModuleInit(): void {
-    this.registry.register(this.channels);
-  }
-}
+/** Presence owns no channel: its events are never logged and reach users through `user:<id>`, which notifications owns. */
+export class PresenceModule {}

@@ -8,7 +8,7 @@ import {
   unsubscribeCampaignDto,
   unsubscribeSettlementDto,
   unsubscribeStructureDto,
-} from './dto/campaign.dto';
+} from './campaign.dto';
 
 const aliasAck = z.object({
   success: z.boolean(),

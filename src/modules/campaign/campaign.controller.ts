@@ -3,10 +3,10 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiContract } from '../../core/contract';
 import { CurrentUser, type Principal } from '../../core/auth';
 import { ids, parseInput } from '../../core/errors';
-import { CampaignActor } from './campaign-request';
+import { CampaignActor } from './campaign-actor.decorator';
 import { CampaignService, type Actor } from './campaign.service';
 import { campaignDetailView, campaignView, memberView } from './campaign.events';
-import { addMemberDto, createCampaignDto, createdCampaign, entityId, invalidated, invalidateDto, removedMember, worldTimeDto } from './dto/campaign.dto';
+import { addMemberDto, createCampaignDto, createdCampaign, entityId, invalidated, invalidateDto, removedMember, worldTimeDto } from './campaign.dto';
 
 @ApiTags('campaigns')
 @ApiBearerAuth()

@@ -13,7 +13,7 @@ import {
   unsubscribeCampaignDto,
   unsubscribeSettlementDto,
   unsubscribeStructureDto,
-} from './dto/campaign.dto';
+} from './campaign.dto';
 import { CAMPAIGN_CONTRACT } from './campaign.contract';
 
 export interface SubscriptionAck {

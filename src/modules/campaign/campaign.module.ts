@@ -12,7 +12,7 @@ import { CampaignService } from './campaign.service';
 import { SettlementController } from './settlement.controller';
 import { SettlementRepository } from './settlement.repository';
 import { SettlementService } from './settlement.service';
-import { entityId } from './dto/campaign.dto';
+import { entityId } from './campaign.dto';
 
 const CHANNEL = /^(campaign|settlement|structure):(.+)$/;
 

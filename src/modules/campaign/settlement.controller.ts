@@ -2,10 +2,10 @@ import { Body, Controller, Delete, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
-import { CampaignActor } from './campaign-request';
+import { CampaignActor } from './campaign-actor.decorator';
 import type { Actor } from './campaign.service';
 import { settlementView, structureView } from './campaign.events';
-import { createSettlementDto, createStructureDto, deletedEntity, entityId, updateSettlementDto, updateStructureDto } from './dto/campaign.dto';
+import { createSettlementDto, createStructureDto, deletedEntity, entityId, updateSettlementDto, updateStructureDto } from './campaign.dto';
 import { SettlementService } from './settlement.service';
 
 @ApiTags('campaigns')

@@ -8,7 +8,7 @@ import { settlementView, structureView } from './campaign-views';
 import { settlementRoom, structureRoom, type SettlementView, type StructureView } from './campaign.events';
 import { CampaignPublisher } from './campaign.publisher';
 import { metadataOf, type Actor } from './campaign.service';
-import { MAX_ENTITY_DATA_BYTES } from './dto/campaign.dto';
+import { MAX_ENTITY_DATA_BYTES } from './campaign.dto';
 import { SettlementRepository, type SettlementChanges, type StructureChanges } from './settlement.repository';
 import type { Settlement, Structure } from '../../generated/prisma/client';
 

@@ -5,7 +5,7 @@ import type { Principal } from '../../core/auth';
 import { parseInput } from '../../core/errors';
 import { currentRequestId } from '../../core/observability';
 import type { Actor } from './campaign.service';
-import { correlationIdHeader } from './dto/campaign.dto';
+import { correlationIdHeader } from './campaign.dto';
 
 /**
  * The caller of a campaign route as an Actor: the verified user plus the request's

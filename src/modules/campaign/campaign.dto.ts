@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ids } from '../../../core/errors';
-import { CAMPAIGN_ROLES, campaignView } from '../campaign.events';
+import { ids } from '../../core/errors';
+import { CAMPAIGN_ROLES, campaignView } from './campaign.events';
 
 /** Campaign, settlement and structure ids are UUIDs we generate: anything else is refused before a query. */
 export const entityId = z.uuid({ message: 'must be a UUID' });

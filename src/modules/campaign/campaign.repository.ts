@@ -3,9 +3,10 @@ import { DomainError } from '../../core/errors';
 import { PrismaService } from '../../core/prisma';
 import type { SqlTransaction, Transaction } from '../../core/realtime';
 import type { Campaign, CampaignMember, Prisma, Settlement, Structure } from '../../generated/prisma/client';
-import type { CampaignRole } from './campaign.events';
+import type { CampaignRole } from './campaign.dto';
+import { LastOwnerError } from './last-owner.error';
 
-export interface NewCampaign {
+interface NewCampaign {
   name: string;
   worldTime: Date;
   clockRunning: boolean;
@@ -13,13 +14,13 @@ export interface NewCampaign {
   createdBy: string;
 }
 
-export type CampaignWithContents = Campaign & {
+type CampaignWithContents = Campaign & {
   members: CampaignMember[];
   settlements: Array<Settlement & { structures: Structure[] }>;
 };
 
 /** A world clock as stored: the time was `worldTime` at `tickedAt`, and runs at `clockRate` while `clockRunning`. */
-export interface ClockState {
+interface ClockState {
   campaignId: string;
   worldTime: Date;
   clockRate: number;
@@ -35,14 +36,14 @@ export interface ClockChange {
   changed: boolean;
 }
 
-export interface ClockRequest {
+interface ClockRequest {
   running?: boolean;
   rate?: number;
   set?: Date;
   advanceBySeconds?: number;
 }
 
-export interface CampaignQuotas {
+interface CampaignQuotas {
   campaignsPerUser: number;
   runningClocksPerUser: number;
 }
@@ -283,9 +284,6 @@ async function refuseOverClockQuota(tx: Tx, userId: string, limit: number): Prom
 const campaignQuota = (limit: number) =>
   DomainError.quotaExceeded(`at most ${limit} campaigns per user`, { quota: 'campaigns_per_user', limit });
 
-export function clockState(c: Campaign): ClockState {
+function clockState(c: Campaign): ClockState {
   return { campaignId: c.id, worldTime: c.worldTime, clockRate: c.clockRate, clockRunning: c.clockRunning, tickedAt: c.tickedAt };
 }
-
-/** Thrown inside a transaction to roll a removal back: the campaign keeps at least one owner. */
-export class LastOwnerError extends Error {}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ids } from '../../core/errors';
 import type { Campaign, CampaignMember, Settlement, Structure } from '../../generated/prisma/client';
 
-export const CAMPAIGN_ROLES = ['owner', 'gm', 'player', 'viewer'] as const;
+const CAMPAIGN_ROLES = ['owner', 'gm', 'player', 'viewer'] as const;
 export type CampaignRole = (typeof CAMPAIGN_ROLES)[number];
 
 /** Campaign, settlement and structure ids are UUIDs we generate: anything else is refused before a query. */
@@ -55,14 +55,12 @@ export type CreateSettlementInput = z.infer<typeof createSettlementInput>;
 export const updateSettlementInput = z
   .object({ name: name.optional(), data: data.optional() })
   .refine((b) => b.name !== undefined || b.data !== undefined, 'give name or data');
-export type UpdateSettlementInput = z.infer<typeof updateSettlementInput>;
 
 export const createStructureInput = z.object({ name, type: name, data: data.default({}) });
 export type CreateStructureInput = z.infer<typeof createStructureInput>;
 export const updateStructureInput = z
   .object({ name: name.optional(), type: name.optional(), data: data.optional() })
   .refine((b) => b.name !== undefined || b.type !== undefined || b.data !== undefined, 'give name, type or data');
-export type UpdateStructureInput = z.infer<typeof updateStructureInput>;
 
 /** Socket payloads: `{<kind>Id, since?}`. */
 export const subscribeCampaignInput = z.object({ campaignId: entityId, since: ids.offset.optional() });

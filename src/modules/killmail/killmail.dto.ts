@@ -80,7 +80,7 @@ export const listKillmailsInput = z.object({
 export type ZkbDto = ({ totalValue?: number } & Record<string, unknown>) | null;
 export const zkbDto = z.looseObject({ totalValue: z.number().optional() }).nullable() satisfies z.ZodType<ZkbDto>;
 
-export const killmailAttackerDto = z.object({
+const killmailAttackerDto = z.object({
   characterId: z.number().int().nullable(),
   corporationId: z.number().int().nullable(),
   allianceId: z.number().int().nullable(),
@@ -93,7 +93,7 @@ export const killmailAttackerDto = z.object({
 export type KillmailAttackerDto = z.infer<typeof killmailAttackerDto>;
 
 /** What `GET /api/killmails` and `POST /api/killmails` return per killmail. */
-export const killmailDto = z.object({
+const killmailDto = z.object({
   killmailId: z.number().int(),
   killmailTime: z.string(),
   solarSystemId: z.number().int(),

@@ -5,7 +5,7 @@ import { Prisma, type Notification } from '../../generated/prisma/client';
 
 export type NotificationRow = Notification;
 
-export interface NewNotification {
+interface NewNotification {
   userId: string;
   eventKey: string;
   category: string;
@@ -18,7 +18,7 @@ export interface NewNotification {
   webhookTarget: string | undefined;
 }
 
-export interface ListOptions {
+interface ListOptions {
   unreadOnly: boolean;
   limit: number;
   /** The last notification of the previous page. */

@@ -5,7 +5,7 @@ import type { Transaction } from '../../core/realtime';
 import type { Figures } from './change-detection';
 import type { IntelligenceCategory, IntelligencePriority } from './intelligence.events';
 
-export interface CountryFigures extends Figures {
+interface CountryFigures extends Figures {
   name: string;
 }
 
@@ -20,12 +20,12 @@ export interface CountryRecord extends CheckedCountry {
 }
 
 /** What the broadcast job reads of a baseline. */
-export interface CheckedBaseline extends Figures {
+interface CheckedBaseline extends Figures {
   /** Bumped on every advance: a racing run that read an older version does not advance (or alert) again. */
   version: number;
 }
 
-export interface Baseline extends CheckedBaseline {
+interface Baseline extends CheckedBaseline {
   takenAt: Date;
 }
 

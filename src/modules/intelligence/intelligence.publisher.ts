@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, RealtimePublisher, RealtimeServer, type SqlTransaction, type Staged, type WithOffset } from '../../core/realtime';
+import { EventLogService, NAMESPACES, RealtimePublisher, RealtimeServer, type SqlTransaction, type Staged, type WithOffset } from '../../core/realtime';
 import {
   eventTypeOf,
   INTELLIGENCE_EVENT_NAMES,
   itemHeadline,
-  INTELLIGENCE_NAMESPACE,
   roomsFor,
   type FigureChangeData,
   type IntelligenceCategory,
@@ -16,9 +15,9 @@ import {
 } from './intelligence.events';
 import { SlidingWindowCounter } from './sliding-window-counter';
 
-export type Published<K extends IntelligenceEventName> = WithOffset<IntelligenceEvents[K]>;
+type Published<K extends IntelligenceEventName> = WithOffset<IntelligenceEvents[K]>;
 
-export interface IntelligenceUpdateInput {
+interface IntelligenceUpdateInput {
   category: IntelligenceCategory;
   countryId: string;
   data: Record<string, unknown>;
@@ -40,7 +39,7 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
   private readonly rates = new Map<IntelligenceEventName, SlidingWindowCounter>(INTELLIGENCE_EVENT_NAMES.map((e) => [e, new SlidingWindowCounter(60)]));
 
   constructor(realtime: RealtimeServer, log: EventLogService, metrics: MetricsService) {
-    super(INTELLIGENCE_NAMESPACE, realtime, log, metrics);
+    super(NAMESPACES.intelligence, realtime, log, metrics);
   }
 
   pushEconomicUpdate(countryId: string, data: Record<string, unknown>, options: CountryEventOptions = {}) {

@@ -28,6 +28,18 @@ interface IntelligenceUpdateInput {
 
 type CountryEventOptions = { priority?: IntelligencePriority; idempotencyKey?: string };
 
+/** What a publish method says of an event; the payload adds its type, the time and the item's headline. */
+type EventFields<K extends IntelligenceEventName> = Omit<IntelligencePayload, 'type' | 'timestamp' | 'data'> & { data: IntelligenceEvents[K]['data'] };
+
+function payloadOf<K extends IntelligenceEventName>(event: K, fields: EventFields<K>): IntelligenceEvents[K] {
+  return {
+    type: eventTypeOf(event),
+    timestamp: new Date().toISOString(),
+    ...fields,
+    ...itemHeadline(fields.data, fields.priority),
+  } as IntelligenceEvents[K];
+}
+
 /**
  * The only code that emits on `/ws/intelligence`. Any domain service may inject it. Each
  * event is persisted to the event log (gaining its `offset`) and emitted once to the union
@@ -122,16 +134,10 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
   private sendIn<K extends IntelligenceEventName>(
     tx: SqlTransaction,
     event: K,
-    fields: Omit<IntelligencePayload, 'type' | 'timestamp' | 'data'> & { data: IntelligenceEvents[K]['data'] },
+    fields: EventFields<K>,
     idempotencyKey: string,
   ): Staged<Published<K>> {
-    const payload = {
-      type: eventTypeOf(event),
-      timestamp: new Date().toISOString(),
-      ...fields,
-      ...itemHeadline(fields.data, fields.priority),
-    } as IntelligenceEvents[K];
-    const staged = this.publishIn(tx, event, payload, roomsFor(event, fields), { idempotencyKey });
+    const staged = this.publishIn(tx, event, payloadOf(event, fields), roomsFor(event, fields), { idempotencyKey });
     staged.published.then(
       (sent) => sent && this.rates.get(event)?.record(),
       () => undefined, // rolled back: nothing was published
@@ -141,16 +147,10 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
 
   private async send<K extends IntelligenceEventName>(
     event: K,
-    fields: Omit<IntelligencePayload, 'type' | 'timestamp' | 'data'> & { data: IntelligenceEvents[K]['data'] },
+    fields: EventFields<K>,
     idempotencyKey?: string,
   ): Promise<Published<K> | undefined> {
-    const payload = {
-      type: eventTypeOf(event),
-      timestamp: new Date().toISOString(),
-      ...fields,
-      ...itemHeadline(fields.data, fields.priority),
-    } as IntelligenceEvents[K];
-    const sent = await this.publish(event, payload, roomsFor(event, fields), { idempotencyKey });
+    const sent = await this.publish(event, payloadOf(event, fields), roomsFor(event, fields), { idempotencyKey });
     if (sent) this.rates.get(event)?.record();
     return sent;
   }

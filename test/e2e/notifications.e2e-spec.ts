@@ -3,7 +3,7 @@ import { USER_NOTIFIER, type UserNotifier } from '../../src/core/ports';
 import { PrismaService } from '../../src/core/prisma';
 import { startTestApp, type TestApp } from '../support/app';
 import { appSocket as connectApp } from '../support/notifications-app-socket';
-import { client, collect, eventually, http, sleep, waitFor } from '../support/clients';
+import { client, collect, emitAck, eventually, http, sleep, waitFor } from '../support/clients';
 import { adminToken, serviceToken, token } from '../support/tokens';
 
 const NS = '/ws/app';
@@ -179,6 +179,22 @@ describe('notifications (/ws/app + /api/notifications)', () => {
     expect(intruderList.body).toEqual({ items: [], nextBefore: null, unread: 0 });
     const still = await http<Page>(app.url, 'GET', '/api/notifications?unread', { token: token(owner) });
     expect(still.body.unread).toBe(5);
+  });
+
+  it('lets a user read only their own user channel, over GET /api/history and subscribe alike', async () => {
+    const owner = 'n-history';
+    const created = await http<{ notifications: Dto[] }>(app.url, 'POST', '/api/notifications', { token: serviceToken(), body: notifyBody([owner], { title: 'h0' }) });
+    expect(created.status).toBe(201);
+    type History = { events: Array<{ event: string; payload: { notification?: Dto } }> };
+    const own = await http<History>(app.url, 'GET', `/api/history?channel=user:${owner}&since=0`, { token: token(owner) });
+    expect(own.status).toBe(200);
+    expect(own.body.events.filter((e) => e.event === 'notifications:new').map((e) => e.payload.notification?.id)).toEqual([created.body.notifications[0].id]);
+    expect((await http(app.url, 'GET', `/api/history?channel=user:${owner}&since=0`, { token: token('n-snoop') })).status).toBe(403);
+
+    const snoop = await open('n-snoop');
+    expect(await emitAck(snoop, 'subscribe', { channels: [`user:${owner}`], since: '0' })).toMatchObject({ success: false, code: 'socket_error:forbidden' });
+    const self = await open(owner);
+    expect(await emitAck(self, 'subscribe', { channels: [`user:${owner}`] })).toMatchObject({ success: true, channels: [`user:${owner}`] });
   });
 
   it('validates input and roles', async () => {

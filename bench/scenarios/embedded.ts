@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ensureServerBuilt, settledRss, startShipped } from '../lib/shipped';
 import { SERVER_CORE } from './context';
 import { ramp } from './fanout';
-import { fmt, type FigureDef, type Medians, type Scenario } from './types';
+import { fmt, type FigureDef, type Medians, type Scenario, type Verdict } from './types';
 
 export const P10_RSS_BAR_MB = 250;
 const SETTLE_MS_FULL = 10_000;
@@ -31,12 +31,14 @@ const FIGURES: FigureDef[] = [
   { key: 'rssMb', label: 'RSS after GC, after the ramp', unit: 'MB', better: 'lower' },
 ];
 
-export function judgeP10(b: Medians, a: Medians): { met: boolean | undefined; detail: string } {
+export function judgeP10(b: Medians, a: Medians): Verdict {
   const idle = Math.max(b.idleRssFirstMb ?? 0, b.idleRssRestartMb ?? 0);
   if (b.idleRssFirstMb === undefined || b.peakDeliveriesPerSec === undefined) return { met: undefined, detail: 'no figure' };
   if (!a.peakDeliveriesPerSec) return { met: undefined, detail: `idle RSS ${fmt(idle)} MB; peak needs A in the same run` };
   const vsA = b.peakDeliveriesPerSec / a.peakDeliveriesPerSec;
-  return { met: idle <= P10_RSS_BAR_MB && vsA >= 0.9, detail: `idle RSS ${fmt(idle)} MB (≤ ${P10_RSS_BAR_MB}?), peak ${fmt(vsA, 2)} × A (≥ 0.9?)` };
+  const detail = `idle RSS ${fmt(idle)} MB (≤ ${P10_RSS_BAR_MB}?), peak ${fmt(vsA, 2)} × A (≥ 0.9?)`;
+  // Memory is not a timing: a busy machine does not excuse an idle RSS over the bar.
+  return { met: idle <= P10_RSS_BAR_MB && vsA >= 0.9, detail, notTiming: idle > P10_RSS_BAR_MB };
 }
 
 export const P10: Scenario = {
@@ -62,14 +64,17 @@ export const P10: Scenario = {
       if (run.system === 'B') {
         ensureServerBuilt(run.env.log);
         dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-embedded-'));
-        for (const phase of ['First', 'Restart'] as const) {
+        for (const [phase, label] of [
+          ['First', 'first start'],
+          ['Restart', 'restart'],
+        ] as const) {
           const server = await startShipped(dataDir, SERVER_CORE);
           try {
             const rss = await settledRss(server.pid, settleMs);
             idle[`idleRss${phase}Mb`] = rss.settledMb;
             idle.startupPeakRssMb = Math.max(idle.startupPeakRssMb ?? 0, rss.maxMb);
             idle[`ready${phase}S`] = server.readyMs / 1000;
-            run.env.log(`    ${phase.toLowerCase()} start: ready in ${fmt(server.readyMs / 1000, 1)} s, idle RSS ${fmt(rss.settledMb)} MB (peak ${fmt(rss.maxMb)} MB)`);
+            run.env.log(`    ${label}: ready in ${fmt(server.readyMs / 1000, 1)} s, idle RSS ${fmt(rss.settledMb)} MB (peak ${fmt(rss.maxMb)} MB)`);
           } finally {
             await server.stop();
           }

@@ -14,7 +14,7 @@ import { ramp } from './fanout';
 import { fmt, type FigureDef, type Medians, type Scenario, type Verdict } from './types';
 
 export const P10_RSS_BAR_MB = 250;
-const SETTLE_MS_FULL = 10_000;
+const SETTLE_MS_FULL = 8_000;
 const SETTLE_MS_QUICK = 5_000;
 
 const FIGURES: FigureDef[] = [

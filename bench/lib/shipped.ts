@@ -96,14 +96,31 @@ export async function startShipped(dataDir: string, core: number, timeoutMs = 18
   return { pid: child.pid ?? 0, url, readyMs: Number(process.hrtime.bigint() - started) / 1e6, stop };
 }
 
-/** RSS samples once a second for `settleMs`; the last one is the settled figure, the largest the peak seen. */
-export async function settledRss(pid: number, settleMs: number): Promise<{ settledMb: number; maxMb: number }> {
-  let last = 0;
-  let max = 0;
-  for (let t = 0; t < settleMs; t += 1000) {
+/**
+ * Settled: the last `window` one-second samples lie within `tolerance` (a share of their
+ * mean) of each other, so start-up work (migrations, first GC) has finished.
+ */
+export function rssSettled(samplesMb: readonly number[], window = 4, tolerance = 0.02): boolean {
+  if (samplesMb.length < window) return false;
+  const last = samplesMb.slice(-window);
+  const mean = last.reduce((s, x) => s + x, 0) / window;
+  return Math.max(...last) - Math.min(...last) <= tolerance * mean;
+}
+
+/**
+ * RSS once a second, for at least `minMs` and until it has settled (or `maxMs` passed);
+ * the last sample is the idle figure, the largest the peak seen meanwhile.
+ */
+export async function settledRss(pid: number, minMs: number, maxMs = Math.max(minMs, 30_000)): Promise<{ settledMb: number; maxMb: number; settled: boolean }> {
+  const samples: number[] = [];
+  const started = Date.now();
+  for (;;) {
     await sleep(1000);
-    last = (processRssBytes(pid) ?? 0) / 2 ** 20;
-    max = Math.max(max, last);
+    samples.push((processRssBytes(pid) ?? 0) / 2 ** 20);
+    const elapsed = Date.now() - started;
+    const settled = rssSettled(samples);
+    if ((elapsed >= minMs && settled) || elapsed >= maxMs) {
+      return { settledMb: samples[samples.length - 1], maxMb: Math.max(...samples), settled };
+    }
   }
-  return { settledMb: last, maxMb: max };
 }

@@ -74,6 +74,7 @@ export const P10: Scenario = {
             idle[`idleRss${phase}Mb`] = rss.settledMb;
             idle.startupPeakRssMb = Math.max(idle.startupPeakRssMb ?? 0, rss.maxMb);
             idle[`ready${phase}S`] = server.readyMs / 1000;
+            if (!rss.settled) run.warnings.push(`${label}: RSS still moving after 30 s; the idle figure is its last sample`);
             run.env.log(`    ${label}: ready in ${fmt(server.readyMs / 1000, 1)} s, idle RSS ${fmt(rss.settledMb)} MB (peak ${fmt(rss.maxMb)} MB)`);
           } finally {
             await server.stop();
@@ -84,7 +85,7 @@ export const P10: Scenario = {
         server: dataDir ? { embeddedDataDir: dataDir } : {},
         beforeLoad: async () => {
           if (run.system !== 'A') return;
-          // The bare server's idle RSS, read the same way (from /proc, after settling).
+          // The bare server's idle RSS, read the same way (from /proc, once settled).
           const rss = await settledRss(run.servers[0].pid, settleMs);
           idle.idleRssFirstMb = rss.settledMb;
           idle.idleRssRestartMb = rss.settledMb;

@@ -3,7 +3,7 @@
  */
 import { KillmailPollerCursorRepository } from '../../src/modules/killmail/killmail-poller-cursor.repository';
 import { KillmailRepository, type NewKillmail } from '../../src/modules/killmail/killmail.repository';
-import { gate, lockWaiters, openRepositoryDatabase, settle, type RepositoryDatabase } from '../support/repository';
+import { contend, openRepositoryDatabase, settle, type RepositoryDatabase } from '../support/repository';
 
 let nextId = 120_000_000;
 function killmail(overrides: Partial<NewKillmail> = {}): NewKillmail {
@@ -90,18 +90,17 @@ describe('KillmailRepository', () => {
 
   it('two racing inserts of one id: the loser waits for the winner’s commit and returns the winner’s row', async () => {
     const km = killmail();
-    const winnerMayCommit = gate();
-    const winner = db.uow.runSql(async (tx) => {
-      const result = await repo.insertIfAbsent(tx, km);
-      await winnerMayCommit.opened;
-      return result;
-    });
     // The loser's INSERT … ON CONFLICT blocks on the winner's uncommitted row.
-    const loser = settle(db.uow.runSql((tx) => repo.insertIfAbsent(tx, { ...km, solarSystemId: 31000005 })));
-    await lockWaiters(db);
-    winnerMayCommit.open();
-
-    const [won, lost] = await Promise.all([winner, loser]);
+    const [won, lost] = await contend(
+      db,
+      (hold) =>
+        db.uow.runSql(async (tx) => {
+          const result = await repo.insertIfAbsent(tx, km);
+          await hold();
+          return result;
+        }),
+      () => db.uow.runSql((tx) => repo.insertIfAbsent(tx, { ...km, solarSystemId: 31000005 })),
+    );
     expect(won.created).toBe(true);
     if (!lost.ok) throw lost.error;
     expect(lost.value.created).toBe(false);

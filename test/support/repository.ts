@@ -59,7 +59,7 @@ export async function openRepositoryDatabase(prefix: string): Promise<Repository
 }
 
 /** Resolves once `promise` has settled, with how; never rejects. */
-export function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+export function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
   return promise.then(
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
@@ -88,4 +88,44 @@ export async function lockWaiters(db: RepositoryDatabase, count = 1, timeoutMs =
     if (Date.now() > deadline) throw new Error(`expected ${count} session(s) waiting on a lock, saw ${row.n}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/**
+ * Two transactions contending for one row or lock, in a fixed order: `first` does its work
+ * and calls `hold()` (its transaction stays open), then `second` starts, and only once
+ * `second` is seen waiting on a lock may `first` commit. Fails when `second` finishes
+ * without waiting: the repository did not serialise them. Resolves with `first`'s value and
+ * how `second` ended.
+ */
+export async function contend<A, B>(
+  db: RepositoryDatabase,
+  first: (hold: () => Promise<void>) => Promise<A>,
+  second: () => Promise<B>,
+): Promise<[A, Settled<B>]> {
+  const reached = gate();
+  const release = gate();
+  const firstDone = settle(
+    first(async () => {
+      reached.open();
+      await release.opened;
+    }),
+  );
+  let secondDone: Promise<Settled<B>> | undefined;
+  try {
+    const early = await Promise.race([reached.opened.then(() => undefined), firstDone]);
+    if (early) throw early.ok ? new Error('contend: `first` returned without calling hold()') : early.error;
+    const done = settle(second());
+    secondDone = done;
+    const finishedEarly = done.then((outcome) => {
+      throw new Error(`the second transaction ${outcome.ok ? 'finished' : 'failed'} without waiting for the first one's lock`);
+    });
+    await Promise.race([lockWaiters(db), finishedEarly]);
+  } finally {
+    release.open(); // never leave a transaction open behind a failed assertion
+  }
+  const [a, b] = await Promise.all([firstDone, secondDone]);
+  if (!a.ok) throw a.error;
+  return [a.value, b];
 }

@@ -8,11 +8,12 @@
  *   const rows = await db.sql('SELECT ... FROM killmails');      // read back behind the repository's back
  *   afterAll(() => db.close());
  */
+import { Client } from 'pg';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { PrismaService } from '../../src/core/prisma/prisma.service';
 import { EventLogService } from '../../src/core/realtime/event-log.service';
 import { UnitOfWork } from '../../src/core/realtime/unit-of-work';
-import { createTestDatabase, dropTestDatabase, withDb } from './database';
+import { createTestDatabase, dropTestDatabase } from './database';
 import { TEST_JWT_SECRET } from './tokens';
 
 export interface RepositoryDatabase {
@@ -22,7 +23,7 @@ export interface RepositoryDatabase {
   prisma: PrismaService;
   /** The app's transaction runner: `run` for Prisma transactions, `runSql` for plain SQL ones. */
   uow: UnitOfWork;
-  /** One query on a separate connection, outside the app's pool: what is really stored. */
+  /** One query on a connection outside the app's pool: what is really stored. */
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -45,13 +46,18 @@ export async function openRepositoryDatabase(prefix: string): Promise<Repository
     throw err;
   }
   const uow = new UnitOfWork(prisma, new EventLogService(prisma, config));
+  // One connection of its own for the test's reads and writes behind the repository's back.
+  const direct = new Client({ connectionString: url });
+  direct.on('error', () => undefined); // the drop at close() ends it
+  await direct.connect();
   return {
     url,
     config,
     prisma,
     uow,
-    sql: <T>(text: string, params?: unknown[]) => withDb(url, async (db) => (await db.query(text, params)).rows as T[]),
+    sql: async <T>(text: string, params?: unknown[]) => (await direct.query(text, params)).rows as T[],
     async close() {
+      await direct.end().catch(() => undefined);
       await prisma.close();
       await dropTestDatabase(url);
     },

@@ -84,9 +84,9 @@ export function gate(): { opened: Promise<void>; open: () => void } {
  * reached the row (or advisory) lock another transaction holds, so releasing it now tests
  * the race and not two statements that merely ran one after the other.
  */
-export async function lockWaiters(db: RepositoryDatabase, count = 1, timeoutMs = 10_000): Promise<void> {
+export async function lockWaiters(db: RepositoryDatabase, count = 1, timeoutMs = 10_000, stop?: { stopped: boolean }): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  while (!stop?.stopped) {
     const [row] = await db.sql<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
     );
@@ -127,7 +127,12 @@ export async function contend<A, B>(
     const finishedEarly = done.then((outcome) => {
       throw new Error(`the second transaction ${outcome.ok ? 'finished' : 'failed'} without waiting for the first one's lock`);
     });
-    await Promise.race([lockWaiters(db), finishedEarly]);
+    const polling = { stopped: false };
+    try {
+      await Promise.race([lockWaiters(db, 1, 10_000, polling), finishedEarly]);
+    } finally {
+      polling.stopped = true;
+    }
   } finally {
     release.open(); // never leave a transaction open behind a failed assertion
   }

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { RedisPresenceStore } from '../../src/modules/presence/presence-redis.store';
+import { PresenceRedisStore } from '../../src/modules/presence/presence-redis.store';
 import type { StoredSocket } from '../../src/modules/presence/presence.store';
 import { presenceTimings } from '../../src/modules/presence/presence.timing';
 import { testRedisUrl } from '../support/redis';
@@ -19,11 +19,11 @@ const entry = (userId: string, socketId: string, lastSeen: number, connectedAt =
   ip: '127.0.0.1',
 });
 
-describe('RedisPresenceStore (real Redis)', () => {
+describe('PresenceRedisStore (real Redis)', () => {
   const connections: Redis[] = [];
   let prefix: string;
-  let one: RedisPresenceStore;
-  let two: RedisPresenceStore;
+  let one: PresenceRedisStore;
+  let two: PresenceRedisStore;
   let raw: Redis;
   const key = (...parts: string[]) => [prefix, ...parts].join(':');
 
@@ -31,8 +31,8 @@ describe('RedisPresenceStore (real Redis)', () => {
     prefix = `presence-store-${randomBytes(4).toString('hex')}`;
     const [c1, c2, c3] = [new Redis(testRedisUrl()), new Redis(testRedisUrl()), new Redis(testRedisUrl())];
     connections.push(c1, c2, c3);
-    one = new RedisPresenceStore(c1, key, timings);
-    two = new RedisPresenceStore(c2, key, timings);
+    one = new PresenceRedisStore(c1, key, timings);
+    two = new PresenceRedisStore(c2, key, timings);
     raw = c3;
   });
   afterAll(() => connections.forEach((c) => c.disconnect()));

@@ -1,5 +1,5 @@
 /**
- * RedisPresenceStore (presence's repository) against a real Redis: two store objects on one
+ * PresenceRedisStore (presence's repository) against a real Redis: two store objects on one
  * key prefix stand for two instances of a deployment.
  */
 import { randomBytes } from 'node:crypto';
@@ -141,7 +141,7 @@ describe('PresenceRedisStore (real Redis)', () => {
     const otherPrefix = `presence-store-${randomBytes(4).toString('hex')}`;
     const otherConnection = new Redis(testRedisUrl());
     connections.push(otherConnection);
-    const other = new RedisPresenceStore(otherConnection, (...parts) => [otherPrefix, ...parts].join(':'), timings);
+    const other = new PresenceRedisStore(otherConnection, (...parts) => [otherPrefix, ...parts].join(':'), timings);
     await one.upsert(entry('jack', 's1', 1000));
     expect((await other.get(['jack']))[0].sockets).toEqual([]);
     expect(await other.sweep(Number.MAX_SAFE_INTEGER, 100)).toEqual({ removed: 0, userIds: [] });

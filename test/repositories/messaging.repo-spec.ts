@@ -146,11 +146,15 @@ describe('MessagingRepository', () => {
     const at = new Date('2026-04-04T04:04:04.000Z');
     const edited = await db.uow.run((tx) => repo.editMessage(tx, c.id, row.id, 'final', at));
     expect(edited).toMatchObject({ id: row.id, body: 'final', status: 'edited', editedAt: at });
-    expect((await db.sql(`SELECT body, status, edited_at FROM messages WHERE id = $1`, [row.id]))[0]).toEqual({ body: 'final', status: 'edited', edited_at: at });
+    expect((await db.sql(`SELECT body, status, edited_at, edit_version FROM messages WHERE id = $1`, [row.id]))[0]).toEqual({ body: 'final', status: 'edited', edited_at: at, edit_version: 1 });
     expect(await loggedBody(inRoom)).toBe('final');
     expect(await loggedBody(otherMessage)).toBe('untouched');
     expect(await loggedBody(otherRoom)).toBe('secret draft'); // not this conversation's log
     expect(await loggedBody(tooOld)).toBe('secret draft'); // logged before the message existed: outside the scan
+
+    // Every edit counts (its events are keyed by the count).
+    await db.uow.run((tx) => repo.editMessage(tx, c.id, row.id, 'final', at));
+    expect((await db.sql(`SELECT edit_version FROM messages WHERE id = $1`, [row.id]))[0]).toEqual({ edit_version: 2 });
 
     // A publish that was already on its way when the edit committed is brought in line afterwards.
     const late = await logEvent([room(c.id)], { message: { id: row.id, body: 'secret draft' } });

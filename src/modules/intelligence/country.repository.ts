@@ -5,7 +5,7 @@ import type { Transaction } from '../../core/realtime';
 import type { Figures } from './change-detection';
 import type { IntelligenceCategory, IntelligencePriority } from './intelligence.events';
 
-interface CountryFigures extends Figures {
+export interface CountryFigures extends Figures {
   name: string;
 }
 

@@ -5,7 +5,7 @@ import { Prisma, type Notification } from '../../generated/prisma/client';
 
 export type NotificationRow = Notification;
 
-interface NewNotification {
+export interface NewNotification {
   userId: string;
   eventKey: string;
   category: string;

@@ -255,6 +255,20 @@ describe('CampaignRepository', () => {
       expect((await campaignRow(c.id)).world_time).toEqual(new Date(Date.UTC(10000, 0, 1) - 1));
     });
 
+    it('caps, instead of failing, a fast clock left long enough to pass the timestamp range', async () => {
+      const stale = await newCampaign(newUser(), { clockRunning: true, clockRate: 1e7 });
+      const normal = await newCampaign(newUser(), { clockRunning: true, clockRate: 1 });
+      await db.sql(`UPDATE campaigns SET world_time = '2026-01-01T00:00:00Z', ticked_at = now() - interval '60 days' WHERE id = $1`, [stale.id]);
+      await db.sql(`UPDATE campaigns SET world_time = '2026-01-01T00:00:00Z', ticked_at = now() - interval '1 hour' WHERE id = $1`, [normal.id]);
+      const changes = await db.uow.runSql((tx) => campaigns.reanchorDueClocks(tx, new Date(), 1));
+      expect(changes.map((ch) => ch.state.campaignId)).toEqual(expect.arrayContaining([stale.id, normal.id]));
+      expect((await campaignRow(stale.id)).world_time).toEqual(new Date(Date.UTC(10000, 0, 1) - 1));
+      // The other clock in the same statement still advanced by its own hour.
+      const advancedMs = (await campaignRow(normal.id)).world_time.getTime() - Date.UTC(2026, 0, 1);
+      expect(advancedMs).toBeGreaterThanOrEqual(3_600_000);
+      expect(advancedMs).toBeLessThan(3_700_000);
+    });
+
     it('of two ticks re-anchoring at once, the second waits for the first and finds the clock no longer due', async () => {
       const c = await newCampaign(newUser(), { clockRunning: true, clockRate: 1 });
       const tickAt = new Date(Date.now() + 3_600_000);

@@ -241,7 +241,12 @@ export class CampaignRepository {
           WHERE clock_running AND clock_rate > 0 AND ticked_at <= $1::timestamptz - ($2::double precision * interval '1 second')
           ORDER BY ticked_at, id LIMIT $3 FOR UPDATE)
        UPDATE campaigns c
-          SET world_time = LEAST(due.world_time + ($1::timestamptz - due.ticked_at) * c.clock_rate, $4::timestamptz),
+          -- Compared in epoch seconds first: a fast clock left long enough would step past
+          -- PostgreSQL's timestamp range, and one such row would fail the whole statement.
+          SET world_time = CASE
+                WHEN extract(epoch FROM due.world_time) + extract(epoch FROM $1::timestamptz - due.ticked_at) * c.clock_rate::numeric
+                     >= extract(epoch FROM $4::timestamptz) THEN $4::timestamptz
+                ELSE due.world_time + ($1::timestamptz - due.ticked_at) * c.clock_rate END,
               ticked_at = $1::timestamptz, updated_at = now()
          FROM due WHERE c.id = due.id
        RETURNING c.id, due.world_time AS previous, c.world_time, c.clock_rate, c.ticked_at`,

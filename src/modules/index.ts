@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { CampaignModule } from './campaign';
-import { IntelligenceModule } from './intelligence/intelligence.module';
-import { KillmailModule } from './killmail/killmail.module';
+import { IntelligenceModule } from './intelligence';
+import { KillmailModule } from './killmail';
 import { MessagingModule } from './messaging';
 import { NotificationsModule } from './notifications';
 import { PresenceModule } from './presence';

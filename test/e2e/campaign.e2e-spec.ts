@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
-import { CampaignMembershipService, CampaignPublisher } from '../../src/modules/campaign';
+import { NAMESPACES } from '../../src/core/realtime';
+import { CampaignMembershipService } from '../../src/modules/campaign/campaign-membership.service';
+import { CampaignPublisher } from '../../src/modules/campaign/campaign.publisher';
 import { startTestApp, type TestApp } from '../support/app';
 import { collect, connect, connectError, emitAck, eventually, http, sleep, waitFor } from '../support/clients';
 import {
   type Ack,
   addMember,
-  CAMPAIGN_NS,
   connectAs,
   createCampaign,
   createSettlement,
@@ -51,18 +52,18 @@ describe('/ws/campaign', () => {
   });
 
   it('refuses connections without a valid token', async () => {
-    const missing = await connectError(app.url, CAMPAIGN_NS);
+    const missing = await connectError(app.url, NAMESPACES.campaign);
     expect(missing.data?.code).toBe('socket_error:unauthorized');
-    const forged = await connectError(app.url, CAMPAIGN_NS, {
+    const forged = await connectError(app.url, NAMESPACES.campaign, {
       token: token('alice', { secret: 'not-the-secret-at-all-0123456789' }),
     });
     expect(forged.data?.code).toBe('socket_error:unauthorized');
-    const expired = await connectError(app.url, CAMPAIGN_NS, { token: token('alice', { ttl: -10 }) });
+    const expired = await connectError(app.url, NAMESPACES.campaign, { token: token('alice', { ttl: -10 }) });
     expect(expired.data?.code).toBe('socket_error:token_expired');
   });
 
   it('accepts the token from the query string too', async () => {
-    const s = await connect(app.url, CAMPAIGN_NS, { token: token('query-user'), tokenIn: 'query' });
+    const s = await connect(app.url, NAMESPACES.campaign, { token: token('query-user'), tokenIn: 'query' });
     sockets.push(s);
     expect(s.connected).toBe(true);
   });

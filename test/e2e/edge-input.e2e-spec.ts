@@ -1,7 +1,7 @@
 import { io as ioClient, type Socket } from 'socket.io-client';
-import { RealtimeServer } from '../../src/core/realtime';
+import { NAMESPACES, RealtimeServer } from '../../src/core/realtime';
 import { startTestApp, type TestApp } from '../support/app';
-import { createCampaign, CAMPAIGN_NS } from '../support/campaign';
+import { createCampaign } from '../support/campaign';
 import { collect, connect, emitAck, eventually, http } from '../support/clients';
 import { FIXTURE_NS, FixtureModule, FixturePublisher } from '../support/fixture.module';
 import { token } from '../support/tokens';
@@ -39,7 +39,7 @@ describe('numeric and size edges', () => {
     });
     intelligence.close();
 
-    const campaignSocket = await connect(app.url, CAMPAIGN_NS, { token: token('alice') });
+    const campaignSocket = await connect(app.url, NAMESPACES.campaign, { token: token('alice') });
     const campaign = await createCampaign(app.url, 'alice');
     expect(await emitAck<Ack>(campaignSocket, 'subscribe_campaign', { campaignId: campaign.id, since: BEYOND_BIGINT })).toMatchObject({
       success: false,
@@ -84,7 +84,7 @@ describe('join racing a disconnect', () => {
 
   it(`leaves no room entry behind after ${RACES} races`, async () => {
     const campaign = await createCampaign(app.url, 'racer');
-    const nsp = app.get(RealtimeServer).namespace(CAMPAIGN_NS)!;
+    const nsp = app.get(RealtimeServer).namespace(NAMESPACES.campaign)!;
     const manager = ioClient(app.url, { transports: ['websocket'], autoConnect: false, reconnection: false }).io;
     const auth = { token: token('racer') };
     const heapBefore = process.memoryUsage().heapUsed;
@@ -93,7 +93,7 @@ describe('join racing a disconnect', () => {
     for (let done = 0; done < RACES; done += batch) {
       await Promise.all(
         Array.from({ length: Math.min(batch, RACES - done) }, async () => {
-          const s = manager.socket(CAMPAIGN_NS, { auth });
+          const s = manager.socket(NAMESPACES.campaign, { auth });
           await new Promise<void>((resolve, reject) => {
             s.once('connect', resolve);
             s.once('connect_error', reject);

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MetricsService } from '../../src/core/observability';
-import { KillmailUpstreamPoller } from '../../src/modules/killmail/killmail-upstream-poller.job';
-import { DiscordWebhookClient, MAX_RESPONSE_BODY_BYTES } from '../../src/modules/notifications/notifications-discord.client';
+import { KillmailUpstreamPollerJob } from '../../src/modules/killmail/killmail-upstream-poller.job';
+import { DiscordWebhookClient, MAX_RESPONSE_BODY_BYTES } from '../../src/modules/notifications/discord-webhook.client';
 import { startTestApp, type TestApp } from '../support/app';
 import { eventually, http } from '../support/clients';
 import { token } from '../support/tokens';
@@ -50,9 +50,9 @@ async function upstreamErrors(app: TestApp, reason: string): Promise<number> {
 }
 
 describe('hostile killmail upstream', () => {
-  const { intervalMs, requestTimeoutMs, maxBackoffMs } = KillmailUpstreamPoller;
-  beforeAll(() => Object.assign(KillmailUpstreamPoller, { intervalMs: 200, requestTimeoutMs: 5000, maxBackoffMs: 400 }));
-  afterAll(() => Object.assign(KillmailUpstreamPoller, { intervalMs, requestTimeoutMs, maxBackoffMs }));
+  const { intervalMs, requestTimeoutMs, maxBackoffMs } = KillmailUpstreamPollerJob;
+  beforeAll(() => Object.assign(KillmailUpstreamPollerJob, { intervalMs: 200, requestTimeoutMs: 5000, maxBackoffMs: 400 }));
+  afterAll(() => Object.assign(KillmailUpstreamPollerJob, { intervalMs, requestTimeoutMs, maxBackoffMs }));
 
   it('aborts a 1 GB body at the 2 MB cap without reading the rest', async () => {
     const upstream = await stub((_req, res, sent) => streamHuge(res, sent, 1024 ** 3));

@@ -129,8 +129,9 @@ describe('killmail ingest and raw feed', () => {
   it('pages GET /api/killmails newest id first with limit and before', async () => {
     const base = 700_000_000 + Math.floor(Math.random() * 1000) * 10;
     for (let i = 0; i < 5; i++) expect((await post(app, esiKillmail({ killmail_id: base + i }))).status).toBe(201);
-    const page1 = await http<{ items: Array<{ killmailId: number }>; nextBefore: number | null }>(app.url, 'GET', `/api/killmails?limit=3&before=${base + 5}`, { token: token('viewer') });
+    const page1 = await http<{ items: Array<{ killmailId: number }>; nextBefore: string | null }>(app.url, 'GET', `/api/killmails?limit=3&before=${base + 5}`, { token: token('viewer') });
     expect(page1.body.items.map((k) => k.killmailId)).toEqual([base + 4, base + 3, base + 2]);
+    expect(page1.body.nextBefore).toBe(String(base + 2));
     const page2 = await http<{ items: Array<{ killmailId: number }> }>(app.url, 'GET', `/api/killmails?limit=3&before=${page1.body.nextBefore}`, { token: token('viewer') });
     expect(page2.body.items.map((k) => k.killmailId).slice(0, 2)).toEqual([base + 1, base]);
     expect((await http(app.url, 'GET', '/api/killmails?limit=0', { token: token('viewer') })).status).toBe(400);

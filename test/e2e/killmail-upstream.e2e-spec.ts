@@ -4,14 +4,14 @@
  * errors, and never delivers a killmail twice (docs/modules/killmail.md, Upstream poller).
  */
 import { MetricsService } from '../../src/core/observability';
-import { KillmailUpstreamPoller } from '../../src/modules/killmail/killmail-upstream-poller.job';
+import { KillmailUpstreamPollerJob } from '../../src/modules/killmail/killmail-upstream-poller.job';
 import { startTestApp, type TestApp } from '../support/app';
 import { eventually, http } from '../support/clients';
 import { createTestDatabase, dropTestDatabase } from '../support/database';
 import { collectFrames, esiKillmail, openFeed, UpstreamStandIn } from '../support/killmail';
 import { serviceToken, token } from '../support/tokens';
 
-const { intervalMs, requestTimeoutMs, maxBackoffMs, maxAttemptsPerItem, gapCheckMs } = KillmailUpstreamPoller;
+const { intervalMs, requestTimeoutMs, maxBackoffMs, maxAttemptsPerItem, gapCheckMs } = KillmailUpstreamPollerJob;
 const tuning = { intervalMs, requestTimeoutMs, maxBackoffMs, maxAttemptsPerItem, gapCheckMs };
 
 async function upstreamErrors(app: TestApp, reason: string): Promise<number> {
@@ -43,7 +43,7 @@ describe('killmail upstream poller', () => {
   };
 
   beforeAll(async () => {
-    Object.assign(KillmailUpstreamPoller, { intervalMs: 200, requestTimeoutMs: 1000, maxBackoffMs: 400, maxAttemptsPerItem: 3 });
+    Object.assign(KillmailUpstreamPollerJob, { intervalMs: 200, requestTimeoutMs: 1000, maxBackoffMs: 400, maxAttemptsPerItem: 3 });
     upstream = await new UpstreamStandIn(5000).start();
     databaseUrl = await createTestDatabase('killmail_upstream');
   });
@@ -51,7 +51,7 @@ describe('killmail upstream poller', () => {
     await Promise.all(apps.map((a) => a.close()));
     await upstream?.close();
     await dropTestDatabase(databaseUrl).catch(() => undefined);
-    Object.assign(KillmailUpstreamPoller, tuning);
+    Object.assign(KillmailUpstreamPollerJob, tuning);
   });
 
   it('ingests the feed, resumes after a restart mid-way without gaps or repeats, and rides out bad responses', async () => {
@@ -120,7 +120,7 @@ describe('killmail upstream poller', () => {
 
     // entries that stay 404 while sequence.json is past them are gone (expired after an
     // outage): skipped after gapCheckMs, instead of stalling the feed forever
-    Object.assign(KillmailUpstreamPoller, { gapCheckMs: 300 });
+    Object.assign(KillmailUpstreamPollerJob, { gapCheckMs: 300 });
     add(5015);
     add(5016);
     upstream.sequence = 5016; // 5012–5014 never appear

@@ -5,8 +5,8 @@
  */
 import type { Socket } from 'socket.io-client';
 import { PrismaService } from '../../src/core/prisma';
-import { EventLogService } from '../../src/core/realtime';
-import { INTELLIGENCE_NAMESPACE as NS } from '../../src/modules/intelligence/intelligence.events';
+import { EventLogService, NAMESPACES } from '../../src/core/realtime';
+const NS = NAMESPACES.intelligence;
 import { startTestApp, type TestApp } from '../support/app';
 import { collect, connect, emitAck, eventually, http, sleep } from '../support/clients';
 import { appSocket } from '../support/notifications-app-socket';

@@ -1,10 +1,9 @@
 /** Factories for the campaign e2e suites: campaigns, members, settlements and subscribed sockets over the real API. */
 import type { Socket } from 'socket.io-client';
-import { CAMPAIGN_NS, type CampaignRole, type SettlementView, type StructureView } from '../../src/modules/campaign';
+import { NAMESPACES } from '../../src/core/realtime';
+import type { CampaignRole, SettlementDto, StructureDto } from '../../src/modules/campaign/campaign.dto';
 import { connect, emitAck, http } from './clients';
 import { token } from './tokens';
-
-export { CAMPAIGN_NS };
 
 export interface Ack {
   success: boolean;
@@ -30,7 +29,7 @@ export async function addMember(url: string, campaignId: string, by: string, use
   await ok(http(url, 'POST', `/api/campaigns/${campaignId}/members`, { token: token(by), body: { userId, role } }));
 }
 
-export async function createSettlement(url: string, campaignId: string, by: string, name = 'Harbour'): Promise<SettlementView> {
+export async function createSettlement(url: string, campaignId: string, by: string, name = 'Harbour'): Promise<SettlementDto> {
   return ok(http(url, 'POST', `/api/campaigns/${campaignId}/settlements`, { token: token(by), body: { name } }));
 }
 
@@ -39,14 +38,14 @@ export async function createStructure(
   settlementId: string,
   by: string,
   name = 'Lighthouse',
-): Promise<StructureView> {
+): Promise<StructureDto> {
   return ok(
     http(url, 'POST', `/api/settlements/${settlementId}/structures`, { token: token(by), body: { name, type: 'tower' } }),
   );
 }
 
 export function connectAs(url: string, userId: string): Promise<Socket> {
-  return connect(url, CAMPAIGN_NS, { token: token(userId) });
+  return connect(url, NAMESPACES.campaign, { token: token(userId) });
 }
 
 export type Scope = { campaignId: string } | { settlementId: string } | { structureId: string };

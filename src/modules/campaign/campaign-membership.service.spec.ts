@@ -1,7 +1,7 @@
 import type { Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
 import { CAMPAIGN_POLICY, CampaignMembershipService, type CampaignAction } from './campaign-membership.service';
-import type { CampaignRole } from './campaign.events';
+import type { CampaignRole } from './campaign.dto';
 import type { CampaignRepository } from './campaign.repository';
 import type { SettlementRepository } from './settlement.repository';
 

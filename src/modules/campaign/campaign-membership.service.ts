@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { hasRole, type Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
 import { CampaignRepository } from './campaign.repository';
-import type { CampaignRole } from './campaign.events';
+import type { CampaignRole } from './campaign.dto';
 import { SettlementRepository } from './settlement.repository';
 
 /** What a caller wants to do in a campaign; the policy below says which roles may. */
@@ -55,10 +55,6 @@ export class CampaignMembershipService {
   /** True when the user is a member of the campaign, in any role. */
   async canView(campaignId: string, userId: string): Promise<boolean> {
     return (await this.campaigns.roleOf(campaignId, userId)) !== null;
-  }
-
-  roleOf(campaignId: string, userId: string): Promise<CampaignRole | null> {
-    return this.campaigns.roleOf(campaignId, userId);
   }
 
   /**

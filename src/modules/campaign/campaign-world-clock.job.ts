@@ -8,7 +8,7 @@ export const WORLD_CLOCK_JOB = 'campaign-world-clock';
  * WORLD_CLOCK_BROADCAST_SECONDS (at most one tick late); between announcements nothing is
  * written: clients compute the time from the clock's anchor.
  */
-export const WORLD_CLOCK_INTERVAL_MS = 1000;
+const WORLD_CLOCK_INTERVAL_MS = 1000;
 
 /**
  * The world clock's periodic announcement: each tick, running clocks whose last

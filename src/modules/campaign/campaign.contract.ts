@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import type { NamespaceContract } from '../../core/contract';
-import { CAMPAIGN_EVENT_SCHEMAS, CAMPAIGN_NS } from './campaign.events';
+import { NAMESPACES } from '../../core/realtime';
+import { CAMPAIGN_EVENT_SCHEMAS } from './campaign.events';
 import {
-  subscribeCampaignDto,
-  subscribeSettlementDto,
-  subscribeStructureDto,
-  unsubscribeCampaignDto,
-  unsubscribeSettlementDto,
-  unsubscribeStructureDto,
-} from './dto/campaign.dto';
+  subscribeCampaignInput,
+  subscribeSettlementInput,
+  subscribeStructureInput,
+  unsubscribeCampaignInput,
+  unsubscribeSettlementInput,
+  unsubscribeStructureInput,
+} from './campaign.dto';
 
 const aliasAck = z.object({
   success: z.boolean(),
@@ -18,7 +19,7 @@ const aliasAck = z.object({
 
 /** `/ws/campaign` in the machine-readable contract (GET /api/asyncapi.json). */
 export const CAMPAIGN_CONTRACT: NamespaceContract = {
-  namespace: CAMPAIGN_NS,
+  namespace: NAMESPACES.campaign,
   description:
     'Campaign changes. Each event is named by its type and goes to its campaign room; settlement and structure events also to their own rooms (structure events to their settlement too). ' +
     'Removing a member takes their sockets out of the campaign’s rooms at once (subscription_revoked).',
@@ -59,17 +60,17 @@ export const CAMPAIGN_CONTRACT: NamespaceContract = {
     },
   },
   clientEvents: {
-    subscribe_campaign: { payload: subscribeCampaignDto, ack: aliasAck, description: 'Alias of subscribe campaign:<id>' },
-    subscribe_settlement: { payload: subscribeSettlementDto, ack: aliasAck, description: 'Alias of subscribe settlement:<id>' },
-    subscribe_structure: { payload: subscribeStructureDto, ack: aliasAck, description: 'Alias of subscribe structure:<id>' },
-    unsubscribe_campaign: { payload: unsubscribeCampaignDto, ack: aliasAck, description: 'Alias of unsubscribe campaign:<id>' },
+    subscribe_campaign: { payload: subscribeCampaignInput, ack: aliasAck, description: 'Alias of subscribe campaign:<id>' },
+    subscribe_settlement: { payload: subscribeSettlementInput, ack: aliasAck, description: 'Alias of subscribe settlement:<id>' },
+    subscribe_structure: { payload: subscribeStructureInput, ack: aliasAck, description: 'Alias of subscribe structure:<id>' },
+    unsubscribe_campaign: { payload: unsubscribeCampaignInput, ack: aliasAck, description: 'Alias of unsubscribe campaign:<id>' },
     unsubscribe_settlement: {
-      payload: unsubscribeSettlementDto,
+      payload: unsubscribeSettlementInput,
       ack: aliasAck,
       description: 'Alias of unsubscribe settlement:<id>',
     },
     unsubscribe_structure: {
-      payload: unsubscribeStructureDto,
+      payload: unsubscribeStructureInput,
       ack: aliasAck,
       description: 'Alias of unsubscribe structure:<id>',
     },

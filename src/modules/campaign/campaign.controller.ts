@@ -3,10 +3,21 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiContract } from '../../core/contract';
 import { CurrentUser, type Principal } from '../../core/auth';
 import { ids, parseInput } from '../../core/errors';
-import { CampaignActor } from './campaign-request';
+import { CampaignActor } from './campaign-actor.decorator';
+import {
+  addMemberInput,
+  campaignDetailDto,
+  campaignDto,
+  createCampaignInput,
+  createdCampaignDto,
+  entityId,
+  invalidatedDto,
+  invalidateInput,
+  memberDto,
+  removedMemberDto,
+  worldTimeInput,
+} from './campaign.dto';
 import { CampaignService, type Actor } from './campaign.service';
-import { campaignDetailView, campaignView, memberView } from './campaign.events';
-import { addMemberDto, createCampaignDto, createdCampaign, entityId, invalidated, invalidateDto, removedMember, worldTimeDto } from './dto/campaign.dto';
 
 @ApiTags('campaigns')
 @ApiBearerAuth()
@@ -17,13 +28,13 @@ export class CampaignController {
   @Post()
   @ApiContract({
     summary: 'Creates a campaign; the caller becomes its owner',
-    body: ['CreateCampaignBody', createCampaignDto],
-    response: ['CreatedCampaign', createdCampaign],
+    body: ['CreateCampaignBody', createCampaignInput],
+    response: ['CreatedCampaign', createdCampaignDto],
     status: 201,
     errors: [429],
   })
   create(@CampaignActor() actor: Actor, @Body() body: unknown) {
-    return this.campaigns.create(actor, parseInput(createCampaignDto, body, 'body'));
+    return this.campaigns.create(actor, parseInput(createCampaignInput, body, 'body'));
   }
 
   @Get(':id')
@@ -31,7 +42,7 @@ export class CampaignController {
     summary: 'The campaign with its members, settlements and structures',
     access: 'Members of the campaign (404 for anyone else), or a service.',
     params: { id: entityId },
-    response: ['CampaignDetail', campaignDetailView],
+    response: ['CampaignDetail', campaignDetailDto],
     errors: [404],
   })
   get(@CurrentUser() user: Principal, @Param('id') id: string) {
@@ -43,13 +54,13 @@ export class CampaignController {
     summary: "Adds a member or changes a member's role",
     access: 'Owner or GM of the campaign; only owners make or unmake owners.',
     params: { id: entityId },
-    body: ['AddMemberBody', addMemberDto],
-    response: ['Member', memberView],
+    body: ['AddMemberBody', addMemberInput],
+    response: ['Member', memberDto],
     status: 201,
     errors: [404, 409],
   })
   addMember(@CampaignActor() actor: Actor, @Param('id') id: string, @Body() body: unknown) {
-    const { userId, role } = parseInput(addMemberDto, body, 'body');
+    const { userId, role } = parseInput(addMemberInput, body, 'body');
     return this.campaigns.addMember(actor, parseInput(entityId, id, 'id'), userId, role);
   }
 
@@ -58,7 +69,7 @@ export class CampaignController {
     summary: 'Removes a member; their sockets leave the campaign rooms at once (subscription_revoked)',
     access: 'Owner or GM of the campaign, or the member themselves; only owners remove owners.',
     params: { id: entityId, userId: ids.userId },
-    response: ['RemovedMember', removedMember],
+    response: ['RemovedMember', removedMemberDto],
     errors: [404, 409],
   })
   removeMember(@CampaignActor() actor: Actor, @Param('id') id: string, @Param('userId') userId: string) {
@@ -71,12 +82,12 @@ export class CampaignController {
     summary: 'Advances or sets the world clock, or changes its rate; broadcasts world_time_changed',
     access: 'Owner or GM of the campaign.',
     params: { id: entityId },
-    body: ['WorldTimeBody', worldTimeDto],
-    response: ['Campaign', campaignView],
+    body: ['WorldTimeBody', worldTimeInput],
+    response: ['Campaign', campaignDto],
     errors: [404, 429],
   })
   changeWorldTime(@CampaignActor() actor: Actor, @Param('id') id: string, @Body() body: unknown) {
-    return this.campaigns.changeWorldTime(actor, parseInput(entityId, id, 'id'), parseInput(worldTimeDto, body, 'body'));
+    return this.campaigns.changeWorldTime(actor, parseInput(entityId, id, 'id'), parseInput(worldTimeInput, body, 'body'));
   }
 
   @Post(':id/invalidate')
@@ -85,11 +96,11 @@ export class CampaignController {
     summary: 'Marks derived state stale; broadcasts state_invalidated',
     access: 'Owner or GM of the campaign.',
     params: { id: entityId },
-    body: ['InvalidateBody', invalidateDto],
-    response: ['Invalidated', invalidated],
+    body: ['InvalidateBody', invalidateInput],
+    response: ['Invalidated', invalidatedDto],
     errors: [404],
   })
   invalidate(@CampaignActor() actor: Actor, @Param('id') id: string, @Body() body: unknown) {
-    return this.campaigns.invalidate(actor, parseInput(entityId, id, 'id'), parseInput(invalidateDto, body, 'body').keys);
+    return this.campaigns.invalidate(actor, parseInput(entityId, id, 'id'), parseInput(invalidateInput, body, 'body').keys);
   }
 }

@@ -3,27 +3,23 @@ import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, Subsc
 import { ContractRegistry } from '../../core/contract';
 import type { Namespace, Socket } from 'socket.io';
 import { parseInput } from '../../core/errors';
-import { ChannelSubscriptions, HeraldGateway, ReplayService, SocketPolicy, socketUser, userRoom } from '../../core/realtime';
+import { ChannelSubscriptions, failureAck, HeraldGateway, NAMESPACES, ReplayService, SocketPolicy, socketUser, userRoom, type AckFailure } from '../../core/realtime';
 import { CampaignMembershipService, type Room } from './campaign-membership.service';
-import { CAMPAIGN_NS, campaignRoom, settlementRoom, structureRoom } from './campaign.events';
+import { campaignRoom, settlementRoom, structureRoom } from './campaign.events';
 import {
-  subscribeCampaignDto,
-  subscribeSettlementDto,
-  subscribeStructureDto,
-  unsubscribeCampaignDto,
-  unsubscribeSettlementDto,
-  unsubscribeStructureDto,
-} from './dto/campaign.dto';
+  subscribeCampaignInput,
+  subscribeSettlementInput,
+  subscribeStructureInput,
+  unsubscribeCampaignInput,
+  unsubscribeSettlementInput,
+  unsubscribeStructureInput,
+} from './campaign.dto';
 import { CAMPAIGN_CONTRACT } from './campaign.contract';
 
-export interface SubscriptionAck {
-  success: boolean;
-  error?: string;
-  code?: string;
-}
+type SubscriptionAck = { success: true } | AckFailure;
 
 /** Unknown and forbidden ids get this same answer, so ids cannot be probed. */
-const UNAUTHORIZED: SubscriptionAck = { success: false, error: 'Unauthorized', code: 'socket_error:forbidden' };
+const UNAUTHORIZED = failureAck('socket_error:forbidden', 'Unauthorized');
 const OK: SubscriptionAck = { success: true };
 
 const ROOM_OF: Record<Room['kind'], (id: string) => string> = {
@@ -37,7 +33,7 @@ const ROOM_OF: Record<Room['kind'], (id: string) => string> = {
  * `user:<sub>` so revocations can find it on any instance. Subscriptions are checked
  * through the campaign the room belongs to.
  */
-@HeraldGateway(CAMPAIGN_NS)
+@HeraldGateway(NAMESPACES.campaign)
 export class CampaignGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger(CampaignGateway.name);
 
@@ -53,7 +49,7 @@ export class CampaignGateway implements OnGatewayInit, OnGatewayConnection {
     this.contract.describe(CAMPAIGN_CONTRACT);
     this.policy.attach(nsp);
     // `subscribe {channels: ['campaign:<id>', 'settlement:<id>', 'structure:<id>'], since?}`:
-    // the access rule the `subscribe_*` aliases below use (registered in CampaignModule).
+    // the access rule of CampaignChannels, which asks what the `subscribe_*` aliases below ask.
     this.subscriptions.install(nsp);
   }
 
@@ -69,35 +65,35 @@ export class CampaignGateway implements OnGatewayInit, OnGatewayConnection {
 
   @SubscribeMessage('subscribe_campaign')
   subscribeCampaign(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
-    const { campaignId, since } = parseInput(subscribeCampaignDto, body);
+    const { campaignId, since } = parseInput(subscribeCampaignInput, body);
     return this.subscribe(socket, { kind: 'campaign', id: campaignId }, since);
   }
 
   @SubscribeMessage('subscribe_settlement')
   subscribeSettlement(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
-    const { settlementId, since } = parseInput(subscribeSettlementDto, body);
+    const { settlementId, since } = parseInput(subscribeSettlementInput, body);
     return this.subscribe(socket, { kind: 'settlement', id: settlementId }, since);
   }
 
   @SubscribeMessage('subscribe_structure')
   subscribeStructure(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
-    const { structureId, since } = parseInput(subscribeStructureDto, body);
+    const { structureId, since } = parseInput(subscribeStructureInput, body);
     return this.subscribe(socket, { kind: 'structure', id: structureId }, since);
   }
 
   @SubscribeMessage('unsubscribe_campaign')
   unsubscribeCampaign(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
-    return this.leave(socket, campaignRoom(parseInput(unsubscribeCampaignDto, body).campaignId));
+    return this.leave(socket, campaignRoom(parseInput(unsubscribeCampaignInput, body).campaignId));
   }
 
   @SubscribeMessage('unsubscribe_settlement')
   unsubscribeSettlement(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
-    return this.leave(socket, settlementRoom(parseInput(unsubscribeSettlementDto, body).settlementId));
+    return this.leave(socket, settlementRoom(parseInput(unsubscribeSettlementInput, body).settlementId));
   }
 
   @SubscribeMessage('unsubscribe_structure')
   unsubscribeStructure(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
-    return this.leave(socket, structureRoom(parseInput(unsubscribeStructureDto, body).structureId));
+    return this.leave(socket, structureRoom(parseInput(unsubscribeStructureInput, body).structureId));
   }
 
   private async subscribe(socket: Socket, room: Room, since: string | undefined): Promise<SubscriptionAck> {

@@ -1,10 +1,9 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import type { Principal } from '../../core/auth';
 import { ChannelRegistry } from '../../core/realtime';
-import { CampaignMembershipService, type Room } from './campaign-membership.service';
+import { CampaignMembershipService } from './campaign-membership.service';
 import { CampaignWorldClockJob } from './campaign-world-clock.job';
+import { CampaignChannels } from './campaign.channels';
 import { CampaignController } from './campaign.controller';
-import { CAMPAIGN_NS } from './campaign.events';
 import { CampaignGateway } from './campaign.gateway';
 import { CampaignPublisher } from './campaign.publisher';
 import { CampaignRepository } from './campaign.repository';
@@ -12,9 +11,6 @@ import { CampaignService } from './campaign.service';
 import { SettlementController } from './settlement.controller';
 import { SettlementRepository } from './settlement.repository';
 import { SettlementService } from './settlement.service';
-import { entityId } from './dto/campaign.dto';
-
-const CHANNEL = /^(campaign|settlement|structure):(.+)$/;
 
 /** `/ws/campaign` (docs/modules/campaign.md): campaigns, members, settlements, structures, world clock. */
 @Module({
@@ -23,30 +19,22 @@ const CHANNEL = /^(campaign|settlement|structure):(.+)$/;
     CampaignRepository,
     SettlementRepository,
     CampaignMembershipService,
+    CampaignChannels,
     CampaignPublisher,
     CampaignService,
     SettlementService,
     CampaignGateway,
     CampaignWorldClockJob,
   ],
-  exports: [CampaignMembershipService, CampaignPublisher],
 })
 export class CampaignModule implements OnModuleInit {
   constructor(
-    private readonly channels: ChannelRegistry,
-    private readonly membership: CampaignMembershipService,
+    private readonly registry: ChannelRegistry,
+    private readonly channels: CampaignChannels,
   ) {}
 
   onModuleInit(): void {
-    // GET /api/history?channel=campaign:<id> etc., with the same rule as subscribing.
-    this.channels.register({
-      namespace: CAMPAIGN_NS,
-      matches: (channel) => CHANNEL.test(channel),
-      canRead: async (user: Principal, channel: string) => {
-        const [, kind, id] = CHANNEL.exec(channel) ?? [];
-        if (!kind || !entityId.safeParse(id).success) return false;
-        return (await this.membership.campaignOfRoom({ kind: kind as Room['kind'], id }, user.userId)) !== null;
-      },
-    });
+    // GET /api/history?channel=campaign:<id> etc. and `subscribe {channels}`, with the rule of `subscribe_*`.
+    this.registry.register(this.channels);
   }
 }

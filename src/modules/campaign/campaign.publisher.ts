@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../../core/observability';
 import {
   EventLogService,
+  NAMESPACES,
   REVOCATION_EVENT,
   RealtimePublisher,
   RealtimeServer,
@@ -12,7 +13,6 @@ import {
   type WithOffset,
 } from '../../core/realtime';
 import {
-  CAMPAIGN_NS,
   roomsFor,
   type CampaignEvent,
   type CampaignEventMap,
@@ -38,7 +38,7 @@ type Draft<E extends CampaignEvent> = Omit<E, 'type' | 'timestamp'>;
 @Injectable()
 export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
   constructor(realtime: RealtimeServer, eventLog: EventLogService, metrics: MetricsService) {
-    super(CAMPAIGN_NS, realtime, eventLog, metrics);
+    super(NAMESPACES.campaign, realtime, eventLog, metrics);
   }
 
   /*

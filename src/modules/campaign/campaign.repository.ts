@@ -3,9 +3,10 @@ import { DomainError } from '../../core/errors';
 import { PrismaService } from '../../core/prisma';
 import type { SqlTransaction, Transaction } from '../../core/realtime';
 import type { Campaign, CampaignMember, Prisma, Settlement, Structure } from '../../generated/prisma/client';
-import type { CampaignRole } from './campaign.events';
+import type { CampaignRole } from './campaign.dto';
+import { LastOwnerError } from './last-owner.error';
 
-export interface NewCampaign {
+interface NewCampaign {
   name: string;
   worldTime: Date;
   clockRunning: boolean;
@@ -13,13 +14,13 @@ export interface NewCampaign {
   createdBy: string;
 }
 
-export type CampaignWithContents = Campaign & {
+type CampaignWithContents = Campaign & {
   members: CampaignMember[];
   settlements: Array<Settlement & { structures: Structure[] }>;
 };
 
 /** A world clock as stored: the time was `worldTime` at `tickedAt`, and runs at `clockRate` while `clockRunning`. */
-export interface ClockState {
+interface ClockState {
   campaignId: string;
   worldTime: Date;
   clockRate: number;
@@ -35,14 +36,14 @@ export interface ClockChange {
   changed: boolean;
 }
 
-export interface ClockRequest {
+interface ClockRequest {
   running?: boolean;
   rate?: number;
   set?: Date;
   advanceBySeconds?: number;
 }
 
-export interface CampaignQuotas {
+interface CampaignQuotas {
   campaignsPerUser: number;
   runningClocksPerUser: number;
 }
@@ -240,7 +241,12 @@ export class CampaignRepository {
           WHERE clock_running AND clock_rate > 0 AND ticked_at <= $1::timestamptz - ($2::double precision * interval '1 second')
           ORDER BY ticked_at, id LIMIT $3 FOR UPDATE)
        UPDATE campaigns c
-          SET world_time = LEAST(due.world_time + ($1::timestamptz - due.ticked_at) * c.clock_rate, $4::timestamptz),
+          -- Compared in epoch seconds first: a fast clock left long enough would step past
+          -- PostgreSQL's timestamp range, and one such row would fail the whole statement.
+          SET world_time = CASE
+                WHEN extract(epoch FROM due.world_time) + extract(epoch FROM $1::timestamptz - due.ticked_at) * c.clock_rate::numeric
+                     >= extract(epoch FROM $4::timestamptz) THEN $4::timestamptz
+                ELSE due.world_time + ($1::timestamptz - due.ticked_at) * c.clock_rate END,
               ticked_at = $1::timestamptz, updated_at = now()
          FROM due WHERE c.id = due.id
        RETURNING c.id, due.world_time AS previous, c.world_time, c.clock_rate, c.ticked_at`,
@@ -283,9 +289,6 @@ async function refuseOverClockQuota(tx: Tx, userId: string, limit: number): Prom
 const campaignQuota = (limit: number) =>
   DomainError.quotaExceeded(`at most ${limit} campaigns per user`, { quota: 'campaigns_per_user', limit });
 
-export function clockState(c: Campaign): ClockState {
+function clockState(c: Campaign): ClockState {
   return { campaignId: c.id, worldTime: c.worldTime, clockRate: c.clockRate, clockRunning: c.clockRunning, tickedAt: c.tickedAt };
 }
-
-/** Thrown inside a transaction to roll a removal back: the campaign keeps at least one owner. */
-export class LastOwnerError extends Error {}

@@ -3,7 +3,8 @@ import type { AppConfig } from '../../config';
 import type { Transaction, UnitOfWork } from '../../core/realtime';
 import type { CampaignMembershipService } from './campaign-membership.service';
 import type { CampaignPublisher } from './campaign.publisher';
-import { LastOwnerError, type CampaignRepository } from './campaign.repository';
+import type { CampaignRepository } from './campaign.repository';
+import { LastOwnerError } from './last-owner.error';
 import { CampaignService, type Actor } from './campaign.service';
 
 const principal = (userId: string): Principal => ({ userId, roles: [], expiresAt: undefined });

@@ -4,19 +4,25 @@ import type { Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
 import { UnitOfWork } from '../../core/realtime';
 import { CampaignMembershipService } from './campaign-membership.service';
-import { campaignView, memberView, settlementView, structureView } from './campaign-views';
 import {
-  campaignRoom,
-  settlementRoom,
-  structureRoom,
-  type CampaignDetailView,
+  toCampaignDto,
+  toMemberDto,
+  toSettlementDto,
+  toStructureDto,
+  type CampaignDetailDto,
+  type CampaignDto,
   type CampaignRole,
-  type CampaignView,
-  type EventMetadata,
-  type MemberView,
-} from './campaign.events';
+  type CreateCampaignInput,
+  type CreatedCampaignDto,
+  type InvalidatedDto,
+  type MemberDto,
+  type RemovedMemberDto,
+  type WorldTimeInput,
+} from './campaign.dto';
+import { campaignRoom, settlementRoom, structureRoom, type EventMetadata } from './campaign.events';
 import { CampaignPublisher } from './campaign.publisher';
-import { CampaignRepository, LastOwnerError, type ClockChange } from './campaign.repository';
+import { CampaignRepository, type ClockChange } from './campaign.repository';
+import { LastOwnerError } from './last-owner.error';
 
 /** Who asks for a change, and how the events it causes are labelled. */
 export interface Actor {
@@ -30,13 +36,6 @@ export const metadataOf = (actor: Actor): EventMetadata => ({
   source: actor.source,
   correlationId: actor.correlationId,
 });
-
-export interface WorldTimeRequest {
-  advanceBy?: number;
-  set?: string;
-  running?: boolean;
-  rate?: number;
-}
 
 /**
  * Campaigns, their members and their world time. Transport-agnostic: callers pass an Actor.
@@ -54,10 +53,7 @@ export class CampaignService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async create(
-    actor: Actor,
-    input: { name: string; worldTime?: string; clockRunning: boolean; clockRate: number },
-  ): Promise<CampaignView & { yourRole: CampaignRole }> {
+  async create(actor: Actor, input: CreateCampaignInput): Promise<CreatedCampaignDto> {
     const campaign = await this.campaigns.create(
       {
         name: input.name,
@@ -68,25 +64,25 @@ export class CampaignService {
       },
       this.config.quotas,
     );
-    return { ...campaignView(campaign), yourRole: 'owner' };
+    return { ...toCampaignDto(campaign), yourRole: 'owner' };
   }
 
-  async get(caller: Principal, campaignId: string): Promise<CampaignDetailView> {
+  async get(caller: Principal, campaignId: string): Promise<CampaignDetailDto> {
     await this.membership.authorize(campaignId, caller, 'read');
     const campaign = await this.campaigns.findWithContents(campaignId);
     if (!campaign) throw DomainError.notFound('campaign not found');
     // null for a service reading a campaign it is not a member of
     const yourRole = (campaign.members.find((m) => m.userId === caller.userId)?.role as CampaignRole | undefined) ?? null;
     return {
-      ...campaignView(campaign),
+      ...toCampaignDto(campaign),
       yourRole,
-      members: campaign.members.map(memberView),
-      settlements: campaign.settlements.map((s) => ({ ...settlementView(s), structures: s.structures.map(structureView) })),
+      members: campaign.members.map(toMemberDto),
+      settlements: campaign.settlements.map((s) => ({ ...toSettlementDto(s), structures: s.structures.map(toStructureDto) })),
     };
   }
 
   /** Adds a member or changes a member's role. Only owners make or unmake owners. */
-  async addMember(actor: Actor, campaignId: string, userId: string, role: CampaignRole): Promise<MemberView> {
+  async addMember(actor: Actor, campaignId: string, userId: string, role: CampaignRole): Promise<MemberDto> {
     await this.membership.authorize(campaignId, actor.principal, 'manage_members');
     const current = await this.campaigns.roleOf(campaignId, userId);
     if (role === 'owner' || current === 'owner') {
@@ -95,14 +91,14 @@ export class CampaignService {
     if (current === 'owner' && role !== 'owner') await this.refuseIfLastOwner(campaignId);
     return this.uow.run(async (tx) => {
       const before = await this.campaigns.lockMember(tx, campaignId, userId);
-      if (before?.role === role) return memberView(before); // nothing changes, nothing to announce
+      if (before?.role === role) return toMemberDto(before); // nothing changes, nothing to announce
       const member = await this.campaigns.upsertMember(tx, campaignId, userId, role, actor.principal.userId);
       this.publisher.entityUpdatedIn(
         tx,
         { campaignId, entityType: 'campaign', entityId: campaignId, changedFields: ['members'], metadata: metadataOf(actor) },
         `${campaignId}:member:${userId}:${role}:${member.updatedAt.getTime()}`,
       );
-      return memberView(member);
+      return toMemberDto(member);
     });
   }
 
@@ -116,7 +112,7 @@ export class CampaignService {
     actor: Actor,
     campaignId: string,
     userId: string,
-  ): Promise<{ campaignId: string; userId: string; removed: true }> {
+  ): Promise<RemovedMemberDto> {
     const leaving = actor.principal.userId === userId;
     if (!leaving) await this.membership.authorize(campaignId, actor.principal, 'manage_members');
     const current = await this.campaigns.roleOf(campaignId, userId);
@@ -151,7 +147,7 @@ export class CampaignService {
    * in one atomic change; starting a clock counts against the caller's running-clock quota.
    * A change clients compute the time from goes out as `world_time_changed` at once.
    */
-  async changeWorldTime(actor: Actor, campaignId: string, request: WorldTimeRequest): Promise<CampaignView> {
+  async changeWorldTime(actor: Actor, campaignId: string, request: WorldTimeInput): Promise<CampaignDto> {
     await this.membership.authorize(campaignId, actor.principal, 'change_world_time');
     const metadata = metadataOf(actor);
     const clock = {
@@ -190,14 +186,14 @@ export class CampaignService {
       return this.campaigns.lockCampaign(tx, campaignId);
     });
     if (!campaign) throw DomainError.notFound('campaign not found');
-    return campaignView(campaign);
+    return toCampaignDto(campaign);
   }
 
   async invalidate(
     actor: Actor,
     campaignId: string,
     keys: string[] | undefined,
-  ): Promise<{ campaignId: string; keys: string[] | null; offset: string | null }> {
+  ): Promise<InvalidatedDto> {
     await this.membership.authorize(campaignId, actor.principal, 'invalidate');
     const event = await this.publisher.stateInvalidated({ campaignId, ...(keys ? { keys } : {}), metadata: metadataOf(actor) });
     return { campaignId, keys: keys ?? null, offset: event?.offset ?? null };

@@ -2,10 +2,18 @@ import { Body, Controller, Delete, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
-import { CampaignActor } from './campaign-request';
+import { CampaignActor } from './campaign-actor.decorator';
+import {
+  createSettlementInput,
+  createStructureInput,
+  deletedEntityDto,
+  entityId,
+  settlementDto,
+  structureDto,
+  updateSettlementInput,
+  updateStructureInput,
+} from './campaign.dto';
 import type { Actor } from './campaign.service';
-import { settlementView, structureView } from './campaign.events';
-import { createSettlementDto, createStructureDto, deletedEntity, entityId, updateSettlementDto, updateStructureDto } from './dto/campaign.dto';
 import { SettlementService } from './settlement.service';
 
 @ApiTags('campaigns')
@@ -19,8 +27,8 @@ export class SettlementController {
     summary: 'Creates a settlement; broadcasts settlement_updated (create)',
     access: 'Owner, GM or player of the campaign.',
     params: { id: entityId },
-    body: ['CreateSettlementBody', createSettlementDto],
-    response: ['Settlement', settlementView],
+    body: ['CreateSettlementBody', createSettlementInput],
+    response: ['Settlement', settlementDto],
     status: 201,
     errors: [404, 413, 429],
   })
@@ -28,7 +36,7 @@ export class SettlementController {
     return this.settlements.createSettlement(
       actor,
       parseInput(entityId, id, 'id'),
-      parseInput(createSettlementDto, body, 'body'),
+      parseInput(createSettlementInput, body, 'body'),
     );
   }
 
@@ -37,15 +45,15 @@ export class SettlementController {
     summary: 'Updates a settlement; broadcasts settlement_updated (update)',
     access: 'Owner, GM or player of its campaign.',
     params: { id: entityId },
-    body: ['UpdateSettlementBody', updateSettlementDto],
-    response: ['Settlement', settlementView],
+    body: ['UpdateSettlementBody', updateSettlementInput],
+    response: ['Settlement', settlementDto],
     errors: [404, 413],
   })
   updateSettlement(@CampaignActor() actor: Actor, @Param('id') id: string, @Body() body: unknown) {
     return this.settlements.updateSettlement(
       actor,
       parseInput(entityId, id, 'id'),
-      parseInput(updateSettlementDto, body, 'body'),
+      parseInput(updateSettlementInput, body, 'body'),
     );
   }
 
@@ -54,7 +62,7 @@ export class SettlementController {
     summary: 'Deletes a settlement and its structures; broadcasts settlement_updated (delete)',
     access: 'Owner or GM of its campaign.',
     params: { id: entityId },
-    response: ['Deleted', deletedEntity],
+    response: ['Deleted', deletedEntityDto],
     errors: [404],
   })
   deleteSettlement(@CampaignActor() actor: Actor, @Param('id') id: string) {
@@ -66,13 +74,13 @@ export class SettlementController {
     summary: 'Creates a structure in a settlement; broadcasts structure_updated (create)',
     access: 'Owner, GM or player of its campaign.',
     params: { id: entityId },
-    body: ['CreateStructureBody', createStructureDto],
-    response: ['Structure', structureView],
+    body: ['CreateStructureBody', createStructureInput],
+    response: ['Structure', structureDto],
     status: 201,
     errors: [404, 413, 429],
   })
   createStructure(@CampaignActor() actor: Actor, @Param('id') id: string, @Body() body: unknown) {
-    return this.settlements.createStructure(actor, parseInput(entityId, id, 'id'), parseInput(createStructureDto, body, 'body'));
+    return this.settlements.createStructure(actor, parseInput(entityId, id, 'id'), parseInput(createStructureInput, body, 'body'));
   }
 
   @Patch('structures/:id')
@@ -80,12 +88,12 @@ export class SettlementController {
     summary: 'Updates a structure; broadcasts structure_updated (update)',
     access: 'Owner, GM or player of its campaign.',
     params: { id: entityId },
-    body: ['UpdateStructureBody', updateStructureDto],
-    response: ['Structure', structureView],
+    body: ['UpdateStructureBody', updateStructureInput],
+    response: ['Structure', structureDto],
     errors: [404, 413],
   })
   updateStructure(@CampaignActor() actor: Actor, @Param('id') id: string, @Body() body: unknown) {
-    return this.settlements.updateStructure(actor, parseInput(entityId, id, 'id'), parseInput(updateStructureDto, body, 'body'));
+    return this.settlements.updateStructure(actor, parseInput(entityId, id, 'id'), parseInput(updateStructureInput, body, 'body'));
   }
 
   @Delete('structures/:id')
@@ -93,7 +101,7 @@ export class SettlementController {
     summary: 'Deletes a structure; broadcasts structure_updated (delete)',
     access: 'Owner or GM of its campaign.',
     params: { id: entityId },
-    response: ['Deleted', deletedEntity],
+    response: ['Deleted', deletedEntityDto],
     errors: [404],
   })
   deleteStructure(@CampaignActor() actor: Actor, @Param('id') id: string) {

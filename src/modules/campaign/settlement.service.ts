@@ -4,11 +4,19 @@ import { createHash } from 'node:crypto';
 import { DomainError } from '../../core/errors';
 import { UnitOfWork } from '../../core/realtime';
 import { CampaignMembershipService } from './campaign-membership.service';
-import { settlementView, structureView } from './campaign-views';
-import { settlementRoom, structureRoom, type SettlementView, type StructureView } from './campaign.events';
+import {
+  MAX_ENTITY_DATA_BYTES,
+  toSettlementDto,
+  toStructureDto,
+  type CreateSettlementInput,
+  type CreateStructureInput,
+  type DeletedEntityDto,
+  type SettlementDto,
+  type StructureDto,
+} from './campaign.dto';
+import { settlementRoom, structureRoom } from './campaign.events';
 import { CampaignPublisher } from './campaign.publisher';
 import { metadataOf, type Actor } from './campaign.service';
-import { MAX_ENTITY_DATA_BYTES } from './dto/campaign.dto';
 import { SettlementRepository, type SettlementChanges, type StructureChanges } from './settlement.repository';
 import type { Settlement, Structure } from '../../generated/prisma/client';
 
@@ -33,14 +41,14 @@ export class SettlementService {
   async createSettlement(
     actor: Actor,
     campaignId: string,
-    input: { name: string; data: Record<string, unknown> },
-  ): Promise<SettlementView> {
+    input: CreateSettlementInput,
+  ): Promise<SettlementDto> {
     checkDataSize(input.data);
     await this.membership.authorize(campaignId, actor.principal, 'edit_content');
     const view = await this.uow.run(async (tx) => {
       const created = await this.settlements.createSettlement(tx, campaignId, input, this.config.quotas.settlementsPerCampaign);
       if (!created) return null;
-      const settlement = settlementView(created);
+      const settlement = toSettlementDto(created);
       this.publisher.settlementUpdatedIn(
         tx,
         { campaignId, settlementId: settlement.id, operation: 'create', settlement, metadata: metadataOf(actor) },
@@ -52,7 +60,7 @@ export class SettlementService {
     return view;
   }
 
-  async updateSettlement(actor: Actor, settlementId: string, changes: SettlementChanges): Promise<SettlementView> {
+  async updateSettlement(actor: Actor, settlementId: string, changes: SettlementChanges): Promise<SettlementDto> {
     checkDataSize(changes.data);
     const existing = await this.settlements.findSettlement(settlementId);
     if (!existing) throw DomainError.notFound('settlement not found');
@@ -61,10 +69,10 @@ export class SettlementService {
       const before = await this.settlements.lockSettlement(tx, settlementId);
       if (!before) return null;
       const changedFields = fieldsChanged(before, changes);
-      if (!changedFields.length) return settlementView(before); // a repeat of the current state: nothing to announce
+      if (!changedFields.length) return toSettlementDto(before); // a repeat of the current state: nothing to announce
       const updated = await this.settlements.updateSettlement(tx, settlementId, changes);
       if (!updated) return null;
-      const settlement = settlementView(updated);
+      const settlement = toSettlementDto(updated);
       this.publisher.settlementUpdatedIn(
         tx,
         {
@@ -84,7 +92,7 @@ export class SettlementService {
   }
 
   /** Deletes the settlement and its structures; their subscribers are revoked everywhere. */
-  async deleteSettlement(actor: Actor, settlementId: string): Promise<{ id: string; deleted: true }> {
+  async deleteSettlement(actor: Actor, settlementId: string): Promise<DeletedEntityDto> {
     const existing = await this.settlements.findSettlement(settlementId);
     if (!existing) throw DomainError.notFound('settlement not found');
     const campaignId = existing.campaignId;
@@ -113,8 +121,8 @@ export class SettlementService {
   async createStructure(
     actor: Actor,
     settlementId: string,
-    input: { name: string; type: string; data: Record<string, unknown> },
-  ): Promise<StructureView> {
+    input: CreateStructureInput,
+  ): Promise<StructureDto> {
     checkDataSize(input.data);
     const settlement = await this.settlements.findSettlement(settlementId);
     if (!settlement) throw DomainError.notFound('settlement not found');
@@ -122,7 +130,7 @@ export class SettlementService {
     const view = await this.uow.run(async (tx) => {
       const created = await this.settlements.createStructure(tx, settlement, input, this.config.quotas.structuresPerSettlement);
       if (!created) return null;
-      const structure = structureView(created);
+      const structure = toStructureDto(created);
       this.publisher.structureUpdatedIn(
         tx,
         {
@@ -141,7 +149,7 @@ export class SettlementService {
     return view;
   }
 
-  async updateStructure(actor: Actor, structureId: string, changes: StructureChanges): Promise<StructureView> {
+  async updateStructure(actor: Actor, structureId: string, changes: StructureChanges): Promise<StructureDto> {
     checkDataSize(changes.data);
     const existing = await this.settlements.findStructure(structureId);
     if (!existing) throw DomainError.notFound('structure not found');
@@ -150,10 +158,10 @@ export class SettlementService {
       const before = await this.settlements.lockStructure(tx, structureId);
       if (!before) return null;
       const changedFields = fieldsChanged(before, changes);
-      if (!changedFields.length) return structureView(before); // a repeat of the current state: nothing to announce
+      if (!changedFields.length) return toStructureDto(before); // a repeat of the current state: nothing to announce
       const updated = await this.settlements.updateStructure(tx, structureId, changes);
       if (!updated) return null;
-      const structure = structureView(updated);
+      const structure = toStructureDto(updated);
       this.publisher.structureUpdatedIn(
         tx,
         {
@@ -173,7 +181,7 @@ export class SettlementService {
     return view;
   }
 
-  async deleteStructure(actor: Actor, structureId: string): Promise<{ id: string; deleted: true }> {
+  async deleteStructure(actor: Actor, structureId: string): Promise<DeletedEntityDto> {
     const existing = await this.settlements.findStructure(structureId);
     if (!existing) throw DomainError.notFound('structure not found');
     const { campaignId, settlementId } = existing;

@@ -26,7 +26,7 @@ interface Peer {
   dropped: number;
 }
 
-export interface RawPeerStats {
+interface RawPeerStats {
   address: string;
   bufferedAmount: number;
   dropped: number;

@@ -1,31 +1,21 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { DomainError } from '../../core/errors';
 import { JobScheduler } from '../../core/scheduling';
-import { unwrapUpstreamKillmail } from './dto/killmail-input.dto';
 import { KillmailPollerCursorRepository } from './killmail-poller-cursor.repository';
+import { KillmailUpstreamError } from './killmail-upstream.error';
+import { unwrapUpstreamKillmail } from './killmail.dto';
 import { KillmailMetrics } from './killmail.metrics';
 import { KillmailService } from './killmail.service';
 import { readBodyCapped } from '../../core/net';
 
-export const UPSTREAM_JOB = 'killmail-upstream';
+const UPSTREAM_JOB = 'killmail-upstream';
 
 /** Largest upstream response read; a killmail with every item listed stays far below it. */
 const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
 
-type FailureReason = 'timeout' | 'network' | 'http_status' | 'garbage' | 'invalid';
-
-class UpstreamError extends Error {
-  constructor(
-    readonly reason: FailureReason,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export interface PollOutcome {
+interface PollOutcome {
   ingested: number;
   /** Why the run did nothing or stopped early. */
   stopped: 'caught_up' | 'batch_limit' | 'backoff' | 'leased_elsewhere' | 'failed' | 'shutdown';
@@ -45,7 +35,7 @@ export interface PollOutcome {
  * and skipped after `maxAttemptsPerItem` attempts so one bad entry cannot stall the feed.
  */
 @Injectable()
-export class KillmailUpstreamPoller implements OnModuleDestroy {
+export class KillmailUpstreamPollerJob implements OnModuleInit, OnModuleDestroy {
   /** Tuning without environment variables of its own (docs/configuration.md lists none); tests shorten them. */
   static intervalMs = 2000;
   static requestTimeoutMs = 10_000;
@@ -57,7 +47,7 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
   /** How long a 404 must persist before sequence.json is asked whether the entry is gone for good. */
   static gapCheckMs = 60_000;
 
-  private readonly logger = new Logger(KillmailUpstreamPoller.name);
+  private readonly logger = new Logger(KillmailUpstreamPollerJob.name);
   private readonly owner = randomUUID();
   private readonly shutdown = new AbortController();
   private running: Promise<PollOutcome> | undefined;
@@ -80,12 +70,12 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
   }
 
   /** Registers the job when KILLMAIL_UPSTREAM_URL is set; otherwise the poller stays off. */
-  register(): void {
+  onModuleInit(): void {
     if (!this.base) return;
-    this.logger.log(`polling ${this.base} every ${KillmailUpstreamPoller.intervalMs} ms`);
+    this.logger.log(`polling ${this.base} every ${KillmailUpstreamPollerJob.intervalMs} ms`);
     this.scheduler.register({
       name: UPSTREAM_JOB,
-      intervalMs: KillmailUpstreamPoller.intervalMs,
+      intervalMs: KillmailUpstreamPollerJob.intervalMs,
       run: async ({ signal }) => {
         await this.poll(signal);
       },
@@ -106,7 +96,7 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
     const base = this.base;
     if (!base || stop.aborted) return { ingested: 0, stopped: 'shutdown' };
     if (Date.now() < this.retryAt) return { ingested: 0, stopped: 'backoff' };
-    const ttl = KillmailUpstreamPoller.leaseTtlMs;
+    const ttl = KillmailUpstreamPollerJob.leaseTtlMs;
     let ingested = 0;
     let leased = false;
     try {
@@ -121,7 +111,7 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
       }
       for (let step = 0; ; step++) {
         if (stop.aborted) return { ingested, stopped: 'shutdown' };
-        if (step >= KillmailUpstreamPoller.maxItemsPerRun) return this.succeeded(ingested, 'batch_limit');
+        if (step >= KillmailUpstreamPollerJob.maxItemsPerRun) return this.succeeded(ingested, 'batch_limit');
         const body = await this.fetchJson(`${base}/${next}.json`, stop);
         if (body === undefined) {
           if (!(await this.isGone(base, next, stop))) return this.succeeded(ingested, 'caught_up');
@@ -155,8 +145,8 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
       if (!(err instanceof DomainError && err.code === 'bad_request')) throw err;
       const attempts = this.invalid?.sequence === sequence ? this.invalid.attempts + 1 : 1;
       this.invalid = { sequence, attempts };
-      if (attempts < KillmailUpstreamPoller.maxAttemptsPerItem) {
-        throw new UpstreamError('invalid', `sequence ${sequence} is not a valid killmail (attempt ${attempts}): ${err.message}`);
+      if (attempts < KillmailUpstreamPollerJob.maxAttemptsPerItem) {
+        throw new KillmailUpstreamError('invalid', `sequence ${sequence} is not a valid killmail (attempt ${attempts}): ${err.message}`);
       }
       this.metrics.upstreamErrors.inc({ reason: 'skipped' });
       this.logger.error(`upstream sequence ${sequence} skipped after ${attempts} invalid responses: ${err.message}`);
@@ -178,7 +168,7 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
       this.missing = { sequence, since: now };
       return false;
     }
-    if (now - this.missing.since < KillmailUpstreamPoller.gapCheckMs) return false;
+    if (now - this.missing.since < KillmailUpstreamPollerJob.gapCheckMs) return false;
     const head = await this.currentSequence(base, stop);
     if (head > sequence) {
       this.missing.head = head;
@@ -192,7 +182,7 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
     const body = await this.fetchJson(`${base}/sequence.json`, stop);
     const sequence = (body as { sequence?: unknown } | undefined)?.sequence;
     if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 0) {
-      throw new UpstreamError('garbage', `sequence.json did not hold {"sequence": <n>}`);
+      throw new KillmailUpstreamError('garbage', `sequence.json did not hold {"sequence": <n>}`);
     }
     return BigInt(sequence);
   }
@@ -205,7 +195,7 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
    * `stop` (shutdown, or the job run aborted) aborts it.
    */
   private async fetchJson(url: string, stop: AbortSignal): Promise<unknown> {
-    const signal = AbortSignal.any([stop, AbortSignal.timeout(KillmailUpstreamPoller.requestTimeoutMs)]);
+    const signal = AbortSignal.any([stop, AbortSignal.timeout(KillmailUpstreamPollerJob.requestTimeoutMs)]);
     let text: string;
     let status: number;
     try {
@@ -214,20 +204,20 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
       if (status === 404 || status < 200 || status >= 300) {
         await res.body?.cancel().catch(() => undefined);
       }
-      if (status >= 300 && status < 400) throw new UpstreamError('http_status', `${url}: HTTP ${status} redirect refused`);
+      if (status >= 300 && status < 400) throw new KillmailUpstreamError('http_status', `${url}: HTTP ${status} redirect refused`);
       text = status >= 200 && status < 300 ? await readCapped(res, MAX_RESPONSE_BYTES, url) : '';
     } catch (err) {
-      if (err instanceof UpstreamError) throw err;
+      if (err instanceof KillmailUpstreamError) throw err;
       if (stop.aborted) throw err;
       const timeout = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError';
-      throw new UpstreamError(timeout ? 'timeout' : 'network', `${url}: ${timeout ? 'timed out' : (err as Error).message}`);
+      throw new KillmailUpstreamError(timeout ? 'timeout' : 'network', `${url}: ${timeout ? 'timed out' : (err as Error).message}`);
     }
     if (status === 404) return undefined;
-    if (status < 200 || status >= 300) throw new UpstreamError('http_status', `${url}: HTTP ${status}`);
+    if (status < 200 || status >= 300) throw new KillmailUpstreamError('http_status', `${url}: HTTP ${status}`);
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new UpstreamError('garbage', `${url}: response is not JSON`);
+      throw new KillmailUpstreamError('garbage', `${url}: response is not JSON`);
     }
   }
 
@@ -239,10 +229,10 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
 
   private failed(err: unknown): void {
     this.consecutiveFailures++;
-    const delay = Math.min(KillmailUpstreamPoller.intervalMs * 2 ** (this.consecutiveFailures - 1), KillmailUpstreamPoller.maxBackoffMs);
+    const delay = Math.min(KillmailUpstreamPollerJob.intervalMs * 2 ** (this.consecutiveFailures - 1), KillmailUpstreamPollerJob.maxBackoffMs);
     this.retryAt = Date.now() + delay;
-    // Not an UpstreamError: storing or publishing failed (database down); retried the same way.
-    this.metrics.upstreamErrors.inc({ reason: err instanceof UpstreamError ? err.reason : 'ingest' });
+    // Not a KillmailUpstreamError: storing or publishing failed (database down); retried the same way.
+    this.metrics.upstreamErrors.inc({ reason: err instanceof KillmailUpstreamError ? err.reason : 'ingest' });
     this.logger.warn(`upstream poll failed (${this.consecutiveFailures} in a row, retrying in ${delay} ms): ${(err as Error)?.message ?? String(err)}`);
   }
 
@@ -253,9 +243,9 @@ export class KillmailUpstreamPoller implements OnModuleDestroy {
   }
 }
 
-/** The body as text, or an UpstreamError as soon as it passes `max` bytes (the rest is never read). */
+/** The body as text, or a KillmailUpstreamError as soon as it passes `max` bytes (the rest is never read). */
 async function readCapped(res: Response, max: number, url: string): Promise<string> {
   const { text, truncated } = await readBodyCapped(res, max);
-  if (truncated) throw new UpstreamError('garbage', `${url}: response larger than ${max} bytes`);
+  if (truncated) throw new KillmailUpstreamError('garbage', `${url}: response larger than ${max} bytes`);
   return text;
 }

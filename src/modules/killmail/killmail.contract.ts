@@ -1,11 +1,11 @@
 import type { NamespaceContract, RawFeedContract } from '../../core/contract';
-import { subscribeAck } from '../../core/realtime';
-import { subscribeInput, unsubscribeInput } from './dto/killmail-input.dto';
-import { KILLMAIL_EVENT_SCHEMAS, KILLMAIL_NAMESPACE, RAW_FEED_PATH, rawKillmailFrame, rawUpdateFrame } from './killmail.events';
+import { NAMESPACES, subscribeAck } from '../../core/realtime';
+import { subscribeInput, unsubscribeInput } from './killmail.dto';
+import { KILLMAIL_EVENT_SCHEMAS, RAW_FEED_PATH, rawKillmailFrame, rawUpdateFrame } from './killmail.events';
 
 /** `/ws/killmail` in the machine-readable contract (GET /api/asyncapi.json). */
 export const KILLMAIL_CONTRACT: NamespaceContract = {
-  namespace: KILLMAIL_NAMESPACE,
+  namespace: NAMESPACES.killmail,
   description:
     'Killmails as they are ingested, filtered by channel and optional minimum value (ISK, rounded down to a 1-2-5 ladder; the ack reports the effective value). ' +
     'A killmail matches the channels of its system, victim ship type, and the character, corporation and alliance of the victim and of every attacker.',

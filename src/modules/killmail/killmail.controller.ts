@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { Roles } from '../../core/auth';
 import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
-import { ingestResult, killmailInput, killmailPage, listQuery } from './dto/killmail-input.dto';
+import { ingestResultDto, killmailInput, killmailPageDto, listKillmailsInput } from './killmail.dto';
 import { KillmailService } from './killmail.service';
 
 @ApiTags('killmails')
@@ -20,7 +20,7 @@ export class KillmailController {
     summary: 'Ingests an ESI-style killmail (or the upstream {esi, zkb} wrapper) and broadcasts it; a repeat answers 200 with duplicate: true, nothing re-sent',
     roles: ['service'],
     body: ['KillmailInput', killmailInput],
-    response: ['IngestedKillmail', ingestResult],
+    response: ['IngestedKillmail', ingestResultDto],
     status: 201,
     repeatStatus: 200,
     errors: [413],
@@ -33,10 +33,9 @@ export class KillmailController {
 
   /** Newest first; page with `before` = the last `killmailId` of the previous page. */
   @Get()
-  @ApiContract({ summary: 'Killmails, newest first; page with before = the last killmailId', query: listQuery, response: ['KillmailPage', killmailPage] })
-  async list(@Query() query: unknown) {
-    const { limit, before } = parseInput(listQuery, query, 'query');
-    const items = await this.killmails.list(limit, before);
-    return { items, nextBefore: items.length === limit ? items[items.length - 1].killmailId : null };
+  @ApiContract({ summary: 'Killmails, newest first; page with before = the last killmailId', query: listKillmailsInput, response: ['KillmailPage', killmailPageDto] })
+  list(@Query() query: unknown) {
+    const { limit, before } = parseInput(listKillmailsInput, query, 'query');
+    return this.killmails.list(limit, before);
   }
 }

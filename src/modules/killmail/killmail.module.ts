@@ -1,11 +1,10 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { ChannelRegistry } from '../../core/realtime';
-import { isKillmailChannel } from './killmail-channels';
-import { KillmailPollerCursorRepository } from './killmail-poller-cursor.repository';
 import { KillmailFeedServer } from './killmail-feed.server';
-import { KillmailUpstreamPoller } from './killmail-upstream-poller.job';
+import { KillmailPollerCursorRepository } from './killmail-poller-cursor.repository';
+import { KillmailUpstreamPollerJob } from './killmail-upstream-poller.job';
+import { KillmailChannels } from './killmail.channels';
 import { KillmailController } from './killmail.controller';
-import { KILLMAIL_NAMESPACE } from './killmail.events';
 import { KillmailGateway } from './killmail.gateway';
 import { KillmailMetrics } from './killmail.metrics';
 import { KillmailPublisher } from './killmail.publisher';
@@ -16,6 +15,7 @@ import { KillmailService } from './killmail.service';
 @Module({
   controllers: [KillmailController],
   providers: [
+    KillmailChannels,
     KillmailFeedServer,
     KillmailGateway,
     KillmailMetrics,
@@ -23,19 +23,17 @@ import { KillmailService } from './killmail.service';
     KillmailPublisher,
     KillmailRepository,
     KillmailService,
-    KillmailUpstreamPoller,
+    KillmailUpstreamPollerJob,
   ],
-  exports: [KillmailPublisher, KillmailService],
 })
 export class KillmailModule implements OnModuleInit {
   constructor(
-    private readonly channels: ChannelRegistry,
-    private readonly poller: KillmailUpstreamPoller,
+    private readonly registry: ChannelRegistry,
+    private readonly channels: KillmailChannels,
   ) {}
 
-  onModuleInit() {
-    // History over HTTP follows the socket rule: any authenticated user may read any channel.
-    this.channels.register({ namespace: KILLMAIL_NAMESPACE, matches: isKillmailChannel, canRead: () => true });
-    this.poller.register();
+  onModuleInit(): void {
+    // GET /api/history reads the killmail channels with the rule `subscribe` applies.
+    this.registry.register(this.channels);
   }
 }

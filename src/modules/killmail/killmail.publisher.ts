@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, RealtimePublisher, RealtimeServer, type OutboxEvent, type SqlTransaction, type Staged } from '../../core/realtime';
+import { EventLogService, NAMESPACES, RealtimePublisher, RealtimeServer, type OutboxEvent, type SqlTransaction, type Staged } from '../../core/realtime';
 import { KillmailFeedServer } from './killmail-feed.server';
-import { KILLMAIL_NAMESPACE, type KillmailData, type KillmailEvents, type RawKillmailFrame, type ZkbData } from './killmail.events';
+import type { ZkbDto } from './killmail.dto';
+import type { KillmailData, KillmailEvents, RawKillmailFrame } from './killmail.events';
 
-export interface PublishedKillmail {
+interface PublishedKillmail {
   offset: string;
   /** The exact bytes sent to raw-feed peers. */
   frame: Buffer;
@@ -23,16 +24,16 @@ export class KillmailPublisher extends RealtimePublisher<KillmailEvents> {
     metrics: MetricsService,
     private readonly feed: KillmailFeedServer,
   ) {
-    super(KILLMAIL_NAMESPACE, realtime, eventLog, metrics);
+    super(NAMESPACES.killmail, realtime, eventLog, metrics);
   }
 
   /**
    * Stores one killmail's event in `tx` (the transaction that stores the killmail) and, after
-   * the commit, emits it to `rooms` (see killmail-channels.ts) and the raw feed. Keyed by
+   * the commit, emits it to `rooms` (see killmail-routing.ts) and the raw feed. Keyed by
    * killmail id, so a repeat (a retried request, two instances racing, a poller replaying
    * after a crash) is stored and delivered once: it resolves with `undefined`.
    */
-  killmailIn(tx: SqlTransaction, data: KillmailData, zkb: ZkbData, rooms: string[]): Staged<PublishedKillmail> {
+  killmailIn(tx: SqlTransaction, data: KillmailData, zkb: ZkbDto, rooms: string[]): Staged<PublishedKillmail> {
     const payload = this.withRequestContext({ type: 'killmail' as const, data, zkb, timestamp: Date.now() });
     let emitted: { frame: Buffer; fed: Promise<void> } | undefined;
     const started = process.hrtime.bigint();

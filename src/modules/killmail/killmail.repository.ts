@@ -2,21 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../core/prisma';
 import type { SqlTransaction } from '../../core/realtime';
 import type { Killmail } from '../../generated/prisma/client';
-import type { KillmailAttacker, KillmailView, ZkbData } from './killmail.events';
+import type { KillmailAttackerDto, KillmailDto, ZkbDto } from './killmail.dto';
 
 /** A killmail as the service hands it to storage. */
 export interface NewKillmail {
   killmailId: number;
   killmailTime: Date;
   solarSystemId: number;
-  victim: KillmailView['victim'];
-  attackers: KillmailAttacker[];
-  zkb: ZkbData;
+  victim: KillmailDto['victim'];
+  attackers: KillmailAttackerDto[];
+  zkb: ZkbDto;
   totalValue: number | null;
 }
 
-export interface StoreResult {
-  killmail: KillmailView;
+interface StoreResult {
+  killmail: Killmail;
   /** False when a killmail with this id was already stored (the stored one is returned). */
   created: boolean;
 }
@@ -57,13 +57,13 @@ export class KillmailRepository {
         km.totalValue,
       ],
     );
-    if (rows.length) return { killmail: rowToView(rows[0]), created: rows[0].created === true || String(rows[0].created) === 't' };
+    if (rows.length) return { killmail: fromSqlRow(rows[0]), created: rows[0].created === true || String(rows[0].created) === 't' };
     // The id was being inserted by a concurrent transaction: ON CONFLICT waited for its commit,
     // but this statement's snapshot predates it, so the SELECT half saw nothing. A new
     // statement takes a new snapshot and sees the committed row.
     const [existing] = await tx.query<KillmailRow>(`SELECT ${COLUMNS} FROM killmails WHERE killmail_id = $1::bigint`, [km.killmailId]);
     if (!existing) throw new Error(`killmail ${km.killmailId} neither inserted nor found`);
-    return { killmail: rowToView(existing), created: false };
+    return { killmail: fromSqlRow(existing), created: false };
   }
 
   async markPublished(killmailId: number, offset: string): Promise<void> {
@@ -71,20 +71,17 @@ export class KillmailRepository {
   }
 
   /** Newest killmail ids first, below `before` when given. */
-  async list(limit: number, before: number | undefined): Promise<KillmailView[]> {
-    const rows = await this.prisma.killmail.findMany({
+  list(take: number, before: number | undefined): Promise<Killmail[]> {
+    return this.prisma.killmail.findMany({
       where: before === undefined ? {} : { killmailId: { lt: before } },
       orderBy: { killmailId: 'desc' },
-      take: limit,
+      take,
     });
-    return rows.map(toView);
   }
 }
 
-const num = (v: bigint | string | null): number | null => (v === null ? null : Number(v));
-
 const COLUMNS = `killmail_id::text, killmail_time, solar_system_id::text, victim_character_id::text, victim_corporation_id::text,
-  victim_alliance_id::text, victim_ship_type_id::text, attacker_count, attackers, zkb, total_value, published_offset::text, received_at`;
+  victim_alliance_id::text, victim_ship_type_id::text, attacker_count, attackers, zkb, total_value, published_offset::text, published_at, received_at`;
 
 /** A row as the plain SQL driver returns it (bigints as text; JSON parsed or text, by driver). */
 interface KillmailRow {
@@ -100,47 +97,31 @@ interface KillmailRow {
   zkb: unknown;
   total_value: number | string | null;
   published_offset: string | null;
+  published_at: Date | string | null;
   received_at: Date | string;
 }
 
 const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
 
-function rowToView(row: KillmailRow): KillmailView {
-  return {
-    killmailId: Number(row.killmail_id),
-    killmailTime: new Date(row.killmail_time).toISOString(),
-    solarSystemId: Number(row.solar_system_id),
-    victim: {
-      characterId: num(row.victim_character_id),
-      corporationId: num(row.victim_corporation_id),
-      allianceId: num(row.victim_alliance_id),
-      shipTypeId: Number(row.victim_ship_type_id),
-    },
-    attackerCount: Number(row.attacker_count),
-    attackers: json(row.attackers) as KillmailAttacker[],
-    zkb: (json(row.zkb) ?? null) as ZkbData,
-    totalValue: row.total_value === null ? null : Number(row.total_value),
-    offset: row.published_offset,
-    receivedAt: new Date(row.received_at).toISOString(),
-  };
-}
+const bigintOrNull = (v: string | null): bigint | null => (v === null ? null : BigInt(v));
+const date = (v: Date | string): Date => new Date(v);
 
-function toView(row: Killmail): KillmailView {
+/** The plain SQL row in the shape the ORM returns, so one mapper (toKillmailDto) serves both. */
+function fromSqlRow(row: KillmailRow): Killmail {
   return {
-    killmailId: Number(row.killmailId),
-    killmailTime: row.killmailTime.toISOString(),
-    solarSystemId: Number(row.solarSystemId),
-    victim: {
-      characterId: num(row.victimCharacterId),
-      corporationId: num(row.victimCorporationId),
-      allianceId: num(row.victimAllianceId),
-      shipTypeId: Number(row.victimShipTypeId),
-    },
-    attackerCount: row.attackerCount,
-    attackers: row.attackers as unknown as KillmailAttacker[],
-    zkb: (row.zkb ?? null) as ZkbData,
-    totalValue: row.totalValue,
-    offset: row.publishedOffset === null ? null : row.publishedOffset.toString(),
-    receivedAt: row.receivedAt.toISOString(),
+    killmailId: BigInt(row.killmail_id),
+    killmailTime: date(row.killmail_time),
+    solarSystemId: BigInt(row.solar_system_id),
+    victimCharacterId: bigintOrNull(row.victim_character_id),
+    victimCorporationId: bigintOrNull(row.victim_corporation_id),
+    victimAllianceId: bigintOrNull(row.victim_alliance_id),
+    victimShipTypeId: BigInt(row.victim_ship_type_id),
+    attackerCount: Number(row.attacker_count),
+    attackers: json(row.attackers) as Killmail['attackers'],
+    zkb: json(row.zkb) ?? null,
+    totalValue: row.total_value === null ? null : Number(row.total_value),
+    publishedOffset: bigintOrNull(row.published_offset),
+    publishedAt: row.published_at === null ? null : date(row.published_at),
+    receivedAt: date(row.received_at),
   };
 }

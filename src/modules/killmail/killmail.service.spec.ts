@@ -1,7 +1,7 @@
 import type { AppConfig } from '../../config';
 import { DomainError } from '../../core/errors';
 import type { SqlTransaction, UnitOfWork } from '../../core/realtime';
-import type { KillmailView } from './killmail.events';
+import type { Killmail } from '../../generated/prisma/client';
 import type { KillmailMetrics } from './killmail.metrics';
 import type { KillmailPublisher } from './killmail.publisher';
 import type { KillmailRepository } from './killmail.repository';
@@ -16,24 +16,29 @@ const esi = {
   zkb: { totalValue: 2_500_000 },
 };
 
-function view(offset: string | null): KillmailView {
+/** The stored row as the repository returns it. */
+function row(offset: string | null): Killmail {
   return {
-    killmailId: 42,
-    killmailTime: '2024-10-22T10:30:00.000Z',
-    solarSystemId: 30000142,
-    victim: { characterId: 7, corporationId: 8, allianceId: null, shipTypeId: 587 },
+    killmailId: 42n,
+    killmailTime: new Date('2024-10-22T10:30:00.000Z'),
+    solarSystemId: 30000142n,
+    victimCharacterId: 7n,
+    victimCorporationId: 8n,
+    victimAllianceId: null,
+    victimShipTypeId: 587n,
     attackerCount: 1,
     attackers: [],
     zkb: { totalValue: 2_500_000 },
     totalValue: 2_500_000,
-    offset,
-    receivedAt: new Date().toISOString(),
+    publishedOffset: offset === null ? null : BigInt(offset),
+    publishedAt: null,
+    receivedAt: new Date(),
   };
 }
 
 function setup(stored: { offset: string | null; created: boolean }, publishes: boolean) {
   const repository = {
-    insertIfAbsent: jest.fn().mockResolvedValue({ killmail: view(stored.offset), created: stored.created }),
+    insertIfAbsent: jest.fn().mockResolvedValue({ killmail: row(stored.offset), created: stored.created }),
     markPublished: jest.fn().mockResolvedValue(undefined),
   };
   const publisher = {

@@ -1,19 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config';
+import type { Principal } from '../../core/auth';
 import { parseInput } from '../../core/errors';
+import { pageRequest, toPage, type Page } from '../../core/paging';
 import { UnitOfWork } from '../../core/realtime';
-import { killmailInput, type KillmailInput } from './dto/killmail-input.dto';
-import { killmailRooms } from './killmail-channels';
-import type { KillmailAttacker, KillmailData, KillmailView } from './killmail.events';
+import { isKillmailChannel, killmailRooms } from './killmail-routing';
+import { killmailInput, toKillmailDto, type IngestResultDto, type KillmailAttackerDto, type KillmailDto, type KillmailInput } from './killmail.dto';
+import { toKillmailData } from './killmail.events';
 import { KillmailMetrics, type IngestSource } from './killmail.metrics';
 import { KillmailPublisher } from './killmail.publisher';
 import { KillmailRepository, type NewKillmail } from './killmail.repository';
-
-export interface IngestResult {
-  killmail: KillmailView;
-  /** True when this killmail id had been ingested before: nothing new was stored or sent. */
-  duplicate: boolean;
-}
 
 /**
  * Ingestion, the one path for the HTTP route and the upstream poller: validate, then store
@@ -34,18 +30,19 @@ export class KillmailService {
   ) {}
 
   /** Validates an untrusted ESI-style killmail (400 naming the field) and ingests it. */
-  async ingestRaw(body: unknown, source: IngestSource): Promise<IngestResult> {
+  async ingestRaw(body: unknown, source: IngestSource): Promise<IngestResultDto> {
     return this.ingest(parseInput(killmailInput, body, 'killmail'), source);
   }
 
-  async ingest(input: KillmailInput, source: IngestSource): Promise<IngestResult> {
+  async ingest(input: KillmailInput, source: IngestSource): Promise<IngestResultDto> {
     const { killmail, created, staged } = await this.uow.runSql(async (tx) => {
       const stored = await this.repository.insertIfAbsent(tx, toNewKillmail(input));
+      const dto = toKillmailDto(stored.killmail);
       // Known and published before: nothing to stage.
-      if (stored.killmail.offset !== null) return { ...stored, staged: undefined };
+      if (dto.offset !== null) return { killmail: dto, created: stored.created, staged: undefined };
       // New, or stored without an event by a version before the outbox: the key lets the event in once.
-      const event = this.publisher.killmailIn(tx, toData(stored.killmail), stored.killmail.zkb, killmailRooms(stored.killmail, this.config.killmailRouting));
-      return { ...stored, staged: event };
+      const event = this.publisher.killmailIn(tx, toKillmailData(dto), dto.zkb, killmailRooms(dto, this.config.killmailRouting));
+      return { killmail: dto, created: stored.created, staged: event };
     });
     const published = await staged?.published;
     if (published) {
@@ -60,8 +57,18 @@ export class KillmailService {
     return { killmail, duplicate: !created };
   }
 
-  list(limit: number, before: number | undefined): Promise<KillmailView[]> {
-    return this.repository.list(limit, before);
+  /** Newest first; the page's `nextBefore` is the last item's killmail id. */
+  async list(limit: number, before: number | undefined): Promise<Page<KillmailDto>> {
+    const rows = await this.repository.list(pageRequest(limit), before);
+    return toPage(rows, limit, toKillmailDto, (row) => row.killmailId.toString());
+  }
+
+  /**
+   * Whether `user` may read `channel` — subscribing and GET /api/history both ask this.
+   * Killmails are public data: any authenticated user may read every killmail channel.
+   */
+  mayRead(_user: Principal, channel: string): boolean {
+    return isKillmailChannel(channel);
   }
 }
 
@@ -78,7 +85,7 @@ function toNewKillmail(input: KillmailInput): NewKillmail {
       shipTypeId: input.victim.ship_type_id,
     },
     attackers: input.attackers.map(
-      (a): KillmailAttacker => ({
+      (a): KillmailAttackerDto => ({
         characterId: a.character_id ?? null,
         corporationId: a.corporation_id ?? null,
         allianceId: a.alliance_id ?? null,
@@ -91,19 +98,5 @@ function toNewKillmail(input: KillmailInput): NewKillmail {
     ),
     zkb,
     totalValue: zkb?.totalValue ?? null,
-  };
-}
-
-/** The `data` block existing feed consumers read. */
-export function toData(km: KillmailView): KillmailData {
-  return {
-    killmailId: km.killmailId,
-    timestamp: km.killmailTime,
-    victimId: km.victim.characterId,
-    victimCorporationId: km.victim.corporationId,
-    victimAllianceId: km.victim.allianceId,
-    systemId: km.solarSystemId,
-    shipTypeId: km.victim.shipTypeId,
-    attackerCount: km.attackerCount,
   };
 }

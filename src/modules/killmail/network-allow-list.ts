@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
  * IPv6 ranges as written.
  */
 
-export interface ParsedAddress {
+interface ParsedAddress {
   family: 4 | 6;
   value: bigint;
 }
@@ -23,7 +23,7 @@ const IPV4_BITS = 32;
 const IPV6_BITS = 128;
 const MAPPED_PREFIX = 0xffffn << 32n; // ::ffff:0:0/96
 
-export function parseIPv4(text: string): bigint | undefined {
+function parseIPv4(text: string): bigint | undefined {
   const parts = text.split('.');
   if (parts.length !== 4) return undefined;
   let value = 0n;
@@ -37,7 +37,7 @@ export function parseIPv4(text: string): bigint | undefined {
   return value;
 }
 
-export function parseIPv6(input: string): bigint | undefined {
+function parseIPv6(input: string): bigint | undefined {
   // A zone id (fe80::1%eth0) names an interface, not part of the address.
   const text = input.includes('%') ? input.slice(0, input.indexOf('%')) : input;
   if (!/^[0-9A-Fa-f:.]+$/.test(text) || text.length > 45) return undefined;
@@ -129,7 +129,7 @@ export class NetworkAllowList {
  * entries but cannot remove the ones trusted proxies append, so requiring ALL of them to
  * be internal refuses spoofs whichever way the chain is read.
  */
-export function requestAddresses(req: IncomingMessage, trustProxy: boolean): string[] {
+function requestAddresses(req: IncomingMessage, trustProxy: boolean): string[] {
   const peer = req.socket.remoteAddress ?? '';
   if (!trustProxy) return [peer];
   const header = req.headers['x-forwarded-for'];

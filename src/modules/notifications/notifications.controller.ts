@@ -5,16 +5,16 @@ import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
 import { batchPublishBody } from '../../core/realtime';
 import {
-  createdNotifications,
-  createNotificationsBody,
-  listNotificationsQuery,
-  notificationBatchBody,
-  notificationBatchResult,
-  notificationIdParam,
-  notificationPage,
-  readAllResult,
-} from './dto/notification-input.dto';
-import { notificationDto } from './notifications.events';
+  createdNotificationsDto,
+  createNotificationsInput,
+  listNotificationsInput,
+  notificationBatchInput,
+  notificationBatchResultDto,
+  notificationDto,
+  notificationIdInput,
+  notificationPageDto,
+  readAllDto,
+} from './notifications.dto';
 import { NotificationsService } from './notifications.service';
 
 @ApiTags('notifications')
@@ -28,13 +28,13 @@ export class NotificationsController {
   @ApiContract({
     summary: 'Notify one user (userId) or many (userIds); a dedupeKey makes retries safe',
     roles: ['service', 'admin'],
-    body: ['CreateNotificationsBody', createNotificationsBody],
-    response: ['CreatedNotifications', createdNotifications],
+    body: ['CreateNotificationsBody', createNotificationsInput],
+    response: ['CreatedNotifications', createdNotificationsDto],
     status: 201,
     errors: [413],
   })
   create(@Body() body: unknown) {
-    return this.notifications.create(parseInput(createNotificationsBody, body, 'body'));
+    return this.notifications.create(parseInput(createNotificationsInput, body, 'body'));
   }
 
   // Declared before ':id/…' routes, like read-all.
@@ -45,8 +45,8 @@ export class NotificationsController {
     summary:
       'Creates the notifications of up to 500 requests in one transaction and announces them in item order; each item is reported created, duplicate or rejected',
     roles: ['service'],
-    body: ['NotificationBatchBody', notificationBatchBody],
-    response: ['NotificationBatchResult', notificationBatchResult],
+    body: ['NotificationBatchBody', notificationBatchInput],
+    response: ['NotificationBatchResult', notificationBatchResultDto],
     errors: [413],
   })
   createBatch(@Body() body: unknown) {
@@ -54,15 +54,15 @@ export class NotificationsController {
   }
 
   @Get()
-  @ApiContract({ summary: "The caller's notifications, newest first, with the unread count", query: listNotificationsQuery, response: ['NotificationPage', notificationPage] })
+  @ApiContract({ summary: "The caller's notifications, newest first, with the unread count", query: listNotificationsInput, response: ['NotificationPage', notificationPageDto] })
   list(@CurrentUser() user: Principal, @Query() query: unknown) {
-    return this.notifications.list(user.userId, parseInput(listNotificationsQuery, query, 'query'));
+    return this.notifications.list(user.userId, parseInput(listNotificationsInput, query, 'query'));
   }
 
   // Declared before ':id/…' routes so "read-all" is never taken for an id.
   @Post('read-all')
   @HttpCode(200)
-  @ApiContract({ summary: "Marks all the caller's notifications read", response: ['ReadAllResult', readAllResult] })
+  @ApiContract({ summary: "Marks all the caller's notifications read", response: ['ReadAllResult', readAllDto] })
   readAll(@CurrentUser() user: Principal) {
     return this.notifications.readAll(user.userId);
   }
@@ -72,12 +72,12 @@ export class NotificationsController {
   @ApiContract({
     summary: 'Marks one of the caller’s notifications read',
     access: 'The recipient only (404 for anyone else’s).',
-    params: { id: notificationIdParam },
+    params: { id: notificationIdInput },
     response: ['Notification', notificationDto],
     errors: [404],
   })
   read(@CurrentUser() user: Principal, @Param('id') id: string) {
-    return this.notifications.markRead(user.userId, parseInput(notificationIdParam, id, 'id'));
+    return this.notifications.markRead(user.userId, parseInput(notificationIdInput, id, 'id'));
   }
 
   @Post(':id/ack')
@@ -85,11 +85,11 @@ export class NotificationsController {
   @ApiContract({
     summary: 'Acknowledges (and reads) a notification; stops its webhook escalation',
     access: 'The recipient only (404 for anyone else’s).',
-    params: { id: notificationIdParam },
+    params: { id: notificationIdInput },
     response: ['Notification', notificationDto],
     errors: [404],
   })
   ack(@CurrentUser() user: Principal, @Param('id') id: string) {
-    return this.notifications.acknowledge(user.userId, parseInput(notificationIdParam, id, 'id'));
+    return this.notifications.acknowledge(user.userId, parseInput(notificationIdInput, id, 'id'));
   }
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { effectiveMinValue, isKillmailChannel, killmailRooms, matchingChannels, routedParties, subscriptionRooms, VALUE_LADDER, type KillmailParties } from './killmail-channels';
+import { effectiveMinValue, isKillmailChannel, killmailRooms, matchingChannels, routedParties, subscriptionRooms, VALUE_LADDER, type KillmailParties } from './killmail-routing';
 
 const id = fc.integer({ min: 1, max: 50 });
 const party = fc.record({ characterId: fc.option(id), corporationId: fc.option(id), allianceId: fc.option(id) });

@@ -5,7 +5,7 @@ import type { Principal } from '../../core/auth';
 import { parseInput } from '../../core/errors';
 import { currentRequestId } from '../../core/observability';
 import type { Actor } from './campaign.service';
-import { correlationIdHeader } from './dto/campaign.dto';
+import { correlationIdInput } from './campaign.dto';
 
 /**
  * The caller of a campaign route as an Actor: the verified user plus the request's
@@ -14,6 +14,6 @@ import { correlationIdHeader } from './dto/campaign.dto';
 export const CampaignActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => {
   const req = ctx.switchToHttp().getRequest<Request & { user: Principal }>();
   const header = req.headers['x-correlation-id'];
-  const correlationId = header === undefined ? (currentRequestId() ?? randomUUID()) : parseInput(correlationIdHeader, header, 'X-Correlation-Id');
+  const correlationId = header === undefined ? (currentRequestId() ?? randomUUID()) : parseInput(correlationIdInput, header, 'X-Correlation-Id');
   return { principal: req.user, correlationId, source: 'http' };
 });

@@ -48,7 +48,7 @@ export function isRoomOfChannel(room: string, channel: string): boolean {
 }
 
 /** A party of a killmail that channels can name; damage and the final blow rank attackers. */
-export interface KillmailParty {
+interface KillmailParty {
   characterId?: number | null;
   corporationId?: number | null;
   allianceId?: number | null;
@@ -69,7 +69,7 @@ export interface KillmailParties {
  * fleet fight); each party adds up to three channel rooms and each room one row of the
  * event log, so routing is bounded while the killmail itself is stored whole.
  */
-export interface RoutingLimits {
+interface RoutingLimits {
   /** Parties (the victim counts as one) whose channels get the killmail. */
   maxParties: number;
   /** Rooms the one logged event is delivered to, band rooms included. */
@@ -77,7 +77,7 @@ export interface RoutingLimits {
 }
 
 /** Wide enough for any killmail (the ingest schema allows 10,000 attackers): routing unbounded. */
-export const UNBOUNDED_ROUTING: RoutingLimits = { maxParties: Number.MAX_SAFE_INTEGER, maxRooms: Number.MAX_SAFE_INTEGER };
+const UNBOUNDED_ROUTING: RoutingLimits = { maxParties: Number.MAX_SAFE_INTEGER, maxRooms: Number.MAX_SAFE_INTEGER };
 
 /**
  * The parties routed, most significant first: the victim, the final blow, then attackers

@@ -1,0 +1,1 @@
+export { KillmailModule } from './killmail.module';

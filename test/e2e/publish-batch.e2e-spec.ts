@@ -226,9 +226,9 @@ describe('batch publish', () => {
       const offsets = bobSeen.map((p) => BigInt(p.offset));
       expect(offsets[1] > offsets[0] && offsets[2] > offsets[1]).toBe(true);
 
-      const page = await http<{ notifications: Array<{ title: string }>; unread: number }>(app.url, 'GET', '/api/notifications', { token: token('bn-bob') });
+      const page = await http<{ items: Array<{ title: string }>; unread: number }>(app.url, 'GET', '/api/notifications', { token: token('bn-bob') });
       expect(page.body.unread).toBe(3);
-      expect(page.body.notifications.map((n) => n.title)).toEqual(['c', 'b', 'a']);
+      expect(page.body.items.map((n) => n.title)).toEqual(['c', 'b', 'a']);
     });
 
     it('refuses 501 items, and callers without the service role', async () => {

@@ -17,6 +17,7 @@ export * from './revocation';
 export * from './rooms';
 export * from './socket-errors';
 export * from './socket-policy.service';
+export { adapterServerSideEmit } from './socketio-internals';
 export * from './unit-of-work';
 export * from './event-payload-rewrite';
 export * from './namespaces';

@@ -12,6 +12,7 @@ import { DeliverySequencer } from './delivery-sequencer';
 import { createLiveDeliveryLog } from './live-delivery-log';
 import { RealtimeServer } from './realtime-server';
 import { reportSocketError, toSocketError } from './socket-errors';
+import { dropConnection, queuedBytes } from './socketio-internals';
 
 /** Default inbound event cap for namespaces that do not set their own. */
 export const DEFAULT_MAX_EVENT_BYTES = 64 * 1024;
@@ -264,10 +265,10 @@ export class SocketPolicy implements OnModuleDestroy {
       const limit = this.config.socket.maxBufferedBytes;
       for (const nsp of this.realtime.namespaces()) {
         for (const socket of nsp.sockets.values()) {
-          if (bufferedBytes(socket) > limit) {
+          if (queuedBytes(socket) > limit) {
             this.metrics.droppedFrames.inc({ transport: 'socket.io' });
             this.logger.warn(`disconnecting slow consumer ${socket.id} (user ${socketUser(socket)?.userId})`);
-            cutOff(socket);
+            dropConnection(socket);
           }
         }
       }
@@ -278,34 +279,4 @@ export class SocketPolicy implements OnModuleDestroy {
   onModuleDestroy(): void {
     clearInterval(this.sweepTimer);
   }
-}
-
-/**
- * Drops a connection without flushing: a plain close() would wait for a 'drain' that a peer
- * who stopped reading never causes, and ws's own close handshake would linger 30 s.
- */
-function cutOff(socket: Socket): void {
-  const conn = socket.conn as unknown as { close(discard?: boolean): void; transport?: { socket?: { terminate?: () => void } } };
-  const ws = conn.transport?.socket;
-  conn.close(true);
-  ws?.terminate?.();
-}
-
-/**
- * Bytes queued for a socket's connection: the ws send buffer plus engine packets not yet
- * flushed. A transport that is writable has nothing in flight (Engine.IO sets it once the
- * last write reached the kernel), so the sweep over thousands of idle sockets stops there.
- */
-function bufferedBytes(socket: Socket): number {
-  const conn = socket.conn as unknown as {
-    transport?: { writable?: boolean; socket?: { bufferedAmount?: number; _socket?: { writableLength?: number } } };
-    writeBuffer?: Array<{ data?: unknown }>;
-  };
-  if (conn.transport?.writable && !conn.writeBuffer?.length) return 0;
-  const ws = conn.transport?.socket;
-  let total = (ws?.bufferedAmount ?? 0) + (ws?._socket?.writableLength ?? 0);
-  for (const packet of conn.writeBuffer ?? []) {
-    total += typeof packet.data === 'string' ? packet.data.length : 64;
-  }
-  return total;
 }

@@ -6,7 +6,8 @@ import { DomainError } from '../errors';
 import { MetricsService } from '../observability/metrics.service';
 import { HeraldGateway } from '../realtime/herald-gateway.decorator';
 import { toSocketError } from '../realtime/socket-errors';
-import { SocketPolicy, socketUser } from '../realtime/socket-policy.service';
+import { socketUser } from '../realtime/socket-auth.service';
+import { SocketPolicy } from '../realtime/socket-policy';
 import { RedisService } from '../redis/redis.service';
 import { AdminStatsService, type InstanceStats } from './admin-stats.service';
 

@@ -5,7 +5,7 @@ import { ids, parseInput } from '../errors';
 import { ChannelRegistry } from './channel-registry';
 import { ReplayService } from './replay.service';
 import { isValidRoomName } from './rooms';
-import { socketUser } from './socket-policy.service';
+import { socketUser } from './socket-auth.service';
 import { reportSocketError, toSocketError } from './socket-errors';
 
 /** Most channels one `subscribe` / `unsubscribe` may name. */

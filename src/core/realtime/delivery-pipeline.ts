@@ -6,6 +6,7 @@ import type { RoutedEvent } from './event-log.service';
 import type { LiveDeliveryLog } from './live-delivery-log';
 import { applyRevocation, isRevocation, type RevocationPayload } from './revocation';
 import { type ApplyToSockets, type BroadcastOptions, hookBroadcasts, writeBroadcast } from './socketio-internals';
+import { emitSystemEvent } from './system-events';
 
 interface Broadcast {
   event: string;
@@ -79,7 +80,7 @@ export function installDeliveryPipeline(
     resyncAll(reason) {
       for (const socket of nsp.sockets.values()) {
         for (const room of socket.rooms) {
-          if (room !== socket.id) socket.emit('system:resync', { channel: room, reason });
+          if (room !== socket.id) emitSystemEvent(socket, 'system:resync', { channel: room, reason });
         }
       }
     },

@@ -9,7 +9,7 @@ import { MetricsService } from '../observability/metrics.service';
 import { RedisService } from '../redis/redis.service';
 import { DeliverySequencer } from './delivery-sequencer';
 import { RealtimeServer } from './realtime-server';
-import { SocketPolicy } from './socket-policy.service';
+import { SocketPolicy } from './socket-policy';
 import { forgetUnservedNamespace, refuseUnknownNamespaces } from './unknown-namespaces';
 import { coalesceWebSocketWrites } from './write-coalescing';
 

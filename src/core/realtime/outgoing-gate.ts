@@ -49,8 +49,8 @@ export class OutgoingGate {
     this.replayed.push({ offset: BigInt(offset), encoded });
   }
 
-  /** Sends an event to this socket past the gate. */
-  send(event: string, payload: unknown): void {
+  /** Sends an event to this socket past the gate (emitSystemEvent takes the gate as its target). */
+  emit(event: string, payload: unknown): void {
     this.writer.sendEvent(event, payload);
   }
 

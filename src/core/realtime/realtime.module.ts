@@ -12,7 +12,11 @@ import { RealtimeServer } from './realtime-server';
 import { ReplayBudget } from './replay-budget.service';
 import { ReplayService } from './replay.service';
 import { RevocationService } from './revocation';
-import { SocketPolicy } from './socket-policy.service';
+import { SocketPolicy } from './socket-policy';
+import { BroadcastInstrumentation } from './broadcast-instrumentation';
+import { InboundLimitsService } from './inbound-limits.service';
+import { SlowConsumerSweep } from './slow-consumer-sweep';
+import { SocketAuthService } from './socket-auth.service';
 import { UnitOfWork } from './unit-of-work';
 
 const RETENTION_INTERVAL_MS = 10 * 60_000;
@@ -36,7 +40,7 @@ const SHARED_PROVIDERS = [
 @Global()
 @Module({
   controllers: [HistoryController],
-  providers: [...SHARED_PROVIDERS, ConnectionCensusLogger],
+  providers: [...SHARED_PROVIDERS, ConnectionCensusLogger, SocketAuthService, InboundLimitsService, SlowConsumerSweep, BroadcastInstrumentation],
   exports: SHARED_PROVIDERS,
 })
 export class RealtimeModule implements OnModuleInit {

@@ -22,5 +22,6 @@ export * from './socket-policy';
 export * from './system-events';
 export { adapterServerSideEmit } from './socketio-internals';
 export * from './unit-of-work';
+export * from './user-disconnects';
 export * from './event-payload-rewrite';
 export * from './namespaces';

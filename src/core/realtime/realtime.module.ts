@@ -18,6 +18,7 @@ import { InboundLimitsService } from './inbound-limits.service';
 import { SlowConsumerSweep } from './slow-consumer-sweep';
 import { SocketAuthService } from './socket-auth.service';
 import { UnitOfWork } from './unit-of-work';
+import { UserDisconnects } from './user-disconnects';
 
 const RETENTION_INTERVAL_MS = 10 * 60_000;
 
@@ -32,6 +33,7 @@ const SHARED_PROVIDERS = [
   ChannelRegistry,
   DeliverySequencer,
   RevocationService,
+  UserDisconnects,
   ChannelSubscriptions,
   UnitOfWork,
   OutboxRelay,

@@ -3,8 +3,9 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiContract } from '../../core/contract';
 import { CurrentUser, Roles, type Principal } from '../../core/auth';
 import { ids, parseInput } from '../../core/errors';
-import { ConnectionLimiter } from '../../core/realtime';
+import { UserDisconnects } from '../../core/realtime';
 import { adminDisconnectDto, kickOutcome, MAX_QUERY_USER_IDS, presenceQueryDto, presenceSnapshots, presenceView } from './dto/presence.dto';
+import { ADMIN_DISCONNECT_REASON } from './presence.events';
 import { PresenceService } from './presence.service';
 
 @ApiTags('presence')
@@ -40,10 +41,7 @@ export class PresenceController {
 @ApiBearerAuth()
 @Controller('api/admin')
 export class PresenceAdminController {
-  constructor(
-    private readonly presence: PresenceService,
-    private readonly connections: ConnectionLimiter,
-  ) {}
+  constructor(private readonly disconnects: UserDisconnects) {}
 
   @Post('disconnect')
   @HttpCode(200)
@@ -56,9 +54,6 @@ export class PresenceAdminController {
   })
   async disconnect(@Body() body: unknown, @CurrentUser() admin: Principal) {
     const { userId, reconnectInMs, banSeconds } = parseInput(adminDisconnectDto, body, 'body');
-    // Banned first, so a client reconnecting the moment it is kicked is already refused.
-    if (banSeconds) await this.connections.ban(userId, banSeconds);
-    const outcome = await this.presence.kick(userId, reconnectInMs, admin);
-    return banSeconds ? { ...outcome, bannedSeconds: banSeconds } : outcome;
+    return this.disconnects.disconnectEverywhere(userId, { reason: ADMIN_DISCONNECT_REASON, reconnectInMs }, { banSeconds, by: `admin ${admin.userId}` });
   }
 }

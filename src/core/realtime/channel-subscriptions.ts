@@ -9,7 +9,7 @@ import { socketUser } from './socket-auth.service';
 import { reportSocketError, toSocketError } from './socket-errors';
 
 /** Most channels one `subscribe` / `unsubscribe` may name. */
-export const MAX_CHANNELS_PER_REQUEST = 50;
+const MAX_CHANNELS_PER_REQUEST = 50;
 
 const channelList = z
   .array(z.string().refine(isValidRoomName, 'must be a channel name like conversation:42'))

@@ -109,7 +109,7 @@ export class HeraldIoAdapter extends IoAdapter {
 }
 
 /** No Origin header means a non-browser client, which CORS does not concern. */
-export function isOriginAllowed(req: IncomingMessage, allowed: AppConfig['corsOrigins']): boolean {
+function isOriginAllowed(req: IncomingMessage, allowed: AppConfig['corsOrigins']): boolean {
   const origin = req.headers.origin;
   if (!origin || allowed === '*') return true;
   return allowed.includes(origin.replace(/\/$/, ''));

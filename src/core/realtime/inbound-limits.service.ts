@@ -7,9 +7,9 @@ import { socketUser } from './socket-auth.service';
 import { reportSocketError } from './socket-errors';
 
 /** Default inbound event cap for namespaces that do not set their own. */
-export const DEFAULT_MAX_EVENT_BYTES = 64 * 1024;
+const DEFAULT_MAX_EVENT_BYTES = 64 * 1024;
 /** Longest event name accepted; the payload cap applies to the arguments, so an event is at most cap + this. */
-export const MAX_EVENT_NAME_BYTES = 128;
+const MAX_EVENT_NAME_BYTES = 128;
 /** After this many refused events in a row past the limit, a flooding socket is cut off. */
 const FLOOD_DISCONNECT_AFTER = 50;
 

@@ -14,7 +14,7 @@ import { emitSystemEvent, type ResyncReason } from './system-events';
 
 const PAGE = 500;
 /** A replay longer than this is answered with a resync instead (the client refetches). */
-export const MAX_REPLAY_EVENTS = 10_000;
+const MAX_REPLAY_EVENTS = 10_000;
 /** How long a join waits for this instance to catch up with a client that resumes from a faster one. */
 const CATCH_UP_MS = 1_000;
 

@@ -44,9 +44,13 @@ describe('the embedded database', () => {
       const db = open(${JSON.stringify(dir)});
       const kept = (await db.query('SELECT n FROM kept')).rows;
       const buffers = (await db.query('SHOW shared_buffers')).rows[0].shared_buffers;
+      const migrations = (await db.query('SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name')).rows;
       await db.close();
-      console.log(JSON.stringify({ kept, buffers }));`);
-    expect(JSON.parse(again)).toEqual({ kept: [{ n: 7 }], buffers: '16MB' });
+      console.log(JSON.stringify({ kept, buffers, migrations: migrations.map((m) => m.migration_name) }));`);
+    // The cluster came with every migration applied (by the short-lived creating process).
+    const expected = fs.readdirSync(path.join(ROOT, 'prisma/migrations')).filter((d) => fs.existsSync(path.join(ROOT, 'prisma/migrations', d, 'migration.sql'))).sort();
+    expect(expected.length).toBeGreaterThan(0);
+    expect(JSON.parse(again)).toEqual({ kept: [{ n: 7 }], buffers: '16MB', migrations: expected });
   }, 200_000);
 
   it('names the directory when the database cannot be created there', async () => {
@@ -55,4 +59,21 @@ describe('the embedded database', () => {
     const out = await inChild(`open(${JSON.stringify(path.join(blocker, 'pglite'))});`);
     expect(out).toMatch(/^ERROR Could not create the embedded database in .*file\/pglite/);
   });
+
+  it('removes a cluster whose creation failed, so the next start creates it again', async () => {
+    const dir = path.join(parent, 'pglite');
+    const broken = path.join(parent, 'migrations');
+    fs.mkdirSync(path.join(broken, '0001_broken'), { recursive: true });
+    fs.writeFileSync(path.join(broken, '0001_broken', 'migration.sql'), 'CREATE TABLE broken (;');
+    const failed = await inChild(`open(${JSON.stringify(dir)}, ${JSON.stringify(broken)});`);
+    expect(failed).toMatch(/^ERROR Could not create the embedded database in .*pglite: .*syntax error/);
+    expect(fs.existsSync(dir)).toBe(false);
+
+    const retried = await inChild(`
+      const db = open(${JSON.stringify(dir)});
+      const rows = (await db.query('SELECT count(*)::int AS n FROM "_prisma_migrations"')).rows;
+      await db.close();
+      console.log(rows[0].n);`);
+    expect(Number(retried)).toBeGreaterThan(0);
+  }, 200_000);
 });

@@ -9,7 +9,7 @@ import { PrismaClient } from '../../generated/prisma/client';
 import { applyMigrations } from './migrator';
 import { poolConfig } from './pg-adapter';
 import { DataDirLock } from './pglite-lock';
-import { openEmbeddedDatabase } from './pglite-open';
+import { openEmbeddedDatabase, pgliteDriver } from './pglite-open';
 import type { SqlDriver, SqlQueryable } from './sql-driver';
 
 /**
@@ -112,22 +112,5 @@ function postgresDriver(pool: pg.Pool): SqlDriver {
         client.release();
       }
     },
-  };
-}
-
-function pgliteDriver(db: PGlite): SqlDriver {
-  type Tx = Pick<PGlite, 'query' | 'exec'>;
-  const on = (client: Tx): SqlQueryable => ({
-    async query<T>(text: string, params?: unknown[]) {
-      return (await client.query<T>(text, params)).rows;
-    },
-    async exec(text: string) {
-      await client.exec(text);
-    },
-  });
-  return {
-    kind: 'pglite',
-    ...on(db),
-    transaction: (work) => db.transaction((tx) => work(on(tx))),
   };
 }

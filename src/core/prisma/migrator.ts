@@ -4,18 +4,18 @@ import path from 'node:path';
 import type { SqlDriver } from './sql-driver';
 
 /** Same folder from src/core/prisma and dist/core/prisma. */
-const MIGRATIONS_DIR = path.resolve(__dirname, '../../../prisma/migrations');
+export const MIGRATIONS_DIR = path.resolve(__dirname, '../../../prisma/migrations');
 
 // Serialises migrations across instances starting together (an arbitrary constant).
 const MIGRATION_LOCK_KEY = 72_6537_2024;
 
-interface Migration {
+export interface Migration {
   name: string;
   sql: string;
   checksum: string;
 }
 
-function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
+export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, 'migration.sql')))

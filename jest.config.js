@@ -1,4 +1,7 @@
-/** Two tiers: unit specs beside the code, e2e suites against real servers. */
+/**
+ * Three tiers: unit specs beside the code, repository specs (one repository against a real
+ * database, no app), e2e suites against real servers.
+ */
 const transform = { '^.+\\.(t|j)s$': ['@swc/jest'] };
 // NestJS 12 ships ES modules only; jest's CommonJS loader needs them transpiled.
 const transformIgnorePatterns = ['/node_modules/(?!(@nestjs)/)'];
@@ -17,6 +20,14 @@ module.exports = {
       displayName: 'unit',
       rootDir: '.',
       testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'],
+      transform,
+      transformIgnorePatterns,
+      testEnvironment: 'node',
+    },
+    {
+      displayName: 'repository',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/repositories/**/*.repo-spec.ts'],
       transform,
       transformIgnorePatterns,
       testEnvironment: 'node',

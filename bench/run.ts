@@ -2,13 +2,13 @@
  * `npm run bench -- [--scenario P1] [--quick]`: Herald (B) against bare Socket.IO (A),
  * side by side (docs/performance.md). Prints one table; writes JSON and an SVG plot to bench/results/.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseArgs, USAGE } from './lib/args';
 import { loadAverage } from './lib/proc';
-import { plotPanels, renderTable, summarizeSuite } from './lib/report';
+import { plotPanels, renderMarkdown, renderTable, replaceGenerated, summarizeSuite } from './lib/report';
 import { renderSvg } from './lib/svg';
 import { SCENARIOS } from './scenarios';
 import { runSuite } from './suite';
@@ -26,7 +26,7 @@ async function main() {
   }
   const scenarios = SCENARIOS.filter((s) => args.scenarios.includes(s.id));
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const base = args.out ?? join(__dirname, 'results', stamp);
+  const base = args.out ?? join(__dirname, 'results', args.reference ? 'reference' : stamp);
   mkdirSync(dirname(base), { recursive: true });
   const host = {
     cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
@@ -57,7 +57,16 @@ async function main() {
   };
   writeFileSync(`${base}.json`, JSON.stringify(json, null, 2));
   writeFileSync(`${base}.svg`, renderSvg(plotPanels(summaries, scenarios), caption));
-  process.stderr.write(`wrote ${base}.json and ${base}.svg (${json.seconds.toFixed(0)} s)\n`);
+  // The results table of docs/performance.md, ready to paste (or written there with --update-docs).
+  const markdown = `${renderMarkdown(summaries, scenarios)}\n\n_${caption}${args.reference ? '' : '; not the reference run'}._`;
+  writeFileSync(`${base}.md`, `${markdown}\n`);
+  process.stdout.write(`\n${markdown}\n`);
+  process.stderr.write(`wrote ${base}.json, ${base}.svg and ${base}.md (${json.seconds.toFixed(0)} s)\n`);
+  if (args.updateDocs) {
+    const docs = join(root, 'docs/performance.md');
+    writeFileSync(docs, replaceGenerated(readFileSync(docs, 'utf8'), markdown));
+    process.stderr.write(`rewrote the results table in ${docs}\n`);
+  }
   if (records.some((r) => r.error)) process.exitCode = 1;
 }
 

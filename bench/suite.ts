@@ -27,7 +27,8 @@ export interface SuiteServices {
 export async function runSuite(options: SuiteOptions, services: SuiteServices = {}): Promise<RunRecord[]> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   if (!canPin()) log('! taskset is not available: servers and load are not pinned to separate cores');
-  const needsPg = options.systems.includes('B') || options.scenarios.some((s) => s.id === 'P5');
+  // A's HTTP routes persist too (P5, P8, P9).
+  const needsPg = options.systems.includes('B') || options.scenarios.some((s) => ['P5', 'P8', 'P9'].includes(s.id));
   const needsRedis = options.scenarios.some((s) => s.id === 'P6');
   let pg: PostgresHandle | undefined;
   let redis: RedisHandle | undefined;

@@ -11,10 +11,20 @@ describe('bench options', () => {
   });
 
   it('refuses what it does not know', () => {
-    expect(() => parseArgs(['--scenario', 'P9'])).toThrow(/unknown scenario/);
+    expect(() => parseArgs(['--scenario', 'P11'])).toThrow(/unknown scenario/);
     expect(() => parseArgs(['--fast'])).toThrow(/unknown option/);
     expect(() => parseArgs(['--repeats', '0'])).toThrow(/repeats/);
     expect(() => parseArgs(['--systems', 'C'])).toThrow(/systems/);
+  });
+
+  it('knows the second-round scenarios', () => {
+    expect(parseArgs(['--scenario', 'p8,P9', '--scenario', 'p10']).scenarios).toEqual(['P8', 'P9', 'P10']);
+  });
+
+  it('makes the reference run one option: everything, three repeats, docs rewritten', () => {
+    expect(parseArgs(['--reference'])).toMatchObject({ scenarios: ALL_SCENARIOS, repeats: 3, quick: false, reference: true, updateDocs: true });
+    expect(() => parseArgs(['--reference', '--quick'])).toThrow(/reference/);
+    expect(() => parseArgs(['--reference', '--scenario', 'P1'])).toThrow(/reference/);
   });
 
   it('alternates systems within each repeat: A B A B A B', () => {

@@ -10,22 +10,29 @@ export interface BenchArgs {
   out?: string;
   /** CPU-profile the servers during measurement windows; files go next to the results. */
   profile: boolean;
+  /** The committed reference run: full, 3 repeats, written to bench/results/reference.{json,svg,md}. */
+  reference: boolean;
+  /** Rewrite the results table of docs/performance.md from this run. */
+  updateDocs: boolean;
   help: boolean;
 }
 
-export const ALL_SCENARIOS: ScenarioId[] = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7'];
+export const ALL_SCENARIOS: ScenarioId[] = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'P10'];
 
 export const USAGE = `npm run bench -- [options]
-  --scenario P1[,P2...]   scenarios to run (default: all, P1–P7); may be repeated
+  --scenario P1[,P2...]   scenarios to run (default: all, P1–P10); may be repeated
   --quick                 short runs and 1 repeat: a smoke check, figures are provisional
   --repeats N             repeats per system, alternating A B A B … (default 3, quick 1)
   --systems A,B           run only some systems (default A,B)
   --out PATH              results base path without extension (default bench/results/<timestamp>)
   --profile               CPU-profile every measurement window of A and B (inspector); profiles go beside the results
+  --reference             the reference run: every scenario, 3 repeats, written to bench/results/reference.{json,svg,md},
+                          and the results table of docs/performance.md rewritten from it
+  --update-docs           rewrite the results table of docs/performance.md from this run
 `;
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { scenarios: [], quick: false, repeats: 0, systems: ['A', 'B'], profile: false, help: false };
+  const args: BenchArgs = { scenarios: [], quick: false, repeats: 0, systems: ['A', 'B'], profile: false, reference: false, updateDocs: false, help: false };
   const value = (i: number, name: string) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
@@ -67,6 +74,13 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--profile':
         args.profile = true;
         break;
+      case '--reference':
+        args.reference = true;
+        args.updateDocs = true;
+        break;
+      case '--update-docs':
+        args.updateDocs = true;
+        break;
       case '--help':
       case '-h':
         args.help = true;
@@ -74,6 +88,9 @@ export function parseArgs(argv: string[]): BenchArgs {
       default:
         throw new Error(`unknown option ${a}\n${USAGE}`);
     }
+  }
+  if (args.reference && (args.quick || args.scenarios.length || args.systems.length !== 2 || args.out)) {
+    throw new Error('--reference is the full run of every scenario on A and B: no --quick, --scenario, --systems or --out with it');
   }
   if (!args.scenarios.length) args.scenarios = [...ALL_SCENARIOS];
   if (!args.repeats) args.repeats = args.quick ? 1 : 3;

@@ -1,4 +1,4 @@
-import { coreBusyPct, parseCoreTimes, parseParentPid, parseProcStatTicks } from './proc';
+import { coreBusyPct, parseCoreTimes, parseParentPid, parseProcStatTicks, parseVmRssBytes } from './proc';
 
 describe('/proc parsing', () => {
   it('sums utime and stime even when the command name holds spaces and parentheses', () => {
@@ -18,5 +18,12 @@ describe('/proc parsing', () => {
 describe('process tree', () => {
   it('reads the parent pid', () => {
     expect(parseParentPid('77 (postgres: bench (x)) S 42 77 77 0')).toBe(42);
+  });
+});
+
+describe('resident memory', () => {
+  it('reads VmRSS from /proc/<pid>/status', () => {
+    expect(parseVmRssBytes('Name:\tnode\nVmPeak:\t  900000 kB\nVmRSS:\t  183256 kB\nRssAnon:\t 1 kB\n')).toBe(183256 * 1024);
+    expect(parseVmRssBytes('Name:\tzombie\n')).toBeUndefined();
   });
 });

@@ -129,3 +129,18 @@ export function pinProcessTree(root: number, core: number): boolean {
     (pid) => spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' }).status === 0,
   );
 }
+
+/** Resident set size in bytes from the text of /proc/<pid>/status (`VmRSS: 123 kB`); undefined when absent. */
+export function parseVmRssBytes(text: string): number | undefined {
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(text);
+  return m ? Number(m[1]) * 1024 : undefined;
+}
+
+/** A process's RSS in bytes as the kernel sees it (any process, not only our IPC children). */
+export function processRssBytes(pid: number): number | undefined {
+  try {
+    return parseVmRssBytes(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,13 +1,21 @@
 /**
- * P5's publisher: POSTs events to Herald's HTTP API at a scheduled rate, one keep-alive
- * connection per room with one request in flight on it, so each room's events are sent in
- * order and a slow server shows up as latency (stamps are the scheduled send times).
+ * The HTTP load: POSTs events to a server's HTTP API.
+ *
+ * `run` (P5, P8): at a scheduled rate, `connections` keep-alive connections per room with
+ * one request in flight on each, so each connection's events are sent in order and a slow
+ * server shows up as latency (stamps are the scheduled send times). With more than one
+ * connection per room, each connection stamps its own sequence (`room#<run>.<k>`), so
+ * order and gaps are still checked per connection.
+ *
+ * `batch` (P9): closed loop, `connections` keep-alive connections each sending one batch
+ * after another for a fixed time; reports what the server says it created.
  */
 import { Agent, request } from 'node:http';
 import { serve } from '../lib/ipc';
+import { batchTally, type BatchTally } from '../lib/batch';
 import { summarize, type LatencySummary } from '../lib/stats';
 import { benchToken } from '../lib/tokens';
-import { ROUTES } from '../scenarios/routes';
+import { BATCH_ROUTES, ROUTES, type BatchRouteName } from '../scenarios/routes';
 
 export interface HttpRun {
   url: string;
@@ -17,6 +25,8 @@ export interface HttpRun {
   rate: number;
   durationMs: number;
   payloadBytes: number;
+  /** Keep-alive connections per room (default 1), each with one request in flight. */
+  connections?: number;
 }
 
 export interface HttpReport {
@@ -27,9 +37,32 @@ export interface HttpReport {
   elapsedMs: number;
   perRoom: Record<string, number>;
   responseMs: LatencySummary;
+  /** Worst delay between a request's scheduled time and its send (the publisher lagging). */
+  sendLagMaxMs: number;
 }
 
-function post(agent: Agent, url: URL, path: string, token: string, body: string): Promise<number> {
+export interface BatchRun {
+  url: string;
+  route: BatchRouteName;
+  /** Rooms (countries, users) the items are spread over. */
+  rooms: string[];
+  itemsPerBatch: number;
+  connections: number;
+  durationMs: number;
+  payloadBytes: number;
+}
+
+export interface BatchReport extends BatchTally {
+  elapsedMs: number;
+  batchMs: LatencySummary;
+}
+
+interface Posted {
+  status: number;
+  body: string;
+}
+
+function post(agent: Agent, url: URL, path: string, token: string, body: string, keepBody = false): Promise<Posted> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -41,8 +74,13 @@ function post(agent: Agent, url: URL, path: string, token: string, body: string)
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
       },
       (res) => {
-        res.resume();
-        res.once('end', () => resolve(res.statusCode ?? 0));
+        const status = res.statusCode ?? 0;
+        // Only read what is needed: a failure's text, or a batch's per-item results.
+        const keep = keepBody || status >= 300;
+        const chunks: Buffer[] = [];
+        if (keep) res.on('data', (c: Buffer) => chunks.push(c));
+        else res.resume();
+        res.once('end', () => resolve({ status, body: keep ? Buffer.concat(chunks).toString() : '' }));
       },
     );
     req.once('error', reject);
@@ -50,36 +88,54 @@ function post(agent: Agent, url: URL, path: string, token: string, body: string)
   });
 }
 
+let runs = 0;
+
 async function run(args: HttpRun): Promise<HttpReport> {
   const url = new URL(args.url);
   const route = ROUTES[args.route];
   const token = benchToken('bench-publisher', ['service']);
   const pad = 'x'.repeat(args.payloadBytes);
-  const perRoomRate = args.rate / args.rooms.length;
-  const perRoomCount = Math.max(1, Math.round((perRoomRate * args.durationMs) / 1000));
-  const intervalNs = 1e9 / perRoomRate;
-  const report: HttpReport = { scheduled: perRoomCount * args.rooms.length, ok: 0, failed: 0, elapsedMs: 0, perRoom: {}, responseMs: { count: 0 } };
+  const perConnection = Math.max(1, args.connections ?? 1);
+  // Each run's connections number their own events from 1: a run of its own gets stamp names of its own.
+  const runNo = ++runs;
+  const streams = args.rooms.flatMap((room) =>
+    Array.from({ length: perConnection }, (_, k) => ({ room, stamp: perConnection > 1 ? `${room}#${runNo}.${k}` : room })),
+  );
+  const perStreamRate = args.rate / streams.length;
+  const perStreamCount = Math.max(1, Math.round((perStreamRate * args.durationMs) / 1000));
+  const intervalNs = 1e9 / perStreamRate;
+  const report: HttpReport = {
+    scheduled: perStreamCount * streams.length,
+    ok: 0,
+    failed: 0,
+    elapsedMs: 0,
+    perRoom: {},
+    responseMs: { count: 0 },
+    sendLagMaxMs: 0,
+  };
   const responses: number[] = [];
   const start = process.hrtime.bigint();
   await Promise.all(
-    args.rooms.map(async (room, r) => {
+    streams.map(async ({ room, stamp }, s) => {
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-      // Rooms are staggered over one interval so that requests are spread evenly.
-      const offset = BigInt(Math.round((r / args.rooms.length) * intervalNs));
-      for (let k = 0; k < perRoomCount; k++) {
+      // Streams are staggered over one interval so that requests are spread evenly.
+      const offset = BigInt(Math.round((s / streams.length) * intervalNs));
+      for (let k = 0; k < perStreamCount; k++) {
         const due = start + offset + BigInt(Math.round(k * intervalNs));
         const wait = Number(due - process.hrtime.bigint()) / 1e6;
         if (wait > 0) await new Promise((res) => setTimeout(res, wait));
-        const body = JSON.stringify(route.body(room, { room, seq: k + 1, t: due.toString(), pad }));
+        const body = JSON.stringify(route.body(room, { room: stamp, seq: k + 1, t: due.toString(), pad }));
         const sent = process.hrtime.bigint();
+        const lag = Number(sent - due) / 1e6;
+        if (lag > report.sendLagMaxMs) report.sendLagMaxMs = lag;
         try {
-          const status = await post(agent, url, route.path, token, body);
-          if (status >= 200 && status < 300) {
+          const res = await post(agent, url, route.path, token, body);
+          if (res.status >= 200 && res.status < 300) {
             report.ok++;
             report.perRoom[room] = (report.perRoom[room] ?? 0) + 1;
           } else {
             report.failed++;
-            report.firstError ??= `HTTP ${status}`;
+            report.firstError ??= `HTTP ${res.status} ${route.path}: ${res.body.slice(0, 200)}`;
           }
         } catch (err) {
           report.failed++;
@@ -95,4 +151,46 @@ async function run(args: HttpRun): Promise<HttpReport> {
   return report;
 }
 
-serve({ run }, { pid: process.pid });
+/** Closed loop: each connection sends its next batch as soon as the previous one is answered. */
+async function batch(args: BatchRun): Promise<BatchReport> {
+  const url = new URL(args.url);
+  const route = BATCH_ROUTES[args.route];
+  const token = benchToken('bench-publisher', ['service']);
+  const pad = 'x'.repeat(args.payloadBytes);
+  const latencies: number[] = [];
+  const responses: Posted[] = [];
+  let items = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(args.durationMs) * 1_000_000n;
+  let seq = 0;
+  // Idempotency keys unique to this run: a repeat against the same database must not turn into duplicates.
+  const runKey = `bench-${process.pid}-${Date.now().toString(36)}`;
+  await Promise.all(
+    Array.from({ length: args.connections }, async (_, c) => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      while (process.hrtime.bigint() < end) {
+        const t = process.hrtime.bigint().toString();
+        const list = Array.from({ length: args.itemsPerBatch }, () => {
+          const n = seq++;
+          const room = args.rooms[n % args.rooms.length];
+          return route.item(room, { room: `${room}#${c}`, seq: n + 1, t, pad }, `${runKey}-${n}`);
+        });
+        const sent = process.hrtime.bigint();
+        try {
+          responses.push(await post(agent, url, route.path, token, JSON.stringify({ items: list }), true));
+        } catch (err) {
+          responses.push({ status: 0, body: String(err) });
+        }
+        items += list.length;
+        latencies.push(Number(process.hrtime.bigint() - sent) / 1e6);
+        // A missing route will not appear within the window: stop at once.
+        if (responses[responses.length - 1].status === 404) break;
+      }
+      agent.destroy();
+    }),
+  );
+  const elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+  return { ...batchTally(responses, items, route.path), elapsedMs, batchMs: summarize(latencies) };
+}
+
+serve({ run, batch }, { pid: process.pid });

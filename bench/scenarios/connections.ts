@@ -31,6 +31,11 @@ export const P3: Scenario = {
     ...COMMON_FIGURES.filter((f) => f.key !== 'serverCpuPct' && f.key !== 'dbCpuPct'),
   ],
   plot: { throughput: 'connections', latency: 'perConnectionKb' },
+  headline: [
+    { key: 'connections', label: 'P3 idle connections held' },
+    { key: 'perConnectionKb', label: 'P3 RSS per connection' },
+    { key: 'heartbeatCpuPct', label: 'P3 idle CPU at the 25 s heartbeat' },
+  ],
   async run(run) {
     const n = run.env.quick ? P3_QUICK : P3_FULL;
     await run.startServers({ env: { HEARTBEAT_INTERVAL_MS: String(IDLE_MS) } });
@@ -102,6 +107,10 @@ export const P4: Scenario = {
     ...COMMON_FIGURES,
   ],
   plot: { throughput: 'handshakesPerSec', latency: 'handshakeP99Ms' },
+  headline: [
+    { key: 'handshakesPerSec', label: 'P4 handshakes/s (600/s offered)' },
+    { key: 'handshakeP99Ms', label: 'P4 handshake p99' },
+  ],
   async run(run) {
     const n = run.env.quick ? P4_QUICK : P4_FULL;
     await run.startServers();

@@ -5,11 +5,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestDatabase, dropTestDatabase } from '../../test/support/database';
+import { createTestDatabase, dropTestDatabase, withDb } from '../../test/support/database';
 import { BenchProcess, BENCH_ROOT, sleep } from '../lib/ipc';
 import { coreBusyPct, coreTimes, processTreeCpuSeconds } from '../lib/proc';
 import { BENCH_JWT_SECRET, benchToken } from '../lib/tokens';
-import type { HttpReport, HttpRun } from '../load/http-publisher';
+import type { BatchReport, BatchRun, HttpReport, HttpRun } from '../load/http-publisher';
 import type { ProbeConnect, ProbeReport } from '../load/probe';
 import type { SinkConnect, SinkConnectResult, SinkCounts, SinkSpec } from '../load/sink';
 import type { PublishCommand, PublishReport, ServerStats } from '../servers/agent';
@@ -46,8 +46,10 @@ export interface ServerOptions {
   redis?: boolean;
   /** A: keep events in memory for replay (P7). */
   keepLog?: boolean;
-  /** A: give the bare server a database for the P5 HTTP route. */
+  /** A: give the bare server a database for the HTTP routes (P5, P8, P9). */
   database?: boolean;
+  /** B: the embedded database (PGlite) in this directory instead of PostgreSQL (P10). */
+  embeddedDataDir?: string;
   env?: Record<string, string>;
 }
 
@@ -91,7 +93,7 @@ export class ScenarioRun {
 
   async startServers(options: ServerOptions = {}): Promise<Array<BenchProcess<ServerInfo>>> {
     const instances = options.instances ?? 1;
-    const needsDb = this.system === 'B' || options.database;
+    const needsDb = (this.system === 'B' && !options.embeddedDataDir) || options.database;
     if (needsDb) {
       if (!this.env.postgresUrl) throw new Error('PostgreSQL is needed for this run');
       process.env.HERALD_TEST_PG_URL = this.env.postgresUrl;
@@ -131,7 +133,8 @@ export class ScenarioRun {
               env: {
                 ...common,
                 NODE_ENV: 'production',
-                DATABASE_URL: this.databaseUrl,
+                DATABASE_URL: options.embeddedDataDir ? undefined : this.databaseUrl,
+                DATA_DIR: options.embeddedDataDir,
                 JWT_SECRET: BENCH_JWT_SECRET,
                 CORS_ORIGINS: 'http://localhost',
                 LOG_LEVEL: 'warn',
@@ -246,6 +249,16 @@ export class ScenarioRun {
 
   httpRun(proc: BenchProcess, args: Omit<HttpRun, 'url'>): Promise<HttpReport> {
     return proc.request<HttpReport>('run', { url: this.servers[0].info.url, ...args } satisfies HttpRun);
+  }
+
+  batch(proc: BenchProcess, args: Omit<BatchRun, 'url'>): Promise<BatchReport> {
+    return proc.request<BatchReport>('batch', { url: this.servers[0].info.url, ...args } satisfies BatchRun);
+  }
+
+  /** Rows in a table of this run's PostgreSQL database (persistence checked at the source). */
+  async countRows(table: string): Promise<number> {
+    if (!this.databaseUrl) throw new Error('this run has no PostgreSQL database');
+    return withDb(this.databaseUrl, async (db) => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n));
   }
 
   publish(args: PublishCommand, server = 0): Promise<PublishReport> {

@@ -2,7 +2,7 @@
  * P1: one room × 1,000 members, publish rate ramped until the server saturates.
  * P6: the same with two instances and Redis, members split across them, publishing on one.
  */
-import type { RunResult, ScenarioRun } from './context';
+import type { RunResult, ScenarioRun, ServerOptions } from './context';
 import { COMMON_FIGURES, fmt, type FigureDef, type Scenario } from './types';
 
 const ROOM = 'room:fanout';
@@ -26,9 +26,17 @@ const FIGURES: FigureDef[] = [
   ...COMMON_FIGURES.filter((f) => f.key !== 'dbCpuPct'),
 ];
 
-async function ramp(run: ScenarioRun, instances: number): Promise<RunResult> {
+export interface RampOptions {
+  /** Extra server options (P10: B on the embedded database). */
+  server?: ServerOptions;
+  /** Runs once the servers are up, before any client connects (P10: idle memory). */
+  beforeLoad?: () => Promise<void>;
+}
+
+export async function ramp(run: ScenarioRun, instances: number, options: RampOptions = {}): Promise<RunResult> {
   const quick = run.env.quick;
-  await run.startServers({ instances, redis: instances > 1 });
+  await run.startServers({ ...options.server, instances, redis: instances > 1 });
+  await options.beforeLoad?.();
   const specs = Array.from({ length: MEMBERS }, () => ({ rooms: [ROOM] }));
   // Two sink processes; with two instances each process holds the members of one.
   const { procs } = await run.sinks(specs, { processes: 2, serverFor: (k) => k % instances });
@@ -113,6 +121,10 @@ export const P1: Scenario = {
   systems: { A: 'bare socket.io', B: 'Herald' },
   figures: FIGURES,
   plot: { throughput: 'peakDeliveriesPerSec', latency: 'latencyP99Ms' },
+  headline: [
+    { key: 'peakDeliveriesPerSec', label: 'P1 peak deliveries/s, 1 room × 1,000' },
+    { key: 'latencyP99Ms', label: 'P1 latency p99 at 20 k deliveries/s' },
+  ],
   run: (run) => ramp(run, 1),
   judge(b, a) {
     const peak = b.peakDeliveriesPerSec;
@@ -131,6 +143,10 @@ export const P6: Scenario = {
   systems: { A: 'bare socket.io ×2 + Redis adapter', B: 'Herald ×2 + Redis' },
   figures: FIGURES,
   plot: { throughput: 'peakDeliveriesPerSec', latency: 'latencyP99Ms' },
+  headline: [
+    { key: 'peakDeliveriesPerSec', label: 'P6 two instances + Redis, peak deliveries/s' },
+    { key: 'latencyP99Ms', label: 'P6 latency p99 at 20 k deliveries/s' },
+  ],
   run: (run) => ramp(run, 2),
   judge(b, _a, others) {
     const single = others('P1', 'B');

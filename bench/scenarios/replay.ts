@@ -23,6 +23,10 @@ export const P7: Scenario = {
     ...COMMON_FIGURES,
   ],
   plot: { throughput: 'replayedPerSec', latency: 'catchUpMs' },
+  headline: [
+    { key: 'catchUpMs', label: 'P7 1,000 clients × 500 events behind: time until all caught up' },
+    { key: 'caughtUp', label: 'P7 clients caught up, in order' },
+  ],
   async run(run) {
     const n = run.env.quick ? CLIENTS_QUICK : CLIENTS_FULL;
     const [server] = await run.startServers({ keepLog: true });

@@ -68,6 +68,53 @@ export const ROUTES = {
 
 export type RouteName = keyof typeof ROUTES;
 
+/**
+ * Batch publishing (P9): `{ items: [...] }` of up to 500 items in one request, one
+ * transaction, per-item results. Each item of a real module's batch is exactly the body
+ * of its single route, with `dedupeKey` as the per-item idempotency key.
+ */
+export interface BatchRoute {
+  name: string;
+  path: string;
+  /** The name of room `r`: a country, a user, a bench room. */
+  room(r: number): string;
+  setup?(rooms: string[]): SetupRequest[];
+  item(room: string, payload: BenchPayload, key: string): unknown;
+}
+
+export const BATCH_ROUTES = {
+  bare: {
+    name: 'node:http, one multi-row INSERT per batch in one transaction, then emit',
+    path: '/api/bench/batch',
+    room: (r) => `room:r${r}`,
+    item: (room, payload) => ({ room, payload }),
+  },
+  intelligence: {
+    name: 'POST /api/intelligence/updates/batch',
+    path: '/api/intelligence/updates/batch',
+    room: ROUTES.intelligence.room,
+    setup: ROUTES.intelligence.setup,
+    item: (room, payload, key) => ({ ...ROUTES.intelligence.body(room, payload), dedupeKey: key }),
+  },
+  notifications: {
+    name: 'POST /api/notifications/batch',
+    path: '/api/notifications/batch',
+    room: (r) => `bench-user${r}`,
+    item: (userId, payload, key) => ({
+      userId,
+      eventKey: 'bench.batch',
+      category: 'system',
+      priority: 'low',
+      title: 'bench notification',
+      body: '',
+      data: payload,
+      dedupeKey: key,
+    }),
+  },
+} satisfies Record<string, BatchRoute>;
+
+export type BatchRouteName = keyof typeof BATCH_ROUTES;
+
 /** The route P5 drives on B. */
 export const P5_ROUTE: RouteName = 'intelligence';
 /** A's route: the bare baseline. */

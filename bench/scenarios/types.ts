@@ -1,6 +1,6 @@
 import type { RunResult, ScenarioRun, SystemId, WindowFigures } from './context';
 
-export type ScenarioId = 'P1' | 'P2' | 'P3' | 'P4' | 'P5' | 'P6' | 'P7';
+export type ScenarioId = 'P1' | 'P2' | 'P3' | 'P4' | 'P5' | 'P6' | 'P7' | 'P8' | 'P9' | 'P10';
 
 export interface FigureDef {
   key: string;
@@ -18,6 +18,8 @@ export interface Verdict {
   /** undefined: cannot be judged from this run (missing figure or scenario). */
   met: boolean | undefined;
   detail: string;
+  /** The verdict does not rest on a timing (e.g. a route that does not exist): a busy machine does not void it. */
+  notTiming?: boolean;
 }
 
 export interface Scenario {
@@ -29,6 +31,8 @@ export interface Scenario {
   figures: FigureDef[];
   /** Figure keys drawn in the plot. */
   plot: { throughput: string; latency: string };
+  /** The figures the results table in docs/performance.md shows, in order (default: the plotted two). */
+  headline?: Array<{ key: string; label: string }>;
   run(run: ScenarioRun): Promise<RunResult>;
   /** Judges the bar from B's (and A's) medians; `others` gives other scenarios' medians of this run. */
   judge(b: Medians, a: Medians, others: (id: ScenarioId, system: SystemId) => Medians | undefined, allChecks: boolean): Verdict;

@@ -3,7 +3,8 @@
  * (src/core/realtime/herald-io.adapter.ts) and the same rooms, namespace and events as the
  * bench driver module, but no auth, no event log and no limits. With REDIS_URL it uses the
  * same sharded Redis adapter (P6). With DATABASE_URL it offers the P5 HTTP route with a
- * plain INSERT per publish; with BENCH_KEEP_LOG it keeps events in memory for replay (P7).
+ * plain INSERT per publish (P5, P8) and a batch route with one multi-row INSERT per batch
+ * (P9); with BENCH_KEEP_LOG it keeps events in memory for replay (P7).
  */
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
@@ -17,6 +18,12 @@ const env = process.env;
 const log = new Map<string, Array<{ offset: number; payload: BenchPayload }>>();
 const keepLog = env.BENCH_KEEP_LOG === '1';
 let nextOffset = 0;
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString());
+}
 
 async function main() {
   const pool = env.DATABASE_URL ? new Pool({ connectionString: env.DATABASE_URL, max: 10 }) : undefined;
@@ -70,11 +77,11 @@ async function main() {
   });
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse) {
-    if (req.method !== 'POST' || req.url !== '/api/bench/publish') return;
+    if (req.method !== 'POST') return;
+    if (req.url === '/api/bench/batch') return handleBatch(req, res);
+    if (req.url !== '/api/bench/publish') return;
     try {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as { room: string; payload: BenchPayload };
+      const body = (await readJson(req)) as { room: string; payload: BenchPayload };
       let offset: number;
       if (pool) {
         const { rows } = await pool.query<{ id: string }>('INSERT INTO bench_events (room, payload) VALUES ($1, $2) RETURNING id', [
@@ -85,6 +92,25 @@ async function main() {
       } else offset = ++nextOffset;
       const sent = emit(body.room, body.payload, offset);
       res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ offset: sent }));
+    } catch (err) {
+      res.writeHead(500).end(String(err));
+    }
+  }
+
+  /** P9's baseline: the whole batch in one multi-row INSERT (one statement, so one transaction), then one emit per item. */
+  async function handleBatch(req: IncomingMessage, res: ServerResponse) {
+    try {
+      const { items } = (await readJson(req)) as { items: Array<{ room: string; payload: BenchPayload }> };
+      let offsets: number[];
+      if (pool) {
+        const { rows } = await pool.query<{ id: string }>(
+          'INSERT INTO bench_events (room, payload) SELECT * FROM unnest($1::text[], $2::jsonb[]) RETURNING id',
+          [items.map((i) => i.room), items.map((i) => JSON.stringify(i.payload))],
+        );
+        offsets = rows.map((r) => Number(r.id));
+      } else offsets = items.map(() => ++nextOffset);
+      const results = items.map((item, index) => ({ index, status: 'created', id: emit(item.room, item.payload, offsets[index]), offset: String(offsets[index]) }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results, created: results.length, duplicates: 0, rejected: 0 }));
     } catch (err) {
       res.writeHead(500).end(String(err));
     }

@@ -124,8 +124,8 @@ describe('edited and deleted message bodies are scrubbed from the event log', ()
     for (let round = 0; round < 12; round++) {
       const message = await post('e-ann', convo, `duel-original-${round}`);
       await Promise.all([edit('e-ann', convo, message.id, `duel-a-${round}`), edit('e-ann', convo, message.id, `duel-b-${round}`)]);
-      const page = await http<{ messages: MessageDto[] }>(app.url, 'GET', `/api/conversations/${convo}/messages?limit=1`, { token: token('e-bob') });
-      const winner = page.body.messages[0].body!;
+      const page = await http<{ items: MessageDto[] }>(app.url, 'GET', `/api/conversations/${convo}/messages?limit=1`, { token: token('e-bob') });
+      const winner = page.body.items[0].body!;
       const loser = winner === `duel-a-${round}` ? `duel-b-${round}` : `duel-a-${round}`;
       expect([await storedMentions(`duel-original-${round}`), await storedMentions(loser)]).toEqual([0, 0]);
       // messages:new and the messages:updated events carry it (two edits in one millisecond share

@@ -99,12 +99,12 @@ describe('messaging (/ws/app + /api/conversations)', () => {
     const other = await conversation('c-ben', ['c-cat']);
     await post('c-ben', other.id, 'hi cat');
 
-    const bens = await http<{ conversations: ConversationDto[] }>(app.url, 'GET', '/api/conversations', { token: token('c-ben') });
+    const bens = await http<{ items: ConversationDto[]; nextBefore: string | null }>(app.url, 'GET', '/api/conversations', { token: token('c-ben') });
     // Most recent activity first: the one with a message leads.
-    expect(bens.body.conversations.map((c) => c.id)).toEqual([other.id, created.id]);
-    expect(bens.body.conversations[0].lastMessageAt).toEqual(expect.any(String));
-    const anns = await http<{ conversations: ConversationDto[] }>(app.url, 'GET', '/api/conversations', { token: token('c-ann') });
-    expect(anns.body.conversations.map((c) => c.id)).toEqual([created.id]);
+    expect(bens.body.items.map((c) => c.id)).toEqual([other.id, created.id]);
+    expect(bens.body.items[0].lastMessageAt).toEqual(expect.any(String));
+    const anns = await http<{ items: ConversationDto[]; nextBefore: string | null }>(app.url, 'GET', '/api/conversations', { token: token('c-ann') });
+    expect(anns.body.items.map((c) => c.id)).toEqual([created.id]);
 
     const bad: Array<[unknown, string]> = [
       [{ participantIds: [] }, 'participantIds'],
@@ -119,6 +119,34 @@ describe('messaging (/ws/app + /api/conversations)', () => {
       expect(res.body.message).toContain(field);
     }
     expect((await http(app.url, 'POST', '/api/conversations', { body: { participantIds: ['x'] } })).status).toBe(401);
+  });
+
+  it('pages the conversation list with before: active ones first, then never-used ones, none skipped or repeated', async () => {
+    const quiet = [await conversation('p-pia', ['p-quin']), await conversation('p-pia', ['p-rex'])];
+    const busy = [await conversation('p-pia', ['p-sal']), await conversation('p-pia', ['p-tom']), await conversation('p-pia', ['p-uma'])];
+    for (const c of busy) await post('p-pia', c.id, 'hi');
+    await conversation('p-quin', ['p-rex']); // not hers
+    const list = (query: string, user = 'p-pia') =>
+      http<{ items: ConversationDto[]; nextBefore: string | null }>(app.url, 'GET', `/api/conversations${query}`, { token: token(user) });
+
+    const expected = [...busy].reverse().concat([...quiet].reverse()).map((c) => c.id);
+    expect((await list('')).body).toEqual({ items: expected.map((id) => expect.objectContaining({ id })), nextBefore: null });
+    const seen: string[] = [];
+    let query = '?limit=2';
+    for (let pages = 0; pages < 5; pages++) {
+      const page = await list(query);
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((c) => c.id));
+      if (page.body.nextBefore === null) break;
+      expect(page.body.nextBefore).toBe(page.body.items[page.body.items.length - 1].id);
+      query = `?limit=2&before=${page.body.nextBefore}`;
+    }
+    // The page boundary falls between the active and the never-used ones, and within each.
+    expect(seen).toEqual(expected);
+    // A cursor must be one of the caller's own conversations.
+    expect((await list(`?before=${busy[0].id}`, 'p-quin')).status).toBe(400);
+    expect((await list('?limit=0')).status).toBe(400);
   });
 
   it('a non-member is refused at join, receives nothing, and cannot read or post', async () => {
@@ -242,12 +270,32 @@ describe('messaging (/ws/app + /api/conversations)', () => {
       expect(log[2].payload.senderId).toBe('e-bo');
     }
 
-    const history = await http<{ messages: MessageDto[] }>(app.url, 'GET', `/api/conversations/${convo.id}/messages`, { token: token('e-bo') });
-    expect(history.body.messages.map((m) => [m.id, m.status, m.body])).toEqual([
+    const history = await http<{ items: MessageDto[] }>(app.url, 'GET', `/api/conversations/${convo.id}/messages`, { token: token('e-bo') });
+    expect(history.body.items.map((m) => [m.id, m.status, m.body])).toEqual([
       [second.id, 'deleted', null],
       [first.id, 'deleted', null],
     ]);
     expect((await http(app.url, 'DELETE', `/api/conversations/${convo.id}/messages/no-such-message`, { token: token('e-ada') })).status).toBe(404);
+  });
+
+  it('delivers every one of rapid edits of one message live, even within one millisecond', async () => {
+    const convo = await conversation('r-roy', ['r-sue']);
+    const sue = await open('r-sue');
+    const log = messageLog(sue);
+    const message = await post('r-roy', convo.id, 'draft');
+    const path = `/api/conversations/${convo.id}/messages/${message.id}`;
+    // Sent together, the edits commit one after the other, often within the same millisecond.
+    const edits = ['take 1', 'take 2', 'take 3', 'take 4'];
+    const answers = await Promise.all(edits.map((body) => http<MessageDto>(app.url, 'PATCH', path, { token: token('r-roy'), body: { body } })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+
+    await eventually(() => log.filter((e) => e.event === 'messages:updated').length === edits.length);
+    await sleep(200);
+    const updates = log.filter((e) => e.event === 'messages:updated');
+    expect(updates).toHaveLength(edits.length);
+    expect(new Set(updates.map((e) => e.payload.offset)).size).toBe(edits.length);
+    // Bodies are not compared: a copy re-sent from the log carries the current body.
+    expect(updates.every((e) => e.payload.message.id === message.id && e.payload.message.status === 'edited')).toBe(true);
   });
 
   it('pages history with before, newest first, members only', async () => {
@@ -255,13 +303,13 @@ describe('messaging (/ws/app + /api/conversations)', () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await post(i % 2 ? 'h-ivy' : 'h-hal', convo.id, `m${i}`)).id);
     const get = (query: string, user = 'h-ivy') =>
-      http<{ messages: MessageDto[]; nextBefore: string | null }>(app.url, 'GET', `/api/conversations/${convo.id}/messages${query}`, { token: token(user) });
+      http<{ items: MessageDto[]; nextBefore: string | null }>(app.url, 'GET', `/api/conversations/${convo.id}/messages${query}`, { token: token(user) });
     const page1 = await get('?limit=2');
-    expect(page1.body.messages.map((m) => m.body)).toEqual(['m4', 'm3']);
+    expect(page1.body.items.map((m) => m.body)).toEqual(['m4', 'm3']);
     const page2 = await get(`?limit=2&before=${page1.body.nextBefore}`);
-    expect(page2.body.messages.map((m) => m.body)).toEqual(['m2', 'm1']);
+    expect(page2.body.items.map((m) => m.body)).toEqual(['m2', 'm1']);
     const page3 = await get(`?limit=2&before=${page2.body.nextBefore}`);
-    expect(page3.body).toEqual({ messages: [expect.objectContaining({ id: ids[0], body: 'm0' })], nextBefore: null });
+    expect(page3.body).toEqual({ items: [expect.objectContaining({ id: ids[0], body: 'm0' })], nextBefore: null });
     expect((await get('?limit=0')).status).toBe(400);
     expect((await get('?limit=2&before=not-here')).status).toBe(400);
     const elsewhere = await conversation('h-hal', ['h-joe']);
@@ -272,7 +320,7 @@ describe('messaging (/ws/app + /api/conversations)', () => {
     const huge = await http(app.url, 'POST', `/api/conversations/${convo.id}/messages`, { token: token('h-hal'), rawBody: JSON.stringify({ body: 'x'.repeat(300_000) }) });
     expect(huge.status).toBe(413);
     // Nothing half-written by the refused posts.
-    expect((await get('?limit=100')).body.messages).toHaveLength(5);
+    expect((await get('?limit=100')).body.items).toHaveLength(5);
   });
 
   it('replays missed conversation events after since, in order, before live ones', async () => {
@@ -396,8 +444,8 @@ describe('messaging (/ws/app + /api/conversations)', () => {
       ['messages:new', 'race', 'draft-2'],
       ['messages:new', 'mine too', 'draft-1'],
     ]);
-    const history = await http<{ messages: MessageDto[] }>(app.url, 'GET', `/api/conversations/${convo.id}/messages`, { token: token('k-bob') });
-    expect(history.body.messages.map((m) => m.body)).toEqual(['mine too', 'race', 'hello']);
+    const history = await http<{ items: MessageDto[] }>(app.url, 'GET', `/api/conversations/${convo.id}/messages`, { token: token('k-bob') });
+    expect(history.body.items.map((m) => m.body)).toEqual(['mine too', 'race', 'hello']);
 
     for (const bad of ['', 'has space', 'x'.repeat(101), 42]) {
       const res = await http<{ message: string }>(app.url, 'POST', `/api/conversations/${convo.id}/messages`, {
@@ -407,8 +455,8 @@ describe('messaging (/ws/app + /api/conversations)', () => {
       expect(res.status).toBe(400);
       expect(res.body.message).toContain('clientMessageId');
     }
-    const after = await http<{ messages: MessageDto[] }>(app.url, 'GET', `/api/conversations/${convo.id}/messages`, { token: token('k-bob') });
-    expect(after.body.messages).toHaveLength(3);
+    const after = await http<{ items: MessageDto[] }>(app.url, 'GET', `/api/conversations/${convo.id}/messages`, { token: token('k-bob') });
+    expect(after.body.items).toHaveLength(3);
   });
 
   it('refuses malformed socket payloads with bad_request', async () => {

@@ -137,10 +137,10 @@ describe('transactional outbox: a failing event-log write', () => {
       await eventually(() => seen.length >= 1);
       await sleep(300);
       expect(seen.map((e) => e.message.body)).toEqual(['fine']);
-      const messages = await http<{ messages: Array<{ body: string }> }>(app.url, 'GET', `/api/conversations/${conversationId}/messages`, {
+      const messages = await http<{ items: Array<{ body: string }> }>(app.url, 'GET', `/api/conversations/${conversationId}/messages`, {
         token: token('ox-ann'),
       });
-      expect(messages.body.messages.map((m) => m.body)).toEqual(['fine']);
+      expect(messages.body.items.map((m) => m.body)).toEqual(['fine']);
       await withDb(app.databaseUrl, async (db) => {
         expect(await count(db, "SELECT count(*) AS n FROM events WHERE event = 'messages:new'")).toBe(1);
         expect(await count(db, 'SELECT count(*) AS n FROM event_outbox')).toBe(0);

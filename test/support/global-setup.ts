@@ -19,6 +19,9 @@ export interface HeraldTestServices {
 /** Where the handles live between globalSetup and globalTeardown (same process, same realm). */
 export const SERVICES_KEY = '__heraldTestServices';
 
+/** The jest projects whose tests use the real servers. */
+const SERVER_PROJECTS = ['e2e', 'repository'];
+
 /** The part of jest's GlobalConfig we read. */
 interface JestGlobalConfig {
   selectProjects?: string[];
@@ -27,7 +30,7 @@ interface JestGlobalConfig {
 export default async function globalSetup(globalConfig?: JestGlobalConfig): Promise<void> {
   // `--selectProjects unit` needs no servers: skip the start-up cost.
   const projects = globalConfig?.selectProjects;
-  if (projects && !projects.includes('e2e')) return;
+  if (projects && !projects.some((p) => SERVER_PROJECTS.includes(p))) return;
 
   const missing = missingServerPackages({ postgres: !process.env.HERALD_TEST_PG_URL, redis: !process.env.HERALD_TEST_REDIS_URL });
   if (missing.length) {

@@ -1,2 +1,1 @@
 export { MessagingModule } from './messaging.module';
-export * from './messaging.events';

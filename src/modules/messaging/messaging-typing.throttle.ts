@@ -10,7 +10,7 @@ const SWEEP_ABOVE = 10_000;
  * second or so. Per instance, which is enough to keep the fan-out small.
  */
 @Injectable()
-export class TypingThrottle {
+export class MessagingTypingThrottle {
   private readonly lastRelay = new Map<string, number>();
 
   /** True when this signal should be relayed (and records it). */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { NamespaceContract } from '../../core/contract';
-import { conversationPayload, joinPayload } from './dto/messaging-input.dto';
-import { APP_NAMESPACE, MESSAGING_EVENT_SCHEMAS } from './messaging.events';
+import { NAMESPACES } from '../../core/realtime';
+import { conversationInput, joinConversationInput } from './messaging.dto';
+import { MESSAGING_EVENT_SCHEMAS } from './messaging.events';
 
 const joinAck = z.union([
   z.object({
@@ -11,12 +12,18 @@ const joinAck = z.union([
     replayed: z.number().int(),
     resync: z.boolean(),
   }),
-  z.object({ success: z.literal(false), message: z.string(), error: z.string(), code: z.string() }),
+  z.object({
+    success: z.literal(false),
+    message: z.string().describe('The same text as error, for the app client'),
+    error: z.string(),
+    code: z.string(),
+    retryInMs: z.number().int().optional(),
+  }),
 ]);
 
 /** Messaging's part of `/ws/app` in the machine-readable contract (GET /api/asyncapi.json). */
 export const MESSAGING_CONTRACT: NamespaceContract = {
-  namespace: APP_NAMESPACE,
+  namespace: NAMESPACES.app,
   description:
     'Messaging: message events go to `conversation:<id>` and to every participant’s `user:<id>` in one emit (each socket once). Messages are posted over HTTP.',
   channels: { 'conversation:<id>': 'members of the conversation (same rule as conversations:join)' },
@@ -39,17 +46,17 @@ export const MESSAGING_CONTRACT: NamespaceContract = {
   },
   clientEvents: {
     'conversations:join': {
-      payload: joinPayload,
+      payload: joinConversationInput,
       ack: joinAck,
       description: 'Join a conversation (members only), replaying after since; alias of subscribe conversation:<id>',
     },
     'conversations:leave': {
-      payload: conversationPayload,
+      payload: conversationInput,
       ack: z.object({ success: z.boolean(), conversationId: z.string() }),
       description: 'Leave a conversation room',
     },
     'conversations:typing': {
-      payload: conversationPayload,
+      payload: conversationInput,
       ack: z.object({ success: z.boolean(), relayed: z.boolean() }),
       description: 'Signal typing (after joining); relayed at most once a second',
     },

@@ -4,8 +4,19 @@ import type { Response } from 'express';
 import { CurrentUser, type Principal } from '../../core/auth';
 import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
-import { conversationIdParam, conversationList, createConversationBody, historyQuery, idParam, listConversationsQuery, messageBodyInput, messagePage, postMessageInput } from './dto/messaging-input.dto';
-import { conversationDto, messageDto } from './messaging.events';
+import {
+  conversationDto,
+  conversationIdInput,
+  conversationPageDto,
+  createConversationInput,
+  editMessageInput,
+  listConversationsInput,
+  messageDto,
+  messageHistoryInput,
+  messageIdInput,
+  messagePageDto,
+  postMessageInput,
+} from './messaging.dto';
 import { MessagingService } from './messaging.service';
 
 @ApiTags('messaging')
@@ -17,18 +28,22 @@ export class MessagingController {
   @Post()
   @ApiContract({
     summary: 'Starts a conversation between the caller and participantIds',
-    body: ['CreateConversationBody', createConversationBody],
+    body: ['CreateConversationBody', createConversationInput],
     response: ['Conversation', conversationDto],
     status: 201,
   })
   create(@CurrentUser() user: Principal, @Body() body: unknown) {
-    return this.messaging.createConversation(user.userId, parseInput(createConversationBody, body, 'body'));
+    return this.messaging.createConversation(user.userId, parseInput(createConversationInput, body, 'body'));
   }
 
   @Get()
-  @ApiContract({ summary: "The caller's conversations, most recent activity first", query: listConversationsQuery, response: ['ConversationList', conversationList] })
+  @ApiContract({
+    summary: "The caller's conversations, most recent activity first",
+    query: listConversationsInput,
+    response: ['ConversationPage', conversationPageDto],
+  })
   list(@CurrentUser() user: Principal, @Query() query: unknown) {
-    return this.messaging.listConversations(user.userId, parseInput(listConversationsQuery, query, 'query').limit);
+    return this.messaging.listConversations(user.userId, parseInput(listConversationsInput, query, 'query'));
   }
 
   /** 201 with the message; 200 with the first one when `clientMessageId` repeats (nothing re-sent). */
@@ -36,7 +51,7 @@ export class MessagingController {
   @ApiContract({
     summary: 'Posts a message; broadcasts messages:new. A repeated clientMessageId answers 200 with the first message',
     access: 'Members of the conversation only.',
-    params: { id: conversationIdParam },
+    params: { id: conversationIdInput },
     body: ['PostMessageBody', postMessageInput],
     response: ['Message', messageDto],
     status: 201,
@@ -46,7 +61,7 @@ export class MessagingController {
   async post(@CurrentUser() user: Principal, @Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
     const { message, duplicate } = await this.messaging.postMessage(
       user.userId,
-      parseInput(conversationIdParam, id, 'id'),
+      parseInput(conversationIdInput, id, 'id'),
       parseInput(postMessageInput, body, 'body'),
     );
     res.status(duplicate ? HttpStatus.OK : HttpStatus.CREATED);
@@ -57,17 +72,17 @@ export class MessagingController {
   @ApiContract({
     summary: 'Edits a message; broadcasts messages:updated',
     access: 'The author only.',
-    params: { id: conversationIdParam, messageId: idParam },
-    body: ['MessageBody', messageBodyInput],
+    params: { id: conversationIdInput, messageId: messageIdInput },
+    body: ['MessageBody', editMessageInput],
     response: ['Message', messageDto],
     errors: [404],
   })
   edit(@CurrentUser() user: Principal, @Param('id') id: string, @Param('messageId') messageId: string, @Body() body: unknown) {
     return this.messaging.editMessage(
       user.userId,
-      parseInput(conversationIdParam, id, 'id'),
-      parseInput(idParam, messageId, 'messageId'),
-      parseInput(messageBodyInput, body, 'body').body,
+      parseInput(conversationIdInput, id, 'id'),
+      parseInput(messageIdInput, messageId, 'messageId'),
+      parseInput(editMessageInput, body, 'body').body,
     );
   }
 
@@ -76,24 +91,24 @@ export class MessagingController {
   @ApiContract({
     summary: 'Soft-deletes a message; broadcasts messages:deleted',
     access: 'The author, or an admin.',
-    params: { id: conversationIdParam, messageId: idParam },
+    params: { id: conversationIdInput, messageId: messageIdInput },
     response: ['Message', messageDto],
     errors: [404],
   })
   remove(@CurrentUser() user: Principal, @Param('id') id: string, @Param('messageId') messageId: string) {
-    return this.messaging.deleteMessage(user, parseInput(conversationIdParam, id, 'id'), parseInput(idParam, messageId, 'messageId'));
+    return this.messaging.deleteMessage(user, parseInput(conversationIdInput, id, 'id'), parseInput(messageIdInput, messageId, 'messageId'));
   }
 
   @Get(':id/messages')
   @ApiContract({
     summary: 'Message history, newest first',
     access: 'Members of the conversation only.',
-    params: { id: conversationIdParam },
-    query: historyQuery,
-    response: ['MessagePage', messagePage],
+    params: { id: conversationIdInput },
+    query: messageHistoryInput,
+    response: ['MessagePage', messagePageDto],
     errors: [404],
   })
   history(@CurrentUser() user: Principal, @Param('id') id: string, @Query() query: unknown) {
-    return this.messaging.history(user.userId, parseInput(conversationIdParam, id, 'id'), parseInput(historyQuery, query, 'query'));
+    return this.messaging.history(user.userId, parseInput(conversationIdInput, id, 'id'), parseInput(messageHistoryInput, query, 'query'));
   }
 }

@@ -4,9 +4,20 @@ import { ContractRegistry } from '../../core/contract';
 import type { Namespace, Socket } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { DomainError, parseInput } from '../../core/errors';
-import { ChannelSubscriptions, HeraldGateway, ReplayService, SocketPolicy, reportSocketError, socketUser, toSocketError, userRoom } from '../../core/realtime';
-import { conversationPayload, joinPayload } from './dto/messaging-input.dto';
-import { APP_NAMESPACE, conversationRoom, type JoinAck } from './messaging.events';
+import {
+  ChannelSubscriptions,
+  HeraldGateway,
+  NAMESPACES,
+  ReplayService,
+  SocketPolicy,
+  failureAck,
+  reportSocketError,
+  socketUser,
+  toSocketError,
+  userRoom,
+} from '../../core/realtime';
+import { conversationInput, joinConversationInput } from './messaging.dto';
+import { conversationRoom, type JoinAck } from './messaging.events';
 import { MessagingService } from './messaging.service';
 import { MESSAGING_CONTRACT } from './messaging.contract';
 
@@ -16,7 +27,7 @@ type AckFn = (response: unknown) => void;
  * `/ws/app` conversation rooms: join (membership checked, optional replay), leave, and
  * typing signals. Messages themselves are posted over HTTP and arrive through the publisher.
  */
-@HeraldGateway(APP_NAMESPACE)
+@HeraldGateway(NAMESPACES.app)
 export class MessagingGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger(MessagingGateway.name);
 
@@ -49,7 +60,7 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection {
   @SubscribeMessage('conversations:join')
   async join(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown, @Ack() ack?: AckFn): Promise<void> {
     try {
-      const { conversationId, since } = parseInput(joinPayload, body);
+      const { conversationId, since } = parseInput(joinConversationInput, body);
       await this.messaging.assertCanJoin(socketUser(socket).userId, conversationId);
       const result = await this.replay.join(socket, [conversationRoom(conversationId)], { since });
       const reply: JoinAck = { success: true, conversationId, message: `joined conversation ${conversationId}`, ...result };
@@ -62,7 +73,7 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection {
   /** `conversations:leave {conversationId}`: the socket still hears the conversation through `user:<id>`. */
   @SubscribeMessage('conversations:leave')
   async leave(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown) {
-    const { conversationId } = parseInput(conversationPayload, body);
+    const { conversationId } = parseInput(conversationInput, body);
     await socket.leave(conversationRoom(conversationId));
     return { success: true, conversationId };
   }
@@ -73,7 +84,7 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection {
    */
   @SubscribeMessage('conversations:typing')
   typing(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown) {
-    const { conversationId } = parseInput(conversationPayload, body);
+    const { conversationId } = parseInput(conversationInput, body);
     if (!socket.rooms.has(conversationRoom(conversationId))) {
       throw DomainError.forbidden(`join conversation ${conversationId} before signalling typing`);
     }
@@ -85,7 +96,7 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection {
   private refuse(socket: Socket, ack: AckFn | undefined, err: unknown): void {
     const error = toSocketError(err, this.logger);
     if (ack) {
-      const reply: JoinAck = { success: false, message: error.message, error: error.message, code: error.code };
+      const reply: JoinAck = { ...failureAck(error.code, error.message, error.retryInMs), message: error.message };
       ack(reply);
     } else {
       reportSocketError(socket, undefined, error);

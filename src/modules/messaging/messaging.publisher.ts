@@ -1,8 +1,9 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, RealtimePublisher, RealtimeServer, userRoom, type Transaction } from '../../core/realtime';
+import { EventLogService, NAMESPACES, RealtimePublisher, RealtimeServer, userRoom, type Transaction } from '../../core/realtime';
 import { RedisService } from '../../core/redis';
-import { APP_NAMESPACE, conversationRoom, type MessageDto, type MessageEvent, type MessagingEvents } from './messaging.events';
+import type { MessageDto } from './messaging.dto';
+import { conversationRoom, type MessageEvent, type MessagingEvents } from './messaging.events';
 
 /** Server → server (through the adapter): logged message bodies were rewritten, drop cached replay pages. */
 const FORGET_CACHED_PAGES = 'messaging:forget-cached-pages';
@@ -16,12 +17,12 @@ export class MessagingPublisher extends RealtimePublisher<MessagingEvents> imple
     metrics: MetricsService,
     private readonly redis: RedisService,
   ) {
-    super(APP_NAMESPACE, realtime, log, metrics);
+    super(NAMESPACES.app, realtime, log, metrics);
   }
 
   onApplicationBootstrap(): void {
     if (!this.redis.enabled) return;
-    this.realtime.namespace(APP_NAMESPACE)?.on(FORGET_CACHED_PAGES, () => this.eventLog.forgetCachedPages());
+    this.realtime.namespace(NAMESPACES.app)?.on(FORGET_CACHED_PAGES, () => this.eventLog.forgetCachedPages());
   }
 
   /**
@@ -33,7 +34,7 @@ export class MessagingPublisher extends RealtimePublisher<MessagingEvents> imple
     this.eventLog.forgetCachedPages();
     if (!this.redis.enabled) return;
     try {
-      this.realtime.namespace(APP_NAMESPACE)?.serverSideEmit(FORGET_CACHED_PAGES);
+      this.realtime.namespace(NAMESPACES.app)?.serverSideEmit(FORGET_CACHED_PAGES);
     } catch (err) {
       // Redis unreachable: their pages expire within a minute anyway
       this.logger.warn(`could not ask other instances to drop cached replay pages: ${(err as Error).message}`);
@@ -43,16 +44,16 @@ export class MessagingPublisher extends RealtimePublisher<MessagingEvents> imple
   /**
    * To the conversation's room and every participant's own room in one emit, so a socket
    * in several of them receives it once. Stored in the transaction of the change it
-   * announces; keyed by message and version, so one change is delivered once.
+   * announces; keyed by event, message and `editVersion` (the row's edit counter), so one
+   * change is delivered once and two edits are two events even within one millisecond.
    */
-  message(tx: Transaction, event: MessageEvent, message: MessageDto, participants: string[]) {
-    const version = message.deletedAt ?? message.editedAt ?? message.createdAt;
+  message(tx: Transaction, event: MessageEvent, message: MessageDto, participants: string[], editVersion: number) {
     return this.publishIn(
       tx,
       event,
       { conversationId: message.conversationId, message, senderId: message.senderId, recipients: participants },
       [conversationRoom(message.conversationId), ...participants.map(userRoom)],
-      { idempotencyKey: `${event}:${message.id}:${version}` },
+      { idempotencyKey: `${event}:${message.id}:${editVersion}` },
     );
   }
 

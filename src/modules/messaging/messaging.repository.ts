@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../core/prisma';
-import { rewriteLoggedPayloads, type RawSqlExecutor, type Transaction } from '../../core/realtime';
+import { NAMESPACES, rewriteLoggedPayloads, type RawSqlExecutor, type Transaction } from '../../core/realtime';
 import type { Conversation, ConversationParticipant, Message, Prisma } from '../../generated/prisma/client';
-import { APP_NAMESPACE, conversationRoom } from './messaging.events';
+import { conversationRoom } from './messaging.events';
 
 export type MessageRow = Message;
-export type ConversationRow = Conversation & { participants: Pick<ConversationParticipant, 'userId'>[] };
+type ConversationRow = Conversation & { participants: Pick<ConversationParticipant, 'userId'>[] };
 
 const withParticipants = { participants: { select: { userId: true }, orderBy: { userId: 'asc' } } } satisfies Prisma.ConversationInclude;
 
@@ -29,14 +29,25 @@ export class MessagingRepository {
     });
   }
 
-  /** The user's conversations, most recent activity first. */
-  async listConversations(userId: string, limit: number): Promise<ConversationRow[]> {
+  /**
+   * The user's conversations, most recent activity first (never-used ones last), then
+   * newest; `before` continues after that conversation on the same (lastMessageAt,
+   * createdAt, id) order, so equal timestamps never skip or repeat rows.
+   */
+  async listConversations(userId: string, limit: number, before?: Conversation): Promise<ConversationRow[]> {
+    const where: Prisma.ConversationWhereInput = { participants: { some: { userId } } };
+    if (before) where.AND = [after(before)];
     return this.prisma.conversation.findMany({
-      where: { participants: { some: { userId } } },
+      where,
       orderBy: [{ lastMessageAt: { sort: 'desc', nulls: 'last' } }, { createdAt: 'desc' }, { id: 'desc' }],
       take: limit,
       include: withParticipants,
     });
+  }
+
+  /** The conversation, when the user is one of its participants. */
+  async findConversationOf(userId: string, conversationId: string): Promise<Conversation | null> {
+    return this.prisma.conversation.findFirst({ where: { id: conversationId, participants: { some: { userId } } } });
   }
 
   /** Participant ids, or undefined when the conversation does not exist. */
@@ -100,7 +111,7 @@ export class MessagingRepository {
   async editMessage(tx: Transaction, conversationId: string, messageId: string, body: string, at: Date): Promise<MessageRow | undefined> {
     const { count } = await tx.db.message.updateMany({
       where: { id: messageId, conversationId, deletedAt: null },
-      data: { body, status: 'edited', editedAt: at },
+      data: { body, status: 'edited', editedAt: at, editVersion: { increment: 1 } },
     });
     if (!count) return undefined;
     const edited = await this.findMessage(conversationId, messageId, tx);
@@ -132,9 +143,9 @@ export class MessagingRepository {
   /**
    * Makes every logged event of the message carry its current body (null once deleted).
    * For an event logged after the edit or delete that superseded it: a publish that was
-   * already on its way when the change committed.
+   * already on its way when the change committed. Resolves with the number of logged
+   * events rewritten.
    */
-  /** Resolves with the number of logged events rewritten. */
   resyncLoggedBodies(message: MessageRow): Promise<number> {
     return scrubLoggedBodies(this.prisma, message);
   }
@@ -149,6 +160,22 @@ export class MessagingRepository {
   }
 }
 
+/** Conversations after `before` in the list order (lastMessageAt desc nulls last, createdAt desc, id desc). */
+function after(before: Conversation): Prisma.ConversationWhereInput {
+  const sameCreation: Prisma.ConversationWhereInput[] = [
+    { createdAt: { lt: before.createdAt } },
+    { createdAt: before.createdAt, id: { lt: before.id } },
+  ];
+  if (before.lastMessageAt === null) return { lastMessageAt: null, OR: sameCreation };
+  return {
+    OR: [
+      { lastMessageAt: { lt: before.lastMessageAt } },
+      { lastMessageAt: null },
+      ...sameCreation.map((c) => ({ lastMessageAt: before.lastMessageAt, ...c })),
+    ],
+  };
+}
+
 /**
  * Message events are logged to the conversation's room (among others), after the message was
  * created; a minute of slack covers clock differences between the database and this process.
@@ -157,7 +184,7 @@ const LOG_TIME_SLACK_MS = 60_000;
 
 function scrubLoggedBodies(tx: RawSqlExecutor, message: MessageRow): Promise<number> {
   return rewriteLoggedPayloads(tx, {
-    namespace: APP_NAMESPACE,
+    namespace: NAMESPACES.app,
     room: conversationRoom(message.conversationId),
     loggedSince: new Date(message.createdAt.getTime() - LOG_TIME_SLACK_MS),
     where: { path: ['message', 'id'], equals: message.id },

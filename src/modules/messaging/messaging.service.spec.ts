@@ -5,7 +5,7 @@ import type { MessageRow } from './messaging.repository';
 import type { MessagingPublisher } from './messaging.publisher';
 import type { MessagingRepository } from './messaging.repository';
 import { MessagingService } from './messaging.service';
-import { TYPING_RELAY_INTERVAL_MS, TypingThrottle } from './messaging-typing.throttle';
+import { TYPING_RELAY_INTERVAL_MS, MessagingTypingThrottle } from './messaging-typing.throttle';
 
 const user = (userId: string, ...roles: string[]): Principal => ({ userId, roles, expiresAt: undefined });
 const at = new Date('2026-11-25T12:00:00.000Z');
@@ -22,6 +22,7 @@ function row(overrides: Partial<MessageRow> = {}): MessageRow {
     deletedAt: null,
     deletedBy: null,
     clientMessageId: null,
+    editVersion: 0,
     ...overrides,
   };
 }
@@ -35,7 +36,7 @@ function setup(participants: string[] | null = ['ann', 'ben']) {
     isParticipant: jest.fn(async (_c: string, u: string) => participants?.includes(u) ?? false),
     findMessage: jest.fn().mockResolvedValue(row()),
     addMessage: jest.fn().mockResolvedValue({ row: row(), created: true }),
-    editMessage: jest.fn().mockResolvedValue(row({ body: 'edited', status: 'edited', editedAt: at })),
+    editMessage: jest.fn().mockResolvedValue(row({ body: 'edited', status: 'edited', editedAt: at, editVersion: 1 })),
     softDeleteMessage: jest.fn().mockResolvedValue({ row: row({ body: null, status: 'deleted', deletedAt: at }), deletedNow: true }),
     createConversation: jest.fn(),
     resyncLoggedBodies: jest.fn().mockResolvedValue(0),
@@ -46,7 +47,7 @@ function setup(participants: string[] | null = ['ann', 'ben']) {
   const service = new MessagingService(
     repository as unknown as MessagingRepository,
     publisher as unknown as MessagingPublisher,
-    new TypingThrottle(),
+    new MessagingTypingThrottle(),
     uow as unknown as UnitOfWork,
   );
   return { service, repository, publisher };
@@ -67,7 +68,7 @@ describe('MessagingService', () => {
     const { service, publisher } = setup();
     const { message, duplicate } = await service.postMessage('ann', 'c1', { body: 'hello' });
     expect(duplicate).toBe(false);
-    expect(publisher.message).toHaveBeenCalledWith(tx, 'messages:new', message, ['ann', 'ben']);
+    expect(publisher.message).toHaveBeenCalledWith(tx, 'messages:new', message, ['ann', 'ben'], 0);
   });
 
   it('answers a repeated clientMessageId with the first message and publishes nothing again', async () => {
@@ -99,6 +100,14 @@ describe('MessagingService', () => {
     expect(publisher.message).not.toHaveBeenCalled();
   });
 
+  it('joins, subscribes and reads history by one rule: canJoin, membership', async () => {
+    const { service } = setup();
+    expect(await service.canJoin('ann', 'c1')).toBe(true);
+    expect(await service.canJoin('eve', 'c1')).toBe(false);
+    expect(await setup(null).service.canJoin('ann', 'c9')).toBe(false);
+    await expect(service.assertCanJoin('ann', 'c1')).resolves.toBeUndefined();
+  });
+
   it('lets only the author edit, and not a deleted message', async () => {
     const { service, repository, publisher } = setup();
     expect(await code(service.editMessage('ben', 'c1', 'm1', 'x'))).toBe('forbidden');
@@ -108,7 +117,8 @@ describe('MessagingService', () => {
     const edited = await service.editMessage('ann', 'c1', 'm1', 'edited');
     expect(edited).toMatchObject({ status: 'edited', body: 'edited' });
     expect(publisher.message).toHaveBeenCalledTimes(1);
-    expect(publisher.message).toHaveBeenCalledWith(tx, 'messages:updated', edited, ['ann', 'ben']);
+    // Keyed by the row's edit counter: a second edit in the same millisecond is still a new event.
+    expect(publisher.message).toHaveBeenCalledWith(tx, 'messages:updated', edited, ['ann', 'ben'], 1);
   });
 
   it('after publishing an edit or a delete, brings every logged copy to the message as it is now', async () => {
@@ -131,7 +141,7 @@ describe('MessagingService', () => {
     expect(await code(service.deleteMessage(user('eve'), 'c1', 'm1'))).toBe('forbidden');
     const deleted = await service.deleteMessage(user('mod', 'admin'), 'c1', 'm1');
     expect(deleted).toMatchObject({ status: 'deleted', body: null, deletedAt: at.toISOString() });
-    expect(publisher.message).toHaveBeenCalledWith(tx, 'messages:deleted', deleted, ['ann', 'ben']);
+    expect(publisher.message).toHaveBeenCalledWith(tx, 'messages:deleted', deleted, ['ann', 'ben'], 0);
     // A repeat changes nothing and publishes nothing: the first delete's event committed with it.
     repository.softDeleteMessage.mockResolvedValueOnce({ row: row({ body: null, status: 'deleted', deletedAt: at }), deletedNow: false });
     const again = await service.deleteMessage(user('ann'), 'c1', 'm1');
@@ -154,9 +164,9 @@ describe('MessagingService', () => {
   });
 });
 
-describe('TypingThrottle', () => {
+describe('MessagingTypingThrottle', () => {
   it('allows again after the interval', () => {
-    const throttle = new TypingThrottle();
+    const throttle = new MessagingTypingThrottle();
     expect(throttle.allow('u', 'c', 1_000)).toBe(true);
     expect(throttle.allow('u', 'c', 1_000 + TYPING_RELAY_INTERVAL_MS - 1)).toBe(false);
     expect(throttle.allow('u', 'c', 1_000 + TYPING_RELAY_INTERVAL_MS)).toBe(true);

@@ -1,19 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { hasRole, type Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
+import { pageRequest, toPage, type Page } from '../../core/paging';
 import { UnitOfWork } from '../../core/realtime';
-import { toConversationDto, toMessageDto } from './dto/messaging.mapper';
-import type { CreateConversationInput, HistoryQuery, PostMessageInput } from './dto/messaging-input.dto';
-import { TypingThrottle } from './messaging-typing.throttle';
-import type { ConversationDto, MessageDto } from './messaging.events';
+import { MessagingTypingThrottle } from './messaging-typing.throttle';
+import {
+  toConversationDto,
+  toMessageDto,
+  type ConversationDto,
+  type CreateConversationInput,
+  type ListConversationsInput,
+  type MessageDto,
+  type MessageHistoryInput,
+  type PostMessageInput,
+} from './messaging.dto';
 import { MessagingPublisher } from './messaging.publisher';
 import { MessagingRepository } from './messaging.repository';
-
-export interface MessagePage {
-  messages: MessageDto[];
-  /** Pass as `before` for the next (older) page; null on the last page. */
-  nextBefore: string | null;
-}
 
 /**
  * Conversations and messages: membership decides who may join, read and post; only the
@@ -26,7 +28,7 @@ export class MessagingService {
   constructor(
     private readonly repository: MessagingRepository,
     private readonly publisher: MessagingPublisher,
-    private readonly typingThrottle: TypingThrottle,
+    private readonly typingThrottle: MessagingTypingThrottle,
     private readonly uow: UnitOfWork,
   ) {}
 
@@ -36,19 +38,26 @@ export class MessagingService {
     return toConversationDto(await this.repository.createConversation(creatorId, input.title, participants));
   }
 
-  async listConversations(userId: string, limit: number): Promise<{ conversations: ConversationDto[] }> {
-    const rows = await this.repository.listConversations(userId, limit);
-    return { conversations: rows.map(toConversationDto) };
+  /** The user's conversations, most recent activity first; `before` continues after a conversation of theirs. */
+  async listConversations(userId: string, query: ListConversationsInput): Promise<Page<ConversationDto>> {
+    const before = query.before === undefined ? undefined : await this.repository.findConversationOf(userId, query.before);
+    if (query.before !== undefined && !before) throw DomainError.badRequest('before: no such conversation of yours');
+    const rows = await this.repository.listConversations(userId, pageRequest(query.limit), before ?? undefined);
+    return toPage(rows, query.limit, toConversationDto, (row) => row.id);
   }
 
   /**
-   * Whether the user may join the conversation's room. An unknown conversation and
-   * someone else's get the same refusal, so ids cannot be probed.
+   * Whether the user may read the conversation's channel: join its room, subscribe to it,
+   * read its history. The one membership rule of `conversations:join`, `subscribe` and
+   * `GET /api/history`.
    */
+  canJoin(userId: string, conversationId: string): Promise<boolean> {
+    return this.repository.isParticipant(conversationId, userId);
+  }
+
+  /** `canJoin`, as a refusal. An unknown conversation and someone else's get the same one, so ids cannot be probed. */
   async assertCanJoin(userId: string, conversationId: string): Promise<void> {
-    if (!(await this.repository.isParticipant(conversationId, userId))) {
-      throw DomainError.forbidden(`not a member of conversation ${conversationId}`);
-    }
+    if (!(await this.canJoin(userId, conversationId))) throw notMember(conversationId);
   }
 
   /**
@@ -62,7 +71,7 @@ export class MessagingService {
     return this.uow.run(async (tx) => {
       const { row, created } = await this.repository.addMessage(tx, conversationId, senderId, input.body, input.clientMessageId);
       const message = toMessageDto(row);
-      if (created) this.publisher.message(tx, 'messages:new', message, participants);
+      if (created) this.publisher.message(tx, 'messages:new', message, participants, row.editVersion);
       return { message, duplicate: !created };
     });
   }
@@ -76,7 +85,7 @@ export class MessagingService {
       const row = await this.repository.editMessage(tx, conversationId, messageId, body, new Date());
       if (!row) throw DomainError.conflict(`message ${messageId} was deleted and cannot be edited`);
       const edited = toMessageDto(row);
-      this.publisher.message(tx, 'messages:updated', edited, participants);
+      this.publisher.message(tx, 'messages:updated', edited, participants, row.editVersion);
       return edited;
     });
     this.publisher.forgetCachedReplays();
@@ -101,7 +110,7 @@ export class MessagingService {
       const { row, deletedNow } = await this.repository.softDeleteMessage(tx, conversationId, messageId, user.userId, new Date());
       if (!row) throw messageNotFound(messageId);
       const deleted = toMessageDto(row);
-      if (deletedNow) this.publisher.message(tx, 'messages:deleted', deleted, participants);
+      if (deletedNow) this.publisher.message(tx, 'messages:deleted', deleted, participants, row.editVersion);
       return deleted;
     });
     this.publisher.forgetCachedReplays();
@@ -109,13 +118,12 @@ export class MessagingService {
     return message;
   }
 
-  async history(userId: string, conversationId: string, query: HistoryQuery): Promise<MessagePage> {
+  async history(userId: string, conversationId: string, query: MessageHistoryInput): Promise<Page<MessageDto>> {
     await this.membersOnly(userId, conversationId);
     const before = query.before === undefined ? undefined : await this.repository.findMessage(conversationId, query.before);
     if (query.before !== undefined && !before) throw DomainError.badRequest('before: no such message in this conversation');
-    const rows = await this.repository.listMessages(conversationId, query.limit + 1, before ?? undefined);
-    const page = rows.slice(0, query.limit);
-    return { messages: page.map(toMessageDto), nextBefore: rows.length > query.limit ? page[page.length - 1].id : null };
+    const rows = await this.repository.listMessages(conversationId, pageRequest(query.limit), before ?? undefined);
+    return toPage(rows, query.limit, toMessageDto, (row) => row.id);
   }
 
   /** Relays a typing signal unless one was relayed for this user and conversation just before. */

@@ -1,9 +1,9 @@
-import { HeartbeatLimiter } from './presence-heartbeat.limiter';
+import { PresenceHeartbeatLimiter } from './presence-heartbeat.limiter';
 
-describe('HeartbeatLimiter', () => {
+describe('PresenceHeartbeatLimiter', () => {
   it('lets a burst of two through, then one per 60/perMinute seconds, per socket', () => {
     let now = 0;
-    const limiter = new HeartbeatLimiter(12, () => now); // one per 5 s
+    const limiter = new PresenceHeartbeatLimiter(12, () => now); // one per 5 s
     const a = {};
     const b = {};
     expect([limiter.take(a), limiter.take(a)]).toEqual([0, 0]);

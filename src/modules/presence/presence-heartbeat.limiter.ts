@@ -12,7 +12,7 @@ interface Bucket {
  * load. `perMinute` is the sustained rate, with a burst of two (a tab coming back to the
  * foreground may send one at once). Buckets live as long as their socket (WeakMap).
  */
-export class HeartbeatLimiter {
+export class PresenceHeartbeatLimiter {
   private readonly buckets = new WeakMap<object, Bucket>();
   private readonly msPerToken: number;
 

@@ -1,4 +1,4 @@
-import { InMemoryPresenceStore } from './presence-memory.store';
+import { PresenceMemoryStore } from './presence-memory.store';
 import type { StoredSocket } from './presence.store';
 
 const entry = (userId: string, socketId: string, lastSeen = 100): StoredSocket => ({
@@ -10,9 +10,9 @@ const entry = (userId: string, socketId: string, lastSeen = 100): StoredSocket =
   ip: null,
 });
 
-describe('InMemoryPresenceStore', () => {
+describe('PresenceMemoryStore', () => {
   it('creates, refreshes and removes socket entries per user', async () => {
-    const store = new InMemoryPresenceStore();
+    const store = new PresenceMemoryStore();
     expect((await store.upsert(entry('alice', 's1'))).created).toBe(true);
     const again = await store.upsert(entry('alice', 's1', 200));
     expect(again.created).toBe(false);
@@ -26,21 +26,21 @@ describe('InMemoryPresenceStore', () => {
   });
 
   it('keeps the latest last-seen mark', async () => {
-    const store = new InMemoryPresenceStore();
+    const store = new PresenceMemoryStore();
     await store.remove('alice', 'x', 500);
     await store.remove('alice', 'y', 400);
     expect((await store.get(['alice']))[0].lastSeen).toBe(500);
   });
 
   it('refresh reports only the entries it had to re-create', async () => {
-    const store = new InMemoryPresenceStore();
+    const store = new PresenceMemoryStore();
     await store.upsert(entry('alice', 's1'));
     const recreated = await store.refresh([entry('alice', 's1', 150), entry('bob', 's2', 150)]);
     expect(recreated.map((e) => e.socketId)).toEqual(['s2']);
   });
 
   it('sweeps entries older than the cutoff, within the limit, marking their last seen', async () => {
-    const store = new InMemoryPresenceStore();
+    const store = new PresenceMemoryStore();
     await store.upsert(entry('alice', 'old1', 10));
     await store.upsert(entry('alice', 'fresh', 1000));
     await store.upsert(entry('bob', 'old2', 20));
@@ -58,7 +58,7 @@ describe('InMemoryPresenceStore', () => {
   });
 
   it('forgets the oldest last-seen marks past its cap', async () => {
-    const store = new InMemoryPresenceStore(2);
+    const store = new PresenceMemoryStore(2);
     await store.remove('a', 's', 1);
     await store.remove('b', 's', 2);
     await store.remove('c', 's', 3);
@@ -66,9 +66,9 @@ describe('InMemoryPresenceStore', () => {
   });
 });
 
-describe('InMemoryPresenceStore versions', () => {
+describe('PresenceMemoryStore versions', () => {
   it('moves the version on with every announced change, and not with a plain keep-alive', async () => {
-    const store = new InMemoryPresenceStore();
+    const store = new PresenceMemoryStore();
     const connected = (await store.upsert(entry('alice', 's1'))).user.version;
     const heartbeat = (await store.upsert(entry('alice', 's1', 11))).user.version;
     expect(heartbeat).toBeGreaterThan(connected);

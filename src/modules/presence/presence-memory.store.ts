@@ -7,7 +7,7 @@ const MAX_LAST_SEEN_MARKS = 100_000;
  * Presence of a single instance (no REDIS_URL). Every operation completes synchronously,
  * so calls apply in the order they are made, like the Redis scripts do.
  */
-export class InMemoryPresenceStore implements PresenceStore {
+export class PresenceMemoryStore implements PresenceStore {
   private readonly users = new Map<string, Map<string, StoredSocket>>();
   private readonly lastSeen = new Map<string, number>();
   /** The change sequence (see StoredUser.version). */

@@ -1,17 +1,17 @@
 import fc from 'fast-check';
-import type { PresenceStatus } from './presence.events';
-import { ObserverFanout } from './presence-observer-fanout';
+import type { PresenceStatusDto } from './presence.dto';
+import { PresenceObserverFanout } from './presence-observer-fanout';
 
 const WINDOW = 250;
-const status = (isOnline: boolean, lastSeen = 0, userId = 'alice'): PresenceStatus => ({ userId, isOnline, lastSeen });
+const status = (isOnline: boolean, lastSeen = 0, userId = 'alice'): PresenceStatusDto => ({ userId, isOnline, lastSeen });
 
 function setup() {
-  const shown: Array<PresenceStatus & { at: number }> = [];
-  const fanout = new ObserverFanout((s) => shown.push({ ...s, at: Date.now() }), WINDOW);
+  const shown: Array<PresenceStatusDto & { at: number }> = [];
+  const fanout = new PresenceObserverFanout((s) => shown.push({ ...s, at: Date.now() }), WINDOW);
   return { fanout, shown };
 }
 
-describe('ObserverFanout', () => {
+describe('PresenceObserverFanout', () => {
   beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
   afterEach(() => jest.useRealTimers());
 

@@ -1,4 +1,4 @@
-import type { PresenceStatus } from './presence.events';
+import type { PresenceStatusDto } from './presence.dto';
 
 /** How long observers wait, at least, between two presence updates about one user. */
 export const OBSERVER_UPDATE_WINDOW_MS = 250;
@@ -22,19 +22,19 @@ interface Shown {
  * spurious pair. Every instance runs its own and sees the same ordered stream of changes
  * (the versioned presence channel), so observers everywhere end on the same state.
  */
-export class ObserverFanout {
+export class PresenceObserverFanout {
   private readonly shown = new Map<string, Shown>();
-  private readonly pending = new Map<string, { status: PresenceStatus; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<string, { status: PresenceStatusDto; timer: NodeJS.Timeout }>();
 
   constructor(
-    private readonly emit: (status: PresenceStatus) => void,
+    private readonly emit: (status: PresenceStatusDto) => void,
     private readonly windowMs = OBSERVER_UPDATE_WINDOW_MS,
     private readonly now: () => number = Date.now,
     private readonly capacity = MAX_TRACKED_USERS,
   ) {}
 
   /** The user's state after a change. */
-  offer(status: PresenceStatus): void {
+  offer(status: PresenceStatusDto): void {
     const waiting = this.pending.get(status.userId);
     if (waiting) {
       waiting.status = status; // the window's end shows the latest only
@@ -63,7 +63,7 @@ export class ObserverFanout {
     return this.pending.size;
   }
 
-  private settle(status: PresenceStatus): void {
+  private settle(status: PresenceStatusDto): void {
     const last = this.shown.get(status.userId);
     if (last?.isOnline === status.isOnline) return;
     this.shown.delete(status.userId); // re-insert so Map order stays least-recent-first

@@ -98,38 +98,36 @@ if #found > 0 then bump(KEYS[2]) end
 return {#found / 2, users}
 `;
 
-class Script {
-  private readonly sha: string;
-
-  constructor(private readonly lua: string) {
-    this.sha = createHash('sha1').update(lua).digest('hex');
-  }
-
-  /**
-   * EVALSHA, falling back to EVAL once when Redis lost its script cache (restart). Both
-   * are sent at call time on one connection, so calls apply in the order they were made.
-   */
-  async run(redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!(err as Error).message?.startsWith('NOSCRIPT')) throw err;
-      return redis.eval(this.lua, keys.length, ...keys, ...args);
-    }
-  }
+/**
+ * A Lua script run with EVALSHA, falling back to EVAL once when Redis lost its script
+ * cache (restart). Both are sent at call time on one connection, so calls apply in the
+ * order they were made.
+ */
+function luaScript(lua: string) {
+  const sha = createHash('sha1').update(lua).digest('hex');
+  return {
+    async run(redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
+      try {
+        return await redis.evalsha(sha, keys.length, ...keys, ...args);
+      } catch (err) {
+        if (!(err as Error).message?.startsWith('NOSCRIPT')) throw err;
+        return redis.eval(lua, keys.length, ...keys, ...args);
+      }
+    },
+  };
 }
 
 const scripts = {
-  upsert: new Script(UPSERT),
-  refresh: new Script(REFRESH),
-  remove: new Script(REMOVE),
-  sweep: new Script(SWEEP),
+  upsert: luaScript(UPSERT),
+  refresh: luaScript(REFRESH),
+  remove: luaScript(REMOVE),
+  sweep: luaScript(SWEEP),
 };
 
 /** Entries per REFRESH call: bounds how long one script holds Redis. */
 const REFRESH_BATCH = 500;
 
-export class RedisPresenceStore implements PresenceStore {
+export class PresenceRedisStore implements PresenceStore {
   private readonly expiryKey: string;
   private readonly versionKey: string;
   private readonly socketsPrefix: string;

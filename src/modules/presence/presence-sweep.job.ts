@@ -3,7 +3,7 @@ import { JobScheduler } from '../../core/scheduling';
 import { PresenceService } from './presence.service';
 import { PRESENCE_TIMINGS, type PresenceTimings } from './presence.timing';
 
-export const PRESENCE_SWEEP_JOB = 'presence-sweep';
+const PRESENCE_SWEEP_JOB = 'presence-sweep';
 
 /**
  * Removes sockets not vouched for within PRESENCE_TTL_SECONDS (a crashed instance's) and

@@ -1,8 +1,8 @@
-import { LatestVersions } from './presence-versions';
+import { PresenceVersions } from './presence-versions';
 
-describe('LatestVersions', () => {
+describe('PresenceVersions', () => {
   it('accepts only versions newer than the last accepted one, per user', () => {
-    const versions = new LatestVersions();
+    const versions = new PresenceVersions();
     expect(versions.accept('alice', 5)).toBe(true);
     expect(versions.accept('alice', 4)).toBe(false); // overtaken on the way
     expect(versions.accept('alice', 5)).toBe(false); // the same change twice
@@ -11,7 +11,7 @@ describe('LatestVersions', () => {
   });
 
   it('forgets the least recently changed users past its capacity', () => {
-    const versions = new LatestVersions(2);
+    const versions = new PresenceVersions(2);
     versions.accept('a', 10);
     versions.accept('b', 10);
     versions.accept('a', 11); // a is now the most recent

@@ -7,7 +7,7 @@ const MAX_TRACKED_USERS = 100_000;
  * only versions newer than the last one keeps every observer's view moving forward, so a
  * user whose tabs all closed at once never ends up "online" on someone's screen.
  */
-export class LatestVersions {
+export class PresenceVersions {
   private readonly latest = new Map<string, number>();
 
   constructor(private readonly capacity = MAX_TRACKED_USERS) {}

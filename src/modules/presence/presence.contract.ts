@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { NamespaceContract } from '../../core/contract';
-import { PRESENCE_EVENT_SCHEMAS, PRESENCE_HEARTBEAT, PRESENCE_NAMESPACE } from './presence.events';
+import { NAMESPACES } from '../../core/realtime';
+import { PRESENCE_EVENT_SCHEMAS, PRESENCE_HEARTBEAT } from './presence.events';
 
 /** Presence's part of `/ws/app` in the machine-readable contract (GET /api/asyncapi.json). */
 export const PRESENCE_CONTRACT: NamespaceContract = {
-  namespace: PRESENCE_NAMESPACE,
+  namespace: NAMESPACES.app,
   description:
     'Presence: the user’s own `user:<id>` room gets the full snapshot on every change and heartbeat; other users get `{userId, isOnline, lastSeen}` when the online state changes.',
   channels: {},

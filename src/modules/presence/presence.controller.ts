@@ -1,11 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiContract } from '../../core/contract';
-import { CurrentUser, Roles, type Principal } from '../../core/auth';
+import { CurrentUser, type Principal } from '../../core/auth';
 import { ids, parseInput } from '../../core/errors';
-import { UserDisconnects } from '../../core/realtime';
-import { adminDisconnectDto, kickOutcome, MAX_QUERY_USER_IDS, presenceQueryDto, presenceSnapshots, presenceView } from './dto/presence.dto';
-import { ADMIN_DISCONNECT_REASON } from './presence.events';
+import { MAX_QUERY_USER_IDS, presenceQueryInput, presenceQueryResultDto, visiblePresenceDto } from './presence.dto';
 import { PresenceService } from './presence.service';
 
 @ApiTags('presence')
@@ -18,7 +16,7 @@ export class PresenceController {
   @ApiContract({
     summary: "A user's presence: the full snapshot for the user themselves and admins, {userId, isOnline, lastSeen} for anyone else",
     params: { userId: ids.userId },
-    response: ['Presence', presenceView],
+    response: ['Presence', visiblePresenceDto],
   })
   async one(@Param('userId') userId: string, @CurrentUser() viewer: Principal) {
     const [snapshot] = await this.presence.snapshots([parseInput(ids.userId, userId, 'userId')], viewer);
@@ -29,31 +27,10 @@ export class PresenceController {
   @HttpCode(200)
   @ApiContract({
     summary: `Presence of up to ${MAX_QUERY_USER_IDS} users, in the order asked (duplicates once); same shape rules as GET /api/presence/:userId`,
-    body: ['PresenceQueryBody', presenceQueryDto],
-    response: ['PresenceSnapshots', presenceSnapshots],
+    body: ['PresenceQueryBody', presenceQueryInput],
+    response: ['PresenceSnapshots', presenceQueryResultDto],
   })
   async query(@Body() body: unknown, @CurrentUser() viewer: Principal) {
-    return { snapshots: await this.presence.snapshots(parseInput(presenceQueryDto, body, 'body').userIds, viewer) };
-  }
-}
-
-@ApiTags('admin')
-@ApiBearerAuth()
-@Controller('api/admin')
-export class PresenceAdminController {
-  constructor(private readonly disconnects: UserDisconnects) {}
-
-  @Post('disconnect')
-  @HttpCode(200)
-  @Roles('admin')
-  @ApiContract({
-    summary: "Sends system:disconnect to all of a user's sockets (every namespace, every instance) and closes them",
-    roles: ['admin'],
-    body: ['AdminDisconnectBody', adminDisconnectDto],
-    response: ['DisconnectOutcome', kickOutcome],
-  })
-  async disconnect(@Body() body: unknown, @CurrentUser() admin: Principal) {
-    const { userId, reconnectInMs, banSeconds } = parseInput(adminDisconnectDto, body, 'body');
-    return this.disconnects.disconnectEverywhere(userId, { reason: ADMIN_DISCONNECT_REASON, reconnectInMs }, { banSeconds, by: `admin ${admin.userId}` });
+    return { snapshots: await this.presence.snapshots(parseInput(presenceQueryInput, body, 'body').userIds, viewer) };
   }
 }

@@ -3,9 +3,9 @@ import { ConnectedSocket, OnGatewayConnection, OnGatewayDisconnect, OnGatewayIni
 import { ContractRegistry } from '../../core/contract';
 import type { Namespace, Socket } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '../../config';
-import { HeraldGateway, SocketPolicy, socketUser, userRoom } from '../../core/realtime';
-import { PRESENCE_HEARTBEAT, PRESENCE_NAMESPACE } from './presence.events';
-import { HeartbeatLimiter } from './presence-heartbeat.limiter';
+import { HeraldGateway, NAMESPACES, SocketPolicy, failureAck, socketUser, userRoom } from '../../core/realtime';
+import { PRESENCE_HEARTBEAT } from './presence.events';
+import { PresenceHeartbeatLimiter } from './presence-heartbeat.limiter';
 import { PresencePublisher } from './presence.publisher';
 import { PresenceService } from './presence.service';
 import { PRESENCE_CONTRACT } from './presence.contract';
@@ -15,10 +15,10 @@ import { PRESENCE_CONTRACT } from './presence.contract';
  * the same policy: attach is idempotent). Connect and disconnect feed the presence
  * service without ever holding up or failing the connection.
  */
-@HeraldGateway(PRESENCE_NAMESPACE)
+@HeraldGateway(NAMESPACES.app)
 export class PresenceGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(PresenceGateway.name);
-  private readonly heartbeats: HeartbeatLimiter;
+  private readonly heartbeats: PresenceHeartbeatLimiter;
 
   constructor(
     private readonly contract: ContractRegistry,
@@ -27,7 +27,7 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly publisher: PresencePublisher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.heartbeats = new HeartbeatLimiter(config.presenceHeartbeatsPerMinute);
+    this.heartbeats = new PresenceHeartbeatLimiter(config.presenceHeartbeatsPerMinute);
   }
 
   afterInit(nsp: Namespace): void {
@@ -65,9 +65,9 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   @SubscribeMessage(PRESENCE_HEARTBEAT)
   async heartbeat(@ConnectedSocket() socket: Socket) {
     const retryInMs = this.heartbeats.take(socket);
-    if (retryInMs > 0) return { success: false, error: 'too many heartbeats', code: 'socket_error:rate_limited', retryInMs };
+    if (retryInMs > 0) return failureAck('socket_error:rate_limited', 'too many heartbeats', retryInMs);
     if (await this.presence.heartbeat(socket.id)) return { success: true };
-    return { success: false, error: 'presence is temporarily unavailable', code: 'socket_error:unavailable' };
+    return failureAck('socket_error:unavailable', 'presence is temporarily unavailable');
   }
 }
 

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { RedisService } from '../../core/redis';
-import { PresenceAdminController, PresenceController } from './presence.controller';
+import { PresenceAdminController } from './presence-admin.controller';
+import { PresenceController } from './presence.controller';
 import { PresenceGateway } from './presence.gateway';
-import { InMemoryPresenceStore } from './presence-memory.store';
+import { PresenceMemoryStore } from './presence-memory.store';
 import { PresencePublisher } from './presence.publisher';
-import { RedisPresenceStore } from './presence-redis.store';
+import { PresenceRedisStore } from './presence-redis.store';
 import { PresenceService } from './presence.service';
 import { PRESENCE_STORE, type PresenceStore } from './presence.store';
 import { PresenceSweepJob } from './presence-sweep.job';
@@ -24,8 +25,8 @@ import { PRESENCE_TIMINGS, presenceTimings, type PresenceTimings } from './prese
       provide: PRESENCE_STORE,
       useFactory: (redis: RedisService, timings: PresenceTimings): PresenceStore =>
         redis.client
-          ? new RedisPresenceStore(redis.client, (...parts) => redis.key(...parts), timings)
-          : new InMemoryPresenceStore(),
+          ? new PresenceRedisStore(redis.client, (...parts) => redis.key(...parts), timings)
+          : new PresenceMemoryStore(),
       inject: [RedisService, PRESENCE_TIMINGS],
     },
     PresencePublisher,
@@ -33,6 +34,6 @@ import { PRESENCE_TIMINGS, presenceTimings, type PresenceTimings } from './prese
     PresenceGateway,
     PresenceSweepJob,
   ],
-  exports: [PresenceService],
 })
+/** Presence owns no channel: its events are never logged and reach users through `user:<id>`, which notifications owns. */
 export class PresenceModule {}

@@ -1,15 +1,15 @@
 import type { MetricsService } from '../../core/observability';
 import type { EventLogService, RealtimeServer } from '../../core/realtime';
 import type { RedisService } from '../../core/redis';
-import type { PresenceSnapshot, PresenceStatus } from './presence.events';
+import type { PresenceDto, PresenceStatusDto } from './presence.dto';
 import { OBSERVER_UPDATE_WINDOW_MS } from './presence-observer-fanout';
 import { PresencePublisher } from './presence.publisher';
 
 /** A namespace that records what is emitted locally, by audience. */
 function setup() {
-  const emitted: Array<{ to: 'user' | 'observers'; room: string; payload: PresenceSnapshot | PresenceStatus }> = [];
+  const emitted: Array<{ to: 'user' | 'observers'; room: string; payload: PresenceDto | PresenceStatusDto }> = [];
   const target = (to: 'user' | 'observers', room: string) => ({
-    emit: (_event: string, payload: PresenceSnapshot | PresenceStatus) => emitted.push({ to, room, payload }),
+    emit: (_event: string, payload: PresenceDto | PresenceStatusDto) => emitted.push({ to, room, payload }),
   });
   const nsp = { local: { to: (room: string) => target('user', room), except: (room: string) => target('observers', room) } };
   const realtime = { namespace: () => nsp } as unknown as RealtimeServer;
@@ -20,7 +20,7 @@ function setup() {
 }
 
 /** lastSeen doubles as a label, so the test can tell which snapshot went out. */
-const snapshot = (label: number, sockets = 1): PresenceSnapshot => ({
+const snapshot = (label: number, sockets = 1): PresenceDto => ({
   userId: 'alice',
   isOnline: sockets > 0,
   lastSeen: label,

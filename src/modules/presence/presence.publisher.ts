@@ -2,18 +2,12 @@ import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/com
 import type Redis from 'ioredis';
 import type { Namespace } from 'socket.io';
 import { MetricsService } from '../../core/observability';
-import { adapterServerSideEmit, EventLogService, RealtimePublisher, RealtimeServer, socketUser, userRoom } from '../../core/realtime';
+import { adapterServerSideEmit, EventLogService, NAMESPACES, RealtimePublisher, RealtimeServer, socketUser, userRoom } from '../../core/realtime';
 import { RedisService } from '../../core/redis';
-import {
-  PRESENCE_KICK_REQUEST,
-  PRESENCE_NAMESPACE,
-  type PresenceEvents,
-  type PresenceSnapshot,
-  type SystemDisconnectPayload,
-} from './presence.events';
-import { forObservers } from './presence.snapshot';
-import { ObserverFanout } from './presence-observer-fanout';
-import { LatestVersions } from './presence-versions';
+import { toPresenceStatusDto, type PresenceDto } from './presence.dto';
+import { PRESENCE_KICK_REQUEST, type PresenceEvents, type SystemDisconnectPayload } from './presence.events';
+import { PresenceObserverFanout } from './presence-observer-fanout';
+import { PresenceVersions } from './presence-versions';
 
 export interface KickOutcome {
   /** Sockets closed, over every namespace and every instance that answered. */
@@ -30,7 +24,7 @@ interface PresenceBroadcast {
   kind: 'changed' | 'heartbeat';
   /** The store's version of the state (StoredUser.version). */
   version: number;
-  snapshot: PresenceSnapshot;
+  snapshot: PresenceDto;
 }
 
 /** Waiting longer than this for the subscription at start-up would hold up boot for nothing. */
@@ -40,7 +34,7 @@ const SUBSCRIBE_WAIT_MS = 5000;
  * The only code that emits presence events. Presence is transient (no offset, never
  * persisted). The user's own room gets every change and heartbeat as a full snapshot;
  * everyone else in the namespace gets only `{userId, isOnline, lastSeen}`, and only when
- * the online state changes, coalesced per user (ObserverFanout).
+ * the online state changes, coalesced per user (PresenceObserverFanout).
  *
  * With Redis, snapshots travel on a channel of their own rather than through the
  * Socket.IO adapter, and every instance (this one included) emits them to its local
@@ -51,12 +45,12 @@ const SUBSCRIBE_WAIT_MS = 5000;
 @Injectable()
 export class PresencePublisher extends RealtimePublisher<PresenceEvents> implements OnApplicationBootstrap, OnModuleDestroy {
   /** Newest version emitted here to the user's own sockets (every kind)… */
-  private readonly toUser = new LatestVersions();
+  private readonly toUser = new PresenceVersions();
   /** …and to everyone else (changes only: observers never see heartbeats, so a heartbeat must not hide a change from them). */
-  private readonly toObservers = new LatestVersions();
+  private readonly toObservers = new PresenceVersions();
   /** Turns the observers' stream of changes into online/offline transitions. */
-  private readonly observerFanout = new ObserverFanout((status) => {
-    const nsp = this.realtime.namespace(PRESENCE_NAMESPACE);
+  private readonly observerFanout = new PresenceObserverFanout((status) => {
+    const nsp = this.realtime.namespace(NAMESPACES.app);
     if (nsp) this.emitLocal(nsp.local.except(userRoom(status.userId)), 'presence:update', status);
   });
   private readonly channel: string;
@@ -69,7 +63,7 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
     metrics: MetricsService,
     private readonly redis: RedisService,
   ) {
-    super(PRESENCE_NAMESPACE, realtime, log, metrics);
+    super(NAMESPACES.app, realtime, log, metrics);
     this.channel = redis.key('presence', 'updates');
   }
 
@@ -100,12 +94,12 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
   }
 
   /** A socket came or went: the user's sockets hear it, observers if the online state changed. */
-  changed(snapshot: PresenceSnapshot, version: number): void {
+  changed(snapshot: PresenceDto, version: number): void {
     this.broadcast({ kind: 'changed', version, snapshot });
   }
 
   /** A heartbeat refreshed lastSeen: only the user's own sockets hear it (docs/modules/presence.md). */
-  heartbeat(snapshot: PresenceSnapshot, version: number): void {
+  heartbeat(snapshot: PresenceDto, version: number): void {
     this.broadcast({ kind: 'heartbeat', version, snapshot });
   }
 
@@ -143,11 +137,11 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
 
   /** Emits to this instance's sockets, to each audience only if newer than what it was last shown. */
   private deliverLocally({ kind, version, snapshot }: PresenceBroadcast): void {
-    const nsp = this.realtime.namespace(PRESENCE_NAMESPACE);
+    const nsp = this.realtime.namespace(NAMESPACES.app);
     if (!nsp) return;
     const room = userRoom(snapshot.userId);
     if (this.toUser.accept(snapshot.userId, version)) this.emitLocal(nsp.local.to(room), 'presence:update', snapshot);
-    if (kind === 'changed' && this.toObservers.accept(snapshot.userId, version)) this.observerFanout.offer(forObservers(snapshot));
+    if (kind === 'changed' && this.toObservers.accept(snapshot.userId, version)) this.observerFanout.offer(toPresenceStatusDto(snapshot));
   }
 
   /** A typed emit to sockets of this instance only (a snapshot has already reached every instance; a kick runs on each). */
@@ -167,7 +161,7 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
    */
   async kick(userId: string, payload: SystemDisconnectPayload): Promise<KickOutcome> {
     const local = this.kickLocal(userId, payload);
-    const nsp = this.realtime.namespace(PRESENCE_NAMESPACE);
+    const nsp = this.realtime.namespace(NAMESPACES.app);
     if (!this.redis.enabled || !nsp) return { sockets: local, instances: 1, complete: true };
     const { counts, error } = await askOtherInstances(nsp, PRESENCE_KICK_REQUEST, [userId, payload]);
     if (error) this.logger.warn(`kick of ${userId}: not every instance answered: ${error.message}`);
@@ -189,7 +183,7 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
   }
 
   /** This instance's share of a kick: notify first, then close, so nothing closes before its notice is queued. */
-  kickLocal(userId: string, payload: SystemDisconnectPayload): number {
+  private kickLocal(userId: string, payload: SystemDisconnectPayload): number {
     const sockets = this.realtime
       .namespaces()
       .flatMap((nsp) => [...nsp.sockets.values()])

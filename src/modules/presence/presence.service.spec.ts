@@ -1,7 +1,7 @@
 import type { Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
-import type { PresenceSnapshot } from './presence.events';
-import { InMemoryPresenceStore } from './presence-memory.store';
+import type { PresenceDto } from './presence.dto';
+import { PresenceMemoryStore } from './presence-memory.store';
 import type { PresencePublisher } from './presence.publisher';
 import { PresenceService } from './presence.service';
 import type { PresenceStore } from './presence.store';
@@ -10,7 +10,7 @@ import { presenceTimings } from './presence.timing';
 /** The in-memory store with a switch that makes every call fail like an unreachable Redis. */
 class FlakyStore implements PresenceStore {
   down = false;
-  constructor(readonly inner = new InMemoryPresenceStore()) {}
+  constructor(readonly inner = new PresenceMemoryStore()) {}
   private guard() {
     if (this.down) throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
   }
@@ -22,11 +22,11 @@ class FlakyStore implements PresenceStore {
 }
 
 function setup(ttlSeconds = 60) {
-  const changed: PresenceSnapshot[] = [];
-  const heartbeats: PresenceSnapshot[] = [];
+  const changed: PresenceDto[] = [];
+  const heartbeats: PresenceDto[] = [];
   const publisher = {
-    changed: (s: PresenceSnapshot) => changed.push(s),
-    heartbeat: (s: PresenceSnapshot) => heartbeats.push(s),
+    changed: (s: PresenceDto) => changed.push(s),
+    heartbeat: (s: PresenceDto) => heartbeats.push(s),
     kick: jest.fn(async () => ({ sockets: 2, instances: 1, complete: true })),
   } as unknown as PresencePublisher;
   const store = new FlakyStore();

@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { hasRole, type Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
-import { ADMIN_DISCONNECT_REASON, type PresenceSnapshot, type PresenceStatus } from './presence.events';
+import { toPresenceDto, toPresenceStatusDto, type PresenceDto, type PresenceStatusDto } from './presence.dto';
+import { ADMIN_DISCONNECT_REASON } from './presence.events';
 import { PresencePublisher, type KickOutcome } from './presence.publisher';
-import { forObservers, toSnapshot } from './presence.snapshot';
 import { PRESENCE_STORE, type PresenceStore, type StoredSocket } from './presence.store';
 import { PRESENCE_TIMINGS, type PresenceTimings } from './presence.timing';
 
 /** What the transport knows about a new connection. */
-export interface ConnectionInfo {
+interface ConnectionInfo {
   socketId: string;
   userId: string;
   userAgent: string | null;
@@ -186,7 +186,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
    * Presence for HTTP callers: the full snapshot for the user themselves and admins (who
    * operate the service and kick sockets), only `{userId, isOnline, lastSeen}` for anyone else.
    */
-  async snapshots(userIds: string[], viewer: Principal): Promise<Array<PresenceSnapshot | PresenceStatus>> {
+  async snapshots(userIds: string[], viewer: Principal): Promise<Array<PresenceDto | PresenceStatusDto>> {
     const unique = [...new Set(userIds)];
     let users;
     try {
@@ -199,7 +199,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     const privileged = hasRole(viewer, 'admin');
     return users.map((u) => {
       const snapshot = this.snapshotOf(u);
-      return privileged || u.userId === viewer.userId ? snapshot : forObservers(snapshot);
+      return privileged || u.userId === viewer.userId ? snapshot : toPresenceStatusDto(snapshot);
     });
   }
 
@@ -210,11 +210,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       `admin ${by.userId} disconnected user ${userId}: ${outcome.sockets} socket(s) on ${outcome.instances} instance(s)`,
     );
     return { userId, ...outcome };
-  }
-
-  /** Sockets this instance holds (for tests and diagnostics). */
-  get localSockets(): number {
-    return this.local.size;
   }
 
   /**
@@ -235,8 +230,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     for (const user of users ?? []) this.publisher.changed(this.snapshotOf(user), user.version);
   }
 
-  private snapshotOf(user: Parameters<typeof toSnapshot>[0]): PresenceSnapshot {
-    return toSnapshot(user, Date.now() - this.timings.ttlMs);
+  private snapshotOf(user: Parameters<typeof toPresenceDto>[0]): PresenceDto {
+    return toPresenceDto(user, Date.now() - this.timings.ttlMs);
   }
 
   /** Runs a store call; on failure logs (once per outage) and resolves undefined. */

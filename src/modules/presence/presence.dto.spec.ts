@@ -1,4 +1,4 @@
-import { forObservers, offlineSnapshot, toSnapshot } from './presence.snapshot';
+import { toPresenceDto, toPresenceStatusDto } from './presence.dto';
 import type { StoredSocket } from './presence.store';
 import { presenceTimings } from './presence.timing';
 
@@ -11,9 +11,9 @@ const socket = (socketId: string, connectedAt: number, lastSeen: number): Stored
   ip: '10.0.0.1',
 });
 
-describe('toSnapshot', () => {
+describe('toPresenceDto', () => {
   it('lists live sockets oldest first and reports the latest lastSeen', () => {
-    const snap = toSnapshot({ userId: 'alice', sockets: [socket('b', 200, 900), socket('a', 100, 950)], lastSeen: 50 }, 500);
+    const snap = toPresenceDto({ userId: 'alice', sockets: [socket('b', 200, 900), socket('a', 100, 950)], lastSeen: 50 }, 500);
     expect(snap).toEqual({
       userId: 'alice',
       isOnline: true,
@@ -26,23 +26,23 @@ describe('toSnapshot', () => {
   });
 
   it('does not count entries nobody vouched for within the TTL as online', () => {
-    const snap = toSnapshot({ userId: 'alice', sockets: [socket('a', 100, 400)], lastSeen: 300 }, 500);
+    const snap = toPresenceDto({ userId: 'alice', sockets: [socket('a', 100, 400)], lastSeen: 300 }, 500);
     expect(snap).toEqual({ userId: 'alice', isOnline: false, lastSeen: 400, sockets: [] });
   });
 
   it('uses the last-seen mark once every socket is gone, null if never seen', () => {
-    expect(toSnapshot({ userId: 'alice', sockets: [], lastSeen: 1234 }, 0)).toEqual({
+    expect(toPresenceDto({ userId: 'alice', sockets: [], lastSeen: 1234 }, 0)).toEqual({
       userId: 'alice',
       isOnline: false,
       lastSeen: 1234,
       sockets: [],
     });
-    expect(toSnapshot({ userId: 'bob', sockets: [], lastSeen: null }, 0)).toEqual(offlineSnapshot('bob'));
+    expect(toPresenceDto({ userId: 'bob', sockets: [], lastSeen: null }, 0)).toEqual({ userId: 'bob', isOnline: false, lastSeen: null, sockets: [] });
   });
 
   it('gives observers the online state and last seen only, no socket, user agent or address', () => {
-    const snap = toSnapshot({ userId: 'alice', sockets: [socket('a', 1, 2)], lastSeen: null }, 0);
-    expect(forObservers(snap)).toEqual({ userId: 'alice', isOnline: true, lastSeen: 2 });
+    const snap = toPresenceDto({ userId: 'alice', sockets: [socket('a', 1, 2)], lastSeen: null }, 0);
+    expect(toPresenceStatusDto(snap)).toEqual({ userId: 'alice', isOnline: true, lastSeen: 2 });
     expect(snap.sockets[0].ip).toBe('10.0.0.1');
   });
 });

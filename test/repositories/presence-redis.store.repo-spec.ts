@@ -1,10 +1,10 @@
 /**
- * The Redis presence store's scripts against a real Redis: two store objects on one key
- * prefix stand for two instances of a deployment.
+ * PresenceRedisStore (presence's repository) against a real Redis: two store objects on one
+ * key prefix stand for two instances of a deployment.
  */
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { RedisPresenceStore } from '../../src/modules/presence/presence-redis.store';
+import { PresenceRedisStore } from '../../src/modules/presence/presence-redis.store';
 import type { StoredSocket } from '../../src/modules/presence/presence.store';
 import { presenceTimings } from '../../src/modules/presence/presence.timing';
 import { testRedisUrl } from '../support/redis';
@@ -19,11 +19,11 @@ const entry = (userId: string, socketId: string, lastSeen: number, connectedAt =
   ip: '127.0.0.1',
 });
 
-describe('RedisPresenceStore (real Redis)', () => {
+describe('PresenceRedisStore (real Redis)', () => {
   const connections: Redis[] = [];
   let prefix: string;
-  let one: RedisPresenceStore;
-  let two: RedisPresenceStore;
+  let one: PresenceRedisStore;
+  let two: PresenceRedisStore;
   let raw: Redis;
   const key = (...parts: string[]) => [prefix, ...parts].join(':');
 
@@ -31,8 +31,8 @@ describe('RedisPresenceStore (real Redis)', () => {
     prefix = `presence-store-${randomBytes(4).toString('hex')}`;
     const [c1, c2, c3] = [new Redis(testRedisUrl()), new Redis(testRedisUrl()), new Redis(testRedisUrl())];
     connections.push(c1, c2, c3);
-    one = new RedisPresenceStore(c1, key, timings);
-    two = new RedisPresenceStore(c2, key, timings);
+    one = new PresenceRedisStore(c1, key, timings);
+    two = new PresenceRedisStore(c2, key, timings);
     raw = c3;
   });
   afterAll(() => connections.forEach((c) => c.disconnect()));
@@ -105,6 +105,47 @@ describe('RedisPresenceStore (real Redis)', () => {
     const after = (await two.upsert(entry('frank', 's2', 1001))).user.version;
     expect(after).toBeGreaterThan(before);
     expect(Number.isSafeInteger(after)).toBe(true);
+  });
+
+  it('reads users in the order asked, unknown ones empty, and skips entries it cannot read', async () => {
+    await one.upsert(entry('hana', 's1', 1000));
+    await raw.hset(key('presence', 'sockets', 'hana'), 'broken', '{not json', 'partial', JSON.stringify({ socketId: 'partial', userId: 'hana' }));
+    const [nobody, hana] = await two.get(['nobody', 'hana']);
+    expect(nobody).toEqual({ userId: 'nobody', sockets: [], lastSeen: null, version: hana.version });
+    expect(hana.sockets).toEqual([entry('hana', 's1', 1000)]);
+    expect(await two.get([])).toEqual([]);
+  });
+
+  it('keeps many sockets alive in batches, in one call, re-creating only the missing ones', async () => {
+    const many = Array.from({ length: 1_203 }, (_, i) => entry(`user-${i % 7}`, `bulk-${i}`, 10_000 + i));
+    const created = await one.refresh(many);
+    expect(created).toHaveLength(many.length);
+    expect(await raw.zcard(key('presence', 'expiry'))).toBe(many.length);
+    const users = await two.get(['user-0', 'user-6']);
+    expect(users.map((u) => u.sockets.length)).toEqual([172, 171]);
+
+    await raw.hdel(key('presence', 'sockets', 'user-3'), 'bulk-3', 'bulk-1200');
+    const again = await one.refresh(many.map((e) => ({ ...e, lastSeen: e.lastSeen + 1 })));
+    expect(again.map((e) => e.socketId).sort()).toEqual(['bulk-1200', 'bulk-3']);
+    const [score] = await raw.zmscore(key('presence', 'expiry'), 'bulk-0|user-0');
+    expect(Number(score)).toBe(10_001); // the index moved with the keep-alive
+  });
+
+  it('gives every change a distinct version when instances write at once', async () => {
+    const writes = Array.from({ length: 40 }, (_, i) => (i % 2 ? one : two).upsert(entry(`iris-${i % 4}`, `s${i}`, 1000 + i)));
+    const versions = (await Promise.all(writes)).map((r) => r.user.version);
+    expect(new Set(versions).size).toBe(versions.length);
+  });
+
+  it('keeps deployments on different key prefixes apart', async () => {
+    const otherPrefix = `presence-store-${randomBytes(4).toString('hex')}`;
+    const otherConnection = new Redis(testRedisUrl());
+    connections.push(otherConnection);
+    const other = new PresenceRedisStore(otherConnection, (...parts) => [otherPrefix, ...parts].join(':'), timings);
+    await one.upsert(entry('jack', 's1', 1000));
+    expect((await other.get(['jack']))[0].sockets).toEqual([]);
+    expect(await other.sweep(Number.MAX_SAFE_INTEGER, 100)).toEqual({ removed: 0, userIds: [] });
+    expect((await one.get(['jack']))[0].sockets).toHaveLength(1);
   });
 
   it('lets a deployment’s keys expire when no instance writes any more', async () => {

@@ -5,7 +5,8 @@
  * body carrying the bench stamp `{room, seq, t}` (the probe finds it at the top of a
  * payload, under `data`, or under `data.details`).
  */
-import { DEFAULT_CHANNELS, INTELLIGENCE_NAMESPACE } from '../../src/modules/intelligence/intelligence.events';
+import { NAMESPACES } from '../../src/core/realtime/namespaces';
+import { DEFAULT_CHANNELS } from '../../src/modules/intelligence/intelligence.events';
 import { BENCH_NS, type BenchPayload } from '../servers/payload';
 
 /** A Socket.IO event a member emits after connecting, acknowledged before it counts as ready. */
@@ -48,7 +49,7 @@ export const ROUTES = {
   intelligence: {
     name: 'intelligence module (POST /api/intelligence/updates → country check, item INSERT, event log → emit)',
     path: '/api/intelligence/updates',
-    namespace: INTELLIGENCE_NAMESPACE,
+    namespace: NAMESPACES.intelligence,
     room: (r) => `country:bench${r}`,
     // Members leave the default channels (every update also goes to `all`, which would make
     // each publish reach all 1,000) and follow one country each.

@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { CampaignModule } from './campaign';
-import { IntelligenceModule } from './intelligence/intelligence.module';
+import { IntelligenceModule } from './intelligence';
 import { KillmailModule } from './killmail/killmail.module';
 import { MessagingModule } from './messaging';
 import { NotificationsModule } from './notifications';

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { MetricsService } from '../../src/core/observability';
 import { KillmailUpstreamPoller } from '../../src/modules/killmail/killmail-upstream-poller.job';
-import { DiscordWebhookClient, MAX_RESPONSE_BODY_BYTES } from '../../src/modules/notifications/notifications-discord.client';
+import { DiscordWebhookClient, MAX_RESPONSE_BODY_BYTES } from '../../src/modules/notifications/discord-webhook.client';
 import { startTestApp, type TestApp } from '../support/app';
 import { eventually, http } from '../support/clients';
 import { token } from '../support/tokens';

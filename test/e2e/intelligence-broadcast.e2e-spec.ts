@@ -10,11 +10,12 @@ import { PrismaService } from '../../src/core/prisma';
 import { JobScheduler } from '../../src/core/scheduling';
 import { INTELLIGENCE_BROADCAST_JOB } from '../../src/modules/intelligence/intelligence-broadcast.job';
 import { BROADCAST_BATCH_SIZE, IntelligenceBroadcastService } from '../../src/modules/intelligence/intelligence-broadcast.service';
-import { INTELLIGENCE_NAMESPACE as NS } from '../../src/modules/intelligence/intelligence.events';
+import { NAMESPACES } from '../../src/core/realtime';
 import { startTestApp, type TestApp } from '../support/app';
 import { connect, emitAck, eventually, http, sleep } from '../support/clients';
 import { serviceToken, token } from '../support/tokens';
 
+const NS = NAMESPACES.intelligence;
 const EVENTS = ['intelligence:update', 'intelligence:alert', 'economic:change', 'vitality:update'];
 const env = { INTELLIGENCE_BROADCAST_INTERVAL_MS: '2000000000' };
 const figures = (gdp: number) => ({ name: 'Elbonia', gdp, population: 1_000_000, vitality: 60, economicTier: 'Developing' });

@@ -10,7 +10,7 @@ import { USER_NOTIFIER, type NotifyRequest, type UserNotifier } from '../../src/
 import { PrismaService } from '../../src/core/prisma';
 import { JobScheduler } from '../../src/core/scheduling';
 import { INTELLIGENCE_BROADCAST_JOB } from '../../src/modules/intelligence/intelligence-broadcast.job';
-import { INTELLIGENCE_NAMESPACE as NS } from '../../src/modules/intelligence/intelligence.events';
+import { NAMESPACES } from '../../src/core/realtime';
 import { IntelligencePublisher } from '../../src/modules/intelligence/intelligence.publisher';
 import { IntelligenceService } from '../../src/modules/intelligence/intelligence.service';
 import { startTestApp, type TestApp } from '../support/app';
@@ -48,6 +48,7 @@ interface Ack {
   replayed?: number;
 }
 
+const NS = NAMESPACES.intelligence;
 const SERVICE = serviceToken();
 const ADMIN = adminToken();
 const DEFAULTS = ['achievement', 'all', 'crisis', 'diplomatic', 'economic', 'government'];

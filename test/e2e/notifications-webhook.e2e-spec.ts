@@ -4,7 +4,7 @@
  * escalation, and at most one delivery per notification per webhook across instances.
  */
 import { PrismaService } from '../../src/core/prisma';
-import { NotificationWebhookService } from '../../src/modules/notifications';
+import { NotificationWebhookService } from '../../src/modules/notifications/notification-webhook.service';
 import { startTestApp, type TestApp } from '../support/app';
 import { client, eventually, http, sleep, waitFor } from '../support/clients';
 import { WebhookStub } from '../support/notifications-webhook-stub';

@@ -3,7 +3,7 @@ import { USER_NOTIFIER, type UserNotifier } from '../../src/core/ports';
 import { PrismaService } from '../../src/core/prisma';
 import { startTestApp, type TestApp } from '../support/app';
 import { appSocket as connectApp } from '../support/notifications-app-socket';
-import { client, collect, eventually, http, sleep, waitFor } from '../support/clients';
+import { client, collect, emitAck, eventually, http, sleep, waitFor } from '../support/clients';
 import { adminToken, serviceToken, token } from '../support/tokens';
 
 const NS = '/ws/app';
@@ -22,9 +22,9 @@ interface Dto {
   acknowledgedAt: string | null;
 }
 interface Page {
-  notifications: Dto[];
-  unread: number;
+  items: Dto[];
   nextBefore: string | null;
+  unread: number;
 }
 
 const appSocket = (app: TestApp, user: string) => connectApp(app.url, user);
@@ -81,8 +81,8 @@ describe('notifications (/ws/app + /api/notifications)', () => {
     const listed = await http<Page>(app.url, 'GET', '/api/notifications', { token: token('n-alice') });
     expect(listed.status).toBe(200);
     expect(listed.body.unread).toBe(1);
-    expect(listed.body.notifications).toHaveLength(1);
-    const dto = listed.body.notifications[0];
+    expect(listed.body.items).toHaveLength(1);
+    const dto = listed.body.items[0];
     expect(dto).toEqual({
       id: expect.any(String),
       userId: 'n-alice',
@@ -130,8 +130,8 @@ describe('notifications (/ws/app + /api/notifications)', () => {
     expect(again.body.readAt).toBe(read.body.readAt);
 
     const list = await http<Page>(app.url, 'GET', '/api/notifications?unread=true', { token: token(user) });
-    expect(list.body.notifications.map((n) => n.title)).toEqual(['n2', 'n1', 'n0']);
-    const acked = await http<Dto>(app.url, 'POST', `/api/notifications/${list.body.notifications[0].id}/ack`, { token: token(user) });
+    expect(list.body.items.map((n) => n.title)).toEqual(['n2', 'n1', 'n0']);
+    const acked = await http<Dto>(app.url, 'POST', `/api/notifications/${list.body.items[0].id}/ack`, { token: token(user) });
     expect(acked.status).toBe(200);
     expect(acked.body).toMatchObject({ readAt: expect.any(String), acknowledgedAt: expect.any(String) });
     await eventually(() => counts.length === 6);
@@ -160,15 +160,15 @@ describe('notifications (/ws/app + /api/notifications)', () => {
       expect(r.status).toBe(201);
     }
     const page1 = await http<Page>(app.url, 'GET', '/api/notifications?limit=2', { token: token(owner) });
-    expect(page1.body.notifications.map((n) => n.title)).toEqual(['p4', 'p3']);
-    expect(page1.body.nextBefore).toBe(page1.body.notifications[1].id);
+    expect(page1.body.items.map((n) => n.title)).toEqual(['p4', 'p3']);
+    expect(page1.body.nextBefore).toBe(page1.body.items[1].id);
     const page2 = await http<Page>(app.url, 'GET', `/api/notifications?limit=2&before=${page1.body.nextBefore}`, { token: token(owner) });
-    expect(page2.body.notifications.map((n) => n.title)).toEqual(['p2', 'p1']);
+    expect(page2.body.items.map((n) => n.title)).toEqual(['p2', 'p1']);
     const page3 = await http<Page>(app.url, 'GET', `/api/notifications?limit=2&before=${page2.body.nextBefore}`, { token: token(owner) });
-    expect(page3.body.notifications.map((n) => n.title)).toEqual(['p0']);
+    expect(page3.body.items.map((n) => n.title)).toEqual(['p0']);
     expect(page3.body.nextBefore).toBeNull();
 
-    const theirs = page1.body.notifications[0].id;
+    const theirs = page1.body.items[0].id;
     for (const path of [`/api/notifications/${theirs}/read`, `/api/notifications/${theirs}/ack`]) {
       const r = await http<{ statusCode: number; error: string }>(app.url, 'POST', path, { token: token('n-intruder') });
       expect(r.status).toBe(404);
@@ -176,9 +176,25 @@ describe('notifications (/ws/app + /api/notifications)', () => {
     }
     expect((await http(app.url, 'GET', `/api/notifications?before=${theirs}`, { token: token('n-intruder') })).status).toBe(400);
     const intruderList = await http<Page>(app.url, 'GET', '/api/notifications', { token: token('n-intruder') });
-    expect(intruderList.body).toEqual({ notifications: [], unread: 0, nextBefore: null });
+    expect(intruderList.body).toEqual({ items: [], nextBefore: null, unread: 0 });
     const still = await http<Page>(app.url, 'GET', '/api/notifications?unread', { token: token(owner) });
     expect(still.body.unread).toBe(5);
+  });
+
+  it('lets a user read only their own user channel, over GET /api/history and subscribe alike', async () => {
+    const owner = 'n-history';
+    const created = await http<{ notifications: Dto[] }>(app.url, 'POST', '/api/notifications', { token: serviceToken(), body: notifyBody([owner], { title: 'h0' }) });
+    expect(created.status).toBe(201);
+    type History = { events: Array<{ event: string; payload: { notification?: Dto } }> };
+    const own = await http<History>(app.url, 'GET', `/api/history?channel=user:${owner}&since=0`, { token: token(owner) });
+    expect(own.status).toBe(200);
+    expect(own.body.events.filter((e) => e.event === 'notifications:new').map((e) => e.payload.notification?.id)).toEqual([created.body.notifications[0].id]);
+    expect((await http(app.url, 'GET', `/api/history?channel=user:${owner}&since=0`, { token: token('n-snoop') })).status).toBe(403);
+
+    const snoop = await open('n-snoop');
+    expect(await emitAck(snoop, 'subscribe', { channels: [`user:${owner}`], since: '0' })).toMatchObject({ success: false, code: 'socket_error:forbidden' });
+    const self = await open(owner);
+    expect(await emitAck(self, 'subscribe', { channels: [`user:${owner}`] })).toMatchObject({ success: true, channels: [`user:${owner}`] });
   });
 
   it('validates input and roles', async () => {
@@ -210,7 +226,7 @@ describe('notifications (/ws/app + /api/notifications)', () => {
     expect((await http(app.url, 'POST', '/api/notifications/no%20such/read', { token: token('x') })).status).toBe(400);
     expect((await http(app.url, 'POST', '/api/notifications/unknown-id/read', { token: token('x') })).status).toBe(404);
     // Nothing half-written by the refused requests.
-    expect((await http<Page>(app.url, 'GET', '/api/notifications', { token: token('x') })).body.notifications).toEqual([]);
+    expect((await http<Page>(app.url, 'GET', '/api/notifications', { token: token('x') })).body.items).toEqual([]);
   });
 
   it('provides USER_NOTIFIER globally; a dedupeKey makes a retried notify create one notification', async () => {

@@ -2,7 +2,7 @@
  * NotificationsRepository and NotificationWebhookRepository against a real PostgreSQL database.
  */
 import { Client } from 'pg';
-import { NotificationWebhookRepository } from '../../src/modules/notifications/notifications-webhook.repository';
+import { NotificationWebhookRepository } from '../../src/modules/notifications/notification-webhook.repository';
 import { NotificationsRepository, type NewNotification } from '../../src/modules/notifications/notifications.repository';
 import { openRepositoryDatabase, settle, type RepositoryDatabase } from '../support/repository';
 

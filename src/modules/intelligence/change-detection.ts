@@ -8,6 +8,7 @@
  *  - vitality is alerted on drops only, so its baseline also follows every rise (a drop is
  *    measured from the highest value since the last alert).
  */
+import type { IntelligencePriority } from './intelligence.events';
 
 export interface Figures {
   gdp: number;
@@ -25,7 +26,7 @@ export interface Thresholds {
   vitalityDropPoints: number;
 }
 
-export type FigureName = 'gdp' | 'population' | 'vitality' | 'economicTier';
+type FigureName = 'gdp' | 'population' | 'vitality' | 'economicTier';
 
 export interface Crossing {
   figure: FigureName;
@@ -36,7 +37,7 @@ export interface Crossing {
   threshold: number | null;
 }
 
-export interface ChangeAssessment {
+interface ChangeAssessment {
   crossings: Crossing[];
   /** Baseline to store; equal to the old one when nothing moved it. */
   nextBaseline: Figures;
@@ -93,10 +94,8 @@ export function assessChange(current: Figures, baseline: Figures, thresholds: Th
   return { crossings, nextBaseline: next, baselineMoved };
 }
 
-export type Priority = 'low' | 'medium' | 'high' | 'critical';
-
 /** How loud an alert is: three times the threshold is high; a vitality drop of twice the threshold is critical. */
-export function priorityOf(crossing: Crossing): Priority {
+export function priorityOf(crossing: Crossing): IntelligencePriority {
   switch (crossing.figure) {
     case 'gdp':
     case 'population': {

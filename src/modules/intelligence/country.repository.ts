@@ -20,12 +20,12 @@ export interface CountryRecord extends CheckedCountry {
 }
 
 /** What the broadcast job reads of a baseline. */
-export interface CheckedBaseline extends Figures {
+interface CheckedBaseline extends Figures {
   /** Bumped on every advance: a racing run that read an older version does not advance (or alert) again. */
   version: number;
 }
 
-export interface Baseline extends CheckedBaseline {
+interface Baseline extends CheckedBaseline {
   takenAt: Date;
 }
 

@@ -4,14 +4,14 @@ import { APP_CONFIG, type AppConfig } from '../../config';
 import { UnitOfWork, type Transaction } from '../../core/realtime';
 import { assessChange, priorityOf, type Crossing, type Thresholds } from './change-detection';
 import { CountryRepository, type CheckedCountry, type CountryWithBaseline, type NewItem } from './country.repository';
+import { toItemEventData } from './intelligence.dto';
 import type { FigureChangeData } from './intelligence.events';
 import { IntelligencePublisher } from './intelligence.publisher';
-import { itemEventData } from './intelligence.service';
 
 /** Countries read and compared per batch: small enough that one batch's work is a few ms of CPU. */
 export const BROADCAST_BATCH_SIZE = 500;
 
-export interface BroadcastReport {
+interface BroadcastReport {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -152,7 +152,7 @@ export class IntelligenceBroadcastService {
     const change: FigureChangeData = { ...crossing, countryName: country.name, itemId: item.id.toString() };
     this.publisher.crossingIn(
       tx,
-      { category: item.category, countryId: country.id, priority: item.priority, data: itemEventData(item), itemKey: `intelligence-item:${item.id}` },
+      { category: item.category, countryId: country.id, priority: item.priority, data: toItemEventData(item), itemKey: `intelligence-item:${item.id}` },
       { figure: crossing.figure === 'vitality' ? 'vitality' : 'economic', data: change },
     );
   }

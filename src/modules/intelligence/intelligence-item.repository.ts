@@ -6,7 +6,7 @@ import type { SqlTransaction } from '../../core/realtime';
 import type { NewItem } from './country.repository';
 import type { IntelligenceCategory } from './intelligence.events';
 
-export interface ItemQuery {
+interface ItemQuery {
   countryId?: string;
   category?: IntelligenceCategory;
   /** Item id: only older items. */

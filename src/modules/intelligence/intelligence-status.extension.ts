@@ -2,11 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Namespace } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { namespaceStats, roomSizes, type StatusExtension } from '../../core/admin';
-import { RealtimeServer } from '../../core/realtime';
+import { NAMESPACES, RealtimeServer } from '../../core/realtime';
 import { JobScheduler, type JobStatus } from '../../core/scheduling';
 import { INTELLIGENCE_BROADCAST_JOB } from './intelligence-broadcast.job';
 import { IntelligenceBroadcastService } from './intelligence-broadcast.service';
-import { INTELLIGENCE_NAMESPACE } from './intelligence.events';
 import { IntelligencePublisher } from './intelligence.publisher';
 
 const DETAILED_ROOMS_LIMIT = 100;
@@ -31,7 +30,7 @@ export class IntelligenceStatusExtension implements StatusExtension {
 
   status() {
     const nsp = this.intelligenceNamespace();
-    const own = nsp ? namespaceStats(nsp) : { namespace: INTELLIGENCE_NAMESPACE, connections: 0, rooms: 0 };
+    const own = nsp ? namespaceStats(nsp) : { namespace: NAMESPACES.intelligence, connections: 0, rooms: 0 };
     const job = this.broadcastJob();
     const { report } = this.broadcast.last;
     return {
@@ -84,7 +83,7 @@ export class IntelligenceStatusExtension implements StatusExtension {
   }
 
   private intelligenceNamespace(): Namespace | undefined {
-    return this.realtime.namespaces().find((n) => n.name === INTELLIGENCE_NAMESPACE);
+    return this.realtime.namespaces().find((n) => n.name === NAMESPACES.intelligence);
   }
 
   private broadcastJob(): JobStatus | undefined {

@@ -1,11 +1,11 @@
 import type { NamespaceContract } from '../../core/contract';
-import { subscribeAck } from '../../core/realtime';
-import { subscribeMessage, unsubscribeMessage } from './dto/intelligence.dto';
-import { INTELLIGENCE_EVENT_SCHEMAS, INTELLIGENCE_NAMESPACE } from './intelligence.events';
+import { NAMESPACES, subscribeAck } from '../../core/realtime';
+import { subscribeInput, unsubscribeInput } from './intelligence.dto';
+import { INTELLIGENCE_EVENT_SCHEMAS } from './intelligence.events';
 
 /** `/ws/intelligence` in the machine-readable contract (GET /api/asyncapi.json). */
 export const INTELLIGENCE_CONTRACT: NamespaceContract = {
-  namespace: INTELLIGENCE_NAMESPACE,
+  namespace: NAMESPACES.intelligence,
   description:
     'Intelligence about countries. On connect the socket is in `all` and the five category channels; `auth.since` in the handshake replays those. ' +
     'An event goes to `all`, its category, `intelligence:<category>`, `country:<id>` and `global:intelligence` (alerts and high/critical also `intelligence:alerts`; system events only `system:events` and `all`); a socket in several receives it once.',
@@ -47,10 +47,10 @@ export const INTELLIGENCE_CONTRACT: NamespaceContract = {
   },
   clientEvents: {
     subscribe: {
-      payload: subscribeMessage,
+      payload: subscribeInput,
       ack: subscribeAck,
       description: "Follow channels; the ack lists all of the socket's channels. Unknown channels are refused (bad_request)",
     },
-    unsubscribe: { payload: unsubscribeMessage, ack: subscribeAck, description: 'Stop following channels' },
+    unsubscribe: { payload: unsubscribeInput, ack: subscribeAck, description: 'Stop following channels' },
   },
 };

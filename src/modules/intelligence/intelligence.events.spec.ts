@@ -1,5 +1,6 @@
 import { routes } from '../../../client/src';
-import { INTELLIGENCE_EVENT_NAMES, INTELLIGENCE_NAMESPACE, INTELLIGENCE_PRIORITIES, isIntelligenceChannel, itemHeadline, roomsFor } from './intelligence.events';
+import { NAMESPACES } from '../../core/realtime/namespaces';
+import { INTELLIGENCE_EVENT_NAMES, INTELLIGENCE_PRIORITIES, isIntelligenceChannel, itemHeadline, roomsFor } from './intelligence.events';
 
 describe('intelligence channels and routing', () => {
   it('allows exactly the contract channels', () => {
@@ -65,7 +66,7 @@ describe('@herald/client routing agrees with the server', () => {
               priority,
               category,
               channel,
-              routed: routes(INTELLIGENCE_NAMESPACE, channel, event, payload),
+              routed: routes(NAMESPACES.intelligence, channel, event, payload),
             }).toEqual({
               event,
               priority,

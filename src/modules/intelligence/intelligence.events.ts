@@ -6,8 +6,6 @@
 
 import { z } from 'zod';
 
-export const INTELLIGENCE_NAMESPACE = '/ws/intelligence';
-
 export const INTELLIGENCE_CATEGORIES = ['economic', 'diplomatic', 'government', 'crisis', 'achievement'] as const;
 export type IntelligenceCategory = (typeof INTELLIGENCE_CATEGORIES)[number];
 
@@ -17,11 +15,11 @@ export type IntelligencePriority = (typeof INTELLIGENCE_PRIORITIES)[number];
 /** Rooms every socket is in from the moment it connects (as the dashboard client expects). */
 export const DEFAULT_CHANNELS: readonly string[] = ['all', ...INTELLIGENCE_CATEGORIES];
 
-export const GLOBAL_CHANNEL = 'global:intelligence';
-export const ALERTS_CHANNEL = 'intelligence:alerts';
-export const SYSTEM_CHANNEL = 'system:events';
-export const countryChannel = (countryId: string) => `country:${countryId}`;
-export const categoryFeedChannel = (category: IntelligenceCategory) => `intelligence:${category}`;
+const GLOBAL_CHANNEL = 'global:intelligence';
+const ALERTS_CHANNEL = 'intelligence:alerts';
+const SYSTEM_CHANNEL = 'system:events';
+const countryChannel = (countryId: string) => `country:${countryId}`;
+const categoryFeedChannel = (category: IntelligenceCategory) => `intelligence:${category}`;
 
 const FIXED_CHANNELS = new Set<string>([...DEFAULT_CHANNELS, GLOBAL_CHANNEL, ALERTS_CHANNEL, SYSTEM_CHANNEL, ...INTELLIGENCE_CATEGORIES.map(categoryFeedChannel)]);
 /** Same alphabet as country ids accepted over HTTP (`ids.id`), so every country has a subscribable channel. */

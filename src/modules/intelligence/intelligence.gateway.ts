@@ -2,11 +2,12 @@ import { Logger } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
 import { ContractRegistry } from '../../core/contract';
 import type { Namespace, Socket } from 'socket.io';
-import { parseInput } from '../../core/errors';
-import { HeraldGateway, ReplayService, reportSocketError, SocketPolicy, toSocketError } from '../../core/realtime';
-import { handshakeSince, subscribeMessage, unsubscribeMessage } from './dto/intelligence.dto';
-import { DEFAULT_CHANNELS, INTELLIGENCE_NAMESPACE } from './intelligence.events';
+import { DomainError, parseInput } from '../../core/errors';
+import { HeraldGateway, NAMESPACES, ReplayService, reportSocketError, SocketPolicy, socketUser, toSocketError } from '../../core/realtime';
 import { INTELLIGENCE_CONTRACT } from './intelligence.contract';
+import { handshakeSinceInput, subscribeInput, unsubscribeInput } from './intelligence.dto';
+import { DEFAULT_CHANNELS } from './intelligence.events';
+import { IntelligenceService } from './intelligence.service';
 
 /** Inbound events are tiny (a list of channel names); anything bigger is refused before a handler runs. */
 const MAX_EVENT_BYTES = 16 * 1024;
@@ -29,7 +30,7 @@ const dataOf = (socket: Socket) => socket.data as IntelligenceSocketData;
  * and the five category channels, with replay after the handshake's `since` when given;
  * `subscribe` / `unsubscribe` to the allowed channels, acked with the socket's channels.
  */
-@HeraldGateway(INTELLIGENCE_NAMESPACE)
+@HeraldGateway(NAMESPACES.intelligence)
 export class IntelligenceGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger(IntelligenceGateway.name);
 
@@ -37,6 +38,7 @@ export class IntelligenceGateway implements OnGatewayInit, OnGatewayConnection {
     private readonly contract: ContractRegistry,
     private readonly policy: SocketPolicy,
     private readonly replay: ReplayService,
+    private readonly intelligence: IntelligenceService,
   ) {}
 
   afterInit(nsp: Namespace): void {
@@ -46,7 +48,7 @@ export class IntelligenceGateway implements OnGatewayInit, OnGatewayConnection {
     nsp.use((socket, next) => {
       try {
         const auth = socket.handshake.auth as { since?: unknown } | undefined;
-        socket.data.since = parseInput(handshakeSince, auth?.since ?? socket.handshake.query?.since, 'since');
+        socket.data.since = parseInput(handshakeSinceInput, auth?.since ?? socket.handshake.query?.since, 'since');
         next();
       } catch (err) {
         const body = toSocketError(err);
@@ -79,7 +81,10 @@ export class IntelligenceGateway implements OnGatewayInit, OnGatewayConnection {
 
   @SubscribeMessage('subscribe')
   async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown) {
-    const { channels, since } = parseInput(subscribeMessage, body, 'subscribe');
+    const { channels, since } = parseInput(subscribeInput, body, 'subscribe');
+    const user = socketUser(socket);
+    const refused = channels.find((channel) => !this.intelligence.canRead(user, channel));
+    if (refused !== undefined) throw DomainError.forbidden(`not allowed to read ${refused}`);
     if (since !== undefined) this.rejoinForReplay(socket, channels, since);
     const { replayed, resync } = await this.replay.join(socket, channels, { since });
     return { success: true, channels: channelsOf(socket), ...(since !== undefined ? { replayed, resync } : {}) };
@@ -106,7 +111,7 @@ export class IntelligenceGateway implements OnGatewayInit, OnGatewayConnection {
 
   @SubscribeMessage('unsubscribe')
   async unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown) {
-    const { channels } = parseInput(unsubscribeMessage, body, 'unsubscribe');
+    const { channels } = parseInput(unsubscribeInput, body, 'unsubscribe');
     for (const channel of channels) {
       dataOf(socket).joinedWithoutReplay?.delete(channel);
       await socket.leave(channel);

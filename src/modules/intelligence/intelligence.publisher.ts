@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, RealtimePublisher, RealtimeServer, type SqlTransaction, type Staged, type WithOffset } from '../../core/realtime';
+import { EventLogService, NAMESPACES, RealtimePublisher, RealtimeServer, type SqlTransaction, type Staged, type WithOffset } from '../../core/realtime';
 import {
   eventTypeOf,
   INTELLIGENCE_EVENT_NAMES,
   itemHeadline,
-  INTELLIGENCE_NAMESPACE,
   roomsFor,
   type FigureChangeData,
   type IntelligenceCategory,
@@ -16,9 +15,9 @@ import {
 } from './intelligence.events';
 import { SlidingWindowCounter } from './sliding-window-counter';
 
-export type Published<K extends IntelligenceEventName> = WithOffset<IntelligenceEvents[K]>;
+type Published<K extends IntelligenceEventName> = WithOffset<IntelligenceEvents[K]>;
 
-export interface IntelligenceUpdateInput {
+interface IntelligenceUpdateInput {
   category: IntelligenceCategory;
   countryId: string;
   data: Record<string, unknown>;
@@ -28,6 +27,18 @@ export interface IntelligenceUpdateInput {
 }
 
 type CountryEventOptions = { priority?: IntelligencePriority; idempotencyKey?: string };
+
+/** What a publish method says of an event; the payload adds its type, the time and the item's headline. */
+type EventFields<K extends IntelligenceEventName> = Omit<IntelligencePayload, 'type' | 'timestamp' | 'data'> & { data: IntelligenceEvents[K]['data'] };
+
+function payloadOf<K extends IntelligenceEventName>(event: K, fields: EventFields<K>): IntelligenceEvents[K] {
+  return {
+    type: eventTypeOf(event),
+    timestamp: new Date().toISOString(),
+    ...fields,
+    ...itemHeadline(fields.data, fields.priority),
+  } as IntelligenceEvents[K];
+}
 
 /**
  * The only code that emits on `/ws/intelligence`. Any domain service may inject it. Each
@@ -40,7 +51,7 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
   private readonly rates = new Map<IntelligenceEventName, SlidingWindowCounter>(INTELLIGENCE_EVENT_NAMES.map((e) => [e, new SlidingWindowCounter(60)]));
 
   constructor(realtime: RealtimeServer, log: EventLogService, metrics: MetricsService) {
-    super(INTELLIGENCE_NAMESPACE, realtime, log, metrics);
+    super(NAMESPACES.intelligence, realtime, log, metrics);
   }
 
   pushEconomicUpdate(countryId: string, data: Record<string, unknown>, options: CountryEventOptions = {}) {
@@ -123,16 +134,10 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
   private sendIn<K extends IntelligenceEventName>(
     tx: SqlTransaction,
     event: K,
-    fields: Omit<IntelligencePayload, 'type' | 'timestamp' | 'data'> & { data: IntelligenceEvents[K]['data'] },
+    fields: EventFields<K>,
     idempotencyKey: string,
   ): Staged<Published<K>> {
-    const payload = {
-      type: eventTypeOf(event),
-      timestamp: new Date().toISOString(),
-      ...fields,
-      ...itemHeadline(fields.data, fields.priority),
-    } as IntelligenceEvents[K];
-    const staged = this.publishIn(tx, event, payload, roomsFor(event, fields), { idempotencyKey });
+    const staged = this.publishIn(tx, event, payloadOf(event, fields), roomsFor(event, fields), { idempotencyKey });
     staged.published.then(
       (sent) => sent && this.rates.get(event)?.record(),
       () => undefined, // rolled back: nothing was published
@@ -142,16 +147,10 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
 
   private async send<K extends IntelligenceEventName>(
     event: K,
-    fields: Omit<IntelligencePayload, 'type' | 'timestamp' | 'data'> & { data: IntelligenceEvents[K]['data'] },
+    fields: EventFields<K>,
     idempotencyKey?: string,
   ): Promise<Published<K> | undefined> {
-    const payload = {
-      type: eventTypeOf(event),
-      timestamp: new Date().toISOString(),
-      ...fields,
-      ...itemHeadline(fields.data, fields.priority),
-    } as IntelligenceEvents[K];
-    const sent = await this.publish(event, payload, roomsFor(event, fields), { idempotencyKey });
+    const sent = await this.publish(event, payloadOf(event, fields), roomsFor(event, fields), { idempotencyKey });
     if (sent) this.rates.get(event)?.record();
     return sent;
   }

@@ -1,63 +1,28 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import type { IntelligenceItem } from '../../generated/prisma/client';
+import type { Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
+import { pageRequest, toPage } from '../../core/paging';
 import { USER_NOTIFIER, type UserNotifier } from '../../core/ports';
 import { UnitOfWork } from '../../core/realtime';
-import { CountryRepository, type CountryRecord } from './country.repository';
-import type { CreateUpdateBody, ListItemsQuery, PutCountryBody, UnlockAchievementBody } from './dto/intelligence.dto';
+import { CountryRepository } from './country.repository';
 import { IntelligenceItemRepository } from './intelligence-item.repository';
-import type { IntelligenceCategory, IntelligencePriority, ItemEventData } from './intelligence.events';
+import {
+  toCountryDto,
+  toCountryWithBaselineDto,
+  toItemDto,
+  toItemEventData,
+  type AchievementDto,
+  type CountryDto,
+  type CountryWithBaselineDto,
+  type CreateUpdateInput,
+  type ItemPageDto,
+  type ListItemsInput,
+  type PutCountryInput,
+  type UnlockAchievementInput,
+  type UpdateResultDto,
+} from './intelligence.dto';
+import { isIntelligenceChannel } from './intelligence.events';
 import { IntelligencePublisher } from './intelligence.publisher';
-
-export interface CountryDto {
-  id: string;
-  name: string;
-  gdp: number;
-  population: number;
-  vitality: number;
-  economicTier: string;
-  updatedAt: string;
-}
-
-export interface ItemDto {
-  id: string;
-  category: IntelligenceCategory;
-  priority: IntelligencePriority;
-  countryId: string;
-  title: string;
-  description: string;
-  data: Record<string, unknown>;
-  createdAt: string;
-}
-
-export const toCountryDto = (c: CountryRecord): CountryDto => ({
-  id: c.id,
-  name: c.name,
-  gdp: c.gdp,
-  population: c.population,
-  vitality: c.vitality,
-  economicTier: c.economicTier,
-  updatedAt: c.updatedAt.toISOString(),
-});
-
-export const toItemDto = (item: IntelligenceItem): ItemDto => ({
-  id: item.id.toString(),
-  category: item.category,
-  priority: item.priority,
-  countryId: item.countryId,
-  title: item.title,
-  description: item.description,
-  data: (item.data ?? {}) as Record<string, unknown>,
-  createdAt: item.createdAt.toISOString(),
-});
-
-/** What an event announcing a persisted item carries in `data`. */
-export const itemEventData = (item: IntelligenceItem): ItemEventData => ({
-  itemId: item.id.toString(),
-  title: item.title,
-  description: item.description,
-  details: (item.data ?? {}) as Record<string, unknown>,
-});
 
 /**
  * Countries, intelligence items and achievements. Every new item is announced as
@@ -77,29 +42,18 @@ export class IntelligenceService {
     @Optional() @Inject(USER_NOTIFIER) private readonly notifier?: UserNotifier,
   ) {}
 
-  async putCountry(id: string, body: PutCountryBody): Promise<{ country: CountryDto; created: boolean }> {
+  async putCountry(id: string, body: PutCountryInput): Promise<{ country: CountryDto; created: boolean }> {
     const { country, created } = await this.countries.upsert(id, body);
     return { country: toCountryDto(country), created };
   }
 
-  async getCountry(id: string): Promise<CountryDto & { baseline: Record<string, unknown> | null }> {
+  async getCountry(id: string): Promise<CountryWithBaselineDto> {
     const found = await this.countries.findById(id);
     if (!found) throw DomainError.notFound(`country ${id} not found`);
-    const { baseline } = found;
-    return {
-      ...toCountryDto(found.country),
-      // what the broadcast job measures the next change against
-      baseline: baseline && {
-        gdp: baseline.gdp,
-        population: baseline.population,
-        vitality: baseline.vitality,
-        economicTier: baseline.economicTier,
-        takenAt: baseline.takenAt.toISOString(),
-      },
-    };
+    return toCountryWithBaselineDto(found);
   }
 
-  async createUpdate(body: CreateUpdateBody): Promise<{ item: ItemDto; offset: string | null; duplicate: boolean }> {
+  async createUpdate(body: CreateUpdateInput): Promise<UpdateResultDto> {
     // No existence check first: the item's foreign key is the check (one query fewer per update).
     const { countryId, dedupeKey, ...fields } = body;
     // The item and its event commit together; a repeat of the dedupe key stores and sends nothing.
@@ -110,7 +64,7 @@ export class IntelligenceService {
             category: stored.item.category,
             countryId,
             priority: stored.item.priority,
-            data: itemEventData(stored.item),
+            data: toItemEventData(stored.item),
             idempotencyKey: `intelligence-item:${stored.item.id}:update`,
           })
         : undefined;
@@ -120,9 +74,17 @@ export class IntelligenceService {
     return { item: toItemDto(item), offset: sent?.offset ?? null, duplicate: !created };
   }
 
-  async listItems(query: ListItemsQuery): Promise<{ items: ItemDto[]; nextBefore: string | null }> {
-    const rows = await this.items.list(query);
-    return { items: rows.map(toItemDto), nextBefore: rows.length === query.limit ? rows[rows.length - 1].id.toString() : null };
+  async listItems(query: ListItemsInput): Promise<ItemPageDto> {
+    const rows = await this.items.list({ ...query, limit: pageRequest(query.limit) });
+    return toPage(rows, query.limit, toItemDto, (row) => row.id.toString());
+  }
+
+  /**
+   * Whether a user may read an intelligence channel: every channel of the namespace is open
+   * to any authenticated user. The gateway's subscribe and GET /api/history both ask this.
+   */
+  canRead(_user: Principal, channel: string): boolean {
+    return isIntelligenceChannel(channel);
   }
 
   /**
@@ -130,7 +92,7 @@ export class IntelligenceService {
    * `intelligence:update` event and a notification for the user. Retrying is safe: each
    * step is keyed, so a retry completes whatever a failed attempt left undone.
    */
-  async unlockAchievement(body: UnlockAchievementBody) {
+  async unlockAchievement(body: UnlockAchievementInput): Promise<AchievementDto> {
     const found = await this.countries.findById(body.countryId);
     if (!found) throw DomainError.notFound(`country ${body.countryId} not found`);
     const { userId, countryId, achievementKey } = body;
@@ -149,7 +111,7 @@ export class IntelligenceService {
             category: 'achievement',
             countryId,
             priority: stored.item.priority,
-            data: { ...itemEventData(stored.item), userId, achievementKey },
+            data: { ...toItemEventData(stored.item), userId, achievementKey },
             idempotencyKey: `intelligence-item:${stored.item.id}:update`,
           })
         : undefined;

@@ -1,9 +1,10 @@
 import type { NamespaceContract } from '../../core/contract';
-import { APP_NAMESPACE, NOTIFICATIONS_EVENT_SCHEMAS } from './notifications.events';
+import { NAMESPACES } from '../../core/realtime';
+import { NOTIFICATIONS_EVENT_SCHEMAS } from './notifications.events';
 
 /** Notifications' part of `/ws/app` in the machine-readable contract (GET /api/asyncapi.json). */
 export const NOTIFICATIONS_CONTRACT: NamespaceContract = {
-  namespace: APP_NAMESPACE,
+  namespace: NAMESPACES.app,
   description:
     'Notifications, messaging and presence. On connect the socket joins `user:<sub>` and receives notifications:ready.',
   channels: { 'user:<id>': 'that user only; joined on connect (subscribe with since replays it)' },

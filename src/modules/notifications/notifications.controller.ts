@@ -3,8 +3,15 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles, type Principal } from '../../core/auth';
 import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
-import { createdNotifications, createNotificationsBody, listNotificationsQuery, notificationIdParam, notificationPage, readAllResult } from './dto/notification-input.dto';
-import { notificationDto } from './notifications.events';
+import {
+  createdNotificationsDto,
+  createNotificationsInput,
+  listNotificationsInput,
+  notificationDto,
+  notificationIdInput,
+  notificationPageDto,
+  readAllDto,
+} from './notifications.dto';
 import { NotificationsService } from './notifications.service';
 
 @ApiTags('notifications')
@@ -18,25 +25,25 @@ export class NotificationsController {
   @ApiContract({
     summary: 'Notify one user (userId) or many (userIds); a dedupeKey makes retries safe',
     roles: ['service', 'admin'],
-    body: ['CreateNotificationsBody', createNotificationsBody],
-    response: ['CreatedNotifications', createdNotifications],
+    body: ['CreateNotificationsBody', createNotificationsInput],
+    response: ['CreatedNotifications', createdNotificationsDto],
     status: 201,
     errors: [413],
   })
   create(@Body() body: unknown) {
-    return this.notifications.create(parseInput(createNotificationsBody, body, 'body'));
+    return this.notifications.create(parseInput(createNotificationsInput, body, 'body'));
   }
 
   @Get()
-  @ApiContract({ summary: "The caller's notifications, newest first, with the unread count", query: listNotificationsQuery, response: ['NotificationPage', notificationPage] })
+  @ApiContract({ summary: "The caller's notifications, newest first, with the unread count", query: listNotificationsInput, response: ['NotificationPage', notificationPageDto] })
   list(@CurrentUser() user: Principal, @Query() query: unknown) {
-    return this.notifications.list(user.userId, parseInput(listNotificationsQuery, query, 'query'));
+    return this.notifications.list(user.userId, parseInput(listNotificationsInput, query, 'query'));
   }
 
   // Declared before ':id/…' routes so "read-all" is never taken for an id.
   @Post('read-all')
   @HttpCode(200)
-  @ApiContract({ summary: "Marks all the caller's notifications read", response: ['ReadAllResult', readAllResult] })
+  @ApiContract({ summary: "Marks all the caller's notifications read", response: ['ReadAllResult', readAllDto] })
   readAll(@CurrentUser() user: Principal) {
     return this.notifications.readAll(user.userId);
   }
@@ -46,12 +53,12 @@ export class NotificationsController {
   @ApiContract({
     summary: 'Marks one of the caller’s notifications read',
     access: 'The recipient only (404 for anyone else’s).',
-    params: { id: notificationIdParam },
+    params: { id: notificationIdInput },
     response: ['Notification', notificationDto],
     errors: [404],
   })
   read(@CurrentUser() user: Principal, @Param('id') id: string) {
-    return this.notifications.markRead(user.userId, parseInput(notificationIdParam, id, 'id'));
+    return this.notifications.markRead(user.userId, parseInput(notificationIdInput, id, 'id'));
   }
 
   @Post(':id/ack')
@@ -59,11 +66,11 @@ export class NotificationsController {
   @ApiContract({
     summary: 'Acknowledges (and reads) a notification; stops its webhook escalation',
     access: 'The recipient only (404 for anyone else’s).',
-    params: { id: notificationIdParam },
+    params: { id: notificationIdInput },
     response: ['Notification', notificationDto],
     errors: [404],
   })
   ack(@CurrentUser() user: Principal, @Param('id') id: string) {
-    return this.notifications.acknowledge(user.userId, parseInput(notificationIdParam, id, 'id'));
+    return this.notifications.acknowledge(user.userId, parseInput(notificationIdInput, id, 'id'));
   }
 }

@@ -3,21 +3,22 @@ import type { OnGatewayConnection, OnGatewayInit } from '@nestjs/websockets';
 import { ContractRegistry } from '../../core/contract';
 import type { Namespace, Socket } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '../../config';
-import { HeraldGateway, SocketPolicy, socketUser, userRoom } from '../../core/realtime';
-import { APP_NAMESPACE } from './notifications.events';
-import { NotificationsPublisher } from './notifications.publisher';
+import { HeraldGateway, NAMESPACES, SocketPolicy, socketUser } from '../../core/realtime';
 import { NOTIFICATIONS_CONTRACT } from './notifications.contract';
+import { NotificationsPublisher } from './notifications.publisher';
+import { NotificationsService } from './notifications.service';
 
 /**
  * `/ws/app` connection handling for notifications: the socket joins its user's room, then
  * hears `notifications:ready`. Notifications themselves arrive through the publisher.
  */
-@HeraldGateway(APP_NAMESPACE)
+@HeraldGateway(NAMESPACES.app)
 export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection {
   constructor(
     private readonly contract: ContractRegistry,
     private readonly policy: SocketPolicy,
     private readonly publisher: NotificationsPublisher,
+    private readonly notifications: NotificationsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -28,7 +29,7 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection 
 
   async handleConnection(socket: Socket): Promise<void> {
     const { userId } = socketUser(socket);
-    await this.policy.join(socket, [userRoom(userId)]);
+    await this.policy.join(socket, this.notifications.channelsOf(userId));
     this.publisher.ready(socket.id, userId);
   }
 }

@@ -1,17 +1,17 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { USER_NOTIFIER } from '../../core/ports';
-import { ChannelRegistry, userRoom } from '../../core/realtime';
-import { DiscordWebhookClient } from './notifications-discord.client';
-import { UnreadCountBroadcaster } from './notifications-unread.broadcaster';
-import { NotificationWebhookJob } from './notifications-webhook.job';
-import { NotificationWebhookRepository } from './notifications-webhook.repository';
-import { NotificationWebhookService } from './notifications-webhook.service';
+import { ChannelRegistry } from '../../core/realtime';
+import { DiscordWebhookClient } from './discord-webhook.client';
+import { NotificationWebhookJob } from './notification-webhook.job';
+import { NotificationWebhookRepository } from './notification-webhook.repository';
+import { NotificationWebhookService } from './notification-webhook.service';
+import { NotificationsChannels } from './notifications.channels';
 import { NotificationsController } from './notifications.controller';
-import { APP_NAMESPACE } from './notifications.events';
 import { NotificationsGateway } from './notifications.gateway';
 import { NotificationsPublisher } from './notifications.publisher';
 import { NotificationsRepository } from './notifications.repository';
 import { NotificationsService } from './notifications.service';
+import { UnreadCountBroadcaster } from './unread-count.broadcaster';
 
 /**
  * In-app notifications on `/ws/app` and over HTTP, with Discord escalation. Global so any
@@ -29,20 +29,20 @@ import { NotificationsService } from './notifications.service';
     NotificationWebhookService,
     NotificationWebhookJob,
     NotificationsService,
+    NotificationsChannels,
     NotificationsGateway,
     { provide: USER_NOTIFIER, useExisting: NotificationsService },
   ],
-  exports: [NotificationsService, USER_NOTIFIER],
+  exports: [USER_NOTIFIER],
 })
 export class NotificationsModule implements OnModuleInit {
-  constructor(private readonly channels: ChannelRegistry) {}
+  constructor(
+    private readonly registry: ChannelRegistry,
+    private readonly channels: NotificationsChannels,
+  ) {}
 
   /** GET /api/history?channel=user:<id> pages a user's own room (notifications, counts, messages), for that user only. */
   onModuleInit(): void {
-    this.channels.register({
-      namespace: APP_NAMESPACE,
-      matches: (channel) => channel.startsWith('user:'),
-      canRead: (user, channel) => channel === userRoom(user.userId),
-    });
+    this.registry.register(this.channels);
   }
 }

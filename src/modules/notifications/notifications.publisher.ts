@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, RealtimePublisher, RealtimeServer, userRoom, type SqlTransaction } from '../../core/realtime';
-import { APP_NAMESPACE, type NotificationDto, type NotificationsEvents } from './notifications.events';
+import { EventLogService, NAMESPACES, RealtimePublisher, RealtimeServer, userRoom, type SqlTransaction } from '../../core/realtime';
+import type { NotificationDto } from './notifications.dto';
+import type { NotificationsEvents } from './notifications.events';
 
 /** The only code that emits the Notifications module's events. */
 @Injectable()
 export class NotificationsPublisher extends RealtimePublisher<NotificationsEvents> {
   constructor(realtime: RealtimeServer, log: EventLogService, metrics: MetricsService) {
-    super(APP_NAMESPACE, realtime, log, metrics);
+    super(NAMESPACES.app, realtime, log, metrics);
   }
 
   /** To the one socket that just connected (its id is a room of its own). */

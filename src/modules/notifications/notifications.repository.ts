@@ -18,7 +18,7 @@ export interface NewNotification {
   webhookTarget: string | undefined;
 }
 
-export interface ListOptions {
+interface ListOptions {
   unreadOnly: boolean;
   limit: number;
   /** The last notification of the previous page. */

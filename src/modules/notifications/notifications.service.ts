@@ -1,27 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, parseInput } from '../../core/errors';
 import type { NotifyRequest, UserNotifier } from '../../core/ports';
-import { UnitOfWork } from '../../core/realtime';
-import { toNotificationDto } from './dto/notification.mapper';
-import { notifyRequest, type ListNotificationsQuery, type NotifyInput } from './dto/notification-input.dto';
-import { UnreadCountBroadcaster } from './notifications-unread.broadcaster';
-import { NotificationWebhookService } from './notifications-webhook.service';
-import type { NotificationDto } from './notifications.events';
+import { pageRequest, toPage } from '../../core/paging';
+import { UnitOfWork, userRoom } from '../../core/realtime';
+import { NotificationWebhookService } from './notification-webhook.service';
+import {
+  notifyInput,
+  toNotificationDto,
+  type CreatedNotificationsDto,
+  type ListNotificationsInput,
+  type NotificationDto,
+  type NotificationPageDto,
+  type NotifyInput,
+  type ReadAllDto,
+} from './notifications.dto';
 import { NotificationsPublisher } from './notifications.publisher';
 import { NotificationsRepository, type NotificationRow } from './notifications.repository';
-
-export interface CreatedNotifications {
-  notifications: NotificationDto[];
-  /** Recipients skipped because they already had a notification with this dedupe key. */
-  duplicates: number;
-}
-
-export interface NotificationPage {
-  notifications: NotificationDto[];
-  unread: number;
-  /** Pass as `before` for the next (older) page; null on the last page. */
-  nextBefore: string | null;
-}
+import { UnreadCountBroadcaster } from './unread-count.broadcaster';
 
 /**
  * Creating, listing and reading notifications, and the USER_NOTIFIER port other modules
@@ -37,9 +32,17 @@ export class NotificationsService implements UserNotifier {
     private readonly uow: UnitOfWork,
   ) {}
 
+  /**
+   * The channels a user's sockets join on connect, which are also the only `user:` channels
+   * that user may read (subscribe with `since`, GET /api/history): their own room.
+   */
+  channelsOf(userId: string): string[] {
+    return [userRoom(userId)];
+  }
+
   /** USER_NOTIFIER: validated like the HTTP route, since callers pass data from anywhere. */
   async notify(request: NotifyRequest): Promise<void> {
-    await this.create(parseInput(notifyRequest, request, 'notify'));
+    await this.create(parseInput(notifyInput, request, 'notify'));
   }
 
   /**
@@ -47,7 +50,7 @@ export class NotificationsService implements UserNotifier {
    * transaction, emitted after the commit), then the new unread counts; webhook escalation
    * runs apart and never holds this up.
    */
-  async create(input: NotifyInput): Promise<CreatedNotifications> {
+  async create(input: NotifyInput): Promise<CreatedNotificationsDto> {
     const userIds = [...new Set(input.userIds)];
     const webhookTarget = this.webhook.targetFor(input);
     const rows = await this.uow.run(async (tx) => {
@@ -92,19 +95,14 @@ export class NotificationsService implements UserNotifier {
     return existing.filter((_, i) => sent[i] !== undefined).map((row) => row.userId);
   }
 
-  async list(userId: string, query: ListNotificationsQuery): Promise<NotificationPage> {
+  async list(userId: string, query: ListNotificationsInput): Promise<NotificationPageDto> {
     const before = query.before === undefined ? undefined : await this.repository.find(userId, query.before);
     if (query.before !== undefined && !before) throw DomainError.badRequest('before: no such notification');
     const [rows, unread] = await Promise.all([
-      this.repository.list(userId, { unreadOnly: query.unread ?? false, limit: query.limit + 1, before: before ?? undefined }),
+      this.repository.list(userId, { unreadOnly: query.unread ?? false, limit: pageRequest(query.limit), before: before ?? undefined }),
       this.repository.unreadCount(userId),
     ]);
-    const page = rows.slice(0, query.limit);
-    return {
-      notifications: page.map(toNotificationDto),
-      unread,
-      nextBefore: rows.length > query.limit ? page[page.length - 1].id : null,
-    };
+    return { ...toPage(rows, query.limit, toNotificationDto, (row) => row.id), unread };
   }
 
   /** Idempotent: reading a read notification changes nothing and publishes nothing. */
@@ -123,7 +121,7 @@ export class NotificationsService implements UserNotifier {
     return toNotificationDto(row);
   }
 
-  async readAll(userId: string): Promise<{ updated: number; unread: number }> {
+  async readAll(userId: string): Promise<ReadAllDto> {
     const updated = await this.repository.markAllRead(userId, new Date());
     if (updated) await this.counts.changed([userId]);
     return { updated, unread: await this.repository.unreadCount(userId) };

@@ -1,5 +1,5 @@
-import { discordMessage, retryAfterMs } from './notifications-discord.client';
-import type { NotificationDto } from './notifications.events';
+import { discordMessage, retryAfterMs } from './discord-webhook.client';
+import type { NotificationDto } from './notifications.dto';
 
 describe('retryAfterMs', () => {
   it('reads seconds (fractional too) from Retry-After, else retry_after from the body', () => {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../core/prisma';
 import type { NotificationRow } from './notifications.repository';
 
-export type DeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'failed' | 'skipped';
+type DeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'failed' | 'skipped';
 
 export interface ClaimedDelivery {
   id: string;

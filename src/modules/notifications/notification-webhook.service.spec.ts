@@ -1,9 +1,9 @@
 import type { AppConfig } from '../../config';
 import { LifecycleService } from '../../core/health';
 import { MetricsService } from '../../core/observability';
-import type { WebhookOutcome } from './notifications-discord.client';
-import type { ClaimedDelivery, NotificationWebhookRepository } from './notifications-webhook.repository';
-import { NotificationWebhookService, escalationRule } from './notifications-webhook.service';
+import type { WebhookOutcome } from './discord-webhook.client';
+import type { ClaimedDelivery, NotificationWebhookRepository } from './notification-webhook.repository';
+import { NotificationWebhookService, escalationRule } from './notification-webhook.service';
 
 const notification = {
   id: 'n1',

@@ -1,8 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { JobScheduler } from '../../core/scheduling';
-import { NotificationWebhookService } from './notifications-webhook.service';
+import { NotificationWebhookService } from './notification-webhook.service';
 
-export const WEBHOOK_JOB = 'notifications-discord-webhook';
+const WEBHOOK_JOB = 'notifications-discord-webhook';
 
 /**
  * Once per tick across instances, delivers whatever webhook deliveries fell due and

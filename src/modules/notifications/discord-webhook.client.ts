@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { NotificationDto } from './notifications.events';
+import type { NotificationDto } from './notifications.dto';
 import { readBodyCapped } from '../../core/net';
 
 /** What one POST to the webhook came to, and so what the delivery does next. */

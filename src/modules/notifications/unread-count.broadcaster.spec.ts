@@ -1,4 +1,4 @@
-import { UnreadCountBroadcaster } from './notifications-unread.broadcaster';
+import { UnreadCountBroadcaster } from './unread-count.broadcaster';
 import type { NotificationsPublisher } from './notifications.publisher';
 import type { NotificationsRepository } from './notifications.repository';
 

@@ -4,10 +4,10 @@ import { Counter } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { LifecycleService } from '../../core/health';
 import { MetricsService } from '../../core/observability';
-import { toNotificationDto } from './dto/notification.mapper';
-import { DiscordWebhookClient, discordMessage } from './notifications-discord.client';
-import { NotificationWebhookRepository } from './notifications-webhook.repository';
-import { NOTIFICATION_PRIORITIES, type NotificationDto } from './notifications.events';
+import { NOTIFICATION_PRIORITIES } from '../../core/ports';
+import { DiscordWebhookClient, discordMessage } from './discord-webhook.client';
+import { NotificationWebhookRepository } from './notification-webhook.repository';
+import { toNotificationDto, type NotificationDto } from './notifications.dto';
 
 /**
  * Which notifications are escalated to Discord (DISCORD_WEBHOOK_CATEGORIES and
@@ -23,7 +23,7 @@ export function escalationRule(discord: Pick<AppConfig['discord'], 'categories' 
     categories.has(n.category) || NOTIFICATION_PRIORITIES.indexOf(n.priority) >= threshold;
 }
 
-export interface WebhookDeliveryOptions {
+interface WebhookDeliveryOptions {
   /** Per request; a post with no answer in time has an unknown outcome and is not retried. */
   timeoutMs: number;
   /** Backoff before retry n (1-based) is base × 2^(n-1), capped at maxBackoffMs. */
@@ -38,7 +38,7 @@ export interface WebhookDeliveryOptions {
   jobIntervalMs: number;
 }
 
-export const DEFAULT_WEBHOOK_OPTIONS: WebhookDeliveryOptions = {
+const DEFAULT_WEBHOOK_OPTIONS: WebhookDeliveryOptions = {
   timeoutMs: 10_000,
   baseBackoffMs: 2_000,
   maxBackoffMs: 5 * 60_000,
@@ -51,7 +51,7 @@ export const DEFAULT_WEBHOOK_OPTIONS: WebhookDeliveryOptions = {
 /** Extra time a claim is held beyond the request timeout before it counts as abandoned. */
 const LEASE_SLACK_MS = 30_000;
 
-export interface DeliveryPassResult {
+interface DeliveryPassResult {
   delivered: number;
   retrying: number;
   failed: number;

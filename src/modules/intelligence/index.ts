@@ -1,0 +1,1 @@
+export { IntelligenceModule } from './intelligence.module';

@@ -1,0 +1,116 @@
+/**
+ * Every shape of the Notifications module: the validated inputs (HTTP bodies and queries,
+ * the USER_NOTIFIER port), the notification as the API and `notifications:new` show it,
+ * and the mapper from a stored row to it.
+ */
+import { z } from 'zod';
+import { ids } from '../../core/errors';
+import { pageSchema, type Page } from '../../core/paging';
+import { NOTIFICATION_CATEGORIES, NOTIFICATION_PRIORITIES } from '../../core/ports';
+import type { Notification } from '../../generated/prisma/client';
+
+/** Largest `data` object a notification may carry (serialised), so events stay small. */
+const MAX_NOTIFICATION_DATA_BYTES = 16 * 1024;
+/** Largest fan-out of one request; bigger audiences are split by the caller. */
+const MAX_RECIPIENTS = 1000;
+
+const data = z
+  .record(z.string(), z.unknown())
+  .refine((d) => Buffer.byteLength(JSON.stringify(d)) <= MAX_NOTIFICATION_DATA_BYTES, `must be at most ${MAX_NOTIFICATION_DATA_BYTES} bytes as JSON`);
+
+/** The fields of a notification, whoever creates it (HTTP or the USER_NOTIFIER port). */
+const notificationContent = z.object({
+  eventKey: z
+    .string()
+    .trim()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'must be a key like achievement.unlocked'),
+  category: z.enum(NOTIFICATION_CATEGORIES),
+  title: z.string().trim().min(1).max(200),
+  body: z.string().max(4000),
+  data: data.optional(),
+  priority: z.enum(NOTIFICATION_PRIORITIES).default('medium'),
+  dedupeKey: z.string().trim().min(1).max(200).optional(),
+});
+
+/** One notification for one or more users: the USER_NOTIFIER port's request, and what every create becomes. */
+export const notifyInput = notificationContent.extend({
+  userIds: z.array(ids.userId).min(1).max(MAX_RECIPIENTS),
+});
+export type NotifyInput = z.output<typeof notifyInput>;
+
+/** `POST /api/notifications`: `userId` for one recipient or `userIds` for many. */
+export const createNotificationsInput = notificationContent
+  .extend({
+    userId: ids.userId.optional(),
+    userIds: z.array(ids.userId).min(1).max(MAX_RECIPIENTS).optional(),
+  })
+  .describe('Give exactly one of userId (one recipient) or userIds (many)')
+  .refine((b) => (b.userId === undefined) !== (b.userIds === undefined), {
+    message: 'give exactly one of userId or userIds',
+    path: ['userIds'],
+  })
+  .transform(({ userId, userIds, ...rest }): NotifyInput => ({ ...rest, userIds: userIds ?? [userId!] }));
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .transform((v) => v === 'true' || v === '1' || v === '');
+
+/** `GET /api/notifications?unread&limit&before` — `before` is the id of the last notification of the previous page. */
+export const listNotificationsInput = z.object({
+  unread: booleanFlag.optional(),
+  limit: ids.limit(100, 20),
+  before: ids.id.optional(),
+});
+export type ListNotificationsInput = z.output<typeof listNotificationsInput>;
+
+/** `:id` of the routes that act on one notification. */
+export const notificationIdInput = ids.id;
+
+// Outputs.
+
+/** What `GET /api/notifications` returns per item and `notifications:new` carries. Timestamps are ISO strings. */
+export const notificationDto = z.object({
+  id: z.string(),
+  userId: z.string(),
+  eventKey: z.string(),
+  category: z.enum(NOTIFICATION_CATEGORIES),
+  title: z.string(),
+  body: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  priority: z.enum(NOTIFICATION_PRIORITIES),
+  createdAt: z.string(),
+  readAt: z.string().nullable(),
+  acknowledgedAt: z.string().nullable(),
+});
+export type NotificationDto = z.infer<typeof notificationDto>;
+
+export const createdNotificationsDto = z.object({
+  notifications: z.array(notificationDto),
+  duplicates: z.number().int().describe('Recipients skipped because they already had a notification with this dedupe key'),
+});
+export type CreatedNotificationsDto = z.infer<typeof createdNotificationsDto>;
+
+/** The page shape of every list route, plus the caller's unread count. */
+export const notificationPageDto = pageSchema(notificationDto).extend({ unread: z.number().int() });
+export type NotificationPageDto = Page<NotificationDto> & { unread: number };
+
+export const readAllDto = z.object({ updated: z.number().int(), unread: z.number().int() });
+export type ReadAllDto = z.infer<typeof readAllDto>;
+
+export function toNotificationDto(row: Notification): NotificationDto {
+  return {
+    id: row.id,
+    userId: row.userId,
+    eventKey: row.eventKey,
+    category: row.category as NotificationDto['category'],
+    title: row.title,
+    body: row.body,
+    data: (row.data ?? {}) as Record<string, unknown>,
+    priority: row.priority as NotificationDto['priority'],
+    createdAt: row.createdAt.toISOString(),
+    readAt: row.readAt?.toISOString() ?? null,
+    acknowledgedAt: row.acknowledgedAt?.toISOString() ?? null,
+  };
+}

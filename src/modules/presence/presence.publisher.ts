@@ -2,7 +2,7 @@ import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/com
 import type Redis from 'ioredis';
 import type { Namespace } from 'socket.io';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, NAMESPACES, RealtimePublisher, RealtimeServer, socketUser, userRoom } from '../../core/realtime';
+import { adapterServerSideEmit, EventLogService, NAMESPACES, RealtimePublisher, RealtimeServer, socketUser, userRoom } from '../../core/realtime';
 import { RedisService } from '../../core/redis';
 import { toPresenceStatusDto, type PresenceDto } from './presence.dto';
 import { PRESENCE_KICK_REQUEST, type PresenceEvents, type SystemDisconnectPayload } from './presence.events';
@@ -211,9 +211,8 @@ function askOtherInstances(nsp: Namespace, event: string, args: unknown[]): Prom
       resolve({ counts, error });
     };
     const ack = (err: Error | null, responses: unknown[] = []) => finish(responses, err ?? undefined);
-    const adapter = nsp.adapter as unknown as { serverSideEmit(packet: unknown[]): unknown };
     try {
-      Promise.resolve(adapter.serverSideEmit([event, ...args, ack])).catch((err: Error) => finish([], err));
+      Promise.resolve(adapterServerSideEmit(nsp, [event, ...args, ack])).catch((err: Error) => finish([], err));
     } catch (err) {
       finish([], err as Error);
     }

@@ -2,6 +2,7 @@ import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayInit } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { hasRole } from '../auth/principal';
+import { ContractRegistry } from '../contract/contract-registry';
 import { DomainError } from '../errors';
 import { MetricsService } from '../observability/metrics.service';
 import { HeraldGateway } from '../realtime/herald-gateway.decorator';
@@ -10,6 +11,7 @@ import { toSocketError } from '../realtime/socket-errors';
 import { socketUser } from '../realtime/socket-auth.service';
 import { SocketPolicy } from '../realtime/socket-policy';
 import { RedisService } from '../redis/redis.service';
+import { ADMIN_CONTRACT } from './admin.contract';
 import { AdminStatsService, type InstanceStats } from './admin-stats.service';
 
 /** Server → console: `{instances: InstanceStats[]}` once per tick. */
@@ -39,9 +41,11 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection, OnModul
     private readonly stats: AdminStatsService,
     private readonly redis: RedisService,
     private readonly metrics: MetricsService,
+    private readonly contract: ContractRegistry,
   ) {}
 
   afterInit(nsp: Namespace): void {
+    this.contract.describe(ADMIN_CONTRACT);
     // The kernel's authentication first, then the role this namespace needs on top of it.
     this.policy.attach(nsp);
     nsp.use((socket, next) => {

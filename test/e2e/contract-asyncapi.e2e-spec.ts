@@ -43,7 +43,7 @@ describe('AsyncAPI contract', () => {
     const addresses = Object.values(doc.channels)
       .map((c) => c.address)
       .sort();
-    expect(addresses).toEqual(['/updates', '/ws/app', '/ws/campaign', '/ws/intelligence', '/ws/killmail']);
+    expect(addresses).toEqual(['/updates', '/ws/admin', '/ws/app', '/ws/campaign', '/ws/intelligence', '/ws/killmail']);
   });
 
   it('describes every event each namespace sends, with offset on replayable ones, and every request with its ack', () => {
@@ -77,6 +77,10 @@ describe('AsyncAPI contract', () => {
         'system:resync',
       ].sort(),
     );
+    // The operator feed: its stats, and the kernel's events every namespace may send.
+    expect(names('/ws/admin')).toEqual(['admin:stats', 'error', 'system:disconnect', 'system:resync'].sort());
+    const stats = sent('/ws/admin').find((m) => m.name === 'admin:stats');
+    expect(JSON.stringify(stats)).toContain('deliveredPerSecond');
     expect(names('/ws/campaign')).toEqual(
       [
         'entity_updated',

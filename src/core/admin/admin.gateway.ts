@@ -2,20 +2,23 @@ import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayInit } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { hasRole } from '../auth/principal';
+import { ContractRegistry } from '../contract/contract-registry';
 import { DomainError } from '../errors';
 import { MetricsService } from '../observability/metrics.service';
 import { HeraldGateway } from '../realtime/herald-gateway.decorator';
+import { NAMESPACES } from '../realtime/namespaces';
 import { toSocketError } from '../realtime/socket-errors';
-import { SocketPolicy, socketUser } from '../realtime/socket-policy.service';
+import { socketUser } from '../realtime/socket-auth.service';
+import { SocketPolicy } from '../realtime/socket-policy';
 import { RedisService } from '../redis/redis.service';
+import { ADMIN_CONTRACT } from './admin.contract';
 import { AdminStatsService, type InstanceStats } from './admin-stats.service';
 
-export const ADMIN_NAMESPACE = '/ws/admin';
 /** Server → console: `{instances: InstanceStats[]}` once per tick. */
-export const ADMIN_STATS_EVENT = 'admin:stats';
+const ADMIN_STATS_EVENT = 'admin:stats';
 /** Instance → instance (server-side only, through the Redis adapter): one instance's figures. */
 const PEER_STATS_EVENT = 'admin:instance-stats';
-export const ADMIN_STATS_INTERVAL_MS = 1000;
+const ADMIN_STATS_INTERVAL_MS = 1000;
 /** A peer not heard from for this long has gone (stopped, or Redis between us is down). */
 const PEER_STALE_MS = 5000;
 
@@ -25,7 +28,7 @@ const PEER_STALE_MS = 5000;
  * the adapter, never to clients directly), so a console connected to any one instance sees
  * every instance. Nothing is accepted from clients but the connection itself.
  */
-@HeraldGateway(ADMIN_NAMESPACE)
+@HeraldGateway(NAMESPACES.admin)
 export class AdminGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
   private readonly logger = new Logger(AdminGateway.name);
   private readonly peers = new Map<string, { stats: InstanceStats; receivedAt: number }>();
@@ -38,9 +41,11 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection, OnModul
     private readonly stats: AdminStatsService,
     private readonly redis: RedisService,
     private readonly metrics: MetricsService,
+    private readonly contract: ContractRegistry,
   ) {}
 
   afterInit(nsp: Namespace): void {
+    this.contract.describe(ADMIN_CONTRACT);
     // The kernel's authentication first, then the role this namespace needs on top of it.
     this.policy.attach(nsp);
     nsp.use((socket, next) => {

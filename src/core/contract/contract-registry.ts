@@ -1,26 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { subscribeAck, subscribeRequest, unsubscribeRequest } from '../realtime/channel-subscriptions';
+import { refreshAck, refreshRequest, resyncNotice, socketErrorPayload, systemDisconnectPayload } from '../realtime/system-events';
 import type { ClientEventContract, NamespaceContract, RawFeedContract, ServerEventContract } from './namespace-contract';
 import { jsonSchemaOf } from './zod-schema';
 
-const socketError = z.object({ code: z.string().describe('socket_error:*'), message: z.string() });
-const resyncNotice = z.object({ channel: z.string(), reason: z.enum(['history_expired', 'too_far_behind']) });
-const systemDisconnect = z.object({ reason: z.string(), reconnectInMs: z.number().int().nonnegative() });
-const refreshRequest = z.object({ token: z.string().describe('A fresh JWT for the same user') });
-const refreshAck = z.object({
-  success: z.boolean(),
-  expiresAt: z.number().nullable().optional().describe('Unix ms of the new token'),
-  error: z.string().optional(),
-  code: z.string().optional(),
-});
-
 /** What the kernel installs on every namespace, so it is described once here. */
 const KERNEL_SERVER_EVENTS: Record<string, ServerEventContract> = {
-  error: { payload: socketError, description: 'A refused request that had no acknowledgement callback, or a token that expired' },
+  error: { payload: socketErrorPayload, description: 'A refused request that had no acknowledgement callback, or a token that expired' },
   'system:resync': { payload: resyncNotice, description: 'Sent instead of a replay the log cannot give: refetch the channel' },
   'system:disconnect': {
-    payload: systemDisconnect,
+    payload: systemDisconnectPayload,
     description: 'Sent before the server closes the connection; reconnect after reconnectInMs',
   },
 };

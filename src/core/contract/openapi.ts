@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { jsonSchemaOf } from './zod-schema';
 
 /** The error body of every 4xx/5xx HTTP answer (the HTTP error filter writes it). */
-export const errorBody = z.object({
+const errorBody = z.object({
   statusCode: z.number().int(),
   error: z.string().describe('A code: bad_request, unauthorized, forbidden, not_found, conflict, quota_exceeded, rate_limited…'),
   message: z.string(),

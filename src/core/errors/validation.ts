@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DomainError } from './domain-error';
 
 /** Deepest object/array nesting any inbound payload may have. */
-export const MAX_PAYLOAD_DEPTH = 16;
+const MAX_PAYLOAD_DEPTH = 16;
 
 /**
  * Parses untrusted input against a schema, refusing prototype-polluting keys and

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type INestApplication } from '@nestjs/commo
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { RealtimeServer } from '../realtime/realtime-server';
+import { emitSystemEvent } from '../realtime/system-events';
 import { JobScheduler } from '../scheduling/job-scheduler.service';
 import { LifecycleService } from './lifecycle.service';
 
@@ -51,7 +52,7 @@ export class ShutdownService {
       const sockets = [...nsp.sockets.values()];
       for (let i = 0; i < sockets.length; i += batch) {
         for (const socket of sockets.slice(i, i + batch)) {
-          socket.emit('system:disconnect', { reason: 'server_shutdown', reconnectInMs: RECONNECT_IN_MS });
+          emitSystemEvent(socket, 'system:disconnect', { reason: 'server_shutdown', reconnectInMs: RECONNECT_IN_MS });
           socket.disconnect(true);
           closed++;
         }

@@ -10,7 +10,7 @@ export interface LogFields {
   namespace?: string;
 }
 
-export const REQUEST_ID_HEADER = 'X-Request-Id';
+const REQUEST_ID_HEADER = 'X-Request-Id';
 /** A caller's id is echoed into responses, logs and event metadata: short and printable only. */
 const VALID_REQUEST_ID = /^[A-Za-z0-9._:@/-]{1,128}$/;
 const REQUEST_ID = Symbol('herald:request-id');

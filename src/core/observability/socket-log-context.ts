@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Namespace, Socket } from 'socket.io';
 import { RealtimeServer } from '../realtime/realtime-server';
+import { namespacesOf } from '../realtime/socketio-internals';
 import { runWithLogFields } from './request-context';
 
 /**
@@ -27,7 +28,7 @@ export class SocketLogContext implements OnApplicationBootstrap {
         socket.use((_packet, next) => runWithLogFields(fieldsOf(socket, nsp), () => next()));
       });
     };
-    for (const nsp of io._nsps.values()) install(nsp);
+    for (const nsp of namespacesOf(io)) install(nsp);
     io.on('new_namespace', install);
   }
 }

@@ -19,16 +19,3 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return e.cause !== undefined && e.cause !== err && isDatabaseUnavailable(e.cause);
 }
-
-/**
- * The PostgreSQL SQLSTATE of a failed statement, whichever driver ran it: the plain driver's
- * error carries it as `code`; a raw query inside a Prisma transaction (UnitOfWork) wraps it
- * in P2010 with `meta.driverAdapterError.cause.originalCode`.
- */
-export function sqlStateOf(err: unknown): string | undefined {
-  if (!err || typeof err !== 'object') return undefined;
-  const e = err as { code?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } };
-  const wrapped = e.meta?.driverAdapterError?.cause?.originalCode;
-  if (typeof wrapped === 'string') return wrapped;
-  return typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
-}

@@ -5,11 +5,11 @@ import { ids, parseInput } from '../errors';
 import { ChannelRegistry } from './channel-registry';
 import { ReplayService } from './replay.service';
 import { isValidRoomName } from './rooms';
-import { socketUser } from './socket-policy.service';
+import { socketUser } from './socket-auth.service';
 import { reportSocketError, toSocketError } from './socket-errors';
 
 /** Most channels one `subscribe` / `unsubscribe` may name. */
-export const MAX_CHANNELS_PER_REQUEST = 50;
+const MAX_CHANNELS_PER_REQUEST = 50;
 
 const channelList = z
   .array(z.string().refine(isValidRoomName, 'must be a channel name like conversation:42'))

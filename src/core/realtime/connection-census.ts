@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../../config';
 import { RealtimeServer } from './realtime-server';
 
 /** How often the census is logged outside production. */
-export const CENSUS_INTERVAL_MS = 60_000;
+const CENSUS_INTERVAL_MS = 60_000;
 
 export interface ConnectionCensus {
   /** Engine.IO connections open on this instance now (one per client, whatever its namespaces). */

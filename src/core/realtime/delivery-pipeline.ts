@@ -5,18 +5,8 @@ import { encodeLoggedEvent } from './encoded-event';
 import type { RoutedEvent } from './event-log.service';
 import type { LiveDeliveryLog } from './live-delivery-log';
 import { applyRevocation, isRevocation, type RevocationPayload } from './revocation';
-
-type Packet = { data?: unknown[] };
-type BroadcastOptions = { rooms?: ReadonlySet<string>; except?: ReadonlySet<string>; flags?: { volatile?: boolean } };
-/** The parts of Socket.IO's in-memory adapter a broadcast goes through (socket.io-adapter 2.5, internal). */
-type HookableAdapter = {
-  _encode(packet: Packet, opts: unknown): unknown;
-  apply(opts: BroadcastOptions, callback: (socket: Socket) => void): void;
-};
-type WritableSocket = {
-  notifyOutgoingListeners?: (packet: unknown) => void;
-  client: { writeToEngine(encoded: unknown, opts: unknown): void };
-};
+import { type ApplyToSockets, type BroadcastOptions, hookBroadcasts, writeBroadcast } from './socketio-internals';
+import { emitSystemEvent } from './system-events';
 
 interface Broadcast {
   event: string;
@@ -30,7 +20,7 @@ const targets = new WeakMap<Namespace, SequencedNamespace>();
 /**
  * Every broadcast on this instance — a local publish, one relayed by the Redis adapter from
  * another instance, or a logged event read back from the log — passes through here. Each is
- * encoded once (`_encode`) and then visits each target socket (`apply`), so both are wrapped:
+ * encoded once and then visits each target socket, so both are hooked (hookBroadcasts):
  *
  * - logged events (those with an `offset`) go through the DeliverySequencer, which may hold
  *   one until the offsets before it have gone out, or drop one this instance delivered already;
@@ -45,20 +35,8 @@ export function installDeliveryPipeline(
   live: LiveDeliveryLog,
   sequencer: DeliverySequencer,
 ): void {
-  const adapter = nsp.adapter as unknown as HookableAdapter;
-  const encode = adapter._encode.bind(adapter);
-  const apply = adapter.apply.bind(adapter);
   let current: Broadcast | undefined;
-
-  adapter._encode = (packet, opts) => {
-    const name = packet.data?.[0];
-    const payload = packet.data?.[1];
-    const offset = (payload as { offset?: unknown } | undefined)?.offset;
-    current = typeof name === 'string' ? { event: name, offset: typeof offset === 'string' ? offset : undefined, payload } : undefined;
-    return encode(packet, opts);
-  };
-
-  const send = (broadcast: Broadcast, opts: BroadcastOptions, callback: (socket: Socket) => void) => {
+  const send = (broadcast: Broadcast, opts: BroadcastOptions, callback: (socket: Socket) => void, apply: ApplyToSockets) => {
     if (broadcast.offset !== undefined && opts.rooms?.size) {
       live.recordBroadcast(broadcast.offset, opts.rooms, Boolean(opts.except?.size || opts.flags?.volatile));
     }
@@ -70,18 +48,26 @@ export function installDeliveryPipeline(
     if (count) metrics.delivered.inc({ event: broadcast.event }, count);
   };
 
-  adapter.apply = (opts, callback) => {
-    const broadcast = current;
-    current = undefined;
-    // Not a broadcast (fetchSockets, socketsLeave…), or a transient event: as Socket.IO does it.
-    if (!broadcast) return apply(opts, callback);
-    if (broadcast.offset === undefined || !OFFSET.test(broadcast.offset)) return send(broadcast, opts, callback);
-    const { offset } = broadcast;
-    sequencer.arrive(BigInt(offset), () => {
-      if (isRevocation(broadcast.event)) applyRevocation(nsp, broadcast.payload as RevocationPayload);
-      else send(broadcast, opts, callback);
-    });
-  };
+  const apply = hookBroadcasts(nsp, {
+    encoding(packet) {
+      const name = packet.data?.[0];
+      const payload = packet.data?.[1];
+      const offset = (payload as { offset?: unknown } | undefined)?.offset;
+      current = typeof name === 'string' ? { event: name, offset: typeof offset === 'string' ? offset : undefined, payload } : undefined;
+    },
+    apply(opts, callback, original) {
+      const broadcast = current;
+      current = undefined;
+      // Not a broadcast (fetchSockets, socketsLeave…), or a transient event: as Socket.IO does it.
+      if (!broadcast) return original(opts, callback);
+      if (broadcast.offset === undefined || !OFFSET.test(broadcast.offset)) return send(broadcast, opts, callback, original);
+      const { offset } = broadcast;
+      sequencer.arrive(BigInt(offset), () => {
+        if (isRevocation(broadcast.event)) applyRevocation(nsp, broadcast.payload as RevocationPayload);
+        else send(broadcast, opts, callback, original);
+      });
+    },
+  });
 
   const target: SequencedNamespace = {
     inject(event: RoutedEvent) {
@@ -89,16 +75,12 @@ export function installDeliveryPipeline(
       const encoded = encodeLoggedEvent(nsp.server, nsp.name, event);
       const packet = { type: 2, nsp: nsp.name, data: [event.event, { ...event.payload, offset: event.offset }] };
       current = { event: event.event, offset: event.offset, payload: packet.data[1] };
-      adapter.apply({ rooms: new Set(event.rooms), except: new Set() }, (socket) => {
-        const s = socket as unknown as WritableSocket;
-        s.notifyOutgoingListeners?.(packet);
-        s.client.writeToEngine(encoded.packets, encoded.opts);
-      });
+      apply({ rooms: new Set(event.rooms), except: new Set() }, (socket) => writeBroadcast(socket, packet, encoded.packets, encoded.opts));
     },
     resyncAll(reason) {
       for (const socket of nsp.sockets.values()) {
         for (const room of socket.rooms) {
-          if (room !== socket.id) socket.emit('system:resync', { channel: room, reason });
+          if (room !== socket.id) emitSystemEvent(socket, 'system:resync', { channel: room, reason });
         }
       }
     },

@@ -1,18 +1,14 @@
 import type { Server } from 'socket.io';
-import WebSocket from 'ws';
 import type { LoggedEvent } from './event-log.service';
+import { encodeEvent, type PreEncodedOptions } from './socketio-internals';
 
 /** A Socket.IO EVENT packet encoded once, for writing to any number of sockets of one namespace. */
 export interface EncodedEvent {
   namespace: string;
   packets: unknown[];
   /** Engine options: already encoded, plus the ready WebSocket frame when it could be built. */
-  opts: { preEncoded: true; wsPreEncodedFrame?: Buffer[] };
+  opts: PreEncodedOptions;
 }
-
-/** `ws` builds frames with a static method its type definitions leave out. */
-type FrameBuilder = (data: Buffer, options: { readOnly: boolean; mask: boolean; rsv1: boolean; opcode: number; fin: boolean }) => Buffer[];
-const buildFrame = (WebSocket as unknown as { Sender?: { frame?: FrameBuilder } }).Sender?.frame;
 
 const byEvent = new WeakMap<LoggedEvent, EncodedEvent>();
 
@@ -28,13 +24,7 @@ const byEvent = new WeakMap<LoggedEvent, EncodedEvent>();
 export function encodeLoggedEvent(server: Server, namespace: string, e: LoggedEvent): EncodedEvent {
   const cached = byEvent.get(e);
   if (cached && cached.namespace === namespace) return cached;
-  const packets = server.encoder.encode({ type: 2, nsp: namespace, data: [e.event, { ...e.payload, offset: e.offset }] }) as unknown[];
-  const opts: EncodedEvent['opts'] = { preEncoded: true };
-  if (buildFrame && packets.length === 1 && typeof packets[0] === 'string') {
-    // "4" is Engine.IO's message packet type; frames go unmasked from a server.
-    opts.wsPreEncodedFrame = buildFrame(Buffer.from(`4${packets[0]}`), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
-  }
-  const encoded = { namespace, packets, opts };
+  const encoded = { namespace, ...encodeEvent(server, namespace, [e.event, { ...e.payload, offset: e.offset }]) };
   byEvent.set(e, encoded);
   return encoded;
 }

@@ -9,7 +9,7 @@ import { MetricsService } from '../observability/metrics.service';
 import { RedisService } from '../redis/redis.service';
 import { DeliverySequencer } from './delivery-sequencer';
 import { RealtimeServer } from './realtime-server';
-import { SocketPolicy } from './socket-policy.service';
+import { SocketPolicy } from './socket-policy';
 import { forgetUnservedNamespace, refuseUnknownNamespaces } from './unknown-namespaces';
 import { coalesceWebSocketWrites } from './write-coalescing';
 
@@ -109,7 +109,7 @@ export class HeraldIoAdapter extends IoAdapter {
 }
 
 /** No Origin header means a non-browser client, which CORS does not concern. */
-export function isOriginAllowed(req: IncomingMessage, allowed: AppConfig['corsOrigins']): boolean {
+function isOriginAllowed(req: IncomingMessage, allowed: AppConfig['corsOrigins']): boolean {
   const origin = req.headers.origin;
   if (!origin || allowed === '*') return true;
   return allowed.includes(origin.replace(/\/$/, ''));

@@ -1,72 +1,44 @@
 import type { Socket } from 'socket.io';
 import type { EncodedEvent } from './encoded-event';
+import { interceptBroadcastWrites, type OutgoingPacket, rawWriter, type RawSocketWriter } from './socketio-internals';
 
 interface Held {
-  packet: { data?: unknown[] };
+  packet: OutgoingPacket;
   encoded: unknown;
   opts: unknown;
 }
 
-type ClientLike = {
-  writeToEngine(encoded: unknown, opts: unknown): void;
-  _packet(packet: unknown, opts?: unknown): void;
-};
-/** The parts of a Socket.IO socket the gate touches (internal API of socket.io 4.8). */
-type GateableSocket = {
-  notifyOutgoingListeners(packet: unknown): void;
-  client: ClientLike;
-  nsp: { name: string };
-  connected: boolean;
-};
-
 /**
  * Holds a socket's live broadcasts while a replay is sent, so the client sees replayed
- * events first, then live ones, never a live event twice. Socket.IO writes each
- * broadcast as `notifyOutgoingListeners(packet)` then `client.writeToEngine(...)` for each
- * socket; the gate wraps both for this one socket only, and undoes that on release.
+ * events first, then live ones, never a live event twice. The gate intercepts the
+ * broadcasts written to this one socket (interceptBroadcastWrites), and writes its own past
+ * that interception; it undoes it on release.
  */
 export class OutgoingGate {
   private held: Held[] = [];
   /** Replayed events that must go out in offset order among the held broadcasts (ascending). */
   private replayed: Array<{ offset: bigint; encoded: EncodedEvent }> = [];
-  private pending: Held['packet'] | undefined;
-  private readonly client: ClientLike;
+  private readonly writer: RawSocketWriter;
+  private release: (() => void) | undefined;
 
-  private constructor(private readonly socket: GateableSocket) {
-    this.client = socket.client;
+  private constructor(private readonly socket: Socket) {
+    this.writer = rawWriter(socket);
   }
 
   static close(socket: Socket): OutgoingGate {
-    const gate = new OutgoingGate(socket as unknown as GateableSocket);
-    gate.install();
-    return gate;
-  }
-
-  private install(): void {
-    const socket = this.socket;
-    const original = socket.notifyOutgoingListeners.bind(socket);
-    Object.defineProperty(socket, 'notifyOutgoingListeners', {
-      configurable: true,
-      writable: true,
-      value: (packet: Held['packet']) => {
-        this.pending = packet;
-        original(packet);
-      },
+    const gate = new OutgoingGate(socket);
+    gate.release = interceptBroadcastWrites(socket, (packet, encoded, opts) => {
+      if (!packet) return false; // acks go straight through
+      gate.held.push({ packet, encoded, opts });
+      return true;
     });
-    const proxy = Object.create(this.client) as ClientLike;
-    proxy.writeToEngine = (encoded, opts) => {
-      const packet = this.pending;
-      this.pending = undefined;
-      if (packet) this.held.push({ packet, encoded, opts });
-      else this.client.writeToEngine(encoded, opts);
-    };
-    Object.defineProperty(socket, 'client', { configurable: true, writable: true, value: proxy });
+    return gate;
   }
 
   /** Sends an already encoded event (encodeLoggedEvent) to this socket past the gate. */
   sendEncoded(encoded: EncodedEvent): void {
     if (!this.socket.connected) return;
-    this.client.writeToEngine(encoded.packets, encoded.opts);
+    this.writer.writeEncoded(encoded.packets, encoded.opts);
   }
 
   /**
@@ -77,9 +49,9 @@ export class OutgoingGate {
     this.replayed.push({ offset: BigInt(offset), encoded });
   }
 
-  /** Sends an event to this socket past the gate. */
-  send(event: string, payload: unknown): void {
-    this.client._packet({ type: 2, data: [event, payload], nsp: this.socket.nsp.name });
+  /** Sends an event to this socket past the gate (emitSystemEvent takes the gate as its target). */
+  emit(event: string, payload: unknown): void {
+    this.writer.sendEvent(event, payload);
   }
 
   /**
@@ -88,8 +60,8 @@ export class OutgoingGate {
    * removes the gate.
    */
   open(alreadySent: ReadonlySet<string>, alsoSkip?: (offset: string) => boolean): void {
-    Object.defineProperty(this.socket, 'client', { configurable: true, writable: true, value: this.client });
-    delete (this.socket as Partial<GateableSocket>).notifyOutgoingListeners;
+    this.release?.();
+    this.release = undefined;
     const held = this.held;
     const replayed = this.replayed;
     this.held = [];
@@ -103,7 +75,7 @@ export class OutgoingGate {
         const at = BigInt(offset);
         for (; next < replayed.length && replayed[next].offset < at; next++) this.sendEncoded(replayed[next].encoded);
       }
-      this.client.writeToEngine(h.encoded, h.opts);
+      this.writer.writeEncoded(h.encoded, h.opts);
     }
     for (; next < replayed.length; next++) this.sendEncoded(replayed[next].encoded);
   }

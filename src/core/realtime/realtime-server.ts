@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Namespace, Server } from 'socket.io';
+import { namespacesOf } from './socketio-internals';
 
 /**
  * Holds the one Socket.IO server so publishers, health checks and shutdown can reach
@@ -25,7 +26,7 @@ export class RealtimeServer {
   /** Namespaces that have been created (by gateways), excluding the unused root. */
   namespaces(): Namespace[] {
     if (!this.io) return [];
-    return [...this.io._nsps.values()].filter((n) => n.name !== '/');
+    return namespacesOf(this.io).filter((n) => n.name !== '/');
   }
 
   get isAccepting(): boolean {

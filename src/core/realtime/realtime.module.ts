@@ -12,8 +12,13 @@ import { RealtimeServer } from './realtime-server';
 import { ReplayBudget } from './replay-budget.service';
 import { ReplayService } from './replay.service';
 import { RevocationService } from './revocation';
-import { SocketPolicy } from './socket-policy.service';
+import { SocketPolicy } from './socket-policy';
+import { BroadcastInstrumentation } from './broadcast-instrumentation';
+import { InboundLimitsService } from './inbound-limits.service';
+import { SlowConsumerSweep } from './slow-consumer-sweep';
+import { SocketAuthService } from './socket-auth.service';
 import { UnitOfWork } from './unit-of-work';
+import { UserDisconnects } from './user-disconnects';
 
 const RETENTION_INTERVAL_MS = 10 * 60_000;
 
@@ -28,6 +33,7 @@ const SHARED_PROVIDERS = [
   ChannelRegistry,
   DeliverySequencer,
   RevocationService,
+  UserDisconnects,
   ChannelSubscriptions,
   UnitOfWork,
   OutboxRelay,
@@ -36,7 +42,7 @@ const SHARED_PROVIDERS = [
 @Global()
 @Module({
   controllers: [HistoryController],
-  providers: [...SHARED_PROVIDERS, ConnectionCensusLogger],
+  providers: [...SHARED_PROVIDERS, ConnectionCensusLogger, SocketAuthService, InboundLimitsService, SlowConsumerSweep, BroadcastInstrumentation],
   exports: SHARED_PROVIDERS,
 })
 export class RealtimeModule implements OnModuleInit {

@@ -8,11 +8,13 @@ import { liveDeliveryLog } from './live-delivery-log';
 import { OutgoingGate } from './outgoing-gate';
 import { ReplayBudget } from './replay-budget.service';
 import { isRevocation } from './revocation';
-import { SocketPolicy, socketUser } from './socket-policy.service';
+import { socketUser } from './socket-auth.service';
+import { SocketPolicy } from './socket-policy';
+import { emitSystemEvent, type ResyncReason } from './system-events';
 
 const PAGE = 500;
 /** A replay longer than this is answered with a resync instead (the client refetches). */
-export const MAX_REPLAY_EVENTS = 10_000;
+const MAX_REPLAY_EVENTS = 10_000;
 /** How long a join waits for this instance to catch up with a client that resumes from a faster one. */
 const CATCH_UP_MS = 1_000;
 
@@ -146,8 +148,8 @@ export class ReplayService {
     }
   }
 
-  private resync(gate: OutgoingGate, channels: string[], reason: 'history_expired' | 'too_far_behind'): void {
+  private resync(gate: OutgoingGate, channels: string[], reason: ResyncReason): void {
     this.metrics.replays.inc({ outcome: reason });
-    for (const channel of channels) gate.send('system:resync', { channel, reason });
+    for (const channel of channels) emitSystemEvent(gate, 'system:resync', { channel, reason });
   }
 }

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, Logger, type WsExceptionFilter } from '@nestjs/co
 import type { Socket } from 'socket.io';
 import { DomainError, socketErrorCode } from '../errors';
 import { isDatabaseUnavailable } from '../prisma/database-errors';
+import { emitSystemEvent } from './system-events';
 
 export interface SocketErrorBody {
   code: string;
@@ -40,7 +41,7 @@ export function reportSocketError(socket: Socket, ack: unknown, error: SocketErr
   if (typeof ack === 'function') {
     (ack as (body: AckFailure) => void)(failureAck(error.code, error.message, error.retryInMs));
   } else {
-    socket.emit('error', error);
+    emitSystemEvent(socket, 'error', error);
   }
 }
 

@@ -1,9 +1,7 @@
 import type { Namespace, Server } from 'socket.io';
+import { forgetChildNamespace } from './socketio-internals';
 
 /**
- * Socket.IO 4.8 internals, kept to this file: `_nsps` (namespaces by name) and a parent
- * namespace's `children`. test/e2e/edge-connections.e2e-spec.ts fails if they change.
- *
  * Socket.IO refuses a namespace nobody created with a bare "Invalid namespace" and no
  * error code. To give such clients the same `connect_error` as every refusal, a catch-all
  * parent namespace lets the name exist for the length of one handshake: the kernel's
@@ -13,10 +11,7 @@ import type { Namespace, Server } from 'socket.io';
  */
 const UNKNOWN_PER_SECOND = 20;
 
-type Internals = { _nsps: Map<string, Namespace> };
-type ParentInternals = { children: Set<Namespace> };
-
-const parents = new WeakMap<Server, Namespace & ParentInternals>();
+const parents = new WeakMap<Server, Namespace>();
 
 export function refuseUnknownNamespaces(io: Server): void {
   let window = 0;
@@ -28,18 +23,16 @@ export function refuseUnknownNamespaces(io: Server): void {
       created = 0;
     }
     next(null, ++created <= UNKNOWN_PER_SECOND);
-  }) as unknown as Namespace & ParentInternals;
+  });
   parents.set(io, parent);
 }
 
 /** Drops a namespace no gateway serves once its refused handshake has been answered. */
 export function forgetUnservedNamespace(io: Server, nsp: Namespace): void {
   const parent = parents.get(io);
-  if (nsp.name === '/' || !parent?.children.has(nsp)) return;
+  if (nsp.name === '/' || !parent) return;
   setImmediate(() => {
     if (nsp.sockets.size > 0) return;
-    parent.children.delete(nsp);
-    (io as unknown as Internals)._nsps.delete(nsp.name);
-    void nsp.adapter.close();
+    if (forgetChildNamespace(io, parent, nsp)) void nsp.adapter.close();
   });
 }

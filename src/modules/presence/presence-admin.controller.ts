@@ -3,18 +3,15 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiContract } from '../../core/contract';
 import { CurrentUser, Roles, type Principal } from '../../core/auth';
 import { parseInput } from '../../core/errors';
-import { ConnectionLimiter } from '../../core/realtime';
+import { UserDisconnects } from '../../core/realtime';
 import { adminDisconnectInput, kickOutcomeDto } from './presence.dto';
-import { PresenceService } from './presence.service';
+import { ADMIN_DISCONNECT_REASON } from './presence.events';
 
 @ApiTags('admin')
 @ApiBearerAuth()
 @Controller('api/admin')
 export class PresenceAdminController {
-  constructor(
-    private readonly presence: PresenceService,
-    private readonly connections: ConnectionLimiter,
-  ) {}
+  constructor(private readonly disconnects: UserDisconnects) {}
 
   @Post('disconnect')
   @HttpCode(200)
@@ -27,9 +24,6 @@ export class PresenceAdminController {
   })
   async disconnect(@Body() body: unknown, @CurrentUser() admin: Principal) {
     const { userId, reconnectInMs, banSeconds } = parseInput(adminDisconnectInput, body, 'body');
-    // Banned first, so a client reconnecting the moment it is kicked is already refused.
-    if (banSeconds) await this.connections.ban(userId, banSeconds);
-    const outcome = await this.presence.kick(userId, reconnectInMs, admin);
-    return banSeconds ? { ...outcome, bannedSeconds: banSeconds } : outcome;
+    return this.disconnects.disconnectEverywhere(userId, { reason: ADMIN_DISCONNECT_REASON, reconnectInMs }, { banSeconds, by: `admin ${admin.userId}` });
   }
 }

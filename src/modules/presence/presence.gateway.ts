@@ -33,7 +33,6 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   afterInit(nsp: Namespace): void {
     this.contract.describe(PRESENCE_CONTRACT);
     this.policy.attach(nsp, { maxEventBytes: this.config.socket.maxPayloadBytes });
-    this.publisher.listenForKicks(nsp);
   }
 
   async handleConnection(socket: Socket): Promise<void> {

@@ -1,22 +1,12 @@
 import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type Redis from 'ioredis';
-import type { Namespace } from 'socket.io';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, NAMESPACES, RealtimePublisher, RealtimeServer, socketUser, userRoom } from '../../core/realtime';
+import { EventLogService, NAMESPACES, RealtimePublisher, RealtimeServer, userRoom } from '../../core/realtime';
 import { RedisService } from '../../core/redis';
 import { toPresenceStatusDto, type PresenceDto } from './presence.dto';
-import { PRESENCE_KICK_REQUEST, type PresenceEvents, type SystemDisconnectPayload } from './presence.events';
+import type { PresenceEvents } from './presence.events';
 import { PresenceObserverFanout } from './presence-observer-fanout';
 import { PresenceVersions } from './presence-versions';
-
-export interface KickOutcome {
-  /** Sockets closed, over every namespace and every instance that answered. */
-  sockets: number;
-  /** Instances that took part (this one included). */
-  instances: number;
-  /** False when some instance did not answer in time (its sockets may still be open). */
-  complete: boolean;
-}
 
 /** A snapshot on its way to every instance (Redis channel `presence:updates`). */
 interface PresenceBroadcast {
@@ -144,7 +134,7 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
     if (kind === 'changed' && this.toObservers.accept(snapshot.userId, version)) this.observerFanout.offer(toPresenceStatusDto(snapshot));
   }
 
-  /** A typed emit to sockets of this instance only (a snapshot has already reached every instance; a kick runs on each). */
+  /** A typed emit to sockets of this instance only (a snapshot has already reached every instance). */
   private emitLocal<K extends keyof PresenceEvents>(
     target: { emit(event: string, payload: unknown): unknown },
     event: K,
@@ -152,79 +142,4 @@ export class PresencePublisher extends RealtimePublisher<PresenceEvents> impleme
   ): void {
     target.emit(event, payload);
   }
-
-  /**
-   * Sends `system:disconnect` to every socket of the user on every namespace and every
-   * instance, then closes them. Each instance closes the sockets it holds, found by their
-   * authenticated user rather than by room, so namespaces that keep no user rooms are
-   * covered too.
-   */
-  async kick(userId: string, payload: SystemDisconnectPayload): Promise<KickOutcome> {
-    const local = this.kickLocal(userId, payload);
-    const nsp = this.realtime.namespace(NAMESPACES.app);
-    if (!this.redis.enabled || !nsp) return { sockets: local, instances: 1, complete: true };
-    const { counts, error } = await askOtherInstances(nsp, PRESENCE_KICK_REQUEST, [userId, payload]);
-    if (error) this.logger.warn(`kick of ${userId}: not every instance answered: ${error.message}`);
-    return { sockets: local + sum(counts), instances: 1 + counts.length, complete: !error };
-  }
-
-  /** Answers other instances' kick requests (installed once on the namespace). */
-  listenForKicks(nsp: Namespace): void {
-    nsp.on(PRESENCE_KICK_REQUEST, (userId: unknown, payload: unknown, ack?: (count: number) => void) => {
-      if (typeof userId !== 'string' || !isDisconnectPayload(payload)) return ack?.(0);
-      try {
-        ack?.(this.kickLocal(userId, payload));
-      } catch (err) {
-        // runs inside the adapter's message handling: report, never throw into it
-        this.logger.error(`kick of ${userId} requested by another instance failed: ${(err as Error)?.stack ?? String(err)}`);
-        ack?.(0);
-      }
-    });
-  }
-
-  /** This instance's share of a kick: notify first, then close, so nothing closes before its notice is queued. */
-  private kickLocal(userId: string, payload: SystemDisconnectPayload): number {
-    const sockets = this.realtime
-      .namespaces()
-      .flatMap((nsp) => [...nsp.sockets.values()])
-      .filter((s) => socketUser(s)?.userId === userId);
-    if (!sockets.length) return 0;
-    this.metrics.published.inc({ event: 'system:disconnect' });
-    for (const socket of sockets) this.emitLocal(socket, 'system:disconnect', payload);
-    for (const socket of sockets) socket.disconnect(true);
-    return sockets.length;
-  }
-}
-
-/**
- * `serverSideEmit` with acknowledgements, through the adapter so that a failure to even
- * send (Redis down) settles the request instead of leaving it waiting forever:
- * `Namespace.serverSideEmitWithAck` drops the adapter's rejected promise. The adapter
- * itself gives up on missing answers after its 5 s timeout.
- */
-function askOtherInstances(nsp: Namespace, event: string, args: unknown[]): Promise<{ counts: unknown[]; error?: Error }> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (counts: unknown[], error?: Error) => {
-      if (settled) return;
-      settled = true;
-      resolve({ counts, error });
-    };
-    const ack = (err: Error | null, responses: unknown[] = []) => finish(responses, err ?? undefined);
-    const adapter = nsp.adapter as unknown as { serverSideEmit(packet: unknown[]): unknown };
-    try {
-      Promise.resolve(adapter.serverSideEmit([event, ...args, ack])).catch((err: Error) => finish([], err));
-    } catch (err) {
-      finish([], err as Error);
-    }
-  });
-}
-
-function sum(counts: unknown[]): number {
-  return counts.reduce<number>((total, c) => total + (typeof c === 'number' ? c : 0), 0);
-}
-
-function isDisconnectPayload(p: unknown): p is SystemDisconnectPayload {
-  const v = p as Partial<SystemDisconnectPayload> | null;
-  return typeof v?.reason === 'string' && typeof v.reconnectInMs === 'number';
 }

@@ -27,7 +27,6 @@ function setup(ttlSeconds = 60) {
   const publisher = {
     changed: (s: PresenceDto) => changed.push(s),
     heartbeat: (s: PresenceDto) => heartbeats.push(s),
-    kick: jest.fn(async () => ({ sockets: 2, instances: 1, complete: true })),
   } as unknown as PresencePublisher;
   const store = new FlakyStore();
   const timings = presenceTimings(ttlSeconds);
@@ -127,17 +126,6 @@ describe('PresenceService', () => {
     expect(await service.snapshots(['alice'], viewer('bob'))).toEqual([{ userId: 'alice', isOnline: true, lastSeen: own.lastSeen }]);
     expect(await service.snapshots(['nobody', 'nobody'], viewer('bob'))).toEqual([{ userId: 'nobody', isOnline: false, lastSeen: null }]);
     expect(await service.snapshots(['nobody'], viewer('nobody'))).toEqual([{ userId: 'nobody', isOnline: false, lastSeen: null, sockets: [] }]);
-  });
-
-  it('kicks through the publisher with the admin reason', async () => {
-    const { service, publisher } = setup();
-    await expect(service.kick('alice', 1000, viewer('ops', ['admin']))).resolves.toEqual({
-      userId: 'alice',
-      sockets: 2,
-      instances: 1,
-      complete: true,
-    });
-    expect(publisher.kick).toHaveBeenCalledWith('alice', { reason: 'admin_disconnect', reconnectInMs: 1000 });
   });
 
   it('throws a DomainError, not a raw store error, for HTTP reads', async () => {

@@ -2,8 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleDestroy, OnM
 import { hasRole, type Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
 import { toPresenceDto, toPresenceStatusDto, type PresenceDto, type PresenceStatusDto } from './presence.dto';
-import { ADMIN_DISCONNECT_REASON } from './presence.events';
-import { PresencePublisher, type KickOutcome } from './presence.publisher';
+import { PresencePublisher } from './presence.publisher';
 import { PRESENCE_STORE, type PresenceStore, type StoredSocket } from './presence.store';
 import { PRESENCE_TIMINGS, type PresenceTimings } from './presence.timing';
 
@@ -201,15 +200,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       const snapshot = this.snapshotOf(u);
       return privileged || u.userId === viewer.userId ? snapshot : toPresenceStatusDto(snapshot);
     });
-  }
-
-  /** Operator kick: every socket of the user, on every namespace and instance, gets `system:disconnect` and is closed. */
-  async kick(userId: string, reconnectInMs: number, by: Principal): Promise<KickOutcome & { userId: string }> {
-    const outcome = await this.publisher.kick(userId, { reason: ADMIN_DISCONNECT_REASON, reconnectInMs });
-    this.logger.log(
-      `admin ${by.userId} disconnected user ${userId}: ${outcome.sockets} socket(s) on ${outcome.instances} instance(s)`,
-    );
-    return { userId, ...outcome };
   }
 
   /**

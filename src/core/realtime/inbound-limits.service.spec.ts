@@ -1,9 +1,9 @@
 import type { Socket } from 'socket.io';
 import type { AppConfig } from '../../config';
-import { SocketPolicy } from './socket-policy.service';
+import { InboundLimitsService } from './inbound-limits.service';
 
 const config = { socket: { maxRoomsPerSocket: 128 }, trustProxy: false, trustedProxies: [] } as unknown as AppConfig;
-const policy = () => new SocketPolicy({} as never, {} as never, {} as never, {} as never, config, {} as never);
+const policy = () => new InboundLimitsService({} as never, config);
 
 /** A socket whose adapter join resolves later, like a cluster adapter's. */
 function fakeSocket(connected = true) {
@@ -23,7 +23,7 @@ function fakeSocket(connected = true) {
   return { socket, finish: () => finishJoin() };
 }
 
-describe('SocketPolicy.join after an await', () => {
+describe('InboundLimitsService.join after an await', () => {
   it('joins nothing for a socket that has already disconnected', async () => {
     const { socket } = fakeSocket(false);
     expect(await policy().join(socket as unknown as Socket, ['campaign:1'])).toBe(false);

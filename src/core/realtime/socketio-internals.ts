@@ -1,0 +1,260 @@
+import type { Socket as NetSocket } from 'node:net';
+import type { Namespace, Server, Socket } from 'socket.io';
+import WebSocket from 'ws';
+
+/**
+ * Every use of a private or undocumented part of Socket.IO, Engine.IO, socket.io-adapter or
+ * ws lives in this file, and nowhere else in src/ (docs/architecture.md, "Socket.IO
+ * internals"). Each function says what it relies on; socketio-internals.spec.ts checks each of
+ * those assumptions against a real server and client, so an upgrade that changes one fails
+ * there with the assumption's name. The packages are pinned to patch ranges in package.json.
+ *
+ * Versions these were written against: socket.io 4.8.3, engine.io 6.6.12,
+ * socket.io-adapter 2.5.8, socket.io-parser 4.2.7, ws 8.23.0 (engine.io's own copy: 8.21.3).
+ */
+
+/** A Socket.IO packet as the adapter and the socket see it (socket.io-parser's Packet). */
+export interface OutgoingPacket {
+  type?: number;
+  nsp?: string;
+  data?: unknown[];
+}
+
+/** Options of an adapter broadcast (socket.io-adapter's BroadcastOptions). */
+export interface BroadcastOptions {
+  rooms?: ReadonlySet<string>;
+  except?: ReadonlySet<string>;
+  flags?: { volatile?: boolean };
+}
+
+/** Engine.IO write options for bytes encoded once and written to many sockets. */
+export interface PreEncodedOptions {
+  preEncoded: true;
+  wsPreEncodedFrame?: Buffer[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Namespaces
+
+/**
+ * Namespaces created on the server so far. Relies on `Server._nsps: Map<name, Namespace>`
+ * (typed, but underscored: not part of the documented API).
+ */
+export function namespacesOf(io: Server): Namespace[] {
+  return [...io._nsps.values()];
+}
+
+type ParentNamespaceInternals = { children: Set<Namespace> };
+
+/**
+ * Drops a namespace that a parent namespace (`io.of(fn)`) created. Relies on the parent's
+ * private `children: Set<Namespace>` and on `Server._nsps`; returns false when `nsp` is not a
+ * child of `parent` (then nothing is dropped).
+ */
+export function forgetChildNamespace(io: Server, parent: Namespace, nsp: Namespace): boolean {
+  const children = (parent as unknown as ParentNamespaceInternals).children;
+  if (!children?.has(nsp)) return false;
+  children.delete(nsp);
+  io._nsps.delete(nsp.name);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Broadcasts through the adapter
+
+/** The parts of socket.io-adapter's in-memory adapter (2.5) a broadcast goes through. */
+type AdapterInternals = {
+  _encode(packet: OutgoingPacket, opts: unknown): unknown;
+  apply(opts: BroadcastOptions, callback: (socket: Socket) => void): void;
+  serverSideEmit(packet: unknown[]): unknown;
+};
+
+/** Runs `callback` for every local socket the options select (the adapter's wrapped `apply`, when hooked). */
+export type ApplyToSockets = (opts: BroadcastOptions, callback: (socket: Socket) => void) => void;
+
+export interface BroadcastHooks {
+  /** Called with each broadcast packet as the adapter encodes it, just before it visits the sockets. */
+  encoding(packet: OutgoingPacket): void;
+  /** Replaces the adapter's visit of the target sockets; `original` is the adapter's own. */
+  apply(opts: BroadcastOptions, callback: (socket: Socket) => void, original: ApplyToSockets): void;
+}
+
+/**
+ * Hooks the namespace adapter's broadcast. Relies on socket.io-adapter encoding a broadcast
+ * once with the private `_encode(packet, opts)` and then calling `apply(opts, callback)` once
+ * with the callback that writes to each socket (`broadcast`, `broadcastWithAck`), and on the
+ * Redis adapters calling the same two for broadcasts relayed from other instances. Other uses
+ * of `apply` (fetchSockets, socketsJoin…) are not preceded by `_encode`. Returns the hooked
+ * `apply`, for callers that inject a broadcast of their own.
+ */
+export function hookBroadcasts(nsp: Namespace, hooks: BroadcastHooks): ApplyToSockets {
+  const adapter = nsp.adapter as unknown as AdapterInternals;
+  const encode = adapter._encode.bind(adapter);
+  const original: ApplyToSockets = adapter.apply.bind(adapter);
+  adapter._encode = (packet, opts) => {
+    hooks.encoding(packet);
+    return encode(packet, opts);
+  };
+  adapter.apply = (opts, callback) => hooks.apply(opts, callback, original);
+  return (opts, callback) => adapter.apply(opts, callback);
+}
+
+/**
+ * Writes bytes encoded once (`encodeEvent`) to one socket, as the adapter's own broadcast
+ * does: the socket's outgoing listeners (`onAnyOutgoing`, and OutgoingGate) see `packet`,
+ * then the private `client.writeToEngine(packets, opts)` writes them.
+ */
+export function writeBroadcast(socket: Socket, packet: OutgoingPacket, packets: unknown[], opts: PreEncodedOptions): void {
+  const s = socket as unknown as SocketInternals;
+  s.notifyOutgoingListeners?.(packet);
+  s.client.writeToEngine(packets, opts);
+}
+
+/**
+ * The adapter's `serverSideEmit(packet)` where the last element is an ack callback. Relies on
+ * the adapter method (declared `void`) returning the Redis adapter's promise, which rejects
+ * when the request cannot even be sent; `Namespace.serverSideEmitWithAck` drops that promise.
+ */
+export function adapterServerSideEmit(nsp: Namespace, packet: unknown[]): unknown {
+  return (nsp.adapter as unknown as AdapterInternals).serverSideEmit(packet);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding once
+
+/** `ws` builds frames with a static method its type definitions leave out. */
+type FrameBuilder = (data: Buffer, options: { readOnly: boolean; mask: boolean; rsv1: boolean; opcode: number; fin: boolean }) => Buffer[];
+const buildFrame = (WebSocket as unknown as { Sender?: { frame?: FrameBuilder } }).Sender?.frame;
+
+/**
+ * An EVENT packet encoded once for writing to many sockets of one namespace, with the ready
+ * WebSocket frame when it can be built. Relies on the same things socket.io-adapter's own
+ * `_encode` does: `ws`'s untyped static `Sender.frame`, Engine.IO's "4" message prefix and its
+ * private `wsPreEncodedFrame` write option (the WebSocket transport then sends the frame as
+ * is, skipping its own encoding), and `server.encoder` returning strings for non-binary data.
+ */
+export function encodeEvent(server: Server, namespace: string, data: unknown[]): { packets: unknown[]; opts: PreEncodedOptions } {
+  const packets = server.encoder.encode({ type: 2, nsp: namespace, data }) as unknown[];
+  const opts: PreEncodedOptions = { preEncoded: true };
+  if (buildFrame && packets.length === 1 && typeof packets[0] === 'string') {
+    // "4" is Engine.IO's message packet type; frames go unmasked from a server.
+    opts.wsPreEncodedFrame = buildFrame(Buffer.from(`4${packets[0]}`), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
+  }
+  return { packets, opts };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One socket's writes
+
+type ClientInternals = {
+  writeToEngine(encoded: unknown, opts: unknown): void;
+  _packet(packet: OutgoingPacket, opts?: unknown): void;
+};
+type SocketInternals = {
+  notifyOutgoingListeners?: (packet: OutgoingPacket) => void;
+  client: ClientInternals;
+  nsp: { name: string };
+};
+
+/** Writes to one socket's connection directly, past any interception installed after it was taken. */
+export interface RawSocketWriter {
+  /** Bytes already encoded (by `encodeEvent`, or held from an intercepted broadcast). */
+  writeEncoded(packets: unknown, opts: unknown): void;
+  /** One event, encoded now. */
+  sendEvent(event: string, payload: unknown): void;
+}
+
+/** Relies on the private `Client.writeToEngine(encoded, opts)` and `Client._packet(packet)`. */
+export function rawWriter(socket: Socket): RawSocketWriter {
+  const s = socket as unknown as SocketInternals;
+  const client = s.client;
+  return {
+    writeEncoded: (packets, opts) => client.writeToEngine(packets, opts),
+    sendEvent: (event, payload) => client._packet({ type: 2, data: [event, payload], nsp: s.nsp.name }),
+  };
+}
+
+/**
+ * Intercepts the broadcasts written to one socket until the returned function is called.
+ * `intercept(packet, encoded, opts)` returns true when it keeps the write (it is then not
+ * written). Relies on a broadcast calling the socket's private
+ * `notifyOutgoingListeners(packet)` and then `socket.client.writeToEngine(encoded, opts)`
+ * (socket.io-adapter's `broadcast`); `socket.emit` does the same, so it is offered with its
+ * packet too, while writes that announce no packet (acks, `rawWriter`) come with `packet`
+ * undefined. `notifyOutgoingListeners` is a prototype method, so the instance property set
+ * here is deleted again on release.
+ */
+export function interceptBroadcastWrites(
+  socket: Socket,
+  intercept: (packet: OutgoingPacket | undefined, encoded: unknown, opts: unknown) => boolean,
+): () => void {
+  const s = socket as unknown as SocketInternals;
+  const client = s.client;
+  const notify = s.notifyOutgoingListeners?.bind(s);
+  let pending: OutgoingPacket | undefined;
+  Object.defineProperty(s, 'notifyOutgoingListeners', {
+    configurable: true,
+    writable: true,
+    value: (packet: OutgoingPacket) => {
+      pending = packet;
+      notify?.(packet);
+    },
+  });
+  const proxy = Object.create(client) as ClientInternals;
+  proxy.writeToEngine = (encoded, opts) => {
+    const packet = pending;
+    pending = undefined;
+    if (!intercept(packet, encoded, opts)) client.writeToEngine(encoded, opts);
+  };
+  Object.defineProperty(s, 'client', { configurable: true, writable: true, value: proxy });
+  return () => {
+    Object.defineProperty(s, 'client', { configurable: true, writable: true, value: client });
+    delete (s as Partial<SocketInternals>).notifyOutgoingListeners;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The connection under a socket
+
+/** Engine.IO's socket (`socket.conn`) and its transport, as far as the functions below read them. */
+type ConnectionInternals = {
+  close(discard?: boolean): void;
+  writeBuffer?: Array<{ data?: unknown }>;
+  transport?: {
+    name?: string;
+    writable?: boolean;
+    socket?: { bufferedAmount?: number; terminate?: () => void; _socket?: NetSocket };
+  };
+};
+
+/**
+ * Bytes queued for a socket's connection: the ws send buffer, the TCP socket's unsent bytes,
+ * and Engine.IO packets not yet handed to the transport. Relies on Engine.IO's
+ * `conn.transport.writable` (false while a write is in flight), `conn.writeBuffer`, and the
+ * WebSocket transport's `socket` being the ws WebSocket with its private `_socket` (net.Socket).
+ * A transport that is writable with an empty write buffer has nothing in flight, so a sweep
+ * over thousands of idle sockets stops there.
+ */
+export function queuedBytes(socket: Socket): number {
+  const conn = socket.conn as unknown as ConnectionInternals;
+  if (conn.transport?.writable && !conn.writeBuffer?.length) return 0;
+  const ws = conn.transport?.socket;
+  let total = (ws?.bufferedAmount ?? 0) + (ws?._socket?.writableLength ?? 0);
+  for (const packet of conn.writeBuffer ?? []) {
+    total += typeof packet.data === 'string' ? packet.data.length : 64;
+  }
+  return total;
+}
+
+/**
+ * Drops a socket's connection without flushing: a plain close() waits for a 'drain' that a
+ * peer who stopped reading never causes, and ws's close handshake would linger 30 s. Relies on
+ * Engine.IO's `conn.close(discard)` (the undocumented `discard` flag closes the transport at
+ * once) and on the WebSocket transport's `socket` being the ws WebSocket (`terminate()`).
+ */
+export function dropConnection(socket: Socket): void {
+  const conn = socket.conn as unknown as ConnectionInternals;
+  const ws = conn.transport?.socket;
+  conn.close(true);
+  ws?.terminate?.();
+}

@@ -63,5 +63,9 @@ describe('chaos: failing over to an instance that is behind', () => {
       expect({ round, got: got.map((e) => e.n) }).toEqual({ round, got: later });
     }
     await redis.start();
+    // Both instances are ready again once Redis is back. Closing one while its adapter is
+    // still reconnecting would fail the commands it queued meanwhile ("Connection is closed").
+    const ready = async (app: TestApp) => (await http(app.url, 'GET', '/health/ready')).status === 200;
+    await eventually(async () => (await ready(a)) && (await ready(b)), 15_000);
   });
 });

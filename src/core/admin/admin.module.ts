@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AdminDisconnectController } from './admin-disconnect.controller';
 import { AdminGateway } from './admin.gateway';
 import { AdminStatsService } from './admin-stats.service';
 import { ConsoleController } from './console.controller';
@@ -7,11 +8,11 @@ import { HealthModule } from '../health/health.module';
 import { StatusRegistry } from './status-registry';
 import { WebsocketStatusController } from './websocket-status.controller';
 
-/** The operator surface: the status API, the `/ws/admin` live feed and the `/console` page. */
+/** The operator surface: the status API, disconnecting a user, the `/ws/admin` live feed and the `/console` page. */
 @Global()
 @Module({
   imports: [HealthModule],
-  controllers: [WebsocketStatusController, ConsoleController],
+  controllers: [WebsocketStatusController, ConsoleController, AdminDisconnectController],
   providers: [StatusRegistry, AdminStatsService, AdminGateway, OperationalGauges],
   exports: [StatusRegistry],
 })

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ids } from '../../core/errors';
-import { MAX_BAN_SECONDS } from '../../core/realtime';
 import type { StoredUser } from './presence.store';
 
 // Inputs.
@@ -11,18 +10,6 @@ export const MAX_QUERY_USER_IDS = 100;
 /** `POST /api/presence/query`. */
 export const presenceQueryInput = z.object({
   userIds: z.array(ids.userId).min(1).max(MAX_QUERY_USER_IDS),
-});
-
-/** Longest reconnect hint an operator may give (one day). */
-const MAX_RECONNECT_IN_MS = 24 * 3600_000;
-const DEFAULT_KICK_RECONNECT_IN_MS = 5000;
-
-/** `POST /api/admin/disconnect`. */
-export const adminDisconnectInput = z.object({
-  userId: ids.userId,
-  reconnectInMs: z.number().int().min(0).max(MAX_RECONNECT_IN_MS).default(DEFAULT_KICK_RECONNECT_IN_MS),
-  /** Refuse the user's reconnects on every instance for this long (the kernel's ConnectionLimiter). */
-  banSeconds: z.number().int().min(0).max(MAX_BAN_SECONDS).optional().describe('Refuse the user’s reconnects on every instance for this long'),
 });
 
 // Outputs.
@@ -62,14 +49,6 @@ export type PresenceStatusDto = z.infer<typeof presenceStatusDto>;
 export const visiblePresenceDto = z.union([presenceDto, presenceStatusDto]);
 /** `POST /api/presence/query`: one entry per user asked, in the order asked (not a paged list). */
 export const presenceQueryResultDto = z.object({ snapshots: z.array(visiblePresenceDto) });
-export const kickOutcomeDto = z.object({
-  userId: z.string(),
-  sockets: z.number().int().describe('Sockets closed, over every namespace and every instance that answered'),
-  instances: z.number().int().describe('Instances that took part (this one included)'),
-  complete: z.boolean().describe('false when some instance did not answer in time (its sockets may still be open)'),
-  bannedSeconds: z.number().int().optional().describe('When banSeconds was given: reconnects are refused for this long'),
-});
-
 // Mappers.
 
 /**

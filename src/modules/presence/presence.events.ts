@@ -21,4 +21,3 @@ export const PRESENCE_EVENT_SCHEMAS = {
 /** Client → server. */
 export const PRESENCE_HEARTBEAT = 'presence:heartbeat';
 
-export const ADMIN_DISCONNECT_REASON = 'admin_disconnect';

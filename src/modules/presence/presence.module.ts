@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { RedisService } from '../../core/redis';
-import { PresenceAdminController } from './presence-admin.controller';
 import { PresenceController } from './presence.controller';
 import { PresenceGateway } from './presence.gateway';
 import { PresenceMemoryStore } from './presence-memory.store';
@@ -14,7 +13,7 @@ import { PRESENCE_TIMINGS, presenceTimings, type PresenceTimings } from './prese
 
 /** Presence on `/ws/app`: who is online, shared across instances through Redis when configured. */
 @Module({
-  controllers: [PresenceController, PresenceAdminController],
+  controllers: [PresenceController],
   providers: [
     {
       provide: PRESENCE_TIMINGS,

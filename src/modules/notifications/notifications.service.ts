@@ -58,17 +58,7 @@ export class NotificationsService implements UserNotifier {
     const rows = await this.uow.run(async (tx) => {
       const stored = await this.repository.create(
         tx,
-        userIds.map((userId) => ({
-        userId,
-        eventKey: input.eventKey,
-        category: input.category,
-        title: input.title,
-        body: input.body,
-        data: input.data ?? {},
-        priority: input.priority,
-          dedupeKey: input.dedupeKey,
-          webhookTarget,
-        })),
+        userIds.map((userId) => newNotification(input, userId, webhookTarget)),
       );
       for (const row of stored) this.publisher.createdIn(tx, toNotificationDto(row));
       return stored;
@@ -119,19 +109,7 @@ export class NotificationsService implements UserNotifier {
       const input = parsed.value;
       const webhookTarget = this.webhook.targetFor(input);
       const from = rows.length;
-      for (const userId of new Set(input.userIds)) {
-        rows.push({
-          userId,
-          eventKey: input.eventKey,
-          category: input.category,
-          title: input.title,
-          body: input.body,
-          data: input.data ?? {},
-          priority: input.priority,
-          dedupeKey: input.dedupeKey,
-          webhookTarget,
-        });
-      }
+      for (const userId of new Set(input.userIds)) rows.push(newNotification(input, userId, webhookTarget));
       rowsOf.push({ index, from, to: rows.length });
     });
     const { created, stored } = await this.uow.runSql(async (tx) => {
@@ -190,4 +168,19 @@ export class NotificationsService implements UserNotifier {
 
 function notFound(id: string): DomainError {
   return DomainError.notFound(`notification ${id} not found`);
+}
+
+/** The row one recipient of a notify request gets (the single route and the batch alike). */
+function newNotification(input: NotifyInput, userId: string, webhookTarget: NewNotification['webhookTarget']): NewNotification {
+  return {
+    userId,
+    eventKey: input.eventKey,
+    category: input.category,
+    title: input.title,
+    body: input.body,
+    data: input.data ?? {},
+    priority: input.priority,
+    dedupeKey: input.dedupeKey,
+    webhookTarget,
+  };
 }

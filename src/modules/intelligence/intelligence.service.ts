@@ -3,7 +3,8 @@ import type { Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
 import { pageRequest, toPage } from '../../core/paging';
 import { USER_NOTIFIER, type UserNotifier } from '../../core/ports';
-import { batchResponse, parseBatchItem, UnitOfWork, type BatchResponse } from '../../core/realtime';
+import { batchResponse, parseBatchItem, UnitOfWork, type BatchResponse, type SqlTransaction } from '../../core/realtime';
+import type { IntelligenceItem } from '../../generated/prisma/client';
 import { CountryRepository } from './country.repository';
 import { IntelligenceItemRepository } from './intelligence-item.repository';
 import {
@@ -61,16 +62,7 @@ export class IntelligenceService {
     // The item and its event commit together; a repeat of the dedupe key stores and sends nothing.
     const { item, created, staged } = await this.uow.runSql(async (tx) => {
       const stored = await this.items.create(tx, countryId, fields, dedupeKey);
-      const event = stored.created
-        ? this.publisher.itemUpdateIn(tx, {
-            category: stored.item.category,
-            countryId,
-            priority: stored.item.priority,
-            data: toItemEventData(stored.item),
-            idempotencyKey: `intelligence-item:${stored.item.id}:update`,
-          })
-        : undefined;
-      return { ...stored, staged: event };
+      return { ...stored, staged: stored.created ? this.stageItemUpdate(tx, stored.item) : undefined };
     });
     const sent = await staged?.published;
     return { item: toItemDto(item), offset: sent?.offset ?? null, duplicate: !created };
@@ -108,16 +100,7 @@ export class IntelligenceService {
         { category: 'achievement', priority: 'medium', title, description: `${found.country.name} unlocked ${achievementKey}`, data: { userId, achievementKey } },
         dedupeKey,
       );
-      const event = stored.created
-        ? this.publisher.itemUpdateIn(tx, {
-            category: 'achievement',
-            countryId,
-            priority: stored.item.priority,
-            data: { ...toItemEventData(stored.item), userId, achievementKey },
-            idempotencyKey: `intelligence-item:${stored.item.id}:update`,
-          })
-        : undefined;
-      return { ...stored, staged: event };
+      return { ...stored, staged: stored.created ? this.stageItemUpdate(tx, stored.item, { userId, achievementKey }) : undefined };
     });
     const sent = await staged?.published;
     const notified = await this.notify(userId, {
@@ -176,15 +159,7 @@ export class IntelligenceService {
       return stored.map(({ item, created }, i) => ({
         index: storable[i].index,
         item,
-        staged: created
-          ? this.publisher.itemUpdateIn(tx, {
-              category: item.category,
-              countryId: item.countryId,
-              priority: item.priority,
-              data: toItemEventData(item),
-              idempotencyKey: `intelligence-item:${item.id}:update`,
-            })
-          : undefined,
+        staged: created ? this.stageItemUpdate(tx, item) : undefined,
       }));
     });
     const sent = await Promise.all(outcome.map((o) => o.staged?.published ?? Promise.resolve(undefined)));
@@ -213,5 +188,19 @@ export class IntelligenceService {
       // The unlock is stored and announced; a retry of the same request only re-attempts the notification.
       throw new DomainError('unavailable', 'the achievement was recorded but the notification could not be created; retry the request');
     }
+  }
+
+  /**
+   * Stages the `intelligence:update` announcing a newly stored item, in the transaction that
+   * stored it; keyed by the item, so a retried transaction cannot announce it twice.
+   */
+  private stageItemUpdate(tx: SqlTransaction, item: IntelligenceItem, extraData: Record<string, unknown> = {}) {
+    return this.publisher.itemUpdateIn(tx, {
+      category: item.category,
+      countryId: item.countryId,
+      priority: item.priority,
+      data: { ...toItemEventData(item), ...extraData },
+      idempotencyKey: `intelligence-item:${item.id}:update`,
+    });
   }
 }

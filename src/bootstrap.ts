@@ -51,6 +51,9 @@ export async function startHerald(
   // With TRUST_PROXY, X-Forwarded-For is read right to left through TRUSTED_PROXIES only
   // (sockets use the same rule: ClientAddressResolver).
   app.set('trust proxy', config.trustProxy ? config.trustedProxies : false);
+  // No ETag on API answers: they are computed (a SHA-1 of the body) for every response, POSTs
+  // included, and nothing here is served conditionally. The console's files keep theirs.
+  app.set('etag', false);
   app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
   app.useWebSocketAdapter(new HeraldIoAdapter(app, config));
 

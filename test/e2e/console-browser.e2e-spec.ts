@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { get as httpGet, type IncomingMessage } from 'node:http';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
@@ -75,6 +76,21 @@ describeBrowser('operator console in a browser', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('herald.console.adminToken'))).toBe(admin);
     expect(await text('#database-state')).toBe('up');
     await page.screenshot({ path: artifactPath('console-desktop-1280x800.png'), fullPage: true });
+  });
+
+  it('lets a browser revalidate the console files with their ETag, while API answers carry none', async () => {
+    // node:http rather than fetch: fetch marks a request with If-None-Match as no-cache, which always gets the full file.
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      new Promise<IncomingMessage>((resolve, reject) => httpGet(`${app.url}${path}`, { headers }, (res) => resolve(res.resume())).on('error', reject));
+    const first = await get('/console/console.js');
+    const etag = first.headers.etag;
+    expect(first.statusCode).toBe(200);
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect((await get('/console/console.js', { 'If-None-Match': etag! })).statusCode).toBe(304);
+    expect((await get('/console/console.js', { 'If-None-Match': '"stale"' })).statusCode).toBe(200);
+    const api = await get('/api/countries/nowhere', { Authorization: `Bearer ${serviceToken()}` });
+    expect(api.statusCode).toBe(404);
+    expect(api.headers.etag).toBeUndefined();
   });
 
   it('refuses a token without the admin role', async () => {

@@ -187,6 +187,49 @@ describe('batch publish', () => {
     });
   });
 
+  describe('POST /api/intelligence/updates under concurrency (group commit)', () => {
+    it('answers each of 60 concurrent single publishes on its own, stores each once and announces each created one once, in offset order', async () => {
+      const seen = await watchCountry('bx-e');
+      const before = await itemCount('bx-e');
+      // 40 new items, 10 pairs repeating one dedupe key, and 10 for an unknown country, all in flight at once.
+      const bodies = [
+        ...Array.from({ length: 40 }, (_, i) => update('bx-e', `single ${i}`, { dedupeKey: `bx-single-${i}` })),
+        ...Array.from({ length: 10 }, (_, i) => update('bx-e', `pair ${i}`, { dedupeKey: `bx-pair-${i}` })),
+        ...Array.from({ length: 10 }, (_, i) => update('bx-e', `pair ${i} again`, { dedupeKey: `bx-pair-${i}` })),
+        ...Array.from({ length: 10 }, (_, i) => update(`bx-nowhere-${i}`, `lost ${i}`)),
+      ];
+      type Single = { item: { id: string; title: string }; offset: string | null; duplicate: boolean; message?: string };
+      const answers = await Promise.all(bodies.map((body) => http<Single>(app.url, 'POST', '/api/intelligence/updates', { token: SERVICE, body })));
+
+      answers.slice(0, 40).forEach((a, i) => {
+        expect(a.status).toBe(201);
+        expect(a.body).toMatchObject({ item: { title: `single ${i}` }, duplicate: false, offset: expect.any(String) });
+      });
+      for (let i = 0; i < 10; i++) {
+        // Whichever of a pair was grouped first created the item; the other is its duplicate.
+        const pair = [answers[40 + i], answers[50 + i]];
+        expect(pair.map((a) => a.status).sort()).toEqual([200, 201]);
+        expect(pair[0].body.item.id).toBe(pair[1].body.item.id);
+        expect(pair.find((a) => a.status === 200)!.body).toMatchObject({ duplicate: true, offset: null });
+      }
+      answers.slice(60).forEach((a, i) => {
+        expect(a.status).toBe(404);
+        expect(a.body.message).toBe(`country bx-nowhere-${i} not found`);
+      });
+
+      const created = answers.filter((a) => a.status === 201);
+      expect(created).toHaveLength(50);
+      expect(new Set(created.map((a) => a.body.offset)).size).toBe(50);
+      expect(await itemCount('bx-e')).toBe(before + 50);
+      await eventually(() => seen.length >= 50, 10_000);
+      await sleep(200);
+      expect(seen).toHaveLength(50);
+      const offsets = seen.map((p) => BigInt(p.offset));
+      expect(offsets).toEqual([...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      expect(new Set(seen.map((p) => p.data.itemId))).toEqual(new Set(created.map((a) => a.body.item.id)));
+    });
+  });
+
   describe('POST /api/notifications/batch', () => {
     const note = (extra: Record<string, unknown>) => ({ eventKey: 'economy.gdp_changed', category: 'economic', title: 'GDP moved', body: 'up', ...extra });
 

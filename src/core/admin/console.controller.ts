@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Public } from '../auth/auth.decorators';
@@ -37,7 +38,8 @@ const CONTENT_SECURITY_POLICY = [
 @ApiExcludeController()
 @Controller('console')
 export class ConsoleController {
-  private readonly cache = new Map<string, Buffer>();
+  /** File → its bytes and ETag (the app sends no ETags of its own; these let a browser revalidate with a 304). */
+  private readonly cache = new Map<string, { body: Buffer; etag: string }>();
 
   @Public()
   @Get()
@@ -56,11 +58,12 @@ export class ConsoleController {
   }
 
   private send(res: Response, file: string): void {
-    let body = this.cache.get(file);
-    if (!body) {
+    let asset = this.cache.get(file);
+    if (!asset) {
       try {
-        body = readFileSync(path.join(CONSOLE_ASSET_DIR, file));
-        this.cache.set(file, body);
+        const body = readFileSync(path.join(CONSOLE_ASSET_DIR, file));
+        asset = { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
+        this.cache.set(file, asset);
       } catch {
         res.status(503).json({ statusCode: 503, error: 'unavailable', message: 'console assets are not built: run npm run build' });
         return;
@@ -74,7 +77,8 @@ export class ConsoleController {
         'X-Content-Type-Options': 'nosniff',
         'Referrer-Policy': 'no-referrer',
         'Cache-Control': 'no-cache',
+        ETag: asset.etag,
       })
-      .send(body);
+      .send(asset.body);
   }
 }

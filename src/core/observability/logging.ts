@@ -62,7 +62,11 @@ export function loggingParams(logger: Logger): Params {
     // Logs made while handling a request carry only its id, not the whole request.
     quietReqLogger: true,
     autoLogging: { ignore: (req) => QUIET_PATHS.some((p) => (req.url ?? '').startsWith(p)) },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    // 'silent' skips building the entry at all when LOG_LEVEL leaves it out (a publish route answers thousands a second).
+    customLogLevel: (_req, res, err) => {
+      const level = err || res.statusCode >= 500 ? 'error' : 'info';
+      return logger.isLevelEnabled(level) ? level : 'silent';
+    },
     customSuccessMessage: (req, res, responseTime) => `${req.method} ${redact(req.url ?? '')} ${res.statusCode} ${Math.round(responseTime)}ms`,
     customErrorMessage: (req, res, err) => `${req.method} ${redact(req.url ?? '')} ${res.statusCode} ${err.message}`,
     customSuccessObject: (req, _res, value: Record<string, unknown>) => ({ ...value, userId: (req as LoggedRequest).user?.userId }),

@@ -26,3 +26,4 @@ export * from './user-disconnects';
 export * from './event-payload-rewrite';
 export * from './namespaces';
 export * from './publish-batch';
+export * from './group-commit';

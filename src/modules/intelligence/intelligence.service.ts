@@ -3,7 +3,16 @@ import type { Principal } from '../../core/auth';
 import { DomainError } from '../../core/errors';
 import { pageRequest, toPage } from '../../core/paging';
 import { USER_NOTIFIER, type UserNotifier } from '../../core/ports';
-import { batchResponse, parseBatchItem, UnitOfWork, type BatchResponse, type SqlTransaction } from '../../core/realtime';
+import {
+  BATCH_MAX_ITEMS,
+  batchResponse,
+  GroupCommit,
+  parseBatchItem,
+  UnitOfWork,
+  type BatchResponse,
+  type GroupOutcome,
+  type SqlTransaction,
+} from '../../core/realtime';
 import type { IntelligenceItem } from '../../generated/prisma/client';
 import { CountryRepository } from './country.repository';
 import { IntelligenceItemRepository } from './intelligence-item.repository';
@@ -32,10 +41,19 @@ import { IntelligencePublisher } from './intelligence.publisher';
  * `intelligence:update` with an idempotency key derived from the item id, so a retried
  * request (same dedupe key) finishes a half-done one without announcing anything twice.
  */
+/** An update as stored: its item, whether this call created it, and its event's offset when it did. */
+interface StoredUpdate {
+  item: IntelligenceItem;
+  created: boolean;
+  offset?: string;
+}
+
 @Injectable()
 export class IntelligenceService {
   private readonly logger = new Logger(IntelligenceService.name);
   private warnedNoNotifier = false;
+  /** Concurrent single updates share one transaction (POST /api/intelligence/updates under load). */
+  private readonly singleUpdates = new GroupCommit<CreateUpdateInput, StoredUpdate>((bodies) => this.storeUpdates(bodies), BATCH_MAX_ITEMS);
 
   constructor(
     private readonly countries: CountryRepository,
@@ -56,16 +74,13 @@ export class IntelligenceService {
     return toCountryWithBaselineDto(found);
   }
 
+  /**
+   * One update, stored with its event. Concurrent calls are written together in one
+   * transaction (group commit, see storeUpdates): each still gets its own outcome.
+   */
   async createUpdate(body: CreateUpdateInput): Promise<UpdateResultDto> {
-    // No existence check first: the item's foreign key is the check (one query fewer per update).
-    const { countryId, dedupeKey, ...fields } = body;
-    // The item and its event commit together; a repeat of the dedupe key stores and sends nothing.
-    const { item, created, staged } = await this.uow.runSql(async (tx) => {
-      const stored = await this.items.create(tx, countryId, fields, dedupeKey);
-      return { ...stored, staged: stored.created ? this.stageItemUpdate(tx, stored.item) : undefined };
-    });
-    const sent = await staged?.published;
-    return { item: toItemDto(item), offset: sent?.offset ?? null, duplicate: !created };
+    const { item, created, offset } = await this.singleUpdates.submit(body);
+    return { item: toItemDto(item), offset: offset ?? null, duplicate: !created };
   }
 
   async listItems(query: ListItemsInput): Promise<ItemPageDto> {
@@ -120,10 +135,10 @@ export class IntelligenceService {
 
   /**
    * Batch publish: each item as `createUpdate` would take it, all accepted ones stored in ONE
-   * transaction (one statement for the items, one for their events) and announced in item
-   * order with consecutive offsets. An item that fails validation or names an unknown
-   * country is reported as rejected and the others still go in; an item whose dedupe key
-   * was stored before (or earlier in the same batch) is a duplicate and is not announced.
+   * transaction and announced in item order with consecutive offsets. An item that fails
+   * validation or names an unknown country is reported as rejected and the others still go
+   * in; an item whose dedupe key was stored before (or earlier in the same batch) is a
+   * duplicate and is not announced.
    */
   async createUpdates(items: unknown[]): Promise<BatchResponse<UpdateBatchItemResult>> {
     const results: UpdateBatchItemResult[] = new Array(items.length);
@@ -133,43 +148,64 @@ export class IntelligenceService {
       if (parsed.ok) valid.push({ index, body: parsed.value });
       else results[index] = { index, status: 'rejected', code: parsed.code, message: parsed.message };
     });
-    /** Later items repeating a dedupe key of the batch: they get the first stored one's item. */
-    const repeats: Array<{ index: number; of: number }> = [];
-    const outcome = await this.uow.runSql(async (tx) => {
-      const known = await this.countries.lockExisting(tx, [...new Set(valid.map((v) => v.body.countryId))]);
-      const firstWithKey = new Map<string, number>();
-      const storable = valid.filter(({ index, body }) => {
-        if (!known.has(body.countryId)) {
-          results[index] = { index, status: 'rejected', code: 'not_found', message: `country ${body.countryId} not found` };
-          return false;
-        }
-        const first = body.dedupeKey === undefined ? undefined : firstWithKey.get(body.dedupeKey);
-        if (first !== undefined) {
-          repeats.push({ index, of: first });
-          return false;
-        }
-        if (body.dedupeKey !== undefined) firstWithKey.set(body.dedupeKey, index);
-        return true;
-      });
-      const stored = await this.items.createMany(
-        tx,
-        storable.map(({ body: { countryId, dedupeKey, ...fields } }) => ({ countryId, item: fields, dedupeKey })),
-      );
-      // Staged in item order: one event-log write, consecutive offsets, emitted in this order after the commit.
-      return stored.map(({ item, created }, i) => ({
-        index: storable[i].index,
-        item,
-        staged: created ? this.stageItemUpdate(tx, item) : undefined,
-      }));
-    });
-    const sent = await Promise.all(outcome.map((o) => o.staged?.published ?? Promise.resolve(undefined)));
-    outcome.forEach(({ index, item }, i) => {
-      const id = item.id.toString();
-      const offset = sent[i]?.offset;
+    const outcomes = await this.storeUpdates(valid.map((v) => v.body));
+    outcomes.forEach((outcome, i) => {
+      const { index } = valid[i];
+      if (!outcome.ok) {
+        const { code, message } = outcome.error as DomainError;
+        results[index] = { index, status: 'rejected', code, message };
+        return;
+      }
+      const id = outcome.value.item.id.toString();
+      const { offset } = outcome.value;
       results[index] = offset ? { index, status: 'created', id, offset } : { index, status: 'duplicate', id };
     });
-    for (const { index, of } of repeats) results[index] = { index, status: 'duplicate', id: (results[of] as { id: string }).id };
     return batchResponse(results);
+  }
+
+  /**
+   * Stores validated updates in ONE transaction (one statement for the items, one for their
+   * events) and reports an outcome per update, in order: the item, whether this call created
+   * it and its event's offset, or a not-found error for an unknown country. A dedupe key
+   * stored before, or repeated within the call, yields the first item and no event.
+   */
+  private async storeUpdates(bodies: CreateUpdateInput[]): Promise<Array<GroupOutcome<StoredUpdate>>> {
+    const outcomes: Array<GroupOutcome<StoredUpdate> | undefined> = new Array(bodies.length);
+    /** Later updates repeating a dedupe key of the call: they get the first one's item. */
+    const repeats: Array<{ index: number; of: number }> = [];
+    const stored = await this.uow.runSql(async (tx) => {
+      const known = await this.countries.lockExisting(tx, [...new Set(bodies.map((b) => b.countryId))]);
+      const firstWithKey = new Map<string, number>();
+      const storable: number[] = [];
+      bodies.forEach((body, index) => {
+        if (!known.has(body.countryId)) {
+          outcomes[index] = { ok: false, error: DomainError.notFound(`country ${body.countryId} not found`) };
+          return;
+        }
+        const first = body.dedupeKey === undefined ? undefined : firstWithKey.get(body.dedupeKey);
+        if (first !== undefined) return void repeats.push({ index, of: first });
+        if (body.dedupeKey !== undefined) firstWithKey.set(body.dedupeKey, index);
+        storable.push(index);
+      });
+      const rows = await this.items.createMany(
+        tx,
+        storable.map((index) => {
+          const { countryId, dedupeKey, ...fields } = bodies[index];
+          return { countryId, item: fields, dedupeKey };
+        }),
+      );
+      // Staged in order: one event-log write, consecutive offsets, emitted in this order after the commit.
+      return rows.map(({ item, created }, i) => ({ index: storable[i], item, created, staged: created ? this.stageItemUpdate(tx, item) : undefined }));
+    });
+    const sent = await Promise.all(stored.map((s) => s.staged?.published ?? Promise.resolve(undefined)));
+    stored.forEach(({ index, item, created }, i) => {
+      outcomes[index] = { ok: true, value: { item, created, offset: sent[i]?.offset } };
+    });
+    for (const { index, of } of repeats) {
+      const first = outcomes[of] as { ok: true; value: StoredUpdate };
+      outcomes[index] = { ok: true, value: { item: first.value.item, created: false } };
+    }
+    return outcomes as Array<GroupOutcome<StoredUpdate>>;
   }
 
   private async notify(userId: string, n: { title: string; body: string; data: Record<string, unknown>; dedupeKey: string }): Promise<boolean> {

@@ -1,0 +1,87 @@
+/** What a group's commit answers for one input: its result, or the error that input alone gets. */
+export type GroupOutcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
+
+interface Waiting<I, O> {
+  input: I;
+  resolve: (value: O) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Group commit for single writes: concurrent `submit` calls are written together, one
+ * transaction per group, instead of one transaction each.
+ *
+ * Why: a single publish is a transaction of several round trips, and every one of them
+ * takes the event log's head lock until it commits, so concurrent publishes queue on that
+ * lock one commit at a time. A group pays the round trips and the lock once for all its
+ * members.
+ *
+ * How: one group is written at a time. A submit on an idle committer starts a group after
+ * the current event-loop turn (so requests read in the same turn share it); whatever is
+ * submitted while a group is being written waits and forms the next group, up to
+ * `maxGroup` inputs. So an idle system adds no wait, and a busy one writes bigger groups.
+ *
+ * Isolation: `commit` reports an outcome per input (a not-found input fails alone). Should
+ * the whole group fail (a constraint one input broke, a lost connection), each member is
+ * written again on its own, so one bad input cannot fail the requests it happened to be
+ * grouped with.
+ */
+export class GroupCommit<I, O> {
+  private queue: Array<Waiting<I, O>> = [];
+  private draining = false;
+
+  constructor(
+    private readonly commit: (inputs: I[]) => Promise<Array<GroupOutcome<O>>>,
+    private readonly maxGroup = 500,
+  ) {}
+
+  submit(input: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  /** Inputs waiting for a group (metrics, tests). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const group = this.queue.splice(0, this.maxGroup);
+        try {
+          this.settle(group, await this.commit(group.map((w) => w.input)));
+        } catch (err) {
+          if (group.length === 1) group[0].reject(err);
+          else await this.commitOneByOne(group);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async commitOneByOne(group: Array<Waiting<I, O>>): Promise<void> {
+    for (const member of group) {
+      try {
+        this.settle([member], await this.commit([member.input]));
+      } catch (err) {
+        member.reject(err);
+      }
+    }
+  }
+
+  private settle(group: Array<Waiting<I, O>>, outcomes: Array<GroupOutcome<O>>): void {
+    group.forEach((member, i) => {
+      const outcome = outcomes[i];
+      if (!outcome) member.reject(new Error(`group commit returned ${outcomes.length} outcomes for ${group.length} inputs`));
+      else if (outcome.ok) member.resolve(outcome.value);
+      else member.reject(outcome.error);
+    });
+  }
+}

@@ -20,5 +20,6 @@ EXPOSE 3000
 # The token CLI is compiled with the app and needs no tsx (docs/operations.md):
 #   docker compose exec herald-1 node dist/cli/token.js --sub ops --roles admin
 #   kubectl exec deploy/herald -- node dist/cli/token.js --sub ops --roles admin
-# SIGTERM reaches node directly (no npm wrapper), so graceful shutdown runs.
-CMD ["node", "dist/main.js"]
+# SIGTERM reaches node directly (no npm wrapper), so graceful shutdown runs. The flags are
+# those of `npm start` (package.json); docs/performance.md says why they are there.
+CMD ["node", "--max-semi-space-size=4", "dist/main.js"]

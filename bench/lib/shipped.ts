@@ -1,10 +1,10 @@
 /**
- * Herald as `npm start` runs it (`node dist/main.js`), for figures that must not include
+ * Herald as `npm start` runs it (`node [flags] dist/main.js`), for figures that must not include
  * the bench's own machinery (the SWC loader, the IPC agent): idle memory with the
  * embedded defaults (P10).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/ports';
 import { canPin, sleep } from './ipc';
@@ -12,6 +12,22 @@ import { processRssBytes } from './proc';
 
 const ROOT = join(__dirname, '../..');
 const ENTRY = join(ROOT, 'dist/main.js');
+
+/**
+ * The Node.js flags `npm start` passes (`node <flags> dist/main.js` in package.json), so the
+ * bench runs Herald with the same V8 settings as the shipped command, in P10 and everywhere else.
+ */
+export function shippedNodeFlags(startScript = startScriptOf(ROOT)): string[] {
+  const words = startScript.trim().split(/\s+/);
+  const entry = words.indexOf('dist/main.js');
+  if (words[0] !== 'node' || entry < 0) throw new Error(`package.json "start" is not "node [flags] dist/main.js": ${startScript}`);
+  return words.slice(1, entry);
+}
+
+function startScriptOf(root: string): string {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  return pkg.scripts?.start ?? '';
+}
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -39,7 +55,7 @@ export interface ShippedServer {
 }
 
 /**
- * Starts `node dist/main.js` on `core` with nothing but PORT, HOST and DATA_DIR set, so
+ * Starts `node [flags] dist/main.js` (the start script) on `core` with nothing but PORT, HOST and DATA_DIR set, so
  * every other setting is its default (no DATABASE_URL: the embedded database).
  */
 export async function startShipped(dataDir: string, core: number, timeoutMs = 180_000): Promise<ShippedServer> {
@@ -51,7 +67,7 @@ export async function startShipped(dataDir: string, core: number, timeoutMs = 18
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
   };
-  const node = [ENTRY];
+  const node = [...shippedNodeFlags(), ENTRY];
   const started = process.hrtime.bigint();
   const child: ChildProcess = canPin()
     ? spawn('taskset', ['-c', String(core), process.execPath, ...node], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createTestDatabase, dropTestDatabase, withDb } from '../../test/support/database';
 import { BenchProcess, BENCH_ROOT, sleep } from '../lib/ipc';
 import { coreBusyPct, coreTimes, processTreeCpuSeconds } from '../lib/proc';
+import { shippedNodeFlags } from '../lib/shipped';
 import { BENCH_JWT_SECRET, benchToken } from '../lib/tokens';
 import type { BatchReport, BatchRun, HttpReport, HttpRun } from '../load/http-publisher';
 import type { ProbeConnect, ProbeReport } from '../load/probe';
@@ -129,7 +130,7 @@ export class ScenarioRun {
               script: 'servers/herald.ts',
               label: `B${i}`,
               cpu: SERVER_CORE,
-              nodeArgs,
+              nodeArgs: [...nodeArgs, ...shippedNodeFlags()],
               env: {
                 ...common,
                 NODE_ENV: 'production',

@@ -1,7 +1,7 @@
 /**
  * P10: the embedded default. B is Herald with no DATABASE_URL (the embedded PGlite
  * database in a fresh data directory): its idle RSS as `npm start` runs it
- * (`node dist/main.js`), after a first start (which creates the database and applies the
+ * (`node [flags] dist/main.js`, the flags from package.json), after a first start (which creates the database and applies the
  * migrations) and after a restart on the same directory, each once start-up has settled;
  * then P1's ramp against it. A is bare Socket.IO: its idle RSS and P1's ramp in the same run.
  */
@@ -47,7 +47,7 @@ export const P10: Scenario = {
   bar: 'idle RSS ≤ 250 MB; P1 peak ≥ 0.9 × A',
   systems: {
     A: 'bare socket.io (idle RSS of the bench server)',
-    B: 'Herald with its defaults: embedded PGlite in a fresh data directory (idle: node dist/main.js)',
+    B: 'Herald with its defaults: embedded PGlite in a fresh data directory (idle: the npm start command, node [flags] dist/main.js)',
   },
   figures: FIGURES,
   plot: { throughput: 'peakDeliveriesPerSec', latency: 'idleRssRestartMb' },

@@ -205,6 +205,15 @@ describe('operations kit', () => {
     });
   });
 
+  describe('the image', () => {
+    it('starts the app with the very command npm start runs (same Node.js flags), node as PID 1', () => {
+      const start = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+      const cmd = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8').match(/^CMD (\[.*\])$/m);
+      expect(cmd).not.toBeNull();
+      expect((JSON.parse(cmd![1]) as string[]).join(' ')).toBe(start);
+    });
+  });
+
   describe('token CLI in the image', () => {
     it('node dist/cli/token.js mints a token the app accepts, with no tsx on the path', () => {
       const cli = path.join(ROOT, 'dist/cli/token.js');

@@ -26,7 +26,7 @@ let seq = 1_000;
 /** Logs an event behind the repository's back, as the event log would have. */
 async function logEvent(rooms: string[], payload: unknown, createdAt = new Date()): Promise<string> {
   const s = String(++seq);
-  await db.sql(`INSERT INTO events (seq, namespace, event, payload, created_at) VALUES ($1, $2, 'message:new', $3, $4)`, [s, NAMESPACE, JSON.stringify(payload), createdAt]);
+  await db.sql(`INSERT INTO events (seq, namespace, event, payload, created_at, rooms) VALUES ($1, $2, 'message:new', $3, $4, $5)`, [s, NAMESPACE, JSON.stringify(payload), createdAt, rooms]);
   for (const r of rooms) await db.sql(`INSERT INTO event_rooms (namespace, room, seq) VALUES ($1, $2, $3)`, [NAMESPACE, r, s]);
   return s;
 }

@@ -171,8 +171,7 @@ export class EventLogService implements BeforeApplicationShutdown {
        ), gone AS (
          DELETE FROM event_outbox o USING due WHERE o.seq = due.seq RETURNING o.seq
        )
-       SELECT e.seq::text AS seq, e.namespace, e.event, e.payload,
-              ARRAY(SELECT r.room FROM event_rooms r WHERE r.seq = e.seq ORDER BY r.room) AS rooms
+       SELECT e.seq::text AS seq, e.namespace, e.event, e.payload, e.rooms
          FROM events e JOIN gone ON gone.seq = e.seq
         ORDER BY e.seq`,
       [graceMs, limit],
@@ -199,29 +198,32 @@ export class EventLogService implements BeforeApplicationShutdown {
    * COMMIT): the batch's latency is what every publish in it waits for. A statement is
    * atomic on its own, and the head row's lock, taken first, is held until it commits, so
    * batches still commit in offset order across instances (gap-safe replay). Each stored
-   * event also gets its outbox row (emitted once, by whoever claims it). The input travels
-   * as two JSON documents so the same text runs on the plain driver and inside a Prisma
-   * transaction.
+   * event also gets its outbox row (emitted once, by whoever claims it). An event's rooms are
+   * written twice: as its `rooms` list (what gap repair and the relay read back) and as one
+   * `event_rooms` row each (what replay and history page by room). The input travels as two
+   * JSON documents so the same text runs on the plain driver and inside a Prisma transaction.
    */
   private async write(run: SqlRunner, requests: AppendRequest[]): Promise<AppendResult[]> {
+    const roomsOf = requests.map((r) => [...new Set(r.rooms)]);
     const events = requests.map((r, i) => ({
       ord: i + 1,
       namespace: r.namespace,
       event: r.event,
       payload: r.payload,
       idempotency_key: r.idempotencyKey ?? null,
+      rooms: roomsOf[i],
     }));
-    const rooms = requests.flatMap((r, i) => [...new Set(r.rooms)].map((room) => ({ ord: i + 1, namespace: r.namespace, room })));
+    const rooms = requests.flatMap((r, i) => roomsOf[i].map((room) => ({ ord: i + 1, namespace: r.namespace, room })));
     const inserted = await run<{ seq: string; ord: string }>(
       `WITH raw AS (
-         SELECT * FROM jsonb_to_recordset($2::jsonb) AS i(ord bigint, namespace text, event text, payload jsonb, idempotency_key text)
+         SELECT * FROM jsonb_to_recordset($2::jsonb) AS i(ord bigint, namespace text, event text, payload jsonb, idempotency_key text, rooms text[])
        ), head AS (
          UPDATE event_log_head SET last_seq = last_seq + $1::bigint WHERE id = 1 RETURNING last_seq
        ), input AS (
          SELECT (SELECT last_seq FROM head) - $1::bigint + raw.ord AS seq, raw.* FROM raw
        ), stored AS (
-         INSERT INTO events (seq, namespace, event, payload, idempotency_key)
-         SELECT seq, namespace, event, payload, idempotency_key FROM input ORDER BY seq
+         INSERT INTO events (seq, namespace, event, payload, idempotency_key, rooms)
+         SELECT seq, namespace, event, payload, idempotency_key, rooms FROM input ORDER BY seq
          ON CONFLICT DO NOTHING RETURNING seq
        ), rooms AS (
          INSERT INTO event_rooms (namespace, room, seq)
@@ -300,8 +302,7 @@ export class EventLogService implements BeforeApplicationShutdown {
    */
   async readRange(after: bigint, limit: number): Promise<RoutedEvent[]> {
     const rows = await this.prisma.sql.query<{ seq: string; namespace: string; event: string; payload: unknown; created_at: Date | string; rooms: string[] }>(
-      `SELECT e.seq::text AS seq, e.namespace, e.event, e.payload, e.created_at,
-              ARRAY(SELECT r.room FROM event_rooms r WHERE r.seq = e.seq) AS rooms
+      `SELECT e.seq::text AS seq, e.namespace, e.event, e.payload, e.created_at, e.rooms
          FROM events e
         WHERE e.seq > $1::bigint
         ORDER BY e.seq LIMIT $2`,
@@ -352,8 +353,12 @@ export class EventLogService implements BeforeApplicationShutdown {
     for (;;) {
       const removed = await this.prisma.sql.transaction(async (tx) => {
         const rows = await tx.query<{ removed: string; max_seq: string | null }>(
-          // event_rooms rows go by ON DELETE CASCADE
-          `WITH doomed AS (SELECT seq FROM events WHERE created_at < $1 ORDER BY seq LIMIT 5000),
+          // An event's room rows (found by its room list, through their primary key) and any
+          // outbox row go with it: no foreign keys cascade, they would cost every append a check.
+          `WITH doomed AS (SELECT seq, namespace, rooms FROM events WHERE created_at < $1 ORDER BY seq LIMIT 5000),
+                rooms AS (DELETE FROM event_rooms r USING (SELECT seq, namespace, unnest(rooms) AS room FROM doomed) d
+                           WHERE r.namespace = d.namespace AND r.room = d.room AND r.seq = d.seq),
+                outbox AS (DELETE FROM event_outbox o WHERE o.seq IN (SELECT seq FROM doomed)),
                 gone AS (DELETE FROM events WHERE seq IN (SELECT seq FROM doomed) RETURNING seq)
            SELECT count(*)::text AS removed, max(seq)::text AS max_seq FROM gone`,
           [cutoff.toISOString()],

@@ -200,20 +200,19 @@ export class EventLogService implements BeforeApplicationShutdown {
    * batches still commit in offset order across instances (gap-safe replay). Each stored
    * event also gets its outbox row (emitted once, by whoever claims it). An event's rooms are
    * written twice: as its `rooms` list (what gap repair and the relay read back) and as one
-   * `event_rooms` row each (what replay and history page by room). The input travels as two
-   * JSON documents so the same text runs on the plain driver and inside a Prisma transaction.
+   * `event_rooms` row each (what replay and history page by room), both from the one list. The
+   * input travels as one JSON document so the same text runs on the plain driver and inside a
+   * Prisma transaction.
    */
   private async write(run: SqlRunner, requests: AppendRequest[]): Promise<AppendResult[]> {
-    const roomsOf = requests.map((r) => [...new Set(r.rooms)]);
     const events = requests.map((r, i) => ({
       ord: i + 1,
       namespace: r.namespace,
       event: r.event,
       payload: r.payload,
       idempotency_key: r.idempotencyKey ?? null,
-      rooms: roomsOf[i],
+      rooms: [...new Set(r.rooms)],
     }));
-    const rooms = requests.flatMap((r, i) => roomsOf[i].map((room) => ({ ord: i + 1, namespace: r.namespace, room })));
     const inserted = await run<{ seq: string; ord: string }>(
       `WITH raw AS (
          SELECT * FROM jsonb_to_recordset($2::jsonb) AS i(ord bigint, namespace text, event text, payload jsonb, idempotency_key text, rooms text[])
@@ -227,16 +226,14 @@ export class EventLogService implements BeforeApplicationShutdown {
          ON CONFLICT DO NOTHING RETURNING seq
        ), rooms AS (
          INSERT INTO event_rooms (namespace, room, seq)
-         SELECT r.namespace, r.room, input.seq
-           FROM jsonb_to_recordset($3::jsonb) AS r(ord bigint, namespace text, room text)
-           JOIN input ON input.ord = r.ord
-           JOIN stored ON stored.seq = input.seq
+         SELECT input.namespace, r.room, input.seq
+           FROM input JOIN stored ON stored.seq = input.seq CROSS JOIN LATERAL unnest(input.rooms) AS r(room)
          RETURNING 1
        ), outbox AS (
          INSERT INTO event_outbox (seq) SELECT seq FROM stored RETURNING 1
        )
        SELECT input.seq::text AS seq, input.ord::text AS ord FROM input JOIN stored ON stored.seq = input.seq`,
-      [requests.length, JSON.stringify(events), JSON.stringify(rooms)],
+      [requests.length, JSON.stringify(events)],
     );
     const storedAt = new Map(inserted.map((row) => [Number(row.ord) - 1, row.seq]));
     const duplicateKeys = requests.filter((r, i) => !storedAt.has(i) && r.idempotencyKey).map((r) => r.idempotencyKey!);

@@ -8,7 +8,8 @@ function recorder<I>(answer: (input: I) => GroupOutcome<string> = (input) => ({ 
   const commit = async (inputs: I[]) => {
     groups.push(inputs);
     if (hold) await hold;
-    if (inputs.some((i) => String(i).startsWith('poison'))) throw new Error('constraint broken');
+    if (inputs.some((i) => String(i).startsWith('poison'))) throw Object.assign(new Error('constraint broken'), { code: '23514' });
+    if (inputs.some((i) => String(i).startsWith('offline'))) throw Object.assign(new Error('connection lost'), { code: 'ECONNRESET' });
     return inputs.map(answer);
   };
   return {
@@ -75,6 +76,14 @@ describe('GroupCommit', () => {
     expect(results.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toEqual(new Error('constraint broken'));
     expect(r.groups).toEqual([['a', 'poison', 'b'], ['a'], ['poison'], ['b']]);
+  });
+
+  it('fails the whole group at once when the failure is not one an input can cause', async () => {
+    const r = recorder<string>();
+    const committer = new GroupCommit(r.commit);
+    const results = await Promise.allSettled(['a', 'offline', 'b'].map((i) => committer.submit(i)));
+    expect(results.map((x) => x.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(r.groups).toEqual([['a', 'offline', 'b']]);
   });
 
   it('keeps working after a failed group', async () => {

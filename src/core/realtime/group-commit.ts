@@ -22,9 +22,11 @@ interface Waiting<I, O> {
  * `maxGroup` inputs. So an idle system adds no wait, and a busy one writes bigger groups.
  *
  * Isolation: `commit` reports an outcome per input (a not-found input fails alone). Should
- * the whole group fail (a constraint one input broke, a lost connection), each member is
- * written again on its own, so one bad input cannot fail the requests it happened to be
- * grouped with.
+ * the whole group fail because of what was written (a PostgreSQL data or constraint error,
+ * SQLSTATE class 22 or 23, which one input can cause), each member is written again on its
+ * own, so one bad input cannot fail the requests it happened to be grouped with. Any other
+ * failure (a lost connection, a timeout) fails the whole group at once: writing each member
+ * again would only repeat it, one wait after another.
  */
 export class GroupCommit<I, O> {
   private queue: Array<Waiting<I, O>> = [];
@@ -57,8 +59,8 @@ export class GroupCommit<I, O> {
         try {
           this.settle(group, await this.commit(group.map((w) => w.input)));
         } catch (err) {
-          if (group.length === 1) group[0].reject(err);
-          else await this.commitOneByOne(group);
+          if (group.length > 1 && causedByInput(err)) await this.commitOneByOne(group);
+          else for (const member of group) member.reject(err);
         }
       }
     } finally {
@@ -84,4 +86,10 @@ export class GroupCommit<I, O> {
       else member.reject(outcome.error);
     });
   }
+}
+
+/** A PostgreSQL data exception (22…) or integrity constraint violation (23…): something an input can cause. */
+function causedByInput(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }

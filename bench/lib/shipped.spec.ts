@@ -12,7 +12,7 @@ describe('idle RSS settling', () => {
 describe('the shipped node flags', () => {
   it('are the words between node and dist/main.js in the start script', () => {
     expect(shippedNodeFlags('node dist/main.js')).toEqual([]);
-    expect(shippedNodeFlags('node --max-semi-space-size=2 dist/main.js')).toEqual(['--max-semi-space-size=2']);
+    expect(shippedNodeFlags('node --liftoff-only dist/main.js')).toEqual(['--liftoff-only']);
   });
 
   it('refuse a start script of another shape rather than guess', () => {

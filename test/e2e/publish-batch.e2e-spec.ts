@@ -274,6 +274,35 @@ describe('batch publish', () => {
       expect(page.body.items.map((n) => n.title)).toEqual(['c', 'b', 'a']);
     });
 
+    it('answers 30 concurrent single creates each on its own (group commit): one row and one announcement per new notification', async () => {
+      const cid = await appSocket(app.url, 'bn-cid');
+      sockets.push(cid);
+      const seen = collect<{ notification: { id: string; title: string } }>(cid, 'notifications:new');
+      // 10 plain ones, 10 pairs sharing a dedupe key, all for one user and all in flight at once.
+      const bodies = [
+        ...Array.from({ length: 10 }, (_, i) => note({ userId: 'bn-cid', title: `plain ${i}` })),
+        ...Array.from({ length: 10 }, (_, i) => note({ userId: 'bn-cid', dedupeKey: `bn-pair-${i}`, title: `pair ${i}` })),
+        ...Array.from({ length: 10 }, (_, i) => note({ userId: 'bn-cid', dedupeKey: `bn-pair-${i}`, title: `pair ${i} again` })),
+      ];
+      type Created = { notifications: Array<{ id: string; title: string }>; duplicates: number };
+      const answers = await Promise.all(bodies.map((body) => http<Created>(app.url, 'POST', '/api/notifications', { token: SERVICE, body })));
+      expect(answers.map((a) => a.status)).toEqual(bodies.map(() => 201));
+      answers.slice(0, 10).forEach((a, i) => expect(a.body).toMatchObject({ notifications: [{ title: `plain ${i}` }], duplicates: 0 }));
+      for (let i = 0; i < 10; i++) {
+        // One of each pair created the notification, the other was its duplicate.
+        const pair = [answers[10 + i].body, answers[20 + i].body];
+        expect(pair.map((b) => b.notifications.length).sort()).toEqual([0, 1]);
+        expect(pair.map((b) => b.duplicates).sort()).toEqual([0, 1]);
+      }
+      const created = answers.flatMap((a) => a.body.notifications.map((n) => n.id));
+      expect(created).toHaveLength(20);
+      await eventually(() => seen.length >= 20);
+      await sleep(200);
+      expect(seen.map((p) => p.notification.id).sort()).toEqual([...created].sort());
+      const page = await http<{ unread: number }>(app.url, 'GET', '/api/notifications', { token: token('bn-cid') });
+      expect(page.body.unread).toBe(20);
+    });
+
     it('refuses 501 items, and callers without the service role', async () => {
       const big = await post('/api/notifications/batch', { items: Array.from({ length: 501 }, () => note({ userId: 'bn-none' })) });
       expect(big.status).toBe(400);

@@ -50,7 +50,7 @@ const calls: Array<[string, () => Promise<unknown>]> = [
   ['plain SQL driver (killmail markPublished)', () => killmails.markPublished(1, '1')],
   ['plain SQL read (country page)', () => countries.page(undefined, 10)],
   ['Prisma transaction of its own (campaign create)', () => campaigns.create({ name: 'c', worldTime: new Date(), clockRunning: false, clockRate: 1, createdBy: 'u1' }, { campaignsPerUser: 10, runningClocksPerUser: 10 })],
-  ['UnitOfWork.run (notifications create)', () => uow.run((tx) => notifications.create(tx, [{ userId: 'u1', eventKey: 'k', category: 'c', title: 't', body: 'b', data: {}, priority: 'low', dedupeKey: undefined, webhookTarget: undefined }]))],
+  ['UnitOfWork.run (notifications createMany)', () => uow.run((tx) => notifications.createMany(tx, [{ userId: 'u1', eventKey: 'k', category: 'c', title: 't', body: 'b', data: {}, priority: 'low', dedupeKey: undefined, webhookTarget: undefined }]))],
   ['UnitOfWork.runSql (intelligence item create)', () => uow.runSql((tx) => items.create(tx, 'atlantis', { category: 'economic', priority: 'low', title: 't', description: 'd', data: {} }))],
 ];
 

@@ -3,7 +3,7 @@
  */
 import { Client } from 'pg';
 import { NotificationWebhookRepository } from '../../src/modules/notifications/notification-webhook.repository';
-import { NotificationsRepository, type NewNotification } from '../../src/modules/notifications/notifications.repository';
+import { NotificationsRepository, type NewNotification, type NotificationRow } from '../../src/modules/notifications/notifications.repository';
 import { openRepositoryDatabase, settle, type RepositoryDatabase } from '../support/repository';
 
 let db: RepositoryDatabase;
@@ -32,7 +32,9 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-const create = (items: NewNotification[]) => db.uow.run((tx) => notifications.create(tx, items));
+/** The rows created (those whose dedupe key the user already had are skipped). */
+const create = async (items: NewNotification[]) =>
+  (await db.uow.runSql((tx) => notifications.createMany(tx, items))).filter((row): row is NotificationRow => row !== undefined);
 
 interface DeliveryRow {
   id: string;
@@ -109,7 +111,7 @@ describe('NotificationsRepository', () => {
     const alice = newUser();
     const outcome = await settle(
       db.uow.run(async (tx) => {
-        await notifications.create(tx, [notification(alice, { webhookTarget: 'discord:abc' })]);
+        await notifications.createMany(tx, [notification(alice, { webhookTarget: 'discord:abc' })]);
         throw new Error('storing the events failed');
       }),
     );

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { PrismaService } from '../../core/prisma';
-import type { SqlTransaction, Transaction } from '../../core/realtime';
+import type { SqlTransaction } from '../../core/realtime';
 import { Prisma, type Notification } from '../../generated/prisma/client';
 
 export type NotificationRow = Notification;
@@ -30,37 +30,6 @@ interface ListOptions {
 @Injectable()
 export class NotificationsRepository {
   constructor(private readonly prisma: PrismaService) {}
-
-  /**
-   * Inserts the notifications (those whose dedupe key the user already has are skipped)
-   * and their webhook delivery rows in the caller's transaction (which also stores their
-   * `notifications:new` events). Returns the rows created.
-   */
-  async create({ db: tx }: Transaction, items: NewNotification[]): Promise<NotificationRow[]> {
-    {
-      const created = await tx.notification.createManyAndReturn({
-        data: items.map((n) => ({
-          userId: n.userId,
-          eventKey: n.eventKey,
-          category: n.category,
-          title: n.title,
-          body: n.body,
-          data: n.data as Prisma.InputJsonObject,
-          priority: n.priority,
-          dedupeKey: n.dedupeKey ?? null,
-        })),
-        skipDuplicates: true,
-      });
-      // A user appears once per request, so the user id finds the item a row came from.
-      const targets = new Map(items.map((n) => [n.userId, n.webhookTarget]));
-      const deliveries = created.flatMap((row) => {
-        const target = targets.get(row.userId);
-        return target ? [{ notificationId: row.id, target }] : [];
-      });
-      if (deliveries.length) await tx.notificationWebhookDelivery.createMany({ data: deliveries, skipDuplicates: true });
-      return created;
-    }
-  }
 
   /** The users' notifications stored under this dedupe key that nobody has read or acknowledged yet. */
   async findUnreadByDedupeKey(userIds: string[], dedupeKey: string): Promise<NotificationRow[]> {

@@ -2,7 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, parseInput } from '../../core/errors';
 import type { NotifyRequest, UserNotifier } from '../../core/ports';
 import { pageRequest, toPage } from '../../core/paging';
-import { batchResponse, parseBatchItem, UnitOfWork, userRoom, type BatchResponse } from '../../core/realtime';
+import {
+  BATCH_MAX_ITEMS,
+  batchResponse,
+  GroupCommit,
+  parseBatchItem,
+  UnitOfWork,
+  userRoom,
+  type BatchResponse,
+  type GroupOutcome,
+} from '../../core/realtime';
 import { NotificationWebhookService } from './notification-webhook.service';
 import {
   createNotificationsInput,
@@ -26,6 +35,9 @@ import { UnreadCountBroadcaster } from './unread-count.broadcaster';
  */
 @Injectable()
 export class NotificationsService implements UserNotifier {
+  /** Concurrent single creates share one transaction (POST /api/notifications and USER_NOTIFIER under load). */
+  private readonly singleCreates = new GroupCommit<NotifyInput, NotificationRow[]>((inputs) => this.storeCreates(inputs), BATCH_MAX_ITEMS);
+
   constructor(
     private readonly repository: NotificationsRepository,
     private readonly publisher: NotificationsPublisher,
@@ -50,25 +62,39 @@ export class NotificationsService implements UserNotifier {
   /**
    * Stores one notification per recipient together with its `notifications:new` (one
    * transaction, emitted after the commit), then the new unread counts; webhook escalation
-   * runs apart and never holds this up.
+   * runs apart and never holds this up. Concurrent calls are written together, one
+   * transaction for the group (group commit, see storeCreates); each gets its own answer.
    */
   async create(input: NotifyInput): Promise<CreatedNotificationsDto> {
     const userIds = [...new Set(input.userIds)];
-    const webhookTarget = this.webhook.targetFor(input);
-    const rows = await this.uow.run(async (tx) => {
-      const stored = await this.repository.create(
-        tx,
-        userIds.map((userId) => newNotification(input, userId, webhookTarget)),
-      );
-      for (const row of stored) this.publisher.createdIn(tx, toNotificationDto(row));
-      return stored;
-    });
+    const rows = await this.singleCreates.submit(input);
     const notifications = rows.map(toNotificationDto);
-    if (webhookTarget && notifications.length) this.webhook.kick();
     const repaired = input.dedupeKey && rows.length < userIds.length ? await this.republishUnsent(userIds, rows, input.dedupeKey) : [];
     const changed = [...notifications.map((n) => n.userId), ...repaired];
     if (changed.length) await this.counts.changed(changed);
     return { notifications, duplicates: userIds.length - notifications.length };
+  }
+
+  /**
+   * The notifications of several create calls in ONE transaction (one statement, a user's
+   * dedupe key skipping what it already has, also within the group) with their
+   * `notifications:new`; answers, per call, the rows it created.
+   */
+  private async storeCreates(inputs: NotifyInput[]): Promise<Array<GroupOutcome<NotificationRow[]>>> {
+    const rows: NewNotification[] = [];
+    const spans = inputs.map((input) => {
+      const webhookTarget = this.webhook.targetFor(input);
+      const from = rows.length;
+      for (const userId of new Set(input.userIds)) rows.push(newNotification(input, userId, webhookTarget));
+      return { from, to: rows.length };
+    });
+    const created = await this.uow.runSql(async (tx) => {
+      const stored = await this.repository.createMany(tx, rows);
+      for (const row of stored) if (row) this.publisher.createdIn(tx, toNotificationDto(row));
+      return stored;
+    });
+    if (created.some((row, i) => row && rows[i].webhookTarget)) this.webhook.kick();
+    return spans.map(({ from, to }) => ({ ok: true, value: created.slice(from, to).filter((row): row is NotificationRow => row !== undefined) }));
   }
 
   /**

@@ -53,9 +53,9 @@ export class IntelligenceItemRepository {
    * (`created: false`, also when two requests race). An unknown country is a not-found
    * error: the foreign key decides, so there is no existence query first.
    *
-   * Plain SQL, one statement: this is `POST /api/intelligence/updates`, a publish path. The
-   * Prisma client spent ~0.8 ms of CPU per create here (query compilation and result
-   * mapping), a third of the route's cost in the benchmark (P5).
+   * Plain SQL, one statement (achievement unlocks; `POST /api/intelligence/updates` writes
+   * through createMany, grouped). The Prisma client spent ~0.8 ms of CPU per create here
+   * (query compilation and result mapping) when the single route still used it (bench P5).
    */
   async create(tx: SqlTransaction, countryId: string, item: NewItem, dedupeKey?: string): Promise<{ item: IntelligenceItem; created: boolean }> {
     let rows: ItemRow[];

@@ -36,11 +36,6 @@ import {
 import { isIntelligenceChannel } from './intelligence.events';
 import { IntelligencePublisher } from './intelligence.publisher';
 
-/**
- * Countries, intelligence items and achievements. Every new item is announced as
- * `intelligence:update` with an idempotency key derived from the item id, so a retried
- * request (same dedupe key) finishes a half-done one without announcing anything twice.
- */
 /** An update as stored: its item, whether this call created it, and its event's offset when it did. */
 interface StoredUpdate {
   item: IntelligenceItem;
@@ -48,6 +43,11 @@ interface StoredUpdate {
   offset?: string;
 }
 
+/**
+ * Countries, intelligence items and achievements. Every new item is announced as
+ * `intelligence:update` with an idempotency key derived from the item id, so a retried
+ * request (same dedupe key) finishes a half-done one without announcing anything twice.
+ */
 @Injectable()
 export class IntelligenceService {
   private readonly logger = new Logger(IntelligenceService.name);

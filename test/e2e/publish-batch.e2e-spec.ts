@@ -199,7 +199,9 @@ describe('batch publish', () => {
         ...Array.from({ length: 10 }, (_, i) => update(`bx-nowhere-${i}`, `lost ${i}`)),
       ];
       type Single = { item: { id: string; title: string }; offset: string | null; duplicate: boolean; message?: string };
-      const answers = await Promise.all(bodies.map((body) => http<Single>(app.url, 'POST', '/api/intelligence/updates', { token: SERVICE, body })));
+      const answers = await Promise.all(
+        bodies.map((body, i) => http<Single>(app.url, 'POST', '/api/intelligence/updates', { token: SERVICE, body, headers: { 'X-Request-Id': `bx-req-${i}` } })),
+      );
 
       answers.slice(0, 40).forEach((a, i) => {
         expect(a.status).toBe(201);
@@ -227,6 +229,11 @@ describe('batch publish', () => {
       const offsets = seen.map((p) => BigInt(p.offset));
       expect(offsets).toEqual([...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
       expect(new Set(seen.map((p) => p.data.itemId))).toEqual(new Set(created.map((a) => a.body.item.id)));
+      // Each event carries the id of the request that created it, not of the one that started its group.
+      const requestOfItem = new Map(answers.flatMap((a, i) => (a.status === 201 ? [[a.body.item.id, `bx-req-${i}`] as const] : [])));
+      for (const p of seen as Array<UpdatePayload & { metadata?: { correlationId?: string } }>) {
+        expect(p.metadata?.correlationId).toBe(requestOfItem.get(p.data.itemId));
+      }
     });
   });
 

@@ -1,11 +1,13 @@
-import { GroupCommit, type GroupOutcome } from './group-commit';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { GroupCommit, type GroupMember, type GroupOutcome } from './group-commit';
 
 /** A commit function that records each group it is given and can be held open. */
 function recorder<I>(answer: (input: I) => GroupOutcome<string> = (input) => ({ ok: true, value: `stored ${String(input)}` })) {
   const groups: I[][] = [];
   let hold: Promise<void> | undefined;
   let release: () => void = () => undefined;
-  const commit = async (inputs: I[]) => {
+  const commit = async (members: Array<GroupMember<I>>) => {
+    const inputs = members.map((m) => m.input);
     groups.push(inputs);
     if (hold) await hold;
     if (inputs.some((i) => String(i).startsWith('poison'))) throw Object.assign(new Error('constraint broken'), { code: '23514' });
@@ -94,8 +96,17 @@ describe('GroupCommit', () => {
   });
 
   it('rejects every member when commit answers with the wrong number of outcomes', async () => {
-    const committer = new GroupCommit<number, string>(async () => [{ ok: true, value: 'only one' }]);
+    const committer = new GroupCommit<number, string>(() => Promise.resolve([{ ok: true, value: 'only one' }]));
     const results = await Promise.allSettled([1, 2].map((n) => committer.submit(n)));
     expect(results.map((x) => x.status)).toEqual(['fulfilled', 'rejected']);
+  });
+
+  it("runs each member's own work in the context of the call that submitted it, not the one that started the group", async () => {
+    const requestContext = new AsyncLocalStorage<string>();
+    const committer = new GroupCommit<number, string>((members) =>
+      Promise.resolve(members.map((m) => ({ ok: true as const, value: `${m.input} in ${m.within(() => requestContext.getStore())}` }))),
+    );
+    const answers = await Promise.all([1, 2, 3].map((n) => requestContext.run(`request ${n}`, () => committer.submit(n))));
+    expect(answers).toEqual(['1 in request 1', '2 in request 2', '3 in request 3']);
   });
 });

@@ -1,8 +1,26 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /** What a group's commit answers for one input: its result, or the error that input alone gets. */
 export type GroupOutcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
-interface Waiting<I, O> {
-  input: I;
+/** One input of a group, with the context of the call that submitted it. */
+export interface GroupMember<I> {
+  readonly input: I;
+  /**
+   * Runs `fn` in the async context of the call that submitted this input (its request id,
+   * its log fields). A group is written in the context of whichever call started it, so
+   * whatever belongs to one member (staging its events, which stamps them with the request
+   * id) must run through this.
+   */
+  within<T>(fn: () => T): T;
+}
+
+/** A member for an input written in the caller's own context (a batch route's items). */
+export function ownMember<I>(input: I): GroupMember<I> {
+  return { input, within: (fn) => fn() };
+}
+
+interface Waiting<I, O> extends GroupMember<I> {
   resolve: (value: O) => void;
   reject: (err: unknown) => void;
 }
@@ -33,13 +51,14 @@ export class GroupCommit<I, O> {
   private draining = false;
 
   constructor(
-    private readonly commit: (inputs: I[]) => Promise<Array<GroupOutcome<O>>>,
+    private readonly commit: (members: Array<GroupMember<I>>) => Promise<Array<GroupOutcome<O>>>,
     private readonly maxGroup = 500,
   ) {}
 
   submit(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
+      const within = AsyncLocalStorage.snapshot();
+      this.queue.push({ input, within: (fn) => within(fn), resolve, reject });
       if (!this.draining) {
         this.draining = true;
         setImmediate(() => void this.drain());
@@ -57,7 +76,7 @@ export class GroupCommit<I, O> {
       while (this.queue.length) {
         const group = this.queue.splice(0, this.maxGroup);
         try {
-          this.settle(group, await this.commit(group.map((w) => w.input)));
+          this.settle(group, await this.commit(group.map(({ input, within }) => ({ input, within }))));
         } catch (err) {
           if (group.length > 1 && causedByInput(err)) await this.commitOneByOne(group);
           else for (const member of group) member.reject(err);
@@ -71,7 +90,7 @@ export class GroupCommit<I, O> {
   private async commitOneByOne(group: Array<Waiting<I, O>>): Promise<void> {
     for (const member of group) {
       try {
-        this.settle([member], await this.commit([member.input]));
+        this.settle([member], await this.commit([{ input: member.input, within: member.within }]));
       } catch (err) {
         member.reject(err);
       }

@@ -10,6 +10,8 @@ import {
   parseBatchItem,
   UnitOfWork,
   type BatchResponse,
+  ownMember,
+  type GroupMember,
   type GroupOutcome,
   type SqlTransaction,
 } from '../../core/realtime';
@@ -53,7 +55,7 @@ export class IntelligenceService {
   private readonly logger = new Logger(IntelligenceService.name);
   private warnedNoNotifier = false;
   /** Concurrent single updates share one transaction (POST /api/intelligence/updates under load). */
-  private readonly singleUpdates = new GroupCommit<CreateUpdateInput, StoredUpdate>((bodies) => this.storeUpdates(bodies), BATCH_MAX_ITEMS);
+  private readonly singleUpdates = new GroupCommit<CreateUpdateInput, StoredUpdate>((members) => this.storeUpdates(members), BATCH_MAX_ITEMS);
 
   constructor(
     private readonly countries: CountryRepository,
@@ -148,7 +150,7 @@ export class IntelligenceService {
       if (parsed.ok) valid.push({ index, body: parsed.value });
       else results[index] = { index, status: 'rejected', code: parsed.code, message: parsed.message };
     });
-    const outcomes = await this.storeUpdates(valid.map((v) => v.body));
+    const outcomes = await this.storeUpdates(valid.map((v) => ownMember(v.body)));
     outcomes.forEach((outcome, i) => {
       const { index } = valid[i];
       if (!outcome.ok) {
@@ -169,7 +171,8 @@ export class IntelligenceService {
    * it and its event's offset, or a not-found error for an unknown country. A dedupe key
    * stored before, or repeated within the call, yields the first item and no event.
    */
-  private async storeUpdates(bodies: CreateUpdateInput[]): Promise<Array<GroupOutcome<StoredUpdate>>> {
+  private async storeUpdates(members: Array<GroupMember<CreateUpdateInput>>): Promise<Array<GroupOutcome<StoredUpdate>>> {
+    const bodies = members.map((m) => m.input);
     const outcomes: Array<GroupOutcome<StoredUpdate> | undefined> = new Array(bodies.length);
     /** Later updates repeating a dedupe key of the call: they get the first one's item. */
     const repeats: Array<{ index: number; of: number }> = [];
@@ -195,7 +198,11 @@ export class IntelligenceService {
         }),
       );
       // Staged in order: one event-log write, consecutive offsets, emitted in this order after the commit.
-      return rows.map(({ item, created }, i) => ({ index: storable[i], item, created, staged: created ? this.stageItemUpdate(tx, item) : undefined }));
+      // Each event staged in its own request's context, so it carries that request's id.
+      return rows.map(({ item, created }, i) => {
+        const index = storable[i];
+        return { index, item, created, staged: created ? members[index].within(() => this.stageItemUpdate(tx, item)) : undefined };
+      });
     });
     const sent = await Promise.all(stored.map((s) => s.staged?.published ?? Promise.resolve(undefined)));
     stored.forEach(({ index, item, created }, i) => {

@@ -10,6 +10,7 @@ import {
   UnitOfWork,
   userRoom,
   type BatchResponse,
+  type GroupMember,
   type GroupOutcome,
 } from '../../core/realtime';
 import { NotificationWebhookService } from './notification-webhook.service';
@@ -36,7 +37,7 @@ import { UnreadCountBroadcaster } from './unread-count.broadcaster';
 @Injectable()
 export class NotificationsService implements UserNotifier {
   /** Concurrent single creates share one transaction (POST /api/notifications and USER_NOTIFIER under load). */
-  private readonly singleCreates = new GroupCommit<NotifyInput, NotificationRow[]>((inputs) => this.storeCreates(inputs), BATCH_MAX_ITEMS);
+  private readonly singleCreates = new GroupCommit<NotifyInput, NotificationRow[]>((members) => this.storeCreates(members), BATCH_MAX_ITEMS);
 
   constructor(
     private readonly repository: NotificationsRepository,
@@ -80,17 +81,22 @@ export class NotificationsService implements UserNotifier {
    * dedupe key skipping what it already has, also within the group) with their
    * `notifications:new`; answers, per call, the rows it created.
    */
-  private async storeCreates(inputs: NotifyInput[]): Promise<Array<GroupOutcome<NotificationRow[]>>> {
+  private async storeCreates(members: Array<GroupMember<NotifyInput>>): Promise<Array<GroupOutcome<NotificationRow[]>>> {
     const rows: NewNotification[] = [];
-    const spans = inputs.map((input) => {
+    const spans = members.map(({ input }, member) => {
       const webhookTarget = this.webhook.targetFor(input);
       const from = rows.length;
       for (const userId of new Set(input.userIds)) rows.push(newNotification(input, userId, webhookTarget));
-      return { from, to: rows.length };
+      return { member, from, to: rows.length };
     });
     const created = await this.uow.runSql(async (tx) => {
       const stored = await this.repository.createMany(tx, rows);
-      for (const row of stored) if (row) this.publisher.createdIn(tx, toNotificationDto(row));
+      // Each event staged in its own call's context, so it carries that request's id.
+      for (const { member, from, to } of spans) {
+        members[member].within(() => {
+          for (const row of stored.slice(from, to)) if (row) this.publisher.createdIn(tx, toNotificationDto(row));
+        });
+      }
       return stored;
     });
     if (created.some((row, i) => row && rows[i].webhookTarget)) this.webhook.kick();

@@ -9,7 +9,9 @@
 -- * The foreign keys from event_rooms and event_outbox to events go: those rows are only
 --   ever written by the append that writes their event, in the same statement, and retention
 --   deletes all three together (EventLogService.prune) instead of by cascade.
-ALTER TABLE "events" ADD COLUMN "rooms" TEXT[] DEFAULT ARRAY[]::TEXT[];
+-- No default: a row appended by an instance still on an older version (a rolling update)
+-- keeps rooms NULL, and readers fall back to event_rooms for it (EventLogService).
+ALTER TABLE "events" ADD COLUMN "rooms" TEXT[];
 
 UPDATE "events" e SET "rooms" = ARRAY(SELECT r."room" FROM "event_rooms" r WHERE r."seq" = e."seq" ORDER BY r."room");
 

@@ -62,6 +62,13 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
+
+/**
+ * An event's rooms in SQL over `events e`: its own list, or, for a row appended by a version
+ * before that list existed (during a rolling update), its event_rooms rows. The fallback
+ * scans event_rooms (it has no index by seq), so only such rows may ever take it.
+ */
+const ROOMS_OF_EVENT = 'COALESCE(e.rooms, ARRAY(SELECT r.room FROM event_rooms r WHERE r.seq = e.seq ORDER BY r.room))';
 /**
  * Full replay pages kept for reconnect storms. A storm shares a few pages (clients that
  * dropped together are behind by the same amount); 20 pages of 500 events bound the memory
@@ -171,7 +178,7 @@ export class EventLogService implements BeforeApplicationShutdown {
        ), gone AS (
          DELETE FROM event_outbox o USING due WHERE o.seq = due.seq RETURNING o.seq
        )
-       SELECT e.seq::text AS seq, e.namespace, e.event, e.payload, e.rooms
+       SELECT e.seq::text AS seq, e.namespace, e.event, e.payload, ${ROOMS_OF_EVENT} AS rooms
          FROM events e JOIN gone ON gone.seq = e.seq
         ORDER BY e.seq`,
       [graceMs, limit],
@@ -299,7 +306,7 @@ export class EventLogService implements BeforeApplicationShutdown {
    */
   async readRange(after: bigint, limit: number): Promise<RoutedEvent[]> {
     const rows = await this.prisma.sql.query<{ seq: string; namespace: string; event: string; payload: unknown; created_at: Date | string; rooms: string[] }>(
-      `SELECT e.seq::text AS seq, e.namespace, e.event, e.payload, e.created_at, e.rooms
+      `SELECT e.seq::text AS seq, e.namespace, e.event, e.payload, e.created_at, ${ROOMS_OF_EVENT} AS rooms
          FROM events e
         WHERE e.seq > $1::bigint
         ORDER BY e.seq LIMIT $2`,
@@ -355,6 +362,7 @@ export class EventLogService implements BeforeApplicationShutdown {
           `WITH doomed AS (SELECT seq, namespace, rooms FROM events WHERE created_at < $1 ORDER BY seq LIMIT 5000),
                 rooms AS (DELETE FROM event_rooms r USING (SELECT seq, namespace, unnest(rooms) AS room FROM doomed) d
                            WHERE r.namespace = d.namespace AND r.room = d.room AND r.seq = d.seq),
+                legacy AS (DELETE FROM event_rooms r WHERE r.seq IN (SELECT seq FROM doomed WHERE rooms IS NULL)),
                 outbox AS (DELETE FROM event_outbox o WHERE o.seq IN (SELECT seq FROM doomed)),
                 gone AS (DELETE FROM events WHERE seq IN (SELECT seq FROM doomed) RETURNING seq)
            SELECT count(*)::text AS removed, max(seq)::text AS max_seq FROM gone`,

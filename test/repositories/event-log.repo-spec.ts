@@ -1,0 +1,60 @@
+/**
+ * EventLogService against a real PostgreSQL with the migrations applied: where an event's
+ * rooms are kept (its own row's list, one event_rooms row each), and rows appended by a
+ * version before that list (rooms NULL), which a rolling update can leave behind.
+ */
+import { EventLogService } from '../../src/core/realtime/event-log.service';
+import { openRepositoryDatabase, type RepositoryDatabase } from '../support/repository';
+
+let db: RepositoryDatabase;
+let log: EventLogService;
+const NS = '/ws/test';
+
+beforeAll(async () => {
+  db = await openRepositoryDatabase('event_log');
+  log = new EventLogService(db.prisma, db.config);
+});
+afterAll(() => db.close());
+
+/** An event as a version before `events.rooms` stored it: room rows only, the list NULL, still in the outbox. */
+async function appendAsOlderVersion(rooms: string[], createdAt = new Date()): Promise<string> {
+  const [{ seq }] = await db.sql<{ seq: string }>('UPDATE event_log_head SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq::text AS seq');
+  await db.sql('INSERT INTO events (seq, namespace, event, payload, created_at) VALUES ($1, $2, $3, $4, $5)', [seq, NS, 'old:event', '{"n":1}', createdAt]);
+  for (const room of rooms) await db.sql('INSERT INTO event_rooms (namespace, room, seq) VALUES ($1, $2, $3)', [NS, room, seq]);
+  await db.sql("INSERT INTO event_outbox (seq, created_at) VALUES ($1, now() - interval '1 hour')", [seq]);
+  return seq;
+}
+
+describe('EventLogService (repository tier)', () => {
+  it("stores an event's rooms once each, in its row and as room rows, whatever the caller repeated", async () => {
+    const [appended] = await log.appendMany([{ namespace: NS, event: 'new:event', rooms: ['b', 'a', 'b'], payload: { n: 2 } }]);
+    const [row] = await db.sql<{ rooms: string[] }>('SELECT rooms FROM events WHERE seq = $1', [appended.offset]);
+    expect(row.rooms).toEqual(['b', 'a']);
+    const roomRows = await db.sql<{ room: string }>('SELECT room FROM event_rooms WHERE namespace = $1 AND room IN ($2, $3) AND seq = $4 ORDER BY room', [NS, 'a', 'b', appended.offset]);
+    expect(roomRows.map((r) => r.room)).toEqual(['a', 'b']);
+    const [read] = await log.readRange(BigInt(appended.offset) - 1n, 1);
+    expect(read).toMatchObject({ offset: appended.offset, namespace: NS, rooms: ['b', 'a'] });
+  });
+
+  it('reads the rooms of an event appended by an older version from its room rows, for gap repair and the outbox relay', async () => {
+    const seq = await appendAsOlderVersion(['room-2', 'room-1']);
+    const [read] = await log.readRange(BigInt(seq) - 1n, 1);
+    expect(read).toMatchObject({ offset: seq, event: 'old:event', rooms: ['room-1', 'room-2'] });
+    const orphans = await log.claimOrphans(1_000, 100);
+    expect(orphans.find((o) => o.offset === seq)).toMatchObject({ namespace: NS, rooms: ['room-1', 'room-2'] });
+  });
+
+  it('prunes old events of either kind with their room and outbox rows', async () => {
+    const old = new Date(Date.now() - 200 * 3_600_000);
+    const legacy = await appendAsOlderVersion(['legacy-room'], old);
+    const [current] = await log.appendMany([{ namespace: NS, event: 'new:event', rooms: ['current-room'], payload: { n: 3 } }]);
+    await db.sql('UPDATE events SET created_at = $1 WHERE seq = $2', [old, current.offset]);
+    expect(await log.prune()).toBeGreaterThanOrEqual(2);
+    const left = await db.sql<{ n: string }>(
+      `SELECT ((SELECT count(*) FROM events WHERE seq IN ($1, $2)) + (SELECT count(*) FROM event_rooms WHERE seq IN ($1, $2))
+              + (SELECT count(*) FROM event_outbox WHERE seq IN ($1, $2)))::text AS n`,
+      [legacy, current.offset],
+    );
+    expect(left).toEqual([{ n: '0' }]);
+  });
+});

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncResource } from 'node:async_hooks';
 
 /** What a group's commit answers for one input: its result, or the error that input alone gets. */
 export type GroupOutcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
@@ -57,8 +57,9 @@ export class GroupCommit<I, O> {
 
   submit(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      const within = AsyncLocalStorage.snapshot();
-      this.queue.push({ input, within: (fn) => within(fn), resolve, reject });
+      // The submitting call's async context (AsyncLocalStorage stores included), kept for `within`.
+      const context = new AsyncResource('GroupCommitMember');
+      this.queue.push({ input, within: (fn) => context.runInAsyncScope(fn), resolve, reject });
       if (!this.draining) {
         this.draining = true;
         setImmediate(() => void this.drain());

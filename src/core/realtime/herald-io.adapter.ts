@@ -11,7 +11,7 @@ import { DeliverySequencer } from './delivery-sequencer';
 import { RealtimeServer } from './realtime-server';
 import { SocketPolicy } from './socket-policy';
 import { forgetUnservedNamespace, refuseUnknownNamespaces } from './unknown-namespaces';
-import { coalesceWebSocketWrites } from './write-coalescing';
+import { coalesceWebSocketWrites } from './socketio-internals';
 
 /** Engine-level cap; each namespace enforces its own, smaller cap on events (SocketPolicy). */
 const ENGINE_MAX_BUFFER_BYTES = 1_000_000;

@@ -227,7 +227,7 @@ describe('socketio-internals (assumptions about private Socket.IO APIs)', () => 
     expect(socket.conn.readyState).toBe('closed');
   });
 
-  it('write-coalescing.ts: the engine hands over a websocket transport with send() and the ws net.Socket', async () => {
+  it('the engine hands over a websocket transport with send() and the ws net.Socket (coalesceWebSocketWrites)', async () => {
     const engineSocket = new Promise<{ transport: { name?: string; send?: unknown; socket?: { _socket?: NetSocket } } }>((resolve) =>
       io.engine.once('connection', resolve),
     );

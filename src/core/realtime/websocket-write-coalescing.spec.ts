@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Server } from 'socket.io';
-import { coalesceWebSocketWrites } from './write-coalescing';
+import { coalesceWebSocketWrites } from './socketio-internals';
 
 /** Records what the TCP socket saw: writes while corked leave together on uncork. */
 function fakeTcp() {

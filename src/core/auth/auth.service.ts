@@ -52,17 +52,17 @@ export class AuthService {
   /** Throws DomainError `unauthorized` or `token_expired`. */
   verify(token: string | undefined): Principal {
     if (!token) throw new DomainError('unauthorized', 'authentication token required');
-    const known = this.verified.get(token);
-    if (known) {
-      if ((known.expiresAt ?? 0) <= Date.now()) {
-        this.verified.delete(token);
-        throw new DomainError('token_expired', 'token expired');
-      }
-      return { ...known, roles: [...known.roles] };
+    let principal = this.verified.get(token);
+    if (principal && (principal.expiresAt ?? 0) <= Date.now()) {
+      this.verified.delete(token);
+      throw new DomainError('token_expired', 'token expired');
     }
-    const principal = this.verifySignedClaims(token);
-    if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, principal);
+    if (!principal) {
+      principal = this.verifySignedClaims(token);
+      if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, principal);
+    }
+    // A copy: the remembered principal must not change with what a caller does to its own.
     return { ...principal, roles: [...principal.roles] };
   }
 

@@ -20,7 +20,8 @@ export function ownMember<I>(input: I): GroupMember<I> {
   return { input, within: (fn) => fn() };
 }
 
-interface Waiting<I, O> extends GroupMember<I> {
+interface Waiting<I, O> {
+  member: GroupMember<I>;
   resolve: (value: O) => void;
   reject: (err: unknown) => void;
 }
@@ -59,7 +60,7 @@ export class GroupCommit<I, O> {
     return new Promise<O>((resolve, reject) => {
       // The submitting call's async context (AsyncLocalStorage stores included), kept for `within`.
       const context = new AsyncResource('GroupCommitMember');
-      this.queue.push({ input, within: (fn) => context.runInAsyncScope(fn), resolve, reject });
+      this.queue.push({ member: { input, within: (fn) => context.runInAsyncScope(fn) }, resolve, reject });
       if (!this.draining) {
         this.draining = true;
         setImmediate(() => void this.drain());
@@ -67,7 +68,7 @@ export class GroupCommit<I, O> {
     });
   }
 
-  /** Inputs waiting for a group (metrics, tests). */
+  /** Inputs waiting for a group. */
   get waiting(): number {
     return this.queue.length;
   }
@@ -77,10 +78,10 @@ export class GroupCommit<I, O> {
       while (this.queue.length) {
         const group = this.queue.splice(0, this.maxGroup);
         try {
-          this.settle(group, await this.commit(group.map(({ input, within }) => ({ input, within }))));
+          this.settle(group, await this.commit(group.map((w) => w.member)));
         } catch (err) {
           if (group.length > 1 && causedByInput(err)) await this.commitOneByOne(group);
-          else for (const member of group) member.reject(err);
+          else for (const waiting of group) waiting.reject(err);
         }
       }
     } finally {
@@ -89,21 +90,21 @@ export class GroupCommit<I, O> {
   }
 
   private async commitOneByOne(group: Array<Waiting<I, O>>): Promise<void> {
-    for (const member of group) {
+    for (const waiting of group) {
       try {
-        this.settle([member], await this.commit([{ input: member.input, within: member.within }]));
+        this.settle([waiting], await this.commit([waiting.member]));
       } catch (err) {
-        member.reject(err);
+        waiting.reject(err);
       }
     }
   }
 
   private settle(group: Array<Waiting<I, O>>, outcomes: Array<GroupOutcome<O>>): void {
-    group.forEach((member, i) => {
+    group.forEach((waiting, i) => {
       const outcome = outcomes[i];
-      if (!outcome) member.reject(new Error(`group commit returned ${outcomes.length} outcomes for ${group.length} inputs`));
-      else if (outcome.ok) member.resolve(outcome.value);
-      else member.reject(outcome.error);
+      if (!outcome) waiting.reject(new Error(`group commit returned ${outcomes.length} outcomes for ${group.length} inputs`));
+      else if (outcome.ok) waiting.resolve(outcome.value);
+      else waiting.reject(outcome.error);
     });
   }
 }

@@ -3,13 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
-import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { APP_CONFIG, DEFAULT_SHUTDOWN_DEADLINE_MS, loadConfig, maskSecret, readOrCreateDevSecret, type AppConfig } from './config';
 import { toHttpError } from './core/errors';
 import { addContractComponents } from './core/contract';
 import { ShutdownService } from './core/health';
-import { requestContextMiddleware } from './core/observability';
+import { httpRequestContext, PinoNestLogger, ROOT_LOGGER } from './core/observability';
 import { PrismaService } from './core/prisma';
 import { HeraldIoAdapter } from './core/realtime';
 
@@ -39,8 +38,8 @@ export async function startHerald(
     bodyParser: false,
   });
   app.useLogger(app.get(PinoNestLogger));
-  // First of all middleware: the request id (X-Request-Id) and its async context.
-  app.use(requestContextMiddleware);
+  // First of all middleware: the request id (X-Request-Id), its async context and the access log.
+  app.use(httpRequestContext(app.get(ROOT_LOGGER)));
   app.useBodyParser('json', { limit: MAX_HTTP_BODY });
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     // body-parser failures (413 too large, 400 malformed JSON) in the API's error shape

@@ -1,3 +1,4 @@
+export * from './access-log';
 export * from './logging';
 export * from './metrics.service';
 export * from './observability.module';

@@ -1,17 +1,12 @@
-import { RequestMethod } from '@nestjs/common';
-import type { Params } from 'nestjs-pino';
+import type { LoggerService } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { Writable } from 'node:stream';
 import pino, { type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
-import type { Options as HttpOptions } from 'pino-http';
 import type { AppConfig } from '../../config';
-import { redact, redactValue } from './redact';
-import { currentSocketLogFields, requestIdFor } from './request-context';
+import { redactValue } from './redact';
+import { currentLogFields } from './request-context';
 
 const LEVELS: Record<AppConfig['logLevel'], Level> = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
-
-/** Probes and scrapes every few seconds would drown the access log. */
-const QUIET_PATHS = ['/health/', '/metrics'];
 
 /**
  * Credentials out of everything a log call passes: strings (tokens inside messages), errors
@@ -35,8 +30,8 @@ export function loggerOptions(config: Pick<AppConfig, 'logLevel'>): LoggerOption
     base: { pid: process.pid, hostname: hostname() },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    // socketId / namespace / userId while a socket event is handled (SocketLogContext).
-    mixin: () => currentSocketLogFields(),
+    // requestId while an HTTP request is handled; socketId / namespace / userId while a socket event is (SocketLogContext).
+    mixin: () => currentLogFields(),
     hooks: {
       logMethod(args, method) {
         method.apply(this, args.map(scrub) as Parameters<typeof method>);
@@ -51,33 +46,59 @@ export function createRootLogger(config: Pick<AppConfig, 'logLevel' | 'logFormat
   return pino(loggerOptions(config), out);
 }
 
-type LoggedRequest = { user?: { userId?: string } };
+/** The root logger's injection token (ObservabilityModule provides it, configured from AppConfig). */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
-/** nestjs-pino settings: the root logger, the access log and the request id. */
-export function loggingParams(logger: Logger): Params {
-  const http: HttpOptions = {
-    logger,
-    genReqId: requestIdFor,
-    customAttributeKeys: { reqId: 'requestId' },
-    // Logs made while handling a request carry only its id, not the whole request.
-    quietReqLogger: true,
-    autoLogging: { ignore: (req) => QUIET_PATHS.some((p) => (req.url ?? '').startsWith(p)) },
-    // 'silent' skips building the entry at all when LOG_LEVEL leaves it out (a publish route answers thousands a second).
-    customLogLevel: (_req, res, err) => {
-      const level = err || res.statusCode >= 500 ? 'error' : 'info';
-      return logger.isLevelEnabled(level) ? level : 'silent';
-    },
-    customSuccessMessage: (req, res, responseTime) => `${req.method} ${redact(req.url ?? '')} ${res.statusCode} ${Math.round(responseTime)}ms`,
-    customErrorMessage: (req, res, err) => `${req.method} ${redact(req.url ?? '')} ${res.statusCode} ${err.message}`,
-    customSuccessObject: (req, _res, value: Record<string, unknown>) => ({ ...value, userId: (req as LoggedRequest).user?.userId }),
-    customErrorObject: (req, _res, _err, value: Record<string, unknown>) => ({ ...value, userId: (req as LoggedRequest).user?.userId }),
-    serializers: {
-      // pino-http hands these the standard serialised request: pick fields, never the headers.
-      req: (req: { method?: string; url?: string; remoteAddress?: string }) => ({ method: req.method, url: redact(req.url ?? ''), remoteAddress: req.remoteAddress }),
-      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-    },
-  };
-  return { pinoHttp: http, forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }] };
+type PinoLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/** A stack trace as Nest's exception handlers pass it: `error(message, stack, context)`. */
+const STACK_TRACE = /\n\s*at /;
+
+/**
+ * Nest's logger interface over the root pino logger: every `new Logger(Context)` in the code
+ * base ends here. The last extra argument is the context (Nest appends it); an object or an
+ * Error as the message becomes the entry's fields or its `err`.
+ */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: PinoLevel, message: unknown, rest: unknown[]): void {
+    if (!this.logger.isLevelEnabled(level)) return;
+    const fields: Record<string, unknown> = {};
+    const extra = rest.slice(0, -1);
+    if (rest.length) fields.context = rest[rest.length - 1];
+    if (message instanceof Error) {
+      fields.err = message;
+      this.logger[level](fields, message.message, ...extra);
+    } else if (message !== null && typeof message === 'object') {
+      this.logger[level]({ ...fields, ...message }, ...(extra as [string?]));
+    } else if (level === 'error' && extra.length === 1 && typeof extra[0] === 'string' && STACK_TRACE.test(extra[0])) {
+      const err = new Error(String(message));
+      err.stack = extra[0];
+      this.logger.error({ ...fields, err }, String(message));
+    } else {
+      this.logger[level](fields, String(message), ...extra);
+    }
+  }
 }
 
 const LABELS: Record<string, string> = { trace: 'VERBOSE', debug: 'DEBUG', info: 'LOG', warn: 'WARN', error: 'ERROR', fatal: 'FATAL' };

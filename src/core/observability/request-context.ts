@@ -21,8 +21,8 @@ type TaggedRequest = IncomingMessage & { [REQUEST_ID]?: string };
 
 /**
  * The request's id: the caller's `X-Request-Id` when it is acceptable, a fresh UUID
- * otherwise; set once on the response as `X-Request-Id`. Idempotent, so the context
- * middleware and the access logger agree on one id.
+ * otherwise; set once on the response as `X-Request-Id`. Idempotent: asked again during the
+ * same request, it gives the same id.
  */
 export function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
   const tagged = req as TaggedRequest;
@@ -35,12 +35,9 @@ export function requestIdFor(req: IncomingMessage, res: ServerResponse): string 
   return id;
 }
 
-/**
- * Express middleware: runs the rest of the request inside its context, so code far from
- * the controller (a module's publisher, a repository) can read the id without passing it.
- */
-export function requestContextMiddleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
-  storage.run({ requestId: requestIdFor(req, res) }, next);
+/** Runs `fn` (the rest of an HTTP request) with this request id as its context (see httpRequestContext). */
+export function runWithRequestId(requestId: string, fn: () => void): void {
+  storage.run({ requestId }, fn);
 }
 
 export function currentRequestId(): string | undefined {
@@ -52,9 +49,8 @@ export function runWithLogFields<T>(fields: LogFields, fn: () => T): T {
   return storage.run({ ...storage.getStore(), ...fields }, fn);
 }
 
-/** The socket fields of the current context (the request id is bound by the access logger itself). */
-export function currentSocketLogFields(): Omit<LogFields, 'requestId'> {
+/** The fields of the current context, for every log line (loggerOptions' mixin); a copy, as pino merges into it. */
+export function currentLogFields(): LogFields {
   const store = storage.getStore();
-  if (!store?.socketId) return {};
-  return { socketId: store.socketId, namespace: store.namespace, userId: store.userId };
+  return store ? { ...store } : {};
 }

@@ -34,4 +34,9 @@ describe('the Socket.IO internals fence', () => {
     const text = readFileSync(FENCE, 'utf8');
     expect(PRIVATE_NAMES.filter((name) => !text.includes(name))).toEqual([]);
   });
+
+  it('has one ws: the one socketio-internals.ts builds frames with is the one Engine.IO sends them on', () => {
+    const engineIo = path.dirname(require.resolve('engine.io'));
+    expect(require.resolve('ws', { paths: [engineIo] })).toBe(require.resolve('ws'));
+  });
 });

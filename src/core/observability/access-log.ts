@@ -15,8 +15,8 @@ type LoggedRequest = IncomingMessage & { user?: { userId?: string } };
  * response is done.
  *
  * The entry is built only then, and only when its level is enabled: a publish route answers
- * thousands of requests a second, and a per-request child logger (what pino-http does) cost
- * more CPU than the rest of the request's middleware together.
+ * thousands of requests a second, and the per-request child logger and second async context
+ * of pino-http with nestjs-pino, which this replaces, cost ~7 % of such a request's CPU.
  */
 export function httpRequestContext(logger: Logger) {
   return function requestContext(req: IncomingMessage, res: ServerResponse, next: () => void): void {

@@ -1,6 +1,6 @@
-import { Controller, Get, Param, Res } from '@nestjs/common';
+import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -43,21 +43,21 @@ export class ConsoleController {
 
   @Public()
   @Get()
-  index(@Res() res: Response) {
-    this.send(res, 'index.html');
+  index(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    this.send(req, res, 'index.html');
   }
 
   @Public()
   @Get(':file')
-  asset(@Param('file') file: string, @Res() res: Response) {
+  asset(@Param('file') file: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
     if (!Object.hasOwn(ASSETS, file)) {
-      res.status(404).json({ statusCode: 404, error: 'not_found', message: `no console asset ${file}` });
+      void res.status(404).send({ statusCode: 404, error: 'not_found', message: `no console asset ${file}` });
       return;
     }
-    this.send(res, file);
+    this.send(req, res, file);
   }
 
-  private send(res: Response, file: string): void {
+  private send(req: FastifyRequest, res: FastifyReply, file: string): void {
     let asset = this.cache.get(file);
     if (!asset) {
       try {
@@ -65,20 +65,37 @@ export class ConsoleController {
         asset = { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
         this.cache.set(file, asset);
       } catch {
-        res.status(503).json({ statusCode: 503, error: 'unavailable', message: 'console assets are not built: run npm run build' });
+        void res.status(503).send({ statusCode: 503, error: 'unavailable', message: 'console assets are not built: run npm run build' });
         return;
       }
     }
-    res
-      .status(200)
-      .set({
-        'Content-Type': ASSETS[file],
-        'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-        'X-Content-Type-Options': 'nosniff',
-        'Referrer-Policy': 'no-referrer',
-        'Cache-Control': 'no-cache',
-        ETag: asset.etag,
-      })
-      .send(asset.body);
+    res.headers({
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-cache',
+      ETag: asset.etag,
+    });
+    if (isFresh(req.headers, asset.etag)) {
+      void res.status(304).send();
+      return;
+    }
+    void res.status(200).header('Content-Type', ASSETS[file]).send(asset.body);
   }
+}
+
+/**
+ * Whether the browser's copy is current, as Express decided for `res.send` (the `fresh`
+ * package): an If-None-Match naming this ETag (weakly) or `*`, with no If-Modified-Since
+ * (the files have no Last-Modified) and no `Cache-Control: no-cache` in the request.
+ */
+function isFresh(headers: FastifyRequest['headers'], etag: string): boolean {
+  const noneMatch = headers['if-none-match'];
+  if (!noneMatch || headers['if-modified-since']) return false;
+  if (/(?:^|,)\s*?no-cache\s*?(?:,|$)/.test(headers['cache-control'] ?? '')) return false;
+  if (noneMatch.trim() === '*') return true;
+  return noneMatch.split(',').some((tag) => {
+    const candidate = tag.trim();
+    return candidate === etag || candidate === `W/${etag}` || `W/${candidate}` === etag;
+  });
 }

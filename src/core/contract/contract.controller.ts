@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Req } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { Public } from '../auth/auth.decorators';
 import { DomainError } from '../errors';
@@ -17,7 +17,7 @@ export class ContractController {
   @Get('asyncapi.json')
   @Public()
   @ApiExcludeEndpoint()
-  asyncApi(@Req() req: Request) {
+  asyncApi(@Req() req: FastifyRequest) {
     // Published with the OpenAPI document, under the same switch.
     if (!this.config.apiDocsEnabled) throw DomainError.notFound('API documentation is disabled (API_DOCS_ENABLED)');
     return this.registry.asyncApi(req.headers.host ?? 'localhost:3000');

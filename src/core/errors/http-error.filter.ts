@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import { isDatabaseUnavailable } from '../prisma/database-errors';
 import { DomainError, HTTP_STATUS } from './domain-error';
 
@@ -15,11 +15,14 @@ export interface HttpErrorBody {
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const { httpAdapter } = this.adapterHost;
+    const res: unknown = host.switchToHttp().getResponse();
     if (exception instanceof HttpException && typeof exception.getResponse() === 'object' && exception.getStatus() === 503) {
       // terminus reports which check failed in its own body; keep it for operators
-      res.status(503).json(exception.getResponse());
+      httpAdapter.reply(res, exception.getResponse(), 503);
       return;
     }
     const body = toHttpError(exception);
@@ -29,11 +32,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     } else if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
-    if (res.headersSent) return;
+    if (httpAdapter.isHeadersSent(res)) return;
     const retryInMs = (body.details as { retryInMs?: unknown } | undefined)?.retryInMs;
     // A 429 that knows when a retry will succeed says so in the standard header too.
-    if (body.statusCode === 429 && typeof retryInMs === 'number') res.setHeader('Retry-After', String(Math.ceil(retryInMs / 1000)));
-    res.status(body.statusCode).json(body);
+    if (body.statusCode === 429 && typeof retryInMs === 'number') httpAdapter.setHeader(res, 'Retry-After', String(Math.ceil(retryInMs / 1000)));
+    httpAdapter.reply(res, body, body.statusCode);
   }
 }
 
@@ -50,9 +53,11 @@ export function toHttpError(exception: unknown): HttpErrorBody {
         : messageOf((response as { message?: unknown }).message) ?? exception.message;
     return { statusCode: status, error: codeForStatus(status), message };
   }
-  const status = (exception as { status?: unknown; statusCode?: unknown })?.status;
+  const failure = exception as { status?: unknown; statusCode?: unknown } | undefined;
+  const status = failure?.status ?? failure?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    // body-parser errors (entity.too.large, entity.parse.failed) carry a status
+    // Body failures carry a status: Fastify's (FST_ERR_CTP_BODY_TOO_LARGE, a Content-Length
+    // that does not match) as statusCode, parseJsonBody's as status.
     const message = status === 413 ? 'request body too large' : ((exception as Error).message ?? 'bad request');
     return { statusCode: status, error: codeForStatus(status), message };
   }

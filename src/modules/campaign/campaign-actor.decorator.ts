@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../core/auth';
 import { parseInput } from '../../core/errors';
@@ -12,7 +12,7 @@ import { correlationIdInput } from './campaign.dto';
  * `X-Correlation-Id` (or else the request id, X-Request-Id), which ends up in the events' metadata.
  */
 export const CampaignActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => {
-  const req = ctx.switchToHttp().getRequest<Request & { user: Principal }>();
+  const req = ctx.switchToHttp().getRequest<FastifyRequest & { user: Principal }>();
   const header = req.headers['x-correlation-id'];
   const correlationId = header === undefined ? (currentRequestId() ?? randomUUID()) : parseInput(correlationIdInput, header, 'X-Correlation-Id');
   return { principal: req.user, correlationId, source: 'http' };

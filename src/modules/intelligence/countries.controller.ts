@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Put, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Roles } from '../../core/auth';
 import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
@@ -24,7 +24,7 @@ export class CountriesController {
     status: 201,
     repeatStatus: 200,
   })
-  async put(@Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
+  async put(@Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) res: FastifyReply) {
     const { country, created } = await this.intelligence.putCountry(parseInput(countryIdInput, id, 'id'), parseInput(putCountryInput, body, 'body'));
     res.status(created ? 201 : 200);
     return country;

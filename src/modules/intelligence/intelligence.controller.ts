@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Roles } from '../../core/auth';
 import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
@@ -34,7 +34,7 @@ export class IntelligenceController {
     repeatStatus: 200,
     errors: [404, 413],
   })
-  async createUpdate(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
+  async createUpdate(@Body() body: unknown, @Res({ passthrough: true }) res: FastifyReply) {
     const result = await this.intelligence.createUpdate(parseInput(createUpdateInput, body, 'body'));
     res.status(result.duplicate ? 200 : 201);
     return result;
@@ -57,7 +57,7 @@ export class IntelligenceController {
     repeatStatus: 200,
     errors: [404],
   })
-  async unlock(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
+  async unlock(@Body() body: unknown, @Res({ passthrough: true }) res: FastifyReply) {
     const result = await this.intelligence.unlockAchievement(parseInput(unlockAchievementInput, body, 'body'));
     res.status(result.duplicate ? 200 : 201);
     return result;

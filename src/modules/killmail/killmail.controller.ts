@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpStatus, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Roles } from '../../core/auth';
 import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
@@ -25,7 +25,7 @@ export class KillmailController {
     repeatStatus: 200,
     errors: [413],
   })
-  async ingest(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
+  async ingest(@Body() body: unknown, @Res({ passthrough: true }) res: FastifyReply) {
     const result = await this.killmails.ingestRaw(body, 'http');
     res.status(result.duplicate ? HttpStatus.OK : HttpStatus.CREATED);
     return result;

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { CurrentUser, type Principal } from '../../core/auth';
 import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
@@ -58,7 +58,7 @@ export class MessagingController {
     repeatStatus: 200,
     errors: [404],
   })
-  async post(@CurrentUser() user: Principal, @Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
+  async post(@CurrentUser() user: Principal, @Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) res: FastifyReply) {
     const { message, duplicate } = await this.messaging.postMessage(
       user.userId,
       parseInput(conversationIdInput, id, 'id'),

@@ -80,7 +80,7 @@ export async function startHerald(
     credentials: true,
     // The defaults of Express's cors, which this API answered with: every method, and a
     // preflight without Origin or Access-Control-Request-Method still gets its 204.
-    methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'],
+    methods: 'GET,HEAD,PUT,PATCH,POST,DELETE',
     strictPreflight: false,
   });
   app.useWebSocketAdapter(new HeraldIoAdapter(app, config));

@@ -12,8 +12,9 @@ import { PrismaService } from './core/prisma';
 import { HeraldIoAdapter } from './core/realtime';
 
 const MAX_HTTP_BODY = 256 * 1024;
-/** Node's own, which Express kept; Fastify would raise it to 72 s. */
+/** Node's own timeouts, which Express kept: Fastify would raise keep-alive to 72 s and lift the request timeout. */
 const KEEP_ALIVE_TIMEOUT_MS = 5000;
+const REQUEST_TIMEOUT_MS = 300_000;
 
 export interface StartedApp {
   app: INestApplication;
@@ -39,6 +40,7 @@ export async function startHerald(
     // (sockets use the same rule: ClientAddressResolver).
     trustProxy: config.trustProxy ? config.trustedProxies : false,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
     // Requests that arrive while the app closes are answered as before, not with Fastify's 503.
     return503OnClosing: false,
     // No Nest middleware: Fastify hooks do that work (below), and middie would cost every request.

@@ -36,6 +36,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     const retryInMs = (body.details as { retryInMs?: unknown } | undefined)?.retryInMs;
     // A 429 that knows when a retry will succeed says so in the standard header too.
     if (body.statusCode === 429 && typeof retryInMs === 'number') httpAdapter.setHeader(res, 'Retry-After', String(Math.ceil(retryInMs / 1000)));
+    // A route's own Content-Type (@Header: /metrics' text format) is set before its handler
+    // runs; an error answer is JSON whatever the route would have sent.
+    httpAdapter.setHeader(res, 'Content-Type', 'application/json; charset=utf-8');
     httpAdapter.reply(res, body, body.statusCode);
   }
 }

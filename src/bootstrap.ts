@@ -2,9 +2,10 @@ import { Logger, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import { APP_CONFIG, DEFAULT_SHUTDOWN_DEADLINE_MS, loadConfig, maskSecret, readOrCreateDevSecret, type AppConfig } from './config';
-import { parseJsonBody } from './core/errors';
+import { parseJsonBody, toHttpError } from './core/errors';
 import { addContractComponents } from './core/contract';
 import { ShutdownService } from './core/health';
 import { httpRequestContext, PinoNestLogger, requestIdFor, ROOT_LOGGER, runWithRequestId } from './core/observability';
@@ -34,7 +35,20 @@ export async function startHerald(
     devSecretCreated = created;
     return secret;
   });
+  // Set once the app (and so its logger) exists, before it listens.
+  let requestContext: ReturnType<typeof httpRequestContext> | undefined;
   const adapter = new FastifyAdapter({
+    // The router refuses a malformed URL (a bad %-escape) before any hook runs: answered here,
+    // still with its request id and access line and in the API's error shape (400 bad_request),
+    // not Fastify's.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const refuse = () => {
+        const body = toHttpError(error);
+        void reply.status(body.statusCode).send(body);
+      };
+      if (requestContext) requestContext(request.raw, reply.raw, refuse);
+      else refuse();
+    },
     bodyLimit: MAX_HTTP_BODY,
     // With TRUST_PROXY, X-Forwarded-For is read right to left through TRUSTED_PROXIES only
     // (sockets use the same rule: ClientAddressResolver).
@@ -57,8 +71,8 @@ export async function startHerald(
   app.useLogger(app.get(PinoNestLogger));
   // First of every request's hooks (before CORS): the request id (X-Request-Id), its async
   // context and the access log.
-  const requestContext = httpRequestContext(app.get(ROOT_LOGGER));
-  adapter.setOnRequestHook((request, reply, done) => requestContext(request.raw, reply.raw, done));
+  const context = (requestContext = httpRequestContext(app.get(ROOT_LOGGER)));
+  adapter.setOnRequestHook((request, reply, done) => context(request.raw, reply.raw, done));
   const fastify = adapter.getInstance();
   // The body is read between onRequest and preValidation, in stream callbacks that do not
   // carry the request's async context: it is entered again for guards, pipes and the handler.

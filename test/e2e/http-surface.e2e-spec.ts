@@ -3,6 +3,7 @@
  * a controller: body parsing, unknown routes, route matching, CORS and the request id. They
  * were Express's and are kept on Fastify.
  */
+import { request as httpRequest } from 'node:http';
 import { startTestApp, type TestApp } from '../support/app';
 import { http } from '../support/clients';
 import { serviceToken, token } from '../support/tokens';
@@ -47,6 +48,22 @@ describe('HTTP surface', () => {
       status: 404,
       body: { statusCode: 404, error: 'not_found', message: 'Cannot GET /api/nothing-here' },
     });
+  });
+
+  it('answers a malformed URL with 400 in the API error shape, with its request id', async () => {
+    // fetch would normalise the escape away; a raw request keeps it.
+    const res = await new Promise<{ status: number; requestId: unknown; body: string }>((resolve, reject) => {
+      const { hostname, port } = new URL(app.url);
+      const req = httpRequest({ host: hostname, port, path: '/api/countries/%zz' }, (r) => {
+        let body = '';
+        r.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        r.on('end', () => resolve({ status: r.statusCode!, requestId: r.headers['x-request-id'], body }));
+      });
+      req.on('error', reject).end();
+    });
+    expect(res.status).toBe(400);
+    expect(res.requestId).toEqual(expect.any(String));
+    expect(JSON.parse(res.body)).toEqual({ statusCode: 400, error: 'bad_request', message: expect.any(String) });
   });
 
   it('matches routes without regard to case or a trailing slash', async () => {

@@ -49,8 +49,6 @@ export function createRootLogger(config: Pick<AppConfig, 'logLevel' | 'logFormat
 /** The root logger's injection token (ObservabilityModule provides it, configured from AppConfig). */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
-type PinoLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
-
 /** A stack trace as Nest's exception handlers pass it: `error(message, stack, context)`. */
 const STACK_TRACE = /\n\s*at /;
 
@@ -81,7 +79,7 @@ export class PinoNestLogger implements LoggerService {
     this.write('fatal', message, rest);
   }
 
-  private write(level: PinoLevel, message: unknown, rest: unknown[]): void {
+  private write(level: Level, message: unknown, rest: unknown[]): void {
     if (!this.logger.isLevelEnabled(level)) return;
     const fields: Record<string, unknown> = {};
     const extra = rest.slice(0, -1);

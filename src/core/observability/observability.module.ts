@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../config';
 import { createRootLogger, PinoNestLogger, ROOT_LOGGER } from './logging';
 import { MetricsController } from './metrics.controller';
@@ -11,7 +12,7 @@ import { SocketLogContext } from './socket-log-context';
   providers: [
     // pino for every Nest logger call (PinoNestLogger) and the HTTP access log (httpRequestContext, in bootstrap).
     { provide: ROOT_LOGGER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRootLogger(config) },
-    { provide: PinoNestLogger, inject: [ROOT_LOGGER], useFactory: (root: ReturnType<typeof createRootLogger>) => new PinoNestLogger(root) },
+    { provide: PinoNestLogger, inject: [ROOT_LOGGER], useFactory: (root: Logger) => new PinoNestLogger(root) },
     MetricsService,
     SocketLogContext,
   ],

@@ -27,6 +27,11 @@ export interface HttpRun {
   payloadBytes: number;
   /** Keep-alive connections per room (default 1), each with one request in flight. */
   connections?: number;
+  /**
+   * Names this run's stamps `room@tag`, so a run that follows another on the same rooms
+   * (a warm-up step, then the window) numbers its events from 1 without looking out of order.
+   */
+  stampTag?: string;
 }
 
 export interface HttpReport {
@@ -98,8 +103,9 @@ async function run(args: HttpRun): Promise<HttpReport> {
   const perConnection = Math.max(1, args.connections ?? 1);
   // Each run's connections number their own events from 1: a run of its own gets stamp names of its own.
   const runNo = ++runs;
+  const tagged = (room: string) => (args.stampTag ? `${room}@${args.stampTag}` : room);
   const streams = args.rooms.flatMap((room) =>
-    Array.from({ length: perConnection }, (_, k) => ({ room, stamp: perConnection > 1 ? `${room}#${runNo}.${k}` : room })),
+    Array.from({ length: perConnection }, (_, k) => ({ room, stamp: perConnection > 1 ? `${tagged(room)}#${runNo}.${k}` : tagged(room) })),
   );
   const perStreamRate = args.rate / streams.length;
   const perStreamCount = Math.max(1, Math.round((perStreamRate * args.durationMs) / 1000));

@@ -23,4 +23,24 @@ describe('UnreadCountBroadcaster', () => {
     const broadcaster = new UnreadCountBroadcaster(repository as unknown as NotificationsRepository, publisher as unknown as NotificationsPublisher);
     await expect(broadcaster.changed(['u1'])).resolves.toBeUndefined();
   });
+
+  it('lets a running round finish before the module is destroyed', async () => {
+    let answer!: (counts: Map<string, number>) => void;
+    const repository = {
+      unreadCounts: jest
+        .fn()
+        .mockImplementationOnce(() => new Promise<Map<string, number>>((resolve) => (answer = resolve)))
+        .mockResolvedValue(new Map([['u1', 1]])),
+    };
+    const publisher = { unreadCount: jest.fn().mockResolvedValue(undefined) };
+    const broadcaster = new UnreadCountBroadcaster(repository as unknown as NotificationsRepository, publisher as unknown as NotificationsPublisher);
+    void broadcaster.changed(['u1']);
+    let destroyed = false;
+    const destroying = broadcaster.onModuleDestroy().then(() => (destroyed = true));
+    await new Promise((r) => setImmediate(r));
+    expect(destroyed).toBe(false);
+    answer(new Map([['u1', 1]]));
+    await destroying;
+    expect(publisher.unreadCount).toHaveBeenCalledWith('u1', 1);
+  });
 });

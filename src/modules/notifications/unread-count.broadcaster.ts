@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { NotificationsPublisher } from './notifications.publisher';
 import { NotificationsRepository } from './notifications.repository';
 
@@ -13,7 +13,7 @@ const CHUNK = 500;
  * and a burst of changes costs one grouped query per round rather than one per change.
  */
 @Injectable()
-export class UnreadCountBroadcaster {
+export class UnreadCountBroadcaster implements OnModuleDestroy {
   private readonly logger = new Logger(UnreadCountBroadcaster.name);
   private dirty = new Set<string>();
   private waiters: Array<() => void> = [];
@@ -35,6 +35,11 @@ export class UnreadCountBroadcaster {
       this.waiters.push(resolve);
       this.running ??= this.drain();
     });
+  }
+
+  /** A round still running (a batch does not wait for its counts) finishes while the database and event log are open. */
+  async onModuleDestroy(): Promise<void> {
+    await this.running;
   }
 
   private async drain(): Promise<void> {

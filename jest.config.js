@@ -3,10 +3,9 @@
  * database, no app), e2e suites against real servers.
  */
 const transform = { '^.+\\.(t|j)s$': ['@swc/jest'] };
-// NestJS 12 ships ES modules only, and so does content-disposition, which @fastify/static (the
-// Swagger UI's files) requires: jest's CommonJS loader needs them transpiled. Node 20.19 loads
-// them itself (require of ES modules).
-const transformIgnorePatterns = ['/node_modules/(?!(@nestjs/|@fastify/static/node_modules/content-disposition/|content-disposition/))'];
+// NestJS 12 ships ES modules only: jest's CommonJS loader needs them transpiled. Node 20.19
+// loads them itself (require of ES modules).
+const transformIgnorePatterns = ['/node_modules/(?!@nestjs/)'];
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -37,10 +37,7 @@ import { UnreadCountBroadcaster } from './unread-count.broadcaster';
 @Injectable()
 export class NotificationsService implements UserNotifier {
   /** Concurrent single creates share one transaction (POST /api/notifications and USER_NOTIFIER under load). */
-  private readonly singleCreates = new GroupCommit<NotifyInput, NotificationRow[]>(
-    (members) => this.storeCreates(members),
-    BATCH_MAX_ITEMS,
-  );
+  private readonly singleCreates = new GroupCommit<NotifyInput, NotificationRow[]>((members) => this.storeCreates(members), BATCH_MAX_ITEMS);
 
   constructor(
     private readonly repository: NotificationsRepository,
@@ -73,8 +70,7 @@ export class NotificationsService implements UserNotifier {
     const userIds = [...new Set(input.userIds)];
     const rows = await this.singleCreates.submit(input);
     const notifications = rows.map(toNotificationDto);
-    const repaired =
-      input.dedupeKey && rows.length < userIds.length ? await this.republishUnsent(userIds, rows, input.dedupeKey) : [];
+    const repaired = input.dedupeKey && rows.length < userIds.length ? await this.republishUnsent(userIds, rows, input.dedupeKey) : [];
     const changed = [...notifications.map((n) => n.userId), ...repaired];
     if (changed.length) await this.counts.changed(changed);
     return { notifications, duplicates: userIds.length - notifications.length };
@@ -104,10 +100,7 @@ export class NotificationsService implements UserNotifier {
       return stored;
     });
     if (created.some((row, i) => row && rows[i].webhookTarget)) this.webhook.kick();
-    return spans.map(({ from, to }) => ({
-      ok: true,
-      value: created.slice(from, to).filter((row): row is NotificationRow => row !== undefined),
-    }));
+    return spans.map(({ from, to }) => ({ ok: true, value: created.slice(from, to).filter((row): row is NotificationRow => row !== undefined) }));
   }
 
   /**
@@ -130,9 +123,9 @@ export class NotificationsService implements UserNotifier {
    * Batch publish: each item as `POST /api/notifications` would take it, every recipient's
    * notification of every accepted item stored in ONE transaction (one statement) with its
    * `notifications:new`, emitted in item order after the commit; then the unread counts of
-   * everyone who got one, published after the answer (a count never overtakes the
-   * `notifications:new` it follows, on a socket). An invalid item is reported as rejected and the others still go
-   * in. An item whose recipients all had its dedupe key already is a duplicate (with the
+   * everyone who got one, published after the answer (on a socket a count still follows the
+   * `notifications:new` it counts). An invalid item is reported as rejected and the others
+   * still go in. An item whose recipients all had its dedupe key already is a duplicate (with the
    * stored ids). Unlike the single route, a batch does not re-announce notifications
    * stored without their event by versions before the transactional outbox.
    */
@@ -180,11 +173,7 @@ export class NotificationsService implements UserNotifier {
     const before = query.before === undefined ? undefined : await this.repository.find(userId, query.before);
     if (query.before !== undefined && !before) throw DomainError.badRequest('before: no such notification');
     const [rows, unread] = await Promise.all([
-      this.repository.list(userId, {
-        unreadOnly: query.unread ?? false,
-        limit: pageRequest(query.limit),
-        before: before ?? undefined,
-      }),
+      this.repository.list(userId, { unreadOnly: query.unread ?? false, limit: pageRequest(query.limit), before: before ?? undefined }),
       this.repository.unreadCount(userId),
     ]);
     return { ...toPage(rows, query.limit, toNotificationDto, (row) => row.id), unread };

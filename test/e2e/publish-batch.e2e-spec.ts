@@ -118,6 +118,25 @@ describe('batch publish', () => {
       expect(seen).toHaveLength(3);
     });
 
+    it('lets a dedupe key first used by an item of an unknown country be stored by a later item of the batch', async () => {
+      const res = await post('/api/intelligence/updates/batch', {
+        items: [
+          update('nowhere', 'lost', { dedupeKey: 'bx-shared' }),
+          update('bx-a', 'kept', { dedupeKey: 'bx-shared' }),
+          update('bx-a', 'kept again', { dedupeKey: 'bx-shared' }),
+        ],
+      });
+      expect(res.status).toBe(200);
+      const r = res.body.results;
+      expect(r.map((x) => [x.index, x.status])).toEqual([
+        [0, 'rejected'],
+        [1, 'created'],
+        [2, 'duplicate'],
+      ]);
+      expect(r[0].code).toBe('not_found');
+      expect(r[2].id).toBe(r[1].id);
+    });
+
     it('delivers 500 items to a subscribed socket in item order with consecutive offsets', async () => {
       const seen = await watchCountry('bx-b');
       const items = Array.from({ length: 500 }, (_, i) => update('bx-b', `item ${i}`, { dedupeKey: `bx-500-${i}` }));

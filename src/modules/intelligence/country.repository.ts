@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Country, CountrySnapshot, IntelligenceItem, Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../core/prisma';
-import type { SqlTransaction, Transaction } from '../../core/realtime';
+import type { Transaction } from '../../core/realtime';
 import type { Figures } from './change-detection';
 import type { IntelligenceCategory, IntelligencePriority } from './intelligence.events';
 
@@ -131,17 +131,6 @@ export class CountryRepository {
       if (!items.length) return [];
       return tx.intelligenceItem.createManyAndReturn({ data: items.map((item) => ({ ...item, countryId, data: item.data as Prisma.InputJsonObject })) });
     }
-  }
-
-  /**
-   * Batch publish: which of these countries exist, each locked against deletion (FOR KEY
-   * SHARE) until the caller's transaction ends, so the items inserted for them cannot fail
-   * their foreign key half-way through a batch.
-   */
-  async lockExisting(tx: SqlTransaction, countryIds: string[]): Promise<Set<string>> {
-    if (!countryIds.length) return new Set();
-    const rows = await tx.query<{ id: string }>('SELECT id FROM countries WHERE id = ANY($1::text[]) ORDER BY id FOR KEY SHARE', [countryIds]);
-    return new Set(rows.map((r) => r.id));
   }
 }
 

@@ -29,6 +29,13 @@ interface ItemRow {
   created_at: Date | string;
 }
 
+/** What became of one input of createMany. */
+export type ItemWrite =
+  | { kind: 'item'; item: IntelligenceItem; created: boolean }
+  | { kind: 'unknownCountry' }
+  /** `of`: the index of the earlier input with the same dedupe key, which was written instead. */
+  | { kind: 'repeat'; of: number };
+
 function fromRow(row: ItemRow): IntelligenceItem {
   return {
     id: BigInt(row.id),
@@ -94,17 +101,21 @@ export class IntelligenceItemRepository {
   }
 
   /**
-   * Batch publish: creates many items in one statement inside the caller's transaction and
-   * reports, per input (same order), the stored item and whether this call created it. An
-   * input whose dedupe key is already stored yields the stored item (`created: false`).
-   * Callers pass each dedupe key once per call and only countries known to exist (locked
-   * with lockCountries), so the statement neither conflicts with itself nor fails a
-   * foreign key half-way through a batch.
+   * Grouped and batch publish: creates many items in ONE statement inside the caller's
+   * transaction and reports, per input (same order), what became of it:
+   * - `unknownCountry`: its country does not exist (nothing stored for it);
+   * - `repeat` of an earlier input of this call with the same dedupe key and an existing
+   *   country (that one decides; this one stores nothing);
+   * - otherwise the item: created by this call, or (`created: false`) the item stored
+   *   earlier under its dedupe key.
    *
-   * Ids are drawn from the table's sequence up front so that each returned row maps back
-   * to its input (RETURNING promises no order).
+   * The same statement locks the existing countries against deletion (FOR KEY SHARE, in id
+   * order) before any item is inserted, so no insert can fail its foreign key half-way
+   * through a batch, and the existence check costs no round trip of its own. Ids are drawn
+   * from the table's sequence up front so that each returned row maps back to its input
+   * (RETURNING promises no order).
    */
-  async createMany(tx: SqlTransaction, inputs: Array<{ countryId: string; item: NewItem; dedupeKey?: string }>): Promise<Array<{ item: IntelligenceItem; created: boolean }>> {
+  async createMany(tx: SqlTransaction, inputs: Array<{ countryId: string; item: NewItem; dedupeKey?: string }>): Promise<ItemWrite[]> {
     if (!inputs.length) return [];
     const rows = inputs.map((input, ord) => ({
       ord,
@@ -116,31 +127,42 @@ export class IntelligenceItemRepository {
       data: input.item.data,
       dedupe_key: input.dedupeKey ?? null,
     }));
-    const inserted = await tx.query<{ ord: number; id: string; created_at: Date | string }>(
+    const written = await tx.query<{ ord: number; first: boolean; id: string | null; created_at: Date | string | null }>(
       `WITH input AS (
-         SELECT nextval('intelligence_items_id_seq') AS id, i.*
-           FROM jsonb_to_recordset($1::jsonb)
-             AS i(ord int, category text, priority text, country_id text, title text, description text, data jsonb, dedupe_key text)
+         SELECT i.* FROM jsonb_to_recordset($1::jsonb)
+           AS i(ord int, category text, priority text, country_id text, title text, description text, data jsonb, dedupe_key text)
+       ), known AS (
+         SELECT c.id FROM countries c WHERE c.id IN (SELECT country_id FROM input) ORDER BY c.id FOR KEY SHARE OF c
+       ), accepted AS (
+         SELECT input.*, (dedupe_key IS NULL OR row_number() OVER (PARTITION BY dedupe_key ORDER BY ord) = 1) AS first
+           FROM input WHERE country_id IN (SELECT id FROM known)
+       ), numbered AS (
+         SELECT nextval('intelligence_items_id_seq') AS id, accepted.* FROM accepted WHERE first
        ), stored AS (
          INSERT INTO intelligence_items (id, category, priority, country_id, title, description, data, dedupe_key)
          SELECT id, category::intelligence_category, priority::intelligence_priority, country_id, title, description, data, dedupe_key
-           FROM input ORDER BY ord
+           FROM numbered ORDER BY ord
          ON CONFLICT (dedupe_key) DO NOTHING
          RETURNING id, created_at
        )
-       SELECT input.ord, stored.id::text AS id, stored.created_at FROM stored JOIN input ON input.id = stored.id`,
+       SELECT accepted.ord, accepted.first, stored.id::text AS id, stored.created_at
+         FROM accepted LEFT JOIN numbered ON numbered.ord = accepted.ord LEFT JOIN stored ON stored.id = numbered.id`,
       [JSON.stringify(rows)],
     );
-    const createdAt = new Map(inserted.map((r) => [Number(r.ord), r]));
-    const conflicting = inputs.filter((input, ord) => !createdAt.has(ord) && input.dedupeKey).map((input) => input.dedupeKey!);
+    const byOrd = new Map(written.map((r) => [Number(r.ord), r]));
+    const firstWithKey = new Map<string, number>();
+    for (const r of written) if (r.first && inputs[r.ord].dedupeKey !== undefined) firstWithKey.set(inputs[r.ord].dedupeKey!, Number(r.ord));
+    const conflicting = written.filter((r) => r.first && r.id === null).map((r) => inputs[r.ord].dedupeKey!);
     const existing = new Map<string, IntelligenceItem>();
     if (conflicting.length) {
       const found = await tx.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM intelligence_items WHERE dedupe_key = ANY($1::text[])`, [conflicting]);
       for (const row of found) existing.set(row.dedupe_key!, fromRow(row));
     }
-    return inputs.map((input, ord) => {
-      const row = createdAt.get(ord);
-      if (row) {
+    return inputs.map((input, ord): ItemWrite => {
+      const row = byOrd.get(ord);
+      if (!row) return { kind: 'unknownCountry' };
+      if (!row.first) return { kind: 'repeat', of: firstWithKey.get(input.dedupeKey!)! };
+      if (row.id !== null) {
         const item: IntelligenceItem = {
           id: BigInt(row.id),
           category: input.item.category,
@@ -150,14 +172,15 @@ export class IntelligenceItemRepository {
           description: input.item.description,
           data: input.item.data as IntelligenceItem['data'],
           dedupeKey: input.dedupeKey ?? null,
-          createdAt: new Date(row.created_at),
+          createdAt: new Date(row.created_at!),
         };
-        return { item, created: true };
+        return { kind: 'item', item, created: true };
       }
       const stored = existing.get(input.dedupeKey ?? '');
       // Only a dedupe key can conflict, and a committed row does not go away under our transaction.
       if (!stored) throw new Error(`intelligence item with dedupe key ${input.dedupeKey} vanished`);
-      return { item: stored, created: false };
+      return { kind: 'item', item: stored, created: false };
     });
   }
+
 }

@@ -173,46 +173,26 @@ export class IntelligenceService {
    */
   private async storeUpdates(members: Array<GroupMember<CreateUpdateInput>>): Promise<Array<GroupOutcome<StoredUpdate>>> {
     const bodies = members.map((m) => m.input);
-    const outcomes: Array<GroupOutcome<StoredUpdate> | undefined> = new Array(bodies.length);
-    /** Later updates repeating a dedupe key of the call: they get the first one's item. */
-    const repeats: Array<{ index: number; of: number }> = [];
     const stored = await this.uow.runSql(async (tx) => {
-      const known = await this.countries.lockExisting(tx, [...new Set(bodies.map((b) => b.countryId))]);
-      const firstWithKey = new Map<string, number>();
-      const storable: number[] = [];
-      bodies.forEach((body, index) => {
-        if (!known.has(body.countryId)) {
-          outcomes[index] = { ok: false, error: DomainError.notFound(`country ${body.countryId} not found`) };
-          return;
-        }
-        const first = body.dedupeKey === undefined ? undefined : firstWithKey.get(body.dedupeKey);
-        if (first !== undefined) return void repeats.push({ index, of: first });
-        if (body.dedupeKey !== undefined) firstWithKey.set(body.dedupeKey, index);
-        storable.push(index);
-      });
-      const rows = await this.items.createMany(
+      const writes = await this.items.createMany(
         tx,
-        storable.map((index) => {
-          const { countryId, dedupeKey, ...fields } = bodies[index];
-          return { countryId, item: fields, dedupeKey };
-        }),
+        bodies.map(({ countryId, dedupeKey, ...fields }) => ({ countryId, item: fields, dedupeKey })),
       );
       // Staged in order: one event-log write, consecutive offsets, emitted in this order after the commit.
       // Each event staged in its own request's context, so it carries that request's id.
-      return rows.map(({ item, created }, i) => {
-        const index = storable[i];
-        return { index, item, created, staged: created ? members[index].within(() => this.stageItemUpdate(tx, item)) : undefined };
-      });
+      return writes.map((write, index) =>
+        write.kind === 'item' && write.created ? { write, staged: members[index].within(() => this.stageItemUpdate(tx, write.item)) } : { write },
+      );
     });
     const sent = await Promise.all(stored.map((s) => s.staged?.published ?? Promise.resolve(undefined)));
-    stored.forEach(({ index, item, created }, i) => {
-      outcomes[index] = { ok: true, value: { item, created, offset: sent[i]?.offset } };
+    // Forward, so that a repeat finds the outcome of the earlier update it repeats (`of` < its index).
+    const outcomes: Array<GroupOutcome<StoredUpdate>> = [];
+    stored.forEach(({ write }, index) => {
+      if (write.kind === 'unknownCountry') outcomes.push({ ok: false, error: DomainError.notFound(`country ${bodies[index].countryId} not found`) });
+      else if (write.kind === 'item') outcomes.push({ ok: true, value: { item: write.item, created: write.created, offset: sent[index]?.offset } });
+      else outcomes.push({ ok: true, value: { item: (outcomes[write.of] as { ok: true; value: StoredUpdate }).value.item, created: false } });
     });
-    for (const { index, of } of repeats) {
-      const first = outcomes[of] as { ok: true; value: StoredUpdate };
-      outcomes[index] = { ok: true, value: { item: first.value.item, created: false } };
-    }
-    return outcomes as Array<GroupOutcome<StoredUpdate>>;
+    return outcomes;
   }
 
   private async notify(userId: string, n: { title: string; body: string; data: Record<string, unknown>; dedupeKey: string }): Promise<boolean> {

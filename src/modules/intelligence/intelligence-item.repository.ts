@@ -182,5 +182,4 @@ export class IntelligenceItemRepository {
       return { kind: 'item', item: stored, created: false };
     });
   }
-
 }

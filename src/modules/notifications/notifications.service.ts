@@ -125,9 +125,9 @@ export class NotificationsService implements UserNotifier {
    * `notifications:new`, emitted in item order after the commit; then the unread counts of
    * everyone who got one, published after the answer (on a socket a count still follows the
    * `notifications:new` it counts). An invalid item is reported as rejected and the others
-   * still go in. An item whose recipients all had its dedupe key already is a duplicate (with the
-   * stored ids). Unlike the single route, a batch does not re-announce notifications
-   * stored without their event by versions before the transactional outbox.
+   * still go in. An item whose recipients all had its dedupe key already is a duplicate
+   * (with the stored ids). Unlike the single route, a batch does not re-announce
+   * notifications stored without their event by versions before the transactional outbox.
    */
   async createBatch(items: unknown[]): Promise<BatchResponse<NotificationBatchItemResult>> {
     const results: NotificationBatchItemResult[] = new Array(items.length);

@@ -127,17 +127,17 @@ export class IntelligenceItemRepository {
       data: input.item.data,
       dedupe_key: input.dedupeKey ?? null,
     }));
-    const written = await tx.query<{ ord: number; first: boolean; id: string | null; created_at: Date | string | null }>(
+    const written = await tx.query<{ ord: number; first_ord: number; id: string | null; created_at: Date | string | null }>(
       `WITH input AS (
          SELECT i.* FROM jsonb_to_recordset($1::jsonb)
            AS i(ord int, category text, priority text, country_id text, title text, description text, data jsonb, dedupe_key text)
        ), known AS (
          SELECT c.id FROM countries c WHERE c.id IN (SELECT country_id FROM input) ORDER BY c.id FOR KEY SHARE OF c
        ), accepted AS (
-         SELECT input.*, (dedupe_key IS NULL OR row_number() OVER (PARTITION BY dedupe_key ORDER BY ord) = 1) AS first
+         SELECT input.*, CASE WHEN dedupe_key IS NULL THEN ord ELSE min(ord) OVER (PARTITION BY dedupe_key) END AS first_ord
            FROM input WHERE country_id IN (SELECT id FROM known)
        ), numbered AS (
-         SELECT nextval('intelligence_items_id_seq') AS id, accepted.* FROM accepted WHERE first
+         SELECT nextval('intelligence_items_id_seq') AS id, accepted.* FROM accepted WHERE first_ord = ord
        ), stored AS (
          INSERT INTO intelligence_items (id, category, priority, country_id, title, description, data, dedupe_key)
          SELECT id, category::intelligence_category, priority::intelligence_priority, country_id, title, description, data, dedupe_key
@@ -145,14 +145,12 @@ export class IntelligenceItemRepository {
          ON CONFLICT (dedupe_key) DO NOTHING
          RETURNING id, created_at
        )
-       SELECT accepted.ord, accepted.first, stored.id::text AS id, stored.created_at
+       SELECT accepted.ord, accepted.first_ord, stored.id::text AS id, stored.created_at
          FROM accepted LEFT JOIN numbered ON numbered.ord = accepted.ord LEFT JOIN stored ON stored.id = numbered.id`,
       [JSON.stringify(rows)],
     );
-    const byOrd = new Map(written.map((r) => [Number(r.ord), r]));
-    const firstWithKey = new Map<string, number>();
-    for (const r of written) if (r.first && inputs[r.ord].dedupeKey !== undefined) firstWithKey.set(inputs[r.ord].dedupeKey!, Number(r.ord));
-    const conflicting = written.filter((r) => r.first && r.id === null).map((r) => inputs[r.ord].dedupeKey!);
+    const byOrd = new Map(written.map((r) => [r.ord, r]));
+    const conflicting = written.filter((r) => r.first_ord === r.ord && r.id === null).map((r) => inputs[r.ord].dedupeKey!);
     const existing = new Map<string, IntelligenceItem>();
     if (conflicting.length) {
       const found = await tx.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM intelligence_items WHERE dedupe_key = ANY($1::text[])`, [conflicting]);
@@ -161,7 +159,7 @@ export class IntelligenceItemRepository {
     return inputs.map((input, ord): ItemWrite => {
       const row = byOrd.get(ord);
       if (!row) return { kind: 'unknownCountry' };
-      if (!row.first) return { kind: 'repeat', of: firstWithKey.get(input.dedupeKey!)! };
+      if (row.first_ord !== row.ord) return { kind: 'repeat', of: row.first_ord };
       if (row.id !== null) {
         const item: IntelligenceItem = {
           id: BigInt(row.id),

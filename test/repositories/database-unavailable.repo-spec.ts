@@ -75,3 +75,17 @@ it('fails every kind of call as "unavailable" while the server is down, and work
   }
   expect(await notifications.unreadCount('u1')).toBe(2); // one stored before the crash, one after
 });
+
+it('fails a plain-SQL transaction whose connection is lost between two statements, and the pool works on', async () => {
+  const outcome = await settle(
+    prisma.sql.transaction(async (tx) => {
+      const [{ pid }] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      // Terminated from another connection while this transaction runs no statement.
+      await prisma.sql.query('SELECT pg_terminate_backend($1)', [pid]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return tx.query('SELECT 1');
+    }),
+  );
+  expect(outcome.ok).toBe(false);
+  expect(await prisma.sql.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+});

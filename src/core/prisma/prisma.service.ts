@@ -100,16 +100,24 @@ function postgresDriver(pool: pg.Pool): SqlDriver {
     ...on(pool),
     async transaction(work) {
       const client = await pool.connect();
+      // pg-pool listens for errors on idle clients only: a connection lost while the
+      // transaction waits between two statements would be an unhandled 'error' event, which
+      // ends the process. Kept here instead; the next statement fails, and the broken client
+      // is destroyed rather than returned to the pool.
+      let lost: Error | undefined;
+      const onLost = (err: Error) => (lost = err);
+      client.on('error', onLost);
       try {
         await client.query('BEGIN');
         const result = await work(on(client));
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        if (!lost) await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
-        client.release();
+        client.removeListener('error', onLost);
+        client.release(lost);
       }
     },
   };

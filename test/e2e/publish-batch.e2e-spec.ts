@@ -146,6 +146,9 @@ describe('batch publish', () => {
       await eventually(() => seen.length === 500, 10_000);
       expect(seen.map((p) => p.data.title)).toEqual(items.map((i) => i.title));
       expect(seen.map((p) => p.data.itemId)).toEqual(res.body.results.map((x) => x.id));
+      // Ids follow item order (a feed pages by id), not the order of the dedupe keys ('bx-500-10' < 'bx-500-2').
+      const ids = res.body.results.map((x) => BigInt(x.id!));
+      expect(ids.every((id, i) => i === 0 || id > ids[i - 1])).toBe(true);
       const first = BigInt(seen[0].offset);
       expect(seen.map((p) => BigInt(p.offset) - first)).toEqual(items.map((_, i) => BigInt(i)));
       expect(await itemCount('bx-b')).toBe(500);

@@ -112,8 +112,13 @@ export class IntelligenceItemRepository {
    * The same statement locks the existing countries against deletion (FOR KEY SHARE, in id
    * order) before any item is inserted, so no insert can fail its foreign key half-way
    * through a batch, and the existence check costs no round trip of its own. Ids are drawn
-   * from the table's sequence up front so that each returned row maps back to its input
-   * (RETURNING promises no order).
+   * from the table's sequence up front, in input order (volatile expressions are evaluated
+   * after the ORDER BY), so that each returned row maps back to its input (RETURNING
+   * promises no order) and a feed lists a batch in the order it was sent.
+   *
+   * Every CTE is joined at most once, and only on columns the planner can hash: with a
+   * filtered CTE on each side it estimated one row for both and chose a nested loop, which
+   * for a 500-item batch compared 250,000 pairs and took 23 of the statement's 31 ms.
    */
   async createMany(tx: SqlTransaction, inputs: Array<{ countryId: string; item: NewItem; dedupeKey?: string }>): Promise<ItemWrite[]> {
     if (!inputs.length) return [];
@@ -137,16 +142,16 @@ export class IntelligenceItemRepository {
          SELECT input.*, CASE WHEN dedupe_key IS NULL THEN ord ELSE min(ord) OVER (PARTITION BY dedupe_key) END AS first_ord
            FROM input WHERE country_id IN (SELECT id FROM known)
        ), numbered AS (
-         SELECT nextval('intelligence_items_id_seq') AS id, accepted.* FROM accepted WHERE first_ord = ord
+         SELECT CASE WHEN first_ord = ord THEN nextval('intelligence_items_id_seq') END AS id, accepted.* FROM accepted ORDER BY ord
        ), stored AS (
          INSERT INTO intelligence_items (id, category, priority, country_id, title, description, data, dedupe_key)
          SELECT id, category::intelligence_category, priority::intelligence_priority, country_id, title, description, data, dedupe_key
-           FROM numbered ORDER BY ord
+           FROM numbered WHERE id IS NOT NULL ORDER BY ord
          ON CONFLICT (dedupe_key) DO NOTHING
          RETURNING id, created_at
        )
-       SELECT accepted.ord, accepted.first_ord, stored.id::text AS id, stored.created_at
-         FROM accepted LEFT JOIN numbered ON numbered.ord = accepted.ord LEFT JOIN stored ON stored.id = numbered.id`,
+       SELECT numbered.ord, numbered.first_ord, stored.id::text AS id, stored.created_at
+         FROM numbered LEFT JOIN stored ON stored.id = numbered.id`,
       [JSON.stringify(rows)],
     );
     const byOrd = new Map(written.map((r) => [r.ord, r]));

@@ -3,6 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { verify as verifyJwt } from 'jsonwebtoken';
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../../config';
+import { OldestFirst } from '../collections/oldest-first';
 import { DomainError } from '../errors';
 import type { Principal } from './principal';
 
@@ -32,6 +33,7 @@ export class AuthService {
   private readonly verifyKey: KeyObject;
   /** Token text → its principal, oldest first (Map order); only tokens that passed every check. */
   private readonly verified = new Map<string, Principal>();
+  private readonly evictVerified = new OldestFirst(this.verified);
 
   constructor(
     private readonly jwt: JwtService,
@@ -59,8 +61,8 @@ export class AuthService {
     }
     if (!principal) {
       principal = this.verifySignedClaims(token);
-      if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(token, principal);
+      this.evictVerified.trimTo(VERIFIED_TOKENS_KEPT);
     }
     // A copy: the remembered principal must not change with what a caller does to its own.
     return { ...principal, roles: [...principal.roles] };

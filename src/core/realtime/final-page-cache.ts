@@ -1,3 +1,5 @@
+import { OldestFirst } from '../collections/oldest-first';
+
 /**
  * Recently read full pages of the event log, least recently used evicted first.
  *
@@ -9,6 +11,7 @@
  */
 export class FinalPageCache<T> {
   private readonly entries = new Map<string, { value: T; expiresAt: number }>();
+  private readonly evict = new OldestFirst(this.entries);
 
   constructor(
     private readonly maxEntries: number,
@@ -28,10 +31,7 @@ export class FinalPageCache<T> {
   set(key: string, value: T): void {
     this.entries.delete(key);
     this.entries.set(key, { value, expiresAt: this.now() + this.ttlMs });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
+    this.evict.trimTo(this.maxEntries);
   }
 
   clear(): void {

@@ -1,4 +1,5 @@
 import type { Namespace } from 'socket.io';
+import { OldestFirst } from '../collections/oldest-first';
 
 /** Recent logged-event broadcasts kept per namespace; a replay reaching further back may repeat what arrived live. */
 const DEFAULT_CAPACITY = 5_000;
@@ -27,6 +28,7 @@ interface Broadcast {
 export class LiveDeliveryLog {
   private seq = 0;
   private readonly broadcasts = new Map<string, Broadcast>();
+  private readonly evict = new OldestFirst(this.broadcasts);
   /** Socket id → room → seq at which it joined; only rooms it is in now. */
   private readonly joined = new Map<string, Map<string, number>>();
 
@@ -39,7 +41,7 @@ export class LiveDeliveryLog {
 
   recordBroadcast(offset: string, rooms: ReadonlySet<string>, partial: boolean): void {
     this.broadcasts.set(offset, { seq: ++this.seq, rooms, partial });
-    if (this.broadcasts.size > this.capacity) this.broadcasts.delete(this.broadcasts.keys().next().value!);
+    this.evict.trimTo(this.capacity);
   }
 
   /** The rooms a recorded broadcast went to; undefined once it has been forgotten. */

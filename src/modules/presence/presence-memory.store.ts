@@ -1,3 +1,4 @@
+import { OldestFirst } from '../../core/collections';
 import type { PresenceStore, RemoveResult, StoredSocket, StoredUser, SweepResult, UpsertResult } from './presence.store';
 
 /** Users whose last-seen mark is remembered; the oldest marks are forgotten first. */
@@ -10,6 +11,7 @@ const MAX_LAST_SEEN_MARKS = 100_000;
 export class PresenceMemoryStore implements PresenceStore {
   private readonly users = new Map<string, Map<string, StoredSocket>>();
   private readonly lastSeen = new Map<string, number>();
+  private readonly evictLastSeen = new OldestFirst(this.lastSeen);
   /** The change sequence (see StoredUser.version). */
   private version = 0;
 
@@ -77,9 +79,6 @@ export class PresenceMemoryStore implements PresenceStore {
     if (previous !== undefined && previous >= at) return;
     this.lastSeen.delete(userId); // re-insert so Map order stays oldest-first
     this.lastSeen.set(userId, at);
-    if (this.lastSeen.size > this.maxLastSeenMarks) {
-      const oldest = this.lastSeen.keys().next().value;
-      if (oldest !== undefined) this.lastSeen.delete(oldest);
-    }
+    this.evictLastSeen.trimTo(this.maxLastSeenMarks);
   }
 }

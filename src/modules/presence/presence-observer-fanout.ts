@@ -1,3 +1,4 @@
+import { OldestFirst } from '../../core/collections';
 import type { PresenceStatusDto } from './presence.dto';
 
 /** How long observers wait, at least, between two presence updates about one user. */
@@ -24,6 +25,7 @@ interface Shown {
  */
 export class PresenceObserverFanout {
   private readonly shown = new Map<string, Shown>();
+  private readonly evictShown = new OldestFirst(this.shown);
   private readonly pending = new Map<string, { status: PresenceStatusDto; timer: NodeJS.Timeout }>();
 
   constructor(
@@ -68,10 +70,7 @@ export class PresenceObserverFanout {
     if (last?.isOnline === status.isOnline) return;
     this.shown.delete(status.userId); // re-insert so Map order stays least-recent-first
     this.shown.set(status.userId, { isOnline: status.isOnline, at: this.now() });
-    if (this.shown.size > this.capacity) {
-      const oldest = this.shown.keys().next().value;
-      if (oldest !== undefined) this.shown.delete(oldest);
-    }
+    this.evictShown.trimTo(this.capacity);
     this.emit(status);
   }
 }

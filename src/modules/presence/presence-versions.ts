@@ -1,3 +1,5 @@
+import { OldestFirst } from '../../core/collections';
+
 /** Users whose latest delivered version is remembered; the least recently changed are forgotten first. */
 const MAX_TRACKED_USERS = 100_000;
 
@@ -9,6 +11,7 @@ const MAX_TRACKED_USERS = 100_000;
  */
 export class PresenceVersions {
   private readonly latest = new Map<string, number>();
+  private readonly evict = new OldestFirst(this.latest);
 
   constructor(private readonly capacity = MAX_TRACKED_USERS) {}
 
@@ -18,10 +21,7 @@ export class PresenceVersions {
     if (previous !== undefined && version <= previous) return false;
     this.latest.delete(userId); // re-insert so Map order stays least-recent-first
     this.latest.set(userId, version);
-    if (this.latest.size > this.capacity) {
-      const oldest = this.latest.keys().next().value;
-      if (oldest !== undefined) this.latest.delete(oldest);
-    }
+    this.evict.trimTo(this.capacity);
     return true;
   }
 }

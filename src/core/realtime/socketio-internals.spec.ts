@@ -113,6 +113,44 @@ describe('socketio-internals (assumptions about private Socket.IO APIs)', () => 
     assume('fetchSockets goes through apply without _encode', calls.join(' ') === 'apply:room', calls.join(' '));
   });
 
+  it('a hooked broadcast is encoded on its first socket, once, and not at all when it reaches none (hookBroadcasts)', async () => {
+    const nsp = io.of(NSP);
+    const adapter = nsp.adapter as unknown as { encoder: { encode(packet: unknown): unknown[] } };
+    assume('the adapter encodes with its encoder.encode', typeof adapter.encoder?.encode === 'function');
+    const encode = adapter.encoder.encode.bind(adapter.encoder);
+    let encodings = 0;
+    adapter.encoder.encode = (packet) => {
+      encodings++;
+      return encode(packet);
+    };
+    const [a, b] = [await pair(nsp), await pair(nsp)];
+    await a.socket.join('room');
+    await b.socket.join('room');
+    encodings = 0; // the connections' own packets went through it too
+    const held: Array<() => void> = [];
+    hookBroadcasts(nsp, {
+      encoding: () => undefined,
+      // Broadcasts to 'later' are held, as the delivery sequencer holds one whose predecessors have not arrived.
+      apply: (opts, callback, original) => (opts.rooms?.has('later') ? held.push(() => original(opts, callback)) : original(opts, callback)),
+    });
+
+    nsp.to('nobody-here').emit('unseen', { n: 0 });
+    expect(encodings).toBe(0);
+
+    const got = [next(a.client, 'hello'), next(b.client, 'hello')];
+    nsp.to('room').emit('hello', { n: 1 });
+    await expect(Promise.all(got)).resolves.toEqual([{ n: 1 }, { n: 1 }]);
+    expect(encodings).toBe(1);
+
+    await a.socket.join('later');
+    const late = next(a.client, 'late');
+    nsp.to('later').emit('late', { n: 2 });
+    expect(encodings).toBe(1);
+    held.splice(0).forEach((deliver) => deliver());
+    await expect(late).resolves.toEqual({ n: 2 });
+    expect(encodings).toBe(2);
+  });
+
   it('the returned apply reaches the hooked one, and writeBroadcast notifies outgoing listeners then writes (hookBroadcasts, writeBroadcast)', async () => {
     const nsp = io.of(NSP);
     const { client, socket } = await pair(nsp);

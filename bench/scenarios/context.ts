@@ -273,6 +273,7 @@ export class ScenarioRun {
   /** Runs `work` and measures CPU, event-loop delay and core load over it. */
   async window<T>(work: () => Promise<T>): Promise<{ result: T; w: WindowFigures }> {
     await Promise.all(this.servers.map((s) => s.request('stats:reset')));
+    await this.statementStats('reset');
     const cores0 = coreTimes();
     const server0 = this.servers.map((s) => s.cpuSeconds());
     const load0 = this.loads.map((p) => p.cpuSeconds());
@@ -286,6 +287,7 @@ export class ScenarioRun {
     const db1 = pg ? processTreeCpuSeconds(pg) : 0;
     const busy = coreBusyPct(cores0, coreTimes());
     const stats = await this.serverStats(false);
+    await this.statementStats('report');
     const pct = (a: number[], b: number[]) => (100 * b.reduce((s, x, i) => s + x - (a[i] ?? 0), 0)) / (wallMs / 1000);
     const w: WindowFigures = {
       wallMs,
@@ -306,6 +308,28 @@ export class ScenarioRun {
       this.warnings.push(`the server core was ${(w.serverCoreBusyPct - w.serverCpuPct).toFixed(0)} % busy with other work`);
     }
     return { result, w };
+  }
+
+  /**
+   * BENCH_PG_STATS=1: PostgreSQL's time per statement during each window (pg_stat_statements,
+   * which the runner's PostgreSQL then preloads), the statements that took most first. The
+   * time is wall time in the server: it includes waiting for locks and for a core.
+   */
+  private async statementStats(step: 'reset' | 'report'): Promise<void> {
+    if (!process.env.BENCH_PG_STATS || !this.databaseUrl) return;
+    await withDb(this.databaseUrl, async (db) => {
+      await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      if (step === 'report') {
+        const { rows } = await db.query<{ calls: string; total_ms: number; mean_ms: number; rows: string; query: string }>(
+          `SELECT calls, total_exec_time AS total_ms, mean_exec_time AS mean_ms, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS query
+             FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            ORDER BY total_exec_time DESC LIMIT 8`,
+        );
+        this.env.log('    PostgreSQL statements this window (calls, total ms, mean ms, rows):');
+        for (const r of rows) this.env.log(`      ${r.calls} × ${r.total_ms.toFixed(0)} ms, ${r.mean_ms.toFixed(2)} ms, ${r.rows} rows: ${r.query}`);
+      }
+      await db.query('SELECT pg_stat_statements_reset()');
+    });
   }
 
   /** RSS and heap after GC, summed over instances. */

@@ -141,6 +141,8 @@ export async function startPostgres(): Promise<PostgresHandle> {
         '-c', 'synchronous_commit=off',
         '-c', 'max_connections=300', // every app instance and test opens its own pool
         '-c', 'jit=off',
+        // The bench's per-statement timings (BENCH_PG_STATS=1, bench/scenarios/context.ts).
+        ...(process.env.BENCH_PG_STATS ? ['-c', 'shared_preload_libraries=pg_stat_statements'] : []),
       ], // prettier-ignore
       // SIGINT is PostgreSQL's "fast shutdown": roll back sessions, checkpoint, exit.
       stopSignal: 'SIGINT',

@@ -46,7 +46,7 @@ afterAll(async () => {
 
 const calls: Array<[string, () => Promise<unknown>]> = [
   ['Prisma read (killmail list)', () => killmails.list(10, undefined)],
-  ['Prisma count (unread notifications)', () => notifications.unreadCount('u1')],
+  ['Prisma groupBy (unread notifications)', () => notifications.unreadCount('u1')],
   ['plain SQL driver (killmail markPublished)', () => killmails.markPublished(1, '1')],
   ['plain SQL read (country page)', () => countries.page(undefined, 10)],
   ['Prisma transaction of its own (campaign create)', () => campaigns.create({ name: 'c', worldTime: new Date(), clockRunning: false, clockRate: 1, createdBy: 'u1' }, { campaignsPerUser: 10, runningClocksPerUser: 10 })],

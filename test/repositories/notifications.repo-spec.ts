@@ -199,6 +199,119 @@ describe('NotificationsRepository', () => {
   });
 });
 
+describe('unread counts kept by the database (notification_unread_counts)', () => {
+  /** What the counters must always equal: the unread rows, counted. */
+  const countedFromRows = async (users: string[]) => {
+    const rows = await db.sql<{ user_id: string; n: string }>(
+      'SELECT user_id, count(*)::text AS n FROM notifications WHERE read_at IS NULL AND user_id = ANY($1::text[]) GROUP BY user_id',
+      [users],
+    );
+    return new Map(users.map((u) => [u, Number(rows.find((r) => r.user_id === u)?.n ?? 0)]));
+  };
+  const expectKept = async (users: string[]) => expect(await notifications.unreadCounts(users)).toEqual(await countedFromRows(users));
+
+  /** Connections of their own, with their backend pids (the counters' shard is pid mod 16). */
+  const connections: Client[] = [];
+  const connect = async () => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    connections.push(client);
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    return { client, shard: rows[0].pid % 16 };
+  };
+  const insertFor = (client: Client, users: string[]) =>
+    client.query(
+      `INSERT INTO notifications (id, user_id, event_key, category, title, body, priority)
+       SELECT gen_random_uuid()::text, u, 'k', 'c', 't', 'b', 'medium' FROM unnest($1::text[]) AS u`,
+      [users],
+    );
+  afterAll(() => Promise.all(connections.splice(0).map((c) => c.end())));
+
+  it('move with every write: batch insert, read, read-all, acknowledge, unread again, delete, equal to the rows counted', async () => {
+    const [alice, bob, carol] = [newUser(), newUser(), newUser()];
+    const users = [alice, bob, carol];
+    const rows = await create([notification(alice), notification(bob), notification(alice), notification(alice), notification(bob)]);
+    await expectKept(users);
+    expect(await notifications.unreadCounts(users)).toEqual(new Map([[alice, 3], [bob, 2], [carol, 0]])); // prettier-ignore
+    await notifications.markRead(alice, rows[0].id, new Date());
+    await notifications.acknowledge(bob, rows[1].id, new Date());
+    await notifications.acknowledge(bob, rows[1].id, new Date()); // no change the second time
+    await expectKept(users);
+    await notifications.markAllRead(alice, new Date());
+    await expectKept(users);
+    await db.sql('UPDATE notifications SET read_at = NULL WHERE id = $1', [rows[2].id]); // unread again
+    await db.sql("UPDATE notifications SET title = 'renamed' WHERE user_id = $1", [alice]); // no read state changed
+    await expectKept(users);
+    await db.sql('DELETE FROM notifications WHERE user_id = $1', [bob]);
+    await expectKept(users);
+    expect(await notifications.unreadCounts(users)).toEqual(new Map([[alice, 1], [bob, 0], [carol, 0]])); // prettier-ignore
+  });
+
+  it('are not moved by a transaction that rolls back', async () => {
+    const alice = newUser();
+    await create([notification(alice)]);
+    const failed = await settle(
+      db.uow.runSql(async (tx) => {
+        await notifications.createMany(tx, [notification(alice), notification(alice)]);
+        throw new Error('rolled back');
+      }),
+    );
+    expect(failed.ok).toBe(false);
+    expect(await notifications.unreadCount(alice)).toBe(1);
+  });
+
+  it('two open transactions for the same users on different shards do not wait for each other', async () => {
+    const first = await connect();
+    let second = await connect();
+    while (second.shard === first.shard) second = await connect();
+    const [alice, bob] = [newUser(), newUser()];
+    await first.client.query('BEGIN');
+    await second.client.query('BEGIN');
+    await insertFor(first.client, [bob, alice]);
+    await first.client.query("SET lock_timeout = '2s'");
+    await second.client.query("SET lock_timeout = '2s'");
+    await insertFor(second.client, [alice, bob, alice]); // would fail on lock_timeout if it waited for the first
+    await Promise.all([first.client.query('COMMIT'), second.client.query('COMMIT')]);
+    expect(await notifications.unreadCounts([alice, bob])).toEqual(new Map([[alice, 3], [bob, 2]])); // prettier-ignore
+  });
+
+  it('two transactions on the same shard wait for each other in user order, never deadlock, and both count', async () => {
+    // 17 connections hold at least two on the same shard.
+    const byShard = new Map<number, Client>();
+    let pair: [Client, Client] | undefined;
+    while (!pair) {
+      const { client, shard } = await connect();
+      const other = byShard.get(shard);
+      if (other) pair = [other, client];
+      else byShard.set(shard, client);
+    }
+    const [first, second] = pair;
+    const [alice, bob, carol] = [newUser(), newUser(), newUser()];
+    await first.query('BEGIN');
+    await second.query('BEGIN');
+    await insertFor(first, [carol, alice, bob]);
+    let inserted = false;
+    const waiting = insertFor(second, [bob, carol, alice]).then(() => (inserted = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(inserted).toBe(false); // waiting for the first's counter rows
+    await first.query('COMMIT');
+    await waiting;
+    await second.query('COMMIT');
+    await expectKept([alice, bob, carol]);
+    expect(await notifications.unreadCounts([alice, bob, carol])).toEqual(new Map([[alice, 2], [bob, 2], [carol, 2]])); // prettier-ignore
+  });
+
+  it('are emptied with the table by TRUNCATE', async () => {
+    await create([notification(newUser())]);
+    const { client } = await connect();
+    await client.query('BEGIN');
+    await client.query('TRUNCATE notifications CASCADE');
+    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM notification_unread_counts');
+    await client.query('ROLLBACK'); // the other tests' rows stay
+    expect(rows).toEqual([{ n: 0 }]);
+  });
+});
+
 describe('NotificationWebhookRepository', () => {
   /** Clears the deliveries of earlier tests so each test sees only its own. */
   beforeEach(() => db.sql(`DELETE FROM notification_webhook_deliveries`));

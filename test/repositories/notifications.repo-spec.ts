@@ -3,7 +3,9 @@
  */
 import { Client } from 'pg';
 import { NotificationWebhookRepository } from '../../src/modules/notifications/notification-webhook.repository';
+import { readMigrations } from '../../src/core/prisma/migrator';
 import { NotificationsRepository, type NewNotification, type NotificationRow } from '../../src/modules/notifications/notifications.repository';
+import { createTestDatabase, dropTestDatabase } from '../support/database';
 import { openRepositoryDatabase, settle, type RepositoryDatabase } from '../support/repository';
 
 let db: RepositoryDatabase;
@@ -299,6 +301,37 @@ describe('unread counts kept by the database (notification_unread_counts)', () =
     await second.query('COMMIT');
     await expectKept([alice, bob, carol]);
     expect(await notifications.unreadCounts([alice, bob, carol])).toEqual(new Map([[alice, 2], [bob, 2], [carol, 2]])); // prettier-ignore
+  });
+
+  it('are backfilled by their migration without missing a write that was in flight (a rolling update)', async () => {
+    const url = await createTestDatabase('repo_unread_migration');
+    const [writer, migrator] = [new Client({ connectionString: url }), new Client({ connectionString: url })];
+    try {
+      await Promise.all([writer.connect(), migrator.connect()]);
+      const migrations = readMigrations();
+      const counters = migrations.findIndex((m) => m.name.endsWith('_notification_unread_counts'));
+      for (const m of migrations.slice(0, counters)) await migrator.query(m.sql);
+      await insertFor(migrator, ['early', 'early']);
+      // An instance of the previous version is mid-transaction when the migration starts.
+      await writer.query('BEGIN');
+      await insertFor(writer, ['in-flight', 'in-flight', 'early']);
+      let migrated = false;
+      const migrating = migrator.query(migrations[counters].sql).then(() => (migrated = true));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(migrated).toBe(false); // waiting for the writer
+      await writer.query('COMMIT');
+      await migrating;
+      const { rows } = await migrator.query<{ user_id: string; unread: number }>(
+        'SELECT user_id, sum(unread)::int AS unread FROM notification_unread_counts GROUP BY user_id ORDER BY user_id',
+      );
+      expect(rows).toEqual([
+        { user_id: 'early', unread: 3 },
+        { user_id: 'in-flight', unread: 2 },
+      ]);
+    } finally {
+      await Promise.all([writer.end(), migrator.end()]);
+      await dropTestDatabase(url);
+    }
   });
 
   it('are emptied with the table by TRUNCATE', async () => {

@@ -19,6 +19,11 @@ CREATE TABLE "notification_unread_counts" (
     CONSTRAINT "notification_unread_counts_pkey" PRIMARY KEY ("user_id", "shard")
 );
 
+-- Instances still on the previous version keep writing during a rolling update: the lock
+-- makes their writes land either before the backfill reads the rows (waited for here) or after
+-- the triggers exist (they wait for this migration's commit), never in between.
+LOCK TABLE "notifications" IN SHARE ROW EXCLUSIVE MODE;
+
 INSERT INTO "notification_unread_counts" ("user_id", "shard", "unread")
 SELECT "user_id", 0, count(*) FROM "notifications" WHERE "read_at" IS NULL GROUP BY "user_id";
 

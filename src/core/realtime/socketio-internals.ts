@@ -107,15 +107,12 @@ export function hookBroadcasts(nsp: Namespace, hooks: BroadcastHooks): ApplyToSo
     return encoded;
   };
   adapter.apply = (opts, callback) => {
-    const encodeNow = deferred;
+    let encodeNow = deferred;
     deferred = undefined;
     if (!encodeNow) return hooks.apply(opts, callback, original);
-    let encoded = false;
     const write = (socket: Socket) => {
-      if (!encoded) {
-        encoded = true;
-        encodeNow();
-      }
+      encodeNow?.();
+      encodeNow = undefined;
       callback(socket);
     };
     return hooks.apply(opts, write, original);

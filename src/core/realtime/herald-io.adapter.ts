@@ -11,10 +11,18 @@ import { DeliverySequencer } from './delivery-sequencer';
 import { RealtimeServer } from './realtime-server';
 import { SocketPolicy } from './socket-policy';
 import { forgetUnservedNamespace, refuseUnknownNamespaces } from './unknown-namespaces';
-import { coalesceWebSocketWrites } from './socketio-internals';
+import { coalesceHeartbeats, coalesceWebSocketWrites } from './socketio-internals';
 
 /** Engine-level cap; each namespace enforces its own, smaller cap on events (SocketPolicy). */
 const ENGINE_MAX_BUFFER_BYTES = 1_000_000;
+
+/**
+ * How far a ping may be moved so that connections share a timer: a second at the default
+ * 25 s interval, a twentieth of shorter ones.
+ */
+export function heartbeatSlotMs(intervalMs: number): number {
+  return Math.max(1, Math.min(1000, Math.floor(intervalMs / 20)));
+}
 
 /**
  * Creates the single Socket.IO server with Herald's options, whatever a gateway's
@@ -69,6 +77,7 @@ export class HeraldIoAdapter extends IoAdapter {
     };
     const io = this.httpServer && port === 0 ? new Server(this.httpServer, opts) : new Server(port, opts);
     coalesceWebSocketWrites(io);
+    coalesceHeartbeats(io, this.config.heartbeatIntervalMs, heartbeatSlotMs(this.config.heartbeatIntervalMs));
     const redis = this.app.get(RedisService);
     if (redis.enabled) {
       const pub = redis.connect('adapter-pub');

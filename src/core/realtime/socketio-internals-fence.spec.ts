@@ -8,7 +8,19 @@ import path from 'node:path';
  */
 const SRC = path.resolve(__dirname, '../..');
 const FENCE = path.join(__dirname, 'socketio-internals.ts');
-const PRIVATE_NAMES = ['_socket', '_nsps', '_encode', '_packet', 'writeToEngine', 'notifyOutgoingListeners', 'writeBuffer', 'wsPreEncodedFrame'];
+const PRIVATE_NAMES = [
+  '_socket',
+  '_nsps',
+  '_encode',
+  '_packet',
+  'writeToEngine',
+  'notifyOutgoingListeners',
+  'writeBuffer',
+  'wsPreEncodedFrame',
+  'pingIntervalTimer',
+  'resetPingTimeout',
+  'hasRefreshedPingTimeout',
+];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -4,8 +4,10 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket as NetSocket } from 'node:net';
 import { type Namespace, Server, type Socket } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
+import WebSocket from 'ws';
 import {
   adapterServerSideEmit,
+  coalesceHeartbeats,
   dropConnection,
   encodeEvent,
   forgetChildNamespace,
@@ -301,5 +303,93 @@ describe('socketio-internals (assumptions about private Socket.IO APIs)', () => 
       await Promise.all([new Promise((r) => void a.close(r)), new Promise((r) => void b.close(r))]);
       for (const c of connections) c.disconnect();
     }
+  });
+
+  describe('coalesceHeartbeats', () => {
+    const INTERVAL_MS = 200;
+    const SLOT_MS = 100;
+    let hb: { http: HttpServer; io: Server; url: string };
+
+    beforeEach(async () => {
+      const server = createServer();
+      const heartbeatIo = new Server(server, { transports: ['websocket'], pingInterval: INTERVAL_MS, pingTimeout: 150 });
+      heartbeatIo.of(NSP);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      hb = { http: server, io: heartbeatIo, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+    });
+    afterEach(async () => {
+      await new Promise<void>((resolve) => void hb.io.close(() => resolve()));
+    });
+
+    it("Engine.IO arms pingIntervalTimer on open, refresh()es it on pong and pings through sendPacket and resetPingTimeout", async () => {
+      const opened = new Promise<Record<string, unknown>>((resolve) => hb.io.engine.once('connection', resolve));
+      const client = connect(`${hb.url}${NSP}`, { transports: ['websocket'], forceNew: true, reconnection: false });
+      clients.push(client);
+      const socket = await opened;
+      const timer = socket.pingIntervalTimer as { refresh?: unknown; _onTimeout?: unknown } | null;
+      assume('pingIntervalTimer is a Node timer once the socket is open', typeof timer?.refresh === 'function' && typeof timer?._onTimeout === 'function');
+      for (const method of ['sendPacket', 'resetPingTimeout', 'schedulePing']) {
+        assume(`engine.io Socket has ${method}()`, typeof socket[method] === 'function');
+      }
+      assume('hasRefreshedPingTimeout is a boolean field', typeof socket.hasRefreshedPingTimeout === 'boolean');
+      assume('the v4 protocol is a number on the socket', socket.protocol === 4);
+      // The timer's callback is the three steps the coalesced heartbeat repeats.
+      const callback = String(timer?._onTimeout);
+      for (const step of ['hasRefreshedPingTimeout = false', 'sendPacket("ping")', 'resetPingTimeout()']) {
+        assume(`the ping timer's callback does ${step}`, callback.includes(step), callback);
+      }
+    });
+
+    it('pings every connection of a slot from one timer, again after each pong, and keeps them connected', async () => {
+      const counters = coalesceHeartbeats(hb.io, INTERVAL_MS, SLOT_MS);
+      const pings: number[] = [];
+      const connected = await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const client = connect(`${hb.url}${NSP}`, { transports: ['websocket'], forceNew: true, reconnection: false });
+          clients.push(client);
+          await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+          client.io.engine.on('ping', () => pings.push(Date.now()));
+          return client;
+        }),
+      );
+      const closed: string[] = [];
+      for (const c of connected) c.on('disconnect', (reason) => closed.push(reason));
+      expect(counters.scheduled).toBe(6);
+      // Three rounds at most one slot late each.
+      await new Promise((resolve) => setTimeout(resolve, 3 * (INTERVAL_MS + SLOT_MS) + 100));
+      expect(closed).toEqual([]);
+      expect(pings.length).toBeGreaterThanOrEqual(6 * 2);
+      expect(counters.pings).toBe(pings.length);
+      // Six connections made together share their slots: far fewer timers than pings.
+      expect(counters.fires * 2).toBeLessThanOrEqual(counters.pings);
+      expect(counters.scheduled).toBe(6);
+    });
+
+    it('closes a peer that does not answer pings, and forgets closed connections', async () => {
+      const counters = coalesceHeartbeats(hb.io, INTERVAL_MS, SLOT_MS);
+      const closeReason = new Promise<string>((resolve) =>
+        hb.io.engine.once('connection', (socket: { once(e: 'close', l: (reason: string) => void): void }) => socket.once('close', resolve)),
+      );
+      // A bare Engine.IO peer that never sends a pong.
+      const silent = new WebSocket(`${hb.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+      const frames: string[] = [];
+      silent.on('message', (data: Buffer) => frames.push(data.toString()));
+      await new Promise((resolve) => silent.once('open', resolve));
+      expect(await closeReason).toBe('ping timeout');
+      expect(frames.filter((f) => f === '2').length).toBe(1);
+      expect(counters.scheduled).toBe(0);
+      silent.terminate();
+
+      const client = connect(`${hb.url}${NSP}`, { transports: ['websocket'], forceNew: true, reconnection: false });
+      clients.push(client);
+      await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+      expect(counters.scheduled).toBe(1);
+      client.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(counters.scheduled).toBe(0);
+      const pinged = counters.pings;
+      await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS + 2 * SLOT_MS));
+      expect(counters.pings).toBe(pinged);
+    });
   });
 });

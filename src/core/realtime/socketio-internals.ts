@@ -335,3 +335,111 @@ function coalesce(transport: WebSocketTransport & { [COALESCED]?: true }): void 
     }
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Engine.IO's heartbeat
+
+/** The parts of an Engine.IO socket (protocol v4) its heartbeat runs on. */
+interface HeartbeatSocket {
+  protocol: number;
+  readyState: string;
+  pingIntervalTimer: { refresh(): unknown } | null;
+  hasRefreshedPingTimeout: boolean;
+  sendPacket(type: 'ping'): void;
+  resetPingTimeout(): void;
+  once(event: 'close', listener: () => void): void;
+}
+
+/** What a heartbeat schedule has done so far (for tests and the operator's curiosity). */
+export interface HeartbeatCounters {
+  /** Slot timers that fired. */
+  fires: number;
+  /** Pings written. */
+  pings: number;
+  /** Connections waiting for their next ping. */
+  scheduled: number;
+}
+
+/** At most this many pings per event-loop turn (~5 ms): a slot holding thousands of connections is written over several turns, with I/O served between them. */
+const PINGS_PER_TURN = 100;
+
+/**
+ * Sends the pings of every connection due in the same slot from one timer.
+ *
+ * Engine.IO gives each connection its own ping timer, so 10,000 connections made over ten
+ * seconds wake the process up thousands of times per heartbeat interval, a handful of pings
+ * each; the wake-ups, not the pings, are most of an idle server's CPU. Here a connection's
+ * next ping is due one interval after its last pong (as in Engine.IO), rounded up to the next
+ * multiple of `slotMs`, and one timer per slot writes all of that slot's pings. Pings are at
+ * most `slotMs` late, which the client's allowance (interval + ping timeout) absorbs.
+ * The pong timeout stays Engine.IO's own per-connection timer.
+ *
+ * Relies on Engine.IO's `connection` event coming right after the socket's `onOpen` armed its
+ * ping timer (`pingIntervalTimer`, a Node timer that the pong handler `refresh()`es and the
+ * close handler clears), and on the timer's callback being exactly: clear
+ * `hasRefreshedPingTimeout`, `sendPacket('ping')`, `resetPingTimeout()`. Protocol v3
+ * connections (the client pings) are left alone.
+ */
+export function coalesceHeartbeats(io: Server, intervalMs: number, slotMs: number): HeartbeatCounters {
+  const counters: HeartbeatCounters = { fires: 0, pings: 0, scheduled: 0 };
+  const slots = new Map<number, Set<HeartbeatSocket>>();
+  const slotOf = new WeakMap<HeartbeatSocket, number>();
+
+  const unschedule = (socket: HeartbeatSocket) => {
+    const slot = slotOf.get(socket);
+    if (slot === undefined) return;
+    slotOf.delete(socket);
+    counters.scheduled--;
+    slots.get(slot)?.delete(socket);
+  };
+  const schedule = (socket: HeartbeatSocket) => {
+    unschedule(socket);
+    if (socket.readyState !== 'open') return;
+    const slot = Math.ceil((Date.now() + intervalMs) / slotMs);
+    let members = slots.get(slot);
+    if (!members) {
+      members = new Set();
+      slots.set(slot, members);
+      setTimeout(() => fire(slot), slot * slotMs - Date.now()).unref();
+    }
+    members.add(socket);
+    slotOf.set(socket, slot);
+    counters.scheduled++;
+  };
+  const fire = (slot: number) => {
+    counters.fires++;
+    const members = slots.get(slot);
+    if (!members) return;
+    const due = members.values();
+    const pingSome = () => {
+      let written = 0;
+      for (let next = due.next(); !next.done; next = due.next()) {
+        const socket = next.value;
+        // Taken out first: a socket stays in its slot until pinged, so a close meanwhile removes it.
+        slotOf.delete(socket);
+        counters.scheduled--;
+        members.delete(socket);
+        if (socket.readyState === 'open') {
+          socket.hasRefreshedPingTimeout = false;
+          socket.sendPacket('ping');
+          socket.resetPingTimeout();
+          counters.pings++;
+        }
+        if (++written === PINGS_PER_TURN) return void setImmediate(pingSome);
+      }
+      slots.delete(slot);
+    };
+    pingSome();
+  };
+
+  io.engine.on('connection', (raw: unknown) => {
+    const socket = raw as HeartbeatSocket;
+    if (socket.protocol === 3 || !socket.pingIntervalTimer) return;
+    clearTimeout(socket.pingIntervalTimer as NodeJS.Timeout);
+    // The pong handler calls refresh(): the next ping is due one interval after the pong.
+    socket.pingIntervalTimer = { refresh: () => schedule(socket) };
+    socket.once('close', () => unschedule(socket));
+    schedule(socket);
+  });
+  return counters;
+}

@@ -9,6 +9,7 @@ import { startTestApp, type TestApp } from '../support/app';
 import { addMember, connectAs, createCampaign, createSettlement, createStructure, ok, subscribe } from '../support/campaign';
 import { eventually, http, sleep } from '../support/clients';
 import { token } from '../support/tokens';
+import { RELAY_GRACE_MS, RELAY_MAX_INTERVAL_MS } from '../../src/core/realtime/outbox-relay';
 
 interface Wire {
   type: string;
@@ -76,7 +77,7 @@ describe('campaign changes on the outbox, keyed by the change', () => {
       'settlement_updated:delete',
     ];
     await eventually(() => live.length >= expected.length, 5000);
-    await sleep(800); // longer than the outbox relay's grace and period: a second copy of anything would be here
+    await sleep(RELAY_GRACE_MS + RELAY_MAX_INTERVAL_MS); // a relay pass of any instance has run since: a second copy of anything would be here
     expect(live.map(label)).toEqual(expected);
     expect(new Set(live.map((e) => e.offset)).size).toBe(expected.length);
 

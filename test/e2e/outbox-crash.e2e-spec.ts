@@ -9,6 +9,7 @@ import { spawnApp, startTestApp, type AppProcess, type TestApp } from '../suppor
 import { collect, emitAck, eventually, http, sleep, waitFor } from '../support/clients';
 import { createTestDatabase, dropTestDatabase, withDb } from '../support/database';
 import { appSocket } from '../support/notifications-app-socket';
+import { RELAY_GRACE_MS, RELAY_MAX_INTERVAL_MS } from '../../src/core/realtime/outbox-relay';
 import { TEST_JWT_SECRET, token } from '../support/tokens';
 
 interface MessageEventPayload {
@@ -73,7 +74,7 @@ describe('transactional outbox: kill -9 between commit and emit', () => {
     const ack = await emitAck<{ success: boolean }>(ben, 'conversations:join', { conversationId, since: '0' });
     expect(ack.success).toBe(true);
     await eventually(() => seen.length >= 1, 5000);
-    await sleep(700); // longer than the relay's grace period and interval: a second copy would have arrived
+    await sleep(RELAY_GRACE_MS + RELAY_MAX_INTERVAL_MS); // a relay pass of any instance has run since: a second copy would have arrived
     expect(seen.map((e) => e.message.body)).toEqual(['sent just before the crash']);
 
     const history = await http<{ events: Array<{ event: string; payload: MessageEventPayload }> }>(
@@ -103,7 +104,7 @@ describe('transactional outbox: kill -9 between commit and emit', () => {
       expect((await first).message.body).toBe('orphaned on the dead instance');
       const restarted = await spawnApp(env, { entry: 'fixture' });
       running.push(restarted);
-      await sleep(1000);
+      await sleep(RELAY_GRACE_MS + RELAY_MAX_INTERVAL_MS);
       expect(seen).toHaveLength(1);
       await withDb(databaseUrl, async (db) => expect(await count(db, 'SELECT count(*) AS n FROM event_outbox')).toBe(0));
     } finally {

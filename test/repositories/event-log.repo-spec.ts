@@ -44,6 +44,19 @@ describe('EventLogService (repository tier)', () => {
     expect(orphans.find((o) => o.offset === seq)).toMatchObject({ namespace: NS, rooms: ['room-1', 'room-2'] });
   });
 
+  it('claims its own outbox rows once, and tells the outbox relay when a claim fails so it passes again soon', async () => {
+    // Stored as a domain change stores it: committed with its outbox row, not claimed yet.
+    const [appended] = await log.appendWithin((text, params) => db.prisma.sql.query(text, params), [{ namespace: NS, event: 'new:event', rooms: ['claimed'], payload: { n: 4 } }]);
+    let failures = 0;
+    log.onClaimFailed(() => failures++);
+    expect(await log.claim([appended.offset])).toEqual(new Set([appended.offset]));
+    expect(await log.claim([appended.offset])).toEqual(new Set());
+    expect(failures).toBe(0);
+    // A claim the database refuses (here: not an offset) leaves its events to the relay and says so.
+    await expect(log.claim(['not-an-offset'])).rejects.toThrow();
+    expect(failures).toBe(1);
+  });
+
   it('prunes old events of either kind with their room and outbox rows', async () => {
     const old = new Date(Date.now() - 200 * 3_600_000);
     const legacy = await appendAsOlderVersion(['legacy-room'], old);

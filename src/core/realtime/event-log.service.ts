@@ -91,6 +91,7 @@ export class EventLogService implements BeforeApplicationShutdown {
   private readonly finalPages = new FinalPageCache<LoggedEvent[]>(CACHED_PAGES, CACHED_PAGE_TTL_MS);
   private pendingPruned: Promise<bigint> | undefined;
   private flushing: Promise<void> | undefined;
+  private readonly claimFailedListeners: Array<() => void> = [];
 
   constructor(
     private readonly prisma: PrismaService,
@@ -158,11 +159,21 @@ export class EventLogService implements BeforeApplicationShutdown {
    */
   async claim(offsets: string[]): Promise<Set<string>> {
     if (!offsets.length) return new Set();
-    const rows = await this.prisma.sql.query<{ seq: string }>(
-      'DELETE FROM event_outbox WHERE seq = ANY($1::bigint[]) RETURNING seq::text AS seq',
-      [offsets],
-    );
-    return new Set(rows.map((r) => r.seq));
+    try {
+      const rows = await this.prisma.sql.query<{ seq: string }>(
+        'DELETE FROM event_outbox WHERE seq = ANY($1::bigint[]) RETURNING seq::text AS seq',
+        [offsets],
+      );
+      return new Set(rows.map((r) => r.seq));
+    } catch (err) {
+      for (const listener of this.claimFailedListeners) listener();
+      throw err;
+    }
+  }
+
+  /** `listener` runs whenever a claim fails, leaving committed events to the outbox relay. */
+  onClaimFailed(listener: () => void): void {
+    this.claimFailedListeners.push(listener);
   }
 
   /**

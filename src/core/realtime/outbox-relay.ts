@@ -5,8 +5,10 @@ import { EventLogService } from './event-log.service';
 import { deliverEvent, relayEmitterFor } from './realtime-publisher';
 import { RealtimeServer } from './realtime-server';
 
-/** How often each instance looks for committed events nobody emitted. */
-const RELAY_INTERVAL_MS = 250;
+/** How often each instance looks for committed events nobody emitted while it finds some… */
+export const RELAY_MIN_INTERVAL_MS = 250;
+/** …and at least how often while it finds none (the wait doubles after each empty pass). */
+export const RELAY_MAX_INTERVAL_MS = 2000;
 /**
  * Outbox rows younger than this are left to the live path, which claims its own rows right
  * after the commit; the relay taking one earlier would still emit it once, only sooner.
@@ -15,11 +17,36 @@ export const RELAY_GRACE_MS = 500;
 const RELAY_BATCH = 500;
 
 /**
+ * When the relay's next pass is due. Orphans are rare (a crash between commit and emit, or
+ * a failed claim), so an idle instance need not ask the database four times a second: each
+ * pass that finds nothing doubles the wait, up to RELAY_MAX_INTERVAL_MS; a pass that relays
+ * something, or this instance's own failed claim (`nudge`), brings it back to the minimum,
+ * and a nudge keeps it there until the unclaimed events are past the grace period.
+ */
+export class RelaySchedule {
+  private waitMs = RELAY_MIN_INTERVAL_MS;
+  private eagerUntil = 0;
+
+  /** The wait before the next pass, given how many events this pass relayed. */
+  afterPass(relayed: number, now = Date.now()): number {
+    if (relayed > 0 || now < this.eagerUntil) this.waitMs = RELAY_MIN_INTERVAL_MS;
+    else this.waitMs = Math.min(this.waitMs * 2, RELAY_MAX_INTERVAL_MS);
+    return this.waitMs;
+  }
+
+  /** Events were just left unclaimed here: pass often until they are old enough to be relayed. */
+  nudge(now = Date.now()): void {
+    this.eagerUntil = now + RELAY_GRACE_MS + 2 * RELAY_MIN_INTERVAL_MS;
+    this.waitMs = RELAY_MIN_INTERVAL_MS;
+  }
+}
+
+/**
  * Emits committed events whose emit never happened (the process died between the commit
  * and the emit, or the claim after the commit failed). Every instance runs it; a row is
  * claimed by deleting it under FOR UPDATE SKIP LOCKED, so each orphan is emitted by one
  * instance, once, in offset order within a pass. It starts with the application, so a
- * restarted instance emits its own orphans within one interval of coming up.
+ * restarted instance emits its own orphans as it comes up; passes then follow RelaySchedule.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -27,6 +54,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
   private failing = false;
+  private readonly schedule = new RelaySchedule();
+  /** Ends the current wait early (a nudge). */
+  private wake = new AbortController();
 
   constructor(
     private readonly eventLog: EventLogService,
@@ -35,7 +65,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
+    this.eventLog.onClaimFailed(() => this.nudge());
     this.loop = this.run(this.stopping.signal);
+  }
+
+  /** This instance could not claim events it just stored: pass again soon rather than after an idle wait. */
+  nudge(): void {
+    this.schedule.nudge();
+    this.wake.abort();
   }
 
   /** One pass: claims and emits what is due. Returns how many events it emitted. */
@@ -67,8 +104,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   private async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      let relayed = 0;
       try {
-        await this.relayOnce();
+        relayed = await this.relayOnce();
         if (this.failing) this.logger.log('outbox relay recovered');
         this.failing = false;
       } catch (err) {
@@ -76,7 +114,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         if (!this.failing) this.logger.warn(`outbox relay paused: ${(err as Error).message}`);
         this.failing = true;
       }
-      await sleep(RELAY_INTERVAL_MS, undefined, { signal }).catch(() => undefined);
+      const waitMs = this.schedule.afterPass(relayed);
+      this.wake = new AbortController();
+      await sleep(waitMs, undefined, { signal: AbortSignal.any([signal, this.wake.signal]) }).catch(() => undefined);
     }
   }
 

@@ -7,7 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseArgs, USAGE } from './lib/args';
-import { loadAverage } from './lib/proc';
+import { coreTimes, hostStealPct, loadAverage } from './lib/proc';
 import { plotPanels, renderMarkdown, renderTable, replaceGenerated, summarizeSuite } from './lib/report';
 import { renderSvg } from './lib/svg';
 import { SCENARIOS } from './scenarios';
@@ -36,6 +36,7 @@ async function main() {
   };
   process.stderr.write(`Herald bench: ${scenarios.map((s) => s.id).join(' ')}, ${args.repeats} repeat(s), ${args.quick ? 'quick' : 'full'}; load average ${host.loadAverageAtStart}\n`);
   const started = Date.now();
+  const coresAtStart = coreTimes();
   const records = await runSuite({
     scenarios,
     systems: args.systems,
@@ -46,12 +47,14 @@ async function main() {
   const summaries = summarizeSuite(scenarios, records);
   const table = renderTable(summaries, scenarios);
   process.stdout.write(`${table}\n`);
-  const caption = `${host.cpus}, Node ${host.node}, ${args.repeats} repeat(s)${args.quick ? ' (quick: provisional)' : ''}, load average at start ${host.loadAverageAtStart}, ${new Date().toISOString()}`;
+  // Steal is time the hypervisor gave to other guests: a run with much of it ran on a slower machine, A and B alike.
+  const stealPct = hostStealPct(coresAtStart, coreTimes());
+  const caption = `${host.cpus}, Node ${host.node}, ${args.repeats} repeat(s)${args.quick ? ' (quick: provisional)' : ''}, load average at start ${host.loadAverageAtStart}, hypervisor steal ${stealPct.toFixed(1)} % of the run, ${new Date().toISOString()}`;
   const json = {
     startedAt: new Date(started).toISOString(),
     seconds: (Date.now() - started) / 1000,
     args,
-    host: { ...host, loadAverageAtEnd: loadAverage() },
+    host: { ...host, loadAverageAtEnd: loadAverage(), stealPct },
     summaries,
     runs: records,
   };

@@ -1,4 +1,4 @@
-import { coreBusyPct, parseCoreTimes, parseParentPid, parseProcStatTicks, parseVmRssBytes } from './proc';
+import { coreBusyPct, coreStealPct, hostStealPct, parseCoreTimes, parseParentPid, parseProcStatTicks, parseVmRssBytes } from './proc';
 
 describe('/proc parsing', () => {
   it('sums utime and stime even when the command name holds spaces and parentheses', () => {
@@ -12,6 +12,15 @@ describe('/proc parsing', () => {
     const busy = coreBusyPct(before, after);
     expect(busy[0]).toBeCloseTo(50);
     expect(busy[1]).toBeCloseTo(10);
+  });
+
+  it('counts steal as busy time, and reports it per core and for the host', () => {
+    // cpu0: 40 ticks of our work and 60 taken by the hypervisor out of 200; cpu1: idle, no steal.
+    const before = parseCoreTimes('cpu0 100 0 100 800 0 0 0 50\ncpu1 0 0 0 1000 0 0 0 0\n');
+    const after = parseCoreTimes('cpu0 140 0 100 900 0 0 0 110\ncpu1 0 0 0 1200 0 0 0 0\n');
+    expect(coreBusyPct(before, after)[0]).toBeCloseTo(50);
+    expect(coreStealPct(before, after)).toEqual([30, 0]);
+    expect(hostStealPct(before, after)).toBeCloseTo(15);
   });
 });
 

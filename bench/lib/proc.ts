@@ -35,9 +35,11 @@ export function processCpuSeconds(pid: number): number {
 export interface CoreTimes {
   busy: number;
   total: number;
+  /** Time the hypervisor ran something else while this virtual core wanted to run (counted in busy). */
+  steal: number;
 }
 
-/** Busy and total ticks of each core from the text of /proc/stat. */
+/** Busy, steal and total ticks of each core from the text of /proc/stat. */
 export function parseCoreTimes(text: string): CoreTimes[] {
   const cores: CoreTimes[] = [];
   for (const line of text.split('\n')) {
@@ -47,7 +49,7 @@ export function parseCoreTimes(text: string): CoreTimes[] {
     // user nice system idle iowait irq softirq steal ...
     const idle = (v[3] ?? 0) + (v[4] ?? 0);
     const total = v.slice(0, 8).reduce((s, x) => s + (x || 0), 0);
-    cores[Number(m[1])] = { busy: total - idle, total };
+    cores[Number(m[1])] = { busy: total - idle, total, steal: v[7] || 0 };
   }
   return cores;
 }
@@ -67,6 +69,28 @@ export function coreBusyPct(before: CoreTimes[], after: CoreTimes[]): number[] {
     if (!b || a.total === b.total) return 0;
     return (100 * (a.busy - b.busy)) / (a.total - b.total);
   });
+}
+
+/** Steal percentage of each core between two readings: the share of its time the hypervisor gave to other guests. */
+export function coreStealPct(before: CoreTimes[], after: CoreTimes[]): number[] {
+  return after.map((a, i) => {
+    const b = before[i];
+    if (!b || a.total === b.total) return 0;
+    return (100 * (a.steal - b.steal)) / (a.total - b.total);
+  });
+}
+
+/** Steal percentage of all cores together between two readings. */
+export function hostStealPct(before: CoreTimes[], after: CoreTimes[]): number {
+  let steal = 0;
+  let total = 0;
+  after.forEach((a, i) => {
+    const b = before[i];
+    if (!b) return;
+    steal += a.steal - b.steal;
+    total += a.total - b.total;
+  });
+  return total > 0 ? (100 * steal) / total : 0;
 }
 
 export function loadAverage(): string {

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase, dropTestDatabase, withDb } from '../../test/support/database';
 import { BenchProcess, BENCH_ROOT, sleep } from '../lib/ipc';
-import { coreBusyPct, coreTimes, processTreeCpuSeconds } from '../lib/proc';
+import { coreBusyPct, coreStealPct, coreTimes, processTreeCpuSeconds } from '../lib/proc';
 import { shippedNodeFlags } from '../lib/shipped';
 import { BENCH_JWT_SECRET, benchToken } from '../lib/tokens';
 import type { BatchReport, BatchRun, HttpReport, HttpRun } from '../load/http-publisher';
@@ -63,6 +63,9 @@ export interface WindowFigures {
   /** Busy % of the server core and the load core from /proc/stat (anyone's work). */
   serverCoreBusyPct: number;
   loadCoreBusyPct: number;
+  /** Of that, the share the hypervisor gave to other guests (steal): a slower host, not our work. */
+  serverCoreStealPct: number;
+  loadCoreStealPct: number;
   /** CPU of our load processes over the window, % of one core. */
   loadProcCpuPct: number;
   /** PostgreSQL (postmaster and backends) over the window, % of one core; pinned to the load core. */
@@ -285,7 +288,9 @@ export class ScenarioRun {
     const server1 = this.servers.map((s) => s.cpuSeconds());
     const load1 = this.loads.map((p) => p.cpuSeconds());
     const db1 = pg ? processTreeCpuSeconds(pg) : 0;
-    const busy = coreBusyPct(cores0, coreTimes());
+    const cores1 = coreTimes();
+    const busy = coreBusyPct(cores0, cores1);
+    const steal = coreStealPct(cores0, cores1);
     const stats = await this.serverStats(false);
     await this.statementStats('report');
     const pct = (a: number[], b: number[]) => (100 * b.reduce((s, x, i) => s + x - (a[i] ?? 0), 0)) / (wallMs / 1000);
@@ -296,6 +301,8 @@ export class ScenarioRun {
       eldMaxMs: Math.max(...stats.map((s) => s.eldMaxMs)),
       serverCoreBusyPct: busy[SERVER_CORE] ?? 0,
       loadCoreBusyPct: busy[LOAD_CORE] ?? 0,
+      serverCoreStealPct: steal[SERVER_CORE] ?? 0,
+      loadCoreStealPct: steal[LOAD_CORE] ?? 0,
       loadProcCpuPct: pct(load0, load1),
       dbCpuPct: pg ? pct([db0], [db1]) : undefined,
     };
@@ -305,7 +312,8 @@ export class ScenarioRun {
       );
     }
     if (w.serverCoreBusyPct - w.serverCpuPct > 25) {
-      this.warnings.push(`the server core was ${(w.serverCoreBusyPct - w.serverCpuPct).toFixed(0)} % busy with other work`);
+      const stolen = w.serverCoreStealPct >= 1 ? ` (${w.serverCoreStealPct.toFixed(0)} % taken by the hypervisor)` : '';
+      this.warnings.push(`the server core was ${(w.serverCoreBusyPct - w.serverCpuPct).toFixed(0)} % busy with other work${stolen}`);
     }
     return { result, w };
   }

@@ -231,6 +231,7 @@ describe('CampaignRepository', () => {
       await db.sql(`UPDATE campaigns SET ticked_at = $2 WHERE id = ANY($1::text[])`, [[due.id, stopped.id, frozen.id], new Date(tickAt.getTime() - 30_000)]);
       await db.sql(`UPDATE campaigns SET ticked_at = $2 WHERE id = $1`, [recent.id, new Date(tickAt.getTime() - 5_000)]);
 
+      expect(await campaigns.anyClockDue(tickAt, 10)).toBe(true);
       const changes = await db.uow.runSql((tx) => campaigns.reanchorDueClocks(tx, tickAt, 10));
       const mine = changes.filter((ch) => [due.id, recent.id, stopped.id, frozen.id].includes(ch.state.campaignId));
       expect(mine).toEqual([
@@ -246,6 +247,8 @@ describe('CampaignRepository', () => {
       // The same tick again finds nothing due.
       const repeat = await db.uow.runSql((tx) => campaigns.reanchorDueClocks(tx, tickAt, 10));
       expect(repeat.map((ch) => ch.state.campaignId)).not.toContain(due.id);
+      // …and so does the read that lets an idle tick skip its transaction.
+      expect(await campaigns.anyClockDue(tickAt, 10)).toBe(false);
     });
 
     it('caps a re-anchored clock at the end of year 9999', async () => {

@@ -227,6 +227,18 @@ export class CampaignRepository {
   }
 
   /**
+   * Whether reanchorDueClocks(tickAt, periodSeconds) would find a clock, read without locks
+   * or a transaction. A clock's anchor only moves forward, so a "no" stays true for that tick.
+   */
+  async anyClockDue(tickAt: Date, periodSeconds: number): Promise<boolean> {
+    const [row] = await this.prisma.sql.query<{ due: boolean }>(`SELECT EXISTS (SELECT 1 FROM campaigns WHERE ${CLOCK_DUE}) AS due`, [
+      tickAt.toISOString(),
+      periodSeconds,
+    ]);
+    return row?.due === true;
+  }
+
+  /**
    * The periodic announcement of running clocks: every running clock last anchored at
    * least `periodSeconds` before `tickAt` is re-anchored at `tickAt` (its world time moved
    * to what it shows then) and returned, at most MAX_ANNOUNCED_PER_TICK per call. The row
@@ -238,7 +250,7 @@ export class CampaignRepository {
     const rows = await tx.query<ClockRow>(
       `WITH due AS (
          SELECT id, world_time, ticked_at FROM campaigns
-          WHERE clock_running AND clock_rate > 0 AND ticked_at <= $1::timestamptz - ($2::double precision * interval '1 second')
+          WHERE ${CLOCK_DUE}
           ORDER BY ticked_at, id LIMIT $3 FOR UPDATE)
        UPDATE campaigns c
           -- Compared in epoch seconds first: a fast clock left long enough would step past
@@ -267,6 +279,9 @@ export class CampaignRepository {
 }
 
 type Tx = Prisma.TransactionClient;
+
+/** A running clock last anchored at least $2 seconds before the tick $1: due an announcement. */
+const CLOCK_DUE = "clock_running AND clock_rate > 0 AND ticked_at <= $1::timestamptz - ($2::double precision * interval '1 second')";
 
 /**
  * Serialises quota checks of one user (campaigns created, clocks started) so two requests

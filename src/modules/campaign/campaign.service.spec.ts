@@ -19,6 +19,7 @@ describe('CampaignService', () => {
       return { memberSince: new Date(5) };
     }),
     contentIds: jest.fn(async () => ({ settlementIds: ['s1'], structureIds: ['t1', 't2'] })),
+    anyClockDue: jest.fn(async () => true),
     reanchorDueClocks: jest.fn(),
     changeClock: jest.fn(),
     lockCampaign: jest.fn(async (_tx: Transaction, id: string) => ({
@@ -137,6 +138,15 @@ describe('CampaignService', () => {
     repo.reanchorDueClocks.mockResolvedValueOnce([]);
     await expect(service.announceDueClocks(tickAt)).resolves.toBe(0);
     expect(publisher.worldTimeChangedIn).toHaveBeenCalledTimes(2); // nothing due: nothing written
+  });
+
+  it('opens no transaction for a tick with no clock due', async () => {
+    const tickAt = new Date('2026-11-25T12:00:02.000Z');
+    uow.runSql.mockClear();
+    repo.anyClockDue.mockResolvedValueOnce(false);
+    await expect(service.announceDueClocks(tickAt)).resolves.toBe(0);
+    expect(repo.anyClockDue).toHaveBeenLastCalledWith(tickAt, 60);
+    expect(uow.runSql).not.toHaveBeenCalled();
   });
 
   it('announces a clock change with the change, keyed by the new anchor, and nothing when the clock did not change', async () => {

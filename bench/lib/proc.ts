@@ -64,19 +64,20 @@ export function coreTimes(): CoreTimes[] {
 
 /** Busy percentage of each core between two readings. */
 export function coreBusyPct(before: CoreTimes[], after: CoreTimes[]): number[] {
-  return after.map((a, i) => {
-    const b = before[i];
-    if (!b || a.total === b.total) return 0;
-    return (100 * (a.busy - b.busy)) / (a.total - b.total);
-  });
+  return coreSharePct(before, after, (t) => t.busy);
 }
 
 /** Steal percentage of each core between two readings: the share of its time the hypervisor gave to other guests. */
 export function coreStealPct(before: CoreTimes[], after: CoreTimes[]): number[] {
+  return coreSharePct(before, after, (t) => t.steal);
+}
+
+/** What share of each core's time between two readings went to `part`, in percent. */
+function coreSharePct(before: CoreTimes[], after: CoreTimes[], part: (t: CoreTimes) => number): number[] {
   return after.map((a, i) => {
     const b = before[i];
     if (!b || a.total === b.total) return 0;
-    return (100 * (a.steal - b.steal)) / (a.total - b.total);
+    return (100 * (part(a) - part(b))) / (a.total - b.total);
   });
 }
 

@@ -37,7 +37,6 @@ export class RelaySchedule {
   /** Events were just left unclaimed here: pass often until they are old enough to be relayed. */
   nudge(now = Date.now()): void {
     this.eagerUntil = now + RELAY_GRACE_MS + 2 * RELAY_MIN_INTERVAL_MS;
-    this.waitMs = RELAY_MIN_INTERVAL_MS;
   }
 }
 

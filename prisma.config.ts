@@ -24,11 +24,36 @@ export default {
       const { createMigrationAdapter } = await import('./src/core/prisma/pg-adapter');
       return createMigrationAdapter(url);
     }
-    const { PGlite } = await import('@electric-sql/pglite');
-    const { PrismaPGlite } = await import('pglite-prisma-adapter');
     const dir = path.resolve(process.env.DATA_DIR ?? './data', 'migrate-dev');
-    fs.mkdirSync(dir, { recursive: true });
     // typed against an older driver-adapter-utils; same runtime contract
-    return new PrismaPGlite(new PGlite(dir)) as unknown as Awaited<ReturnType<typeof createMigrationAdapterType>>;
+    return (await embeddedAdapter(dir)) as unknown as Awaited<ReturnType<typeof createMigrationAdapterType>>;
   },
 } satisfies PrismaConfig;
+
+/**
+ * The embedded database for CLI commands, opened on the first connection and closed when the
+ * CLI is done (it never disposes of an adapter's connection, and this adapter's dispose would
+ * not close PGlite anyway). A PGlite left unclosed at exit leaves its directory in a state where
+ * the next process to open it may never exit. `prisma -v`, which @prisma/client's postinstall
+ * runs on every `npm ci`, only reads the adapter's name, so it no longer opens the directory at
+ * all: before, a second `npm ci` in the same checkout hung.
+ */
+async function embeddedAdapter(dir: string) {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PrismaPGlite } = await import('pglite-prisma-adapter');
+  let db: InstanceType<typeof PGlite> | undefined;
+  const open = (): InstanceType<typeof PGlite> => {
+    if (db) return db;
+    fs.mkdirSync(dir, { recursive: true });
+    const opened = new PGlite(dir);
+    process.once('beforeExit', () => void opened.close());
+    return (db = opened);
+  };
+  const named = new PrismaPGlite(undefined as never);
+  return {
+    provider: named.provider,
+    adapterName: named.adapterName,
+    connect: () => new PrismaPGlite(open()).connect(),
+    connectToShadowDb: () => named.connectToShadowDb(),
+  };
+}

@@ -77,3 +77,38 @@ describe('the embedded database', () => {
     expect(Number(retried)).toBeGreaterThan(0);
   }, 200_000);
 });
+
+/**
+ * The Prisma CLI over the embedded database (prisma.config.ts). `npm ci` runs `prisma -v` in
+ * @prisma/client's postinstall; a PGlite the CLI opened and never closed once left its
+ * directory so that the next process to open it never exited, and a second `npm ci` hung.
+ */
+describe('the Prisma CLI on the embedded database', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-cli-'));
+  });
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  /** Runs the CLI to its exit (whatever its code); a run that does not exit in time fails. */
+  async function prisma(...args: string[]): Promise<string> {
+    const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' };
+    const done = await run(path.join(ROOT, 'node_modules/.bin/prisma'), args, { cwd: ROOT, env, timeout: 90_000 }).catch(
+      (err: { killed?: boolean; signal?: string; stdout?: string }) => {
+        if (err.killed || err.signal) throw new Error(`prisma ${args.join(' ')} did not exit within 90 s`);
+        return { stdout: err.stdout ?? '' };
+      },
+    );
+    return done.stdout;
+  }
+
+  it('answers `prisma -v` without opening the database, every time', async () => {
+    for (let i = 0; i < 2; i++) expect(await prisma('-v')).toMatch(/pglite-prisma-adapter/);
+    expect(fs.existsSync(path.join(dataDir, 'migrate-dev'))).toBe(false);
+  }, 200_000);
+
+  it('closes the database at exit, so the next command on the same directory exits too', async () => {
+    expect(await prisma('migrate', 'deploy')).toMatch(/successfully applied/);
+    expect(await prisma('migrate', 'status')).toMatch(/up to date/);
+  }, 200_000);
+});

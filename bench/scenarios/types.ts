@@ -42,6 +42,8 @@ export interface Scenario {
 export const COMMON_FIGURES: FigureDef[] = [
   { key: 'serverCpuPct', label: 'server CPU', unit: '%', better: 'lower', digits: 0 },
   { key: 'dbCpuPct', label: 'PostgreSQL CPU (load core)', unit: '%', better: 'lower', digits: 0 },
+  // Load generator, probes and PostgreSQL share this core: near 100 %, latency is the core's queue, not the server's.
+  { key: 'loadCoreBusyPct', label: 'load core busy', unit: '%', better: 'lower', digits: 0 },
   { key: 'eldP99Ms', label: 'event-loop delay p99', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'eldMaxMs', label: 'event-loop delay max', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'rssMb', label: 'RSS after GC', unit: 'MB', better: 'lower', digits: 0 },
@@ -53,6 +55,7 @@ export function commonFigures(w: WindowFigures, mem: { rssMb: number; heapMb: nu
   return {
     serverCpuPct: w.serverCpuPct,
     dbCpuPct: w.dbCpuPct,
+    loadCoreBusyPct: w.loadCoreBusyPct,
     eldP99Ms: w.eldP99Ms,
     eldMaxMs: w.eldMaxMs,
     rssMb: mem.rssMb,

@@ -10,7 +10,8 @@ import { applyMigrations } from './migrator';
 import { poolConfig } from './pg-adapter';
 import { DataDirLock } from './pglite-lock';
 import { openEmbeddedDatabase, pgliteDriver } from './pglite-open';
-import type { SqlDriver, SqlQueryable } from './sql-driver';
+import { postgresDriver } from './postgres-driver';
+import type { SqlDriver } from './sql-driver';
 
 /**
  * The one database handle: Prisma over PostgreSQL (`DATABASE_URL`) or embedded PGlite
@@ -32,7 +33,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
       // An idle client losing its server must not crash the process.
       pool.on('error', (err) => this.logger.warn(`database pool: ${err.message}`));
       this.pool = pool;
-      this.sql = postgresDriver(pool);
+      this.sql = postgresDriver(pool, { prepare: config.databasePreparedStatements });
     } else {
       const lock = DataDirLock.acquire(config.dataDir);
       const db = openEmbeddedDatabase(path.resolve(config.dataDir, 'pglite'));
@@ -84,41 +85,4 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     if (this.pglite) await this.pglite.close().catch(() => undefined); // checkpoints the WAL
     this.lock?.release();
   }
-}
-
-function postgresDriver(pool: pg.Pool): SqlDriver {
-  const on = (client: pg.Pool | pg.PoolClient): SqlQueryable => ({
-    async query<T>(text: string, params?: unknown[]) {
-      return (await client.query(text, params)).rows as T[];
-    },
-    async exec(text: string) {
-      await client.query(text);
-    },
-  });
-  return {
-    kind: 'postgres',
-    ...on(pool),
-    async transaction(work) {
-      const client = await pool.connect();
-      // pg-pool listens for errors on idle clients only: a connection lost while the
-      // transaction waits between two statements would be an unhandled 'error' event, which
-      // ends the process. Kept here instead; the next statement fails, and the broken client
-      // is destroyed rather than returned to the pool.
-      let lost: Error | undefined;
-      const onLost = (err: Error) => (lost = err);
-      client.on('error', onLost);
-      try {
-        await client.query('BEGIN');
-        const result = await work(on(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        if (!lost) await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.removeListener('error', onLost);
-        client.release(lost);
-      }
-    },
-  };
 }

@@ -1,0 +1,54 @@
+/**
+ * The plain-SQL driver on a real PostgreSQL: statements are prepared once per connection
+ * under a process-wide name (DATABASE_PREPARED_STATEMENTS, on by default), or sent unnamed.
+ */
+import pg from 'pg';
+import { postgresDriver } from '../../src/core/prisma/postgres-driver';
+import { createTestDatabase, dropTestDatabase } from '../support/database';
+
+let url: string;
+const pools: pg.Pool[] = [];
+
+beforeAll(async () => {
+  url = await createTestDatabase('repo_driver');
+});
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.end().catch(() => undefined)));
+  await dropTestDatabase(url);
+});
+
+/** A driver on a pool of one connection, so every statement below runs in the same session. */
+function driverOnOneConnection(prepare: boolean) {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  pools.push(pool);
+  return postgresDriver(pool, { prepare });
+}
+
+const PREPARED = "SELECT statement FROM pg_prepared_statements WHERE name LIKE 'herald\\_%' ORDER BY prepare_time";
+
+describe('postgresDriver', () => {
+  it('prepares each statement text once per connection and runs it again by name', async () => {
+    const sql = driverOnOneConnection(true);
+    expect(await sql.query('SELECT $1::int + 1 AS n', [1])).toEqual([{ n: 2 }]);
+    expect(await sql.query('SELECT $1::int + 1 AS n', [41])).toEqual([{ n: 42 }]);
+    await sql.transaction(async (tx) => {
+      expect(await tx.query('SELECT $1::text AS s', ['inside'])).toEqual([{ s: 'inside' }]);
+    });
+    const prepared = (await sql.query<{ statement: string }>(PREPARED)).map((r) => r.statement);
+    expect(prepared.filter((s) => s === 'SELECT $1::int + 1 AS n')).toHaveLength(1);
+    expect(prepared).toContain('SELECT $1::text AS s');
+  });
+
+  it('sends every statement unnamed when preparing is off', async () => {
+    const sql = driverOnOneConnection(false);
+    await sql.query('SELECT $1::int + 1 AS n', [1]);
+    await sql.query('SELECT $1::int + 1 AS n', [2]);
+    expect(await sql.query(PREPARED)).toEqual([]);
+  });
+
+  it('still runs several statements at once through exec', async () => {
+    const sql = driverOnOneConnection(true);
+    await sql.exec('CREATE TEMP TABLE t (n int); INSERT INTO t VALUES (1), (2);');
+    expect(await sql.query('SELECT count(*)::int AS n FROM t')).toEqual([{ n: 2 }]);
+  });
+});

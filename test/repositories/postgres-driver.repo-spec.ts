@@ -39,6 +39,27 @@ describe('postgresDriver', () => {
     expect(prepared).toContain('SELECT $1::text AS s');
   });
 
+  it('prepares a statement again after its first preparation failed (a table created later)', async () => {
+    const sql = driverOnOneConnection(true);
+    const text = 'SELECT n FROM created_later WHERE n > $1::int ORDER BY n';
+    await expect(sql.query(text, [0])).rejects.toThrow(/created_later/);
+    await sql.exec('CREATE TABLE created_later (n int); INSERT INTO created_later VALUES (1), (2);');
+    expect(await sql.query(text, [1])).toEqual([{ n: 2 }]);
+    expect(await sql.query(text, [0])).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
+  // A newer version's migration during a rolling update could do this under an older one's prepared statements.
+  it('fails one call, not every later one, after a column the statement returns changed type', async () => {
+    const sql = driverOnOneConnection(true);
+    await sql.exec('CREATE TABLE retyped (n int); INSERT INTO retyped VALUES (7);');
+    const text = 'SELECT n FROM retyped WHERE $1::int > 0';
+    expect(await sql.query(text, [1])).toEqual([{ n: 7 }]);
+    await sql.exec('ALTER TABLE retyped ALTER COLUMN n TYPE text');
+    await expect(sql.query(text, [1])).rejects.toMatchObject({ code: '0A000' });
+    expect(await sql.query(text, [1])).toEqual([{ n: '7' }]);
+    expect(await sql.query(text, [1])).toEqual([{ n: '7' }]);
+  });
+
   it('sends every statement unnamed when preparing is off', async () => {
     const sql = driverOnOneConnection(false);
     await sql.query('SELECT $1::int + 1 AS n', [1]);

@@ -42,8 +42,8 @@ async function serverLogFor(databaseUrl: string, rooms: string[], after: bigint)
   await client.connect();
   try {
     const { rows } = await client.query<{ seq: string }>(
-      `SELECT DISTINCT r.seq, r.seq::text AS text FROM event_rooms r
-        WHERE r.namespace = $1 AND r.room = ANY($2::text[]) AND r.seq > $3::bigint ORDER BY r.seq`,
+      `SELECT DISTINCT s.seq, s.seq::text AS text FROM event_room_runs r CROSS JOIN LATERAL unnest(r.seqs) AS s(seq)
+        WHERE r.namespace = $1 AND r.room = ANY($2::text[]) AND s.seq > $3::bigint ORDER BY s.seq`,
       [FIXTURE_NS, rooms, after.toString()],
     );
     return rows.map((r) => (r as unknown as { text: string }).text);

@@ -47,7 +47,7 @@ describe('killmail routing caps', () => {
     const sql = app.get(PrismaService).sql;
     const [rows] = await sql.query<{ rooms: string; characters: string }>(
       `SELECT count(*)::text AS rooms, count(*) FILTER (WHERE room LIKE 'character:%')::text AS characters
-         FROM event_rooms WHERE seq = $1::bigint`,
+         FROM event_room_runs WHERE $1::bigint = ANY(seqs)`,
       [res.body.killmail.offset],
     );
     expect(Number(rows.rooms)).toBeLessThanOrEqual(maxRooms);

@@ -131,9 +131,9 @@ describe('event log, offsets and replay', () => {
     await publisher.event(2, ['test:expired']);
     await app.get(PrismaService).sql.query("UPDATE events SET created_at = now() - interval '100 hours'");
     expect(await app.get(EventLogService).prune()).toBeGreaterThanOrEqual(2);
-    // No foreign key cascades: retention itself removes the pruned events' room and outbox rows.
+    // No foreign key cascades: retention itself removes the pruned events' room runs and outbox rows.
     const orphans = await app.get(PrismaService).sql.query<{ rooms: string; outbox: string }>(
-      `SELECT (SELECT count(*) FROM event_rooms r WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.seq = r.seq))::text AS rooms,
+      `SELECT (SELECT count(*) FROM event_room_runs r WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.seq = ANY(r.seqs)))::text AS rooms,
               (SELECT count(*) FROM event_outbox o WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.seq = o.seq))::text AS outbox`,
     );
     expect(orphans).toEqual([{ rooms: '0', outbox: '0' }]);

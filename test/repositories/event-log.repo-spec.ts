@@ -1,7 +1,8 @@
 /**
  * EventLogService against a real PostgreSQL with the migrations applied: where an event's
- * rooms are kept (its own row's list, one event_rooms row each), and rows appended by a
- * version before that list (rooms NULL), which a rolling update can leave behind.
+ * rooms are kept (its own row's list, one event_room_runs row per room and append), paging by
+ * room through runs against a plain reading of the log, and what earlier versions wrote or
+ * still write during a rolling update (rows without a room list; one event_rooms row per event).
  */
 import { EventLogService } from '../../src/core/realtime/event-log.service';
 import { openRepositoryDatabase, type RepositoryDatabase } from '../support/repository';
@@ -16,7 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-/** An event as a version before `events.rooms` stored it: room rows only, the list NULL, still in the outbox. */
+/**
+ * An event as a version before `events.rooms` stored it: room rows only, the list NULL, still in
+ * the outbox. Its room rows go through `event_rooms`, now a view, as that version's SQL does.
+ */
 async function appendAsOlderVersion(rooms: string[], createdAt = new Date()): Promise<string> {
   const [{ seq }] = await db.sql<{ seq: string }>('UPDATE event_log_head SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq::text AS seq');
   await db.sql('INSERT INTO events (seq, namespace, event, payload, created_at) VALUES ($1, $2, $3, $4, $5)', [seq, NS, 'old:event', '{"n":1}', createdAt]);
@@ -26,12 +30,18 @@ async function appendAsOlderVersion(rooms: string[], createdAt = new Date()): Pr
 }
 
 describe('EventLogService (repository tier)', () => {
-  it("stores an event's rooms once each, in its row and as room rows, whatever the caller repeated", async () => {
+  it("stores an event's rooms once each, in its row and in one run per room and append, whatever the caller repeated", async () => {
     const [appended] = await log.appendMany([{ namespace: NS, event: 'new:event', rooms: ['b', 'a', 'b'], payload: { n: 2 } }]);
     const [row] = await db.sql<{ rooms: string[] }>('SELECT rooms FROM events WHERE seq = $1', [appended.offset]);
     expect(row.rooms).toEqual(['b', 'a']);
-    const roomRows = await db.sql<{ room: string }>('SELECT room FROM event_rooms WHERE namespace = $1 AND room IN ($2, $3) AND seq = $4 ORDER BY room', [NS, 'a', 'b', appended.offset]);
-    expect(roomRows.map((r) => r.room)).toEqual(['a', 'b']);
+    const runs = await db.sql<{ room: string; seqs: string[] }>(
+      'SELECT room, seqs::text[] AS seqs FROM event_room_runs WHERE namespace = $1 AND room IN ($2, $3) AND $4::bigint = ANY(seqs) ORDER BY room',
+      [NS, 'a', 'b', appended.offset],
+    );
+    expect(runs).toEqual([
+      { room: 'a', seqs: [appended.offset] },
+      { room: 'b', seqs: [appended.offset] },
+    ]);
     const [read] = await log.readRange(BigInt(appended.offset) - 1n, 1);
     expect(read).toMatchObject({ offset: appended.offset, namespace: NS, rooms: ['b', 'a'] });
   });
@@ -57,6 +67,41 @@ describe('EventLogService (repository tier)', () => {
     expect(failures).toBe(1);
   });
 
+  it('writes one run per room for a whole append, holding the offsets it gave that room', async () => {
+    const appended = await log.appendMany([
+      { namespace: NS, event: 'run:event', rooms: ['run-a', 'run-b'], payload: { n: 1 } },
+      { namespace: NS, event: 'run:event', rooms: ['run-a'], payload: { n: 2 } },
+      { namespace: NS, event: 'run:event', rooms: ['run-b', 'run-c'], payload: { n: 3 } },
+    ]);
+    const [one, two, three] = appended.map((a) => a.offset);
+    const runs = await db.sql<{ room: string; last_seq: string; event_count: number; seqs: string[] }>(
+      `SELECT room, last_seq::text AS last_seq, event_count, ARRAY(SELECT s::text FROM unnest(seqs) s ORDER BY s) AS seqs
+         FROM event_room_runs WHERE namespace = $1 AND room LIKE 'run-%' ORDER BY room`,
+      [NS],
+    );
+    expect(runs).toEqual([
+      { room: 'run-a', last_seq: two, event_count: 2, seqs: [one, two] },
+      { room: 'run-b', last_seq: three, event_count: 2, seqs: [one, three] },
+      { room: 'run-c', last_seq: three, event_count: 1, seqs: [three] },
+    ]);
+  });
+
+  it('keeps a run while any of its events is left, and removes it with the last one', async () => {
+    const old = new Date(Date.now() - 200 * 3_600_000);
+    const [first, second] = await log.appendMany([
+      { namespace: NS, event: 'kept:event', rooms: ['kept-run'], payload: { n: 1 } },
+      { namespace: NS, event: 'kept:event', rooms: ['kept-run'], payload: { n: 2 } },
+    ]);
+    // The first is old by the clock, the second not: retention takes only the first.
+    await db.sql('UPDATE events SET created_at = $1 WHERE seq = $2', [old, first.offset]);
+    await log.prune();
+    expect((await log.readBefore(NS, 'kept-run', undefined, 10)).map((e) => e.offset)).toEqual([second.offset]);
+    expect(await db.sql('SELECT 1 FROM event_room_runs WHERE namespace = $1 AND room = $2', [NS, 'kept-run'])).toHaveLength(1);
+    await db.sql('UPDATE events SET created_at = $1 WHERE seq = $2', [old, second.offset]);
+    await log.prune();
+    expect(await db.sql('SELECT 1 FROM event_room_runs WHERE namespace = $1 AND room = $2', [NS, 'kept-run'])).toHaveLength(0);
+  });
+
   it('prunes old events of either kind with their room and outbox rows', async () => {
     const old = new Date(Date.now() - 200 * 3_600_000);
     const legacy = await appendAsOlderVersion(['legacy-room'], old);
@@ -64,7 +109,8 @@ describe('EventLogService (repository tier)', () => {
     await db.sql('UPDATE events SET created_at = $1 WHERE seq = $2', [old, current.offset]);
     expect(await log.prune()).toBeGreaterThanOrEqual(2);
     const left = await db.sql<{ n: string }>(
-      `SELECT ((SELECT count(*) FROM events WHERE seq IN ($1, $2)) + (SELECT count(*) FROM event_rooms WHERE seq IN ($1, $2))
+      `SELECT ((SELECT count(*) FROM events WHERE seq IN ($1, $2)) + (SELECT count(*) FROM event_rooms_legacy WHERE seq IN ($1, $2))
+              + (SELECT count(*) FROM event_room_runs WHERE seqs && ARRAY[$1, $2]::bigint[])
               + (SELECT count(*) FROM event_outbox WHERE seq IN ($1, $2)))::text AS n`,
       [legacy, current.offset],
     );

@@ -27,7 +27,7 @@ let seq = 1_000;
 async function logEvent(rooms: string[], payload: unknown, createdAt = new Date()): Promise<string> {
   const s = String(++seq);
   await db.sql(`INSERT INTO events (seq, namespace, event, payload, created_at, rooms) VALUES ($1, $2, 'message:new', $3, $4, $5)`, [s, NAMESPACE, JSON.stringify(payload), createdAt, rooms]);
-  for (const r of rooms) await db.sql(`INSERT INTO event_rooms (namespace, room, seq) VALUES ($1, $2, $3)`, [NAMESPACE, r, s]);
+  for (const r of rooms) await db.sql(`INSERT INTO event_room_runs (namespace, room, last_seq, event_count, seqs) VALUES ($1, $2, $3, 1, ARRAY[$3::bigint])`, [NAMESPACE, r, s]);
   return s;
 }
 const loggedBody = async (s: string) => (await db.sql<{ body: unknown }>(`SELECT payload #> '{message,body}' AS body FROM events WHERE seq = $1`, [s]))[0].body;

@@ -65,10 +65,12 @@ const MAX_BATCH = 500;
 
 /**
  * An event's rooms in SQL over `events e`: its own list, or, for a row appended by a version
- * before that list existed (during a rolling update), its event_rooms rows. The fallback
- * scans event_rooms (it has no index by seq), so only such rows may ever take it.
+ * before that list existed (during a rolling update), its rows in event_rooms_legacy. The
+ * fallback scans that table (it has no index by seq), so only such rows may ever take it.
  */
-const ROOMS_OF_EVENT = 'COALESCE(e.rooms, ARRAY(SELECT r.room FROM event_rooms r WHERE r.seq = e.seq ORDER BY r.room))';
+const ROOMS_OF_EVENT = 'COALESCE(e.rooms, ARRAY(SELECT r.room FROM event_rooms_legacy r WHERE r.seq = e.seq ORDER BY r.room))';
+/** Stands for "no upper bound" where a reader pages down from the newest offset. */
+const NEWEST = '9223372036854775807';
 /**
  * Full replay pages kept for reconnect storms. A storm shares a few pages (clients that
  * dropped together are behind by the same amount); 20 pages of 500 events bound the memory
@@ -217,10 +219,12 @@ export class EventLogService implements BeforeApplicationShutdown {
    * atomic on its own, and the head row's lock, taken first, is held until it commits, so
    * batches still commit in offset order across instances (gap-safe replay). Each stored
    * event also gets its outbox row (emitted once, by whoever claims it). An event's rooms are
-   * written twice: as its `rooms` list (what gap repair and the relay read back) and as one
-   * `event_rooms` row each (what replay and history page by room), both from the one list. The
-   * input travels as one JSON document so the same text runs on the plain driver and inside a
-   * Prisma transaction.
+   * written twice from the one list: as its `rooms` (what gap repair and the relay read back)
+   * and as ONE `event_room_runs` row per room for the whole batch, holding the offsets the batch
+   * gave that room (what replay and history page by room). A row per event and room cost a
+   * 500-event batch in five rooms 2,500 index entries, more than the events themselves; the
+   * offsets within a run are in no particular order (readers sort). The input travels as one
+   * JSON document so the same text runs on the plain driver and inside a Prisma transaction.
    */
   private async write(run: SqlRunner, requests: AppendRequest[]): Promise<AppendResult[]> {
     const events = requests.map((r, i) => ({
@@ -242,10 +246,11 @@ export class EventLogService implements BeforeApplicationShutdown {
          INSERT INTO events (seq, namespace, event, payload, idempotency_key, rooms)
          SELECT seq, namespace, event, payload, idempotency_key, rooms FROM input ORDER BY seq
          ON CONFLICT DO NOTHING RETURNING seq
-       ), rooms AS (
-         INSERT INTO event_rooms (namespace, room, seq)
-         SELECT input.namespace, r.room, input.seq
+       ), runs AS (
+         INSERT INTO event_room_runs (namespace, room, last_seq, event_count, seqs)
+         SELECT input.namespace, r.room, max(input.seq), count(*), array_agg(input.seq)
            FROM input JOIN stored ON stored.seq = input.seq CROSS JOIN LATERAL unnest(input.rooms) AS r(room)
+          GROUP BY input.namespace, r.room
          RETURNING 1
        ), outbox AS (
          INSERT INTO event_outbox (seq) SELECT seq FROM stored RETURNING 1
@@ -296,14 +301,40 @@ export class EventLogService implements BeforeApplicationShutdown {
     return read;
   }
 
+  /**
+   * The first `limit` offsets after `since` in any of `rooms`, read from each room's runs in
+   * offset order. A room's runs never interleave (each append takes one contiguous block of
+   * offsets), so only the first run can hold offsets at or below `since`; every later one is
+   * wholly after it. Each room therefore stops at the run by which the runs between its first
+   * and the current one already hold `limit` offsets — the arrays of later runs are never read.
+   * Rows an older version wrote one per event (event_rooms_legacy) are read alongside.
+   */
   private async queryAfter(namespace: string, rooms: string[], since: string, limit: number): Promise<LoggedEvent[]> {
     const rows = await this.prisma.sql.query<{ seq: string; event: string; payload: unknown; created_at: Date | string; pending: boolean }>(
       `SELECT e.seq::text AS seq, e.event, e.payload, e.created_at,
               EXISTS (SELECT 1 FROM event_outbox o WHERE o.seq = e.seq) AS pending
          FROM events e
-        WHERE e.seq IN (SELECT DISTINCT r.seq FROM event_rooms r
-                         WHERE r.namespace = $1 AND r.room = ANY($2::text[]) AND r.seq > $3::bigint
-                         ORDER BY r.seq LIMIT $4)
+        WHERE e.seq IN (
+          SELECT s.seq
+            FROM unnest($2::text[]) AS wanted(room)
+            CROSS JOIN LATERAL (
+              SELECT counted.seqs FROM (
+                SELECT run.seqs,
+                       sum(run.event_count) OVER (ORDER BY run.last_seq) - run.event_count
+                         - first_value(run.event_count) OVER (ORDER BY run.last_seq) AS between_count
+                  FROM (SELECT seqs, event_count, last_seq FROM event_room_runs
+                         WHERE namespace = $1 AND room = wanted.room AND last_seq > $3::bigint
+                         ORDER BY last_seq LIMIT $4) run
+              ) counted
+              WHERE counted.between_count < $4
+            ) picked
+            CROSS JOIN LATERAL unnest(picked.seqs) AS s(seq)
+           WHERE s.seq > $3::bigint
+          UNION
+          (SELECT DISTINCT r.seq FROM event_rooms_legacy r
+            WHERE r.namespace = $1 AND r.room = ANY($2::text[]) AND r.seq > $3::bigint
+            ORDER BY r.seq LIMIT $4)
+          ORDER BY 1 LIMIT $4)
         ORDER BY e.seq`,
       [namespace, rooms, since, limit],
     );
@@ -326,14 +357,39 @@ export class EventLogService implements BeforeApplicationShutdown {
     return rows.map((row) => ({ ...toLogged(row), namespace: row.namespace, rooms: row.rooms }));
   }
 
-  /** Newest first, before `before` (history paging). */
+  /**
+   * Newest first, before `before` (history paging). The room's runs wholly below `before` are
+   * read newest first until they hold `limit` offsets; the one run that may straddle `before`
+   * (the oldest whose last offset is at or above it) is read too, and filtered.
+   */
   async readBefore(namespace: string, room: string, before: string | undefined, limit: number): Promise<LoggedEvent[]> {
     const rows = await this.prisma.sql.query<{ seq: string; event: string; payload: unknown; created_at: Date | string }>(
       `SELECT e.seq::text AS seq, e.event, e.payload, e.created_at
-         FROM event_rooms r JOIN events e ON e.seq = r.seq
-        WHERE r.namespace = $1 AND r.room = $2 AND ($3::bigint IS NULL OR r.seq < $3::bigint)
-        ORDER BY r.seq DESC LIMIT $4`,
-      [namespace, room, before ?? null, limit],
+         FROM events e
+        WHERE e.seq IN (
+          SELECT s.seq
+            FROM (
+              SELECT counted.seqs FROM (
+                SELECT run.seqs, sum(run.event_count) OVER (ORDER BY run.last_seq DESC) - run.event_count AS newer_count
+                  FROM (SELECT seqs, event_count, last_seq FROM event_room_runs
+                         WHERE namespace = $1 AND room = $2 AND last_seq < $3::bigint
+                         ORDER BY last_seq DESC LIMIT $4) run
+              ) counted
+              WHERE counted.newer_count < $4
+              UNION ALL
+              (SELECT seqs FROM event_room_runs
+                WHERE namespace = $1 AND room = $2 AND last_seq >= $3::bigint
+                ORDER BY last_seq LIMIT 1)
+            ) picked
+            CROSS JOIN LATERAL unnest(picked.seqs) AS s(seq)
+           WHERE s.seq < $3::bigint
+          UNION
+          (SELECT r.seq FROM event_rooms_legacy r
+            WHERE r.namespace = $1 AND r.room = $2 AND r.seq < $3::bigint
+            ORDER BY r.seq DESC LIMIT $4)
+          ORDER BY 1 DESC LIMIT $4)
+        ORDER BY e.seq DESC`,
+      [namespace, room, before ?? NEWEST, limit],
     );
     return rows.map(toLogged);
   }
@@ -367,21 +423,37 @@ export class EventLogService implements BeforeApplicationShutdown {
     let total = 0;
     for (;;) {
       const removed = await this.prisma.sql.transaction(async (tx) => {
-        const rows = await tx.query<{ removed: string; max_seq: string | null }>(
-          // An event's room rows (found by its room list, through their primary key) and any
-          // outbox row go with it: no foreign keys cascade, they would cost every append a check.
+        const rows = await tx.query<{ removed: string; max_seq: string | null; namespaces: string[] | null; rooms: string[] | null }>(
+          // An event's legacy room rows (found by its room list, through their primary key) and
+          // any outbox row go with it: no foreign keys cascade, they would cost every append a check.
           `WITH doomed AS (SELECT seq, namespace, rooms FROM events WHERE created_at < $1 ORDER BY seq LIMIT 5000),
-                rooms AS (DELETE FROM event_rooms r USING (SELECT seq, namespace, unnest(rooms) AS room FROM doomed) d
-                           WHERE r.namespace = d.namespace AND r.room = d.room AND r.seq = d.seq),
-                legacy AS (DELETE FROM event_rooms r WHERE r.seq IN (SELECT seq FROM doomed WHERE rooms IS NULL)),
+                rooms AS (SELECT DISTINCT seq, namespace, unnest(rooms) AS room FROM doomed),
+                legacy AS (DELETE FROM event_rooms_legacy r USING rooms d
+                            WHERE r.namespace = d.namespace AND r.room = d.room AND r.seq = d.seq),
+                unlisted AS (DELETE FROM event_rooms_legacy r WHERE r.seq IN (SELECT seq FROM doomed WHERE rooms IS NULL)),
                 outbox AS (DELETE FROM event_outbox o WHERE o.seq IN (SELECT seq FROM doomed)),
-                gone AS (DELETE FROM events WHERE seq IN (SELECT seq FROM doomed) RETURNING seq)
-           SELECT count(*)::text AS removed, max(seq)::text AS max_seq FROM gone`,
+                gone AS (DELETE FROM events WHERE seq IN (SELECT seq FROM doomed) RETURNING seq),
+                touched AS (SELECT DISTINCT namespace, room FROM rooms)
+           SELECT (SELECT count(*) FROM gone)::text AS removed, (SELECT max(seq) FROM gone)::text AS max_seq, t.namespaces, t.rooms
+             FROM (SELECT array_agg(namespace) AS namespaces, array_agg(room) AS rooms FROM touched) t`,
           [cutoff.toISOString()],
         );
-        const { removed, max_seq } = rows[0];
+        const { removed, max_seq, namespaces, rooms } = rows[0];
         if (max_seq) {
           await tx.query('UPDATE event_log_head SET pruned_through = GREATEST(pruned_through, $1::bigint) WHERE id = 1', [max_seq]);
+        }
+        if (namespaces && rooms) {
+          // A run goes with the last of its events. Events do not leave in offset order (their
+          // time is their transaction's start), so a run of a room this chunk touched may still
+          // hold one; the runs looked at are those ending at or below the highest offset pruned
+          // so far, found through the primary key.
+          await tx.query(
+            `DELETE FROM event_room_runs r USING unnest($1::text[], $2::text[]) AS t(namespace, room)
+              WHERE r.namespace = t.namespace AND r.room = t.room
+                AND r.last_seq <= (SELECT pruned_through FROM event_log_head WHERE id = 1)
+                AND NOT EXISTS (SELECT 1 FROM events e WHERE e.seq = ANY(r.seqs))`,
+            [namespaces, rooms],
+          );
         }
         return Number(removed);
       });

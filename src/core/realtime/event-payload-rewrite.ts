@@ -7,8 +7,9 @@
  * `since` replay, not through `GET /api/history`. Call `EventLogService.forgetCachedPages()`
  * after the commit: replay pages read before it may be cached in memory.
  *
- * The scan is bounded by the room (the `event_rooms` primary key) and by the log time, so
- * its cost is the room's traffic since `loggedSince`, not the whole log.
+ * The scan is bounded by the room (its runs in `event_room_runs`, by primary key) and by the
+ * log time (runs ending below the first offset logged since `loggedSince` are skipped), so its
+ * cost is the room's traffic since then, not the whole log.
  */
 
 /** Any Prisma client or interactive-transaction client. */
@@ -32,7 +33,12 @@ export interface LoggedPayloadRewrite {
 export function rewriteLoggedPayloads(tx: RawSqlExecutor, rewrite: LoggedPayloadRewrite): Promise<number> {
   return tx.$executeRawUnsafe(
     `UPDATE events e SET payload = jsonb_set(e.payload, $5::text[], $6::jsonb)
-      WHERE e.seq IN (SELECT r.seq FROM event_rooms r WHERE r.namespace = $1 AND r.room = $2)
+      WHERE e.seq IN (
+              SELECT s.seq FROM event_room_runs r CROSS JOIN LATERAL unnest(r.seqs) AS s(seq)
+               WHERE r.namespace = $1 AND r.room = $2
+                 AND r.last_seq >= (SELECT min(l.seq) FROM events l WHERE l.created_at >= $3::timestamptz)
+              UNION ALL
+              SELECT r.seq FROM event_rooms_legacy r WHERE r.namespace = $1 AND r.room = $2)
         AND e.created_at >= $3::timestamptz
         AND e.payload #>> $4::text[] = $7
         AND e.payload #> $5::text[] IS DISTINCT FROM $6::jsonb`,

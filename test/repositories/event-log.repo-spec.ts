@@ -4,7 +4,9 @@
  * room through runs against a plain reading of the log, and what earlier versions wrote or
  * still write during a rolling update (rows without a room list; one event_rooms row per event).
  */
-import { EventLogService } from '../../src/core/realtime/event-log.service';
+import pg from 'pg';
+import { postgresDriver } from '../../src/core/prisma/postgres-driver';
+import { CLAIM_SQL, EventLogService } from '../../src/core/realtime/event-log.service';
 import { openRepositoryDatabase, type RepositoryDatabase } from '../support/repository';
 
 let db: RepositoryDatabase;
@@ -65,6 +67,25 @@ describe('EventLogService (repository tier)', () => {
     // A claim the database refuses (here: not an offset) leaves its events to the relay and says so.
     await expect(log.claim(['not-an-offset'])).rejects.toThrow();
     expect(failures).toBe(1);
+  });
+
+  it('keeps the plan of the claim, which runs after every append, instead of planning it per call', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    try {
+      const sql = postgresDriver(pool, { prepare: true });
+      for (let i = 0; i < 8; i++) {
+        const [appended] = await log.appendWithin((text, params) => sql.query(text, params), [{ namespace: NS, event: 'plan:event', rooms: ['plan'], payload: { i } }]);
+        expect(await sql.query(CLAIM_SQL, [[appended.offset]])).toEqual([{ seq: appended.offset }]);
+      }
+      // PostgreSQL plans a prepared statement afresh for its first five runs, then keeps a generic plan if it is no dearer.
+      const [plans] = await sql.query<{ generic_plans: string; custom_plans: string }>(
+        'SELECT generic_plans::text, custom_plans::text FROM pg_prepared_statements WHERE statement = $1',
+        [CLAIM_SQL],
+      );
+      expect(plans).toEqual({ generic_plans: '3', custom_plans: '5' });
+    } finally {
+      await pool.end();
+    }
   });
 
   it('writes one run per room for a whole append, holding the offsets it gave that room', async () => {

@@ -3,7 +3,7 @@
 -- the events themselves).
 --
 -- * event_room_runs: for each room an append wrote to, ONE row with the offsets it gave that
---   room (`seqs`, ascending), their number (`event_count`, so a reader can bound how many rows
+--   room (`seqs`, in no particular order), their number (`event_count`, so a reader can bound how many rows
 --   it needs without opening the arrays) and the highest (`last_seq`, the key). Appends take
 --   their offsets in one contiguous block under the event log's head lock, so a room's runs
 --   never interleave: every offset of one run is below every offset of the room's next run.

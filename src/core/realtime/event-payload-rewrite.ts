@@ -7,9 +7,9 @@
  * `since` replay, not through `GET /api/history`. Call `EventLogService.forgetCachedPages()`
  * after the commit: replay pages read before it may be cached in memory.
  *
- * The scan is bounded by the room (its runs in `event_room_runs`, by primary key) and by the
- * log time (runs ending below the first offset logged since `loggedSince` are skipped), so its
- * cost is the room's traffic since then, not the whole log.
+ * The scan is bounded by the room (its runs in `event_room_runs`, found by primary key), so
+ * its cost is the room's logged traffic, not the whole log; `loggedSince` then narrows which
+ * of those events are rewritten.
  */
 
 /** Any Prisma client or interactive-transaction client. */
@@ -36,7 +36,6 @@ export function rewriteLoggedPayloads(tx: RawSqlExecutor, rewrite: LoggedPayload
       WHERE e.seq IN (
               SELECT s.seq FROM event_room_runs r CROSS JOIN LATERAL unnest(r.seqs) AS s(seq)
                WHERE r.namespace = $1 AND r.room = $2
-                 AND r.last_seq >= (SELECT min(l.seq) FROM events l WHERE l.created_at >= $3::timestamptz)
               UNION ALL
               SELECT r.seq FROM event_rooms_legacy r WHERE r.namespace = $1 AND r.room = $2)
         AND e.created_at >= $3::timestamptz

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import { PrismaService } from '../../core/prisma';
 import type { SqlTransaction } from '../../core/realtime';
 import { Prisma, type Notification } from '../../generated/prisma/client';
+import { timeOrderedUuid } from './time-ordered-uuid';
 
 export type NotificationRow = Notification;
 
@@ -185,20 +185,4 @@ export class NotificationsRepository {
 /** The key of one (user, dedupe key) pair in idsByDedupeKey's map. */
 export function dedupeSlot(userId: string, dedupeKey: string): string {
   return `${userId}\u0000${dedupeKey}`;
-}
-
-let uuidCounter = 0;
-
-/**
- * A version 7 UUID (time first) whose 24 bits after the timestamp are a process-wide
- * counter, so the ids this process makes sort in the order they were made, also within one
- * millisecond; the rest is random.
- */
-function timeOrderedUuid(): string {
-  uuidCounter = (uuidCounter + 1) % 0x1000000;
-  const time = Date.now().toString(16).padStart(12, '0');
-  const counter = uuidCounter.toString(16).padStart(6, '0');
-  const random = randomBytes(6).toString('hex');
-  // Variant nibble fixed at 8 (RFC 9562 allows 8–b): a random one there would outrank the counter after it.
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${counter.slice(0, 3)}-8${counter.slice(3)}-${random.slice(0, 12)}`;
 }

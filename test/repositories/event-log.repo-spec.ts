@@ -1,8 +1,9 @@
 /**
  * EventLogService against a real PostgreSQL with the migrations applied: where an event's
- * rooms are kept (its own row's list, one event_room_runs row per room and append), paging by
- * room through runs against a plain reading of the log, and what earlier versions wrote or
- * still write during a rolling update (rows without a room list; one event_rooms row per event).
+ * rooms are kept (its own row's list, one event_room_runs row per room and append), the
+ * claim's kept plan, retention of runs, and what earlier versions wrote or still write during a
+ * rolling update (rows without a room list; one event_rooms row per event). Paging by room:
+ * event-log-paging.repo-spec.ts.
  */
 import pg from 'pg';
 import { postgresDriver } from '../../src/core/prisma/postgres-driver';

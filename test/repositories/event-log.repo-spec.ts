@@ -5,10 +5,8 @@
  * rolling update (rows without a room list; one event_rooms row per event). Paging by room:
  * event-log-paging.repo-spec.ts.
  */
-import pg from 'pg';
-import { postgresDriver } from '../../src/core/prisma/postgres-driver';
 import { CLAIM_SQL, EventLogService } from '../../src/core/realtime/event-log.service';
-import { openRepositoryDatabase, type RepositoryDatabase } from '../support/repository';
+import { driverOnOneConnection, openRepositoryDatabase, type RepositoryDatabase } from '../support/repository';
 
 let db: RepositoryDatabase;
 let log: EventLogService;
@@ -71,9 +69,8 @@ describe('EventLogService (repository tier)', () => {
   });
 
   it('keeps the plan of the claim, which runs after every append, instead of planning it per call', async () => {
-    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    const { sql, close } = driverOnOneConnection(db.url, true);
     try {
-      const sql = postgresDriver(pool, { prepare: true });
       for (let i = 0; i < 8; i++) {
         const [appended] = await log.appendWithin((text, params) => sql.query(text, params), [{ namespace: NS, event: 'plan:event', rooms: ['plan'], payload: { i } }]);
         expect(await sql.query(CLAIM_SQL, [[appended.offset]])).toEqual([{ seq: appended.offset }]);
@@ -85,7 +82,7 @@ describe('EventLogService (repository tier)', () => {
       );
       expect(plans).toEqual({ generic_plans: '3', custom_plans: '5' });
     } finally {
-      await pool.end();
+      await close();
     }
   });
 

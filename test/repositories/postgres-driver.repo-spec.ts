@@ -2,26 +2,25 @@
  * The plain-SQL driver on a real PostgreSQL: statements are prepared once per connection
  * under a process-wide name (DATABASE_PREPARED_STATEMENTS, on by default), or sent unnamed.
  */
-import pg from 'pg';
-import { postgresDriver } from '../../src/core/prisma/postgres-driver';
 import { createTestDatabase, dropTestDatabase } from '../support/database';
+import { driverOnOneConnection as openDriver } from '../support/repository';
 
 let url: string;
-const pools: pg.Pool[] = [];
+const closers: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   url = await createTestDatabase('repo_driver');
 });
 afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end().catch(() => undefined)));
+  await Promise.all(closers.map((close) => close()));
   await dropTestDatabase(url);
 });
 
 /** A driver on a pool of one connection, so every statement below runs in the same session. */
 function driverOnOneConnection(prepare: boolean) {
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  pools.push(pool);
-  return postgresDriver(pool, { prepare });
+  const { sql, close } = openDriver(url, prepare);
+  closers.push(close);
+  return sql;
 }
 
 const PREPARED = "SELECT statement FROM pg_prepared_statements WHERE name LIKE 'herald\\_%' ORDER BY prepare_time";

@@ -8,9 +8,11 @@
  *   const rows = await db.sql('SELECT ... FROM killmails');      // read back behind the repository's back
  *   afterAll(() => db.close());
  */
-import { Client } from 'pg';
+import pg, { Client } from 'pg';
 import { loadConfig, type AppConfig } from '../../src/config';
+import { postgresDriver } from '../../src/core/prisma/postgres-driver';
 import { PrismaService } from '../../src/core/prisma/prisma.service';
+import type { SqlDriver } from '../../src/core/prisma/sql-driver';
 import { EventLogService } from '../../src/core/realtime/event-log.service';
 import { UnitOfWork } from '../../src/core/realtime/unit-of-work';
 import { createTestDatabase, dropTestDatabase } from './database';
@@ -26,6 +28,15 @@ export interface RepositoryDatabase {
   /** One query on a connection outside the app's pool: what is really stored. */
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
+}
+
+/**
+ * The app's plain-SQL driver on a pool of one connection, so every statement runs in the same
+ * session (what a test reading `pg_prepared_statements` needs). `close` ends the pool.
+ */
+export function driverOnOneConnection(url: string, prepare: boolean): { sql: SqlDriver; close: () => Promise<void> } {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  return { sql: postgresDriver(pool, { prepare }), close: () => pool.end().catch(() => undefined) };
 }
 
 /** The configuration the app would load for `env` plus a database URL (and the test secret). */

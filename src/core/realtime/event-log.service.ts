@@ -432,7 +432,7 @@ export class EventLogService implements BeforeApplicationShutdown {
           // An event's legacy room rows (found by its room list, through their primary key) and
           // any outbox row go with it: no foreign keys cascade, they would cost every append a check.
           `WITH doomed AS (SELECT seq, namespace, rooms FROM events WHERE created_at < $1 ORDER BY seq LIMIT 5000),
-                rooms AS (SELECT DISTINCT seq, namespace, unnest(rooms) AS room FROM doomed),
+                rooms AS (SELECT seq, namespace, unnest(rooms) AS room FROM doomed),
                 legacy AS (DELETE FROM event_rooms_legacy r USING rooms d
                             WHERE r.namespace = d.namespace AND r.room = d.room AND r.seq = d.seq),
                 unlisted AS (DELETE FROM event_rooms_legacy r WHERE r.seq IN (SELECT seq FROM doomed WHERE rooms IS NULL)),

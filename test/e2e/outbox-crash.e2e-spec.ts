@@ -1,7 +1,8 @@
 /**
  * The transactional outbox against real processes and a real PostgreSQL: a domain change
  * and its event commit together; a kill -9 between the commit and the emit loses nothing
- * (the relay emits it after the restart, once); a failing event-log write rolls the change back.
+ * (the relay emits it after the restart, once; a whole batch too, in order); a failing
+ * event-log write rolls the change back.
  */
 import { Client } from 'pg';
 import type { Socket } from 'socket.io-client';
@@ -10,7 +11,7 @@ import { collect, emitAck, eventually, http, sleep, waitFor } from '../support/c
 import { createTestDatabase, dropTestDatabase, withDb } from '../support/database';
 import { appSocket } from '../support/notifications-app-socket';
 import { RELAY_GRACE_MS, RELAY_MAX_INTERVAL_MS } from '../../src/core/realtime/outbox-relay';
-import { TEST_JWT_SECRET, token } from '../support/tokens';
+import { serviceToken, TEST_JWT_SECRET, token } from '../support/tokens';
 
 interface MessageEventPayload {
   offset: string;
@@ -58,13 +59,13 @@ describe('transactional outbox: kill -9 between commit and emit', () => {
     await withDb(databaseUrl, async (db) => {
       expect(await count(db, 'SELECT count(*) AS n FROM messages WHERE conversation_id = $1', [conversationId])).toBe(1);
       expect(await count(db, "SELECT count(*) AS n FROM events WHERE event = 'messages:new'")).toBe(1);
-      expect(await count(db, 'SELECT count(*) AS n FROM event_outbox')).toBe(1); // committed, never emitted
+      expect(await count(db, 'SELECT count(*) AS n FROM event_outbox_runs')).toBe(1); // committed, never emitted
     });
 
     const restarted = await spawnApp(env, { entry: 'fixture' });
     running.push(restarted);
     // The relay runs as the application starts: the orphan is emitted within a second of it being up.
-    await withDb(databaseUrl, (db) => eventually(async () => (await count(db, 'SELECT count(*) AS n FROM event_outbox')) === 0, 1000, 50));
+    await withDb(databaseUrl, (db) => eventually(async () => (await count(db, 'SELECT count(*) AS n FROM event_outbox_runs')) === 0, 1000, 50));
     expect(restarted.output()).toMatch(/relayed 1 committed event/);
 
     // A client that resumes from before the crash gets it once (replayed, or live from the relay).
@@ -106,7 +107,39 @@ describe('transactional outbox: kill -9 between commit and emit', () => {
       running.push(restarted);
       await sleep(RELAY_GRACE_MS + RELAY_MAX_INTERVAL_MS);
       expect(seen).toHaveLength(1);
-      await withDb(databaseUrl, async (db) => expect(await count(db, 'SELECT count(*) AS n FROM event_outbox')).toBe(0));
+      await withDb(databaseUrl, async (db) => expect(await count(db, 'SELECT count(*) AS n FROM event_outbox_runs')).toBe(0));
+    } finally {
+      await survivor.close();
+    }
+  }, 120_000);
+
+  it('relays a whole batch committed just before the crash: every event once, in offset order', async () => {
+    const redisPrefix = `herald-outbox-batch-${Date.now()}`;
+    const survivor: TestApp = await startTestApp({ databaseUrl, redis: redisPrefix });
+    try {
+      const env = { DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'warn', REDIS_URL: survivor.config.redisUrl!, REDIS_PREFIX: redisPrefix };
+      const doomed = await spawnApp({ ...env, HERALD_FAULT_EXIT_AFTER_COMMIT: 'true' }, { entry: 'fixture' });
+      running.push(doomed);
+      const cat = await appSocket(survivor.url, 'ox-cat');
+      sockets.push(cat);
+      const seen = collect<{ offset: string; notification: { title: string } }>(cat, 'notifications:new');
+      const titles = ['one', 'two', 'three', 'four', 'five'];
+      const items = titles.map((title) => ({ userId: 'ox-cat', eventKey: 'ox.batch', category: 'system', title, body: 'b' }));
+      const answer = await http(doomed.url, 'POST', '/api/notifications/batch', { token: serviceToken(), body: { items } }).catch(() => 'no answer');
+      expect(answer).toBe('no answer');
+      await doomed.exited;
+      await withDb(databaseUrl, async (db) => {
+        expect(await count(db, "SELECT count(*) AS n FROM events WHERE event = 'notifications:new'")).toBe(titles.length);
+        // One outbox row for the batch's append, not one per event.
+        expect(await count(db, 'SELECT count(*) AS n FROM event_outbox_runs')).toBe(1);
+      });
+
+      await eventually(() => seen.length >= titles.length, 10_000);
+      await sleep(RELAY_GRACE_MS + RELAY_MAX_INTERVAL_MS); // another relay pass: a second copy would have arrived
+      expect(seen.map((e) => e.notification.title)).toEqual(titles);
+      const offsets = seen.map((e) => BigInt(e.offset));
+      expect(offsets.every((o, k) => k === 0 || o > offsets[k - 1])).toBe(true);
+      await withDb(databaseUrl, async (db) => expect(await count(db, 'SELECT count(*) AS n FROM event_outbox_runs')).toBe(0));
     } finally {
       await survivor.close();
     }
@@ -144,7 +177,7 @@ describe('transactional outbox: a failing event-log write', () => {
       expect(messages.body.items.map((m) => m.body)).toEqual(['fine']);
       await withDb(app.databaseUrl, async (db) => {
         expect(await count(db, "SELECT count(*) AS n FROM events WHERE event = 'messages:new'")).toBe(1);
-        expect(await count(db, 'SELECT count(*) AS n FROM event_outbox')).toBe(0);
+        expect(await count(db, 'SELECT count(*) AS n FROM event_outbox_runs')).toBe(0);
       });
     } finally {
       ben.close();

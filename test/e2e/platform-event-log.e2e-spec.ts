@@ -134,7 +134,7 @@ describe('event log, offsets and replay', () => {
     // No foreign key cascades: retention itself removes the pruned events' room runs and outbox rows.
     const orphans = await app.get(PrismaService).sql.query<{ rooms: string; outbox: string }>(
       `SELECT (SELECT count(*) FROM event_room_runs r WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.seq = ANY(r.seqs)))::text AS rooms,
-              (SELECT count(*) FROM event_outbox o WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.seq = o.seq))::text AS outbox`,
+              (SELECT count(*) FROM event_outbox_runs o WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.seq BETWEEN o.first_seq AND o.last_seq))::text AS outbox`,
     );
     expect(orphans).toEqual([{ rooms: '0', outbox: '0' }]);
     const s = await open('late');

@@ -1,7 +1,8 @@
 /**
  * EventLogService against a real PostgreSQL with the migrations applied: where an event's
  * rooms are kept (its own row's list, one event_room_runs row per room and append), the
- * claim's kept plan, retention of runs, and what earlier versions wrote or still write during a
+ * outbox (one row per append: claimed whole, relayed whole, pending until then), the claim's kept
+ * plan, retention of runs, and what earlier versions wrote or still write during a
  * rolling update (rows without a room list; one event_rooms row per event). Paging by room:
  * event-log-paging.repo-spec.ts.
  */
@@ -68,12 +69,80 @@ describe('EventLogService (repository tier)', () => {
     expect(failures).toBe(1);
   });
 
+  it('writes one outbox row per append, covering the offsets it stored, and claims it whole or not at all', async () => {
+    const within = (requests: Parameters<EventLogService['appendWithin']>[1]) =>
+      log.appendWithin((text, params) => db.prisma.sql.query(text, params), requests);
+    await log.appendMany([{ namespace: NS, event: 'keyed:event', rooms: ['outbox-run'], payload: { n: 0 }, idempotencyKey: 'outbox-run-key' }]);
+    // The middle event's key was used before: its offset stays empty inside the run.
+    const [a, repeat, c] = await within([
+      { namespace: NS, event: 'run:event', rooms: ['outbox-run'], payload: { n: 1 } },
+      { namespace: NS, event: 'run:event', rooms: ['outbox-run'], payload: { n: 2 }, idempotencyKey: 'outbox-run-key' },
+      { namespace: NS, event: 'run:event', rooms: ['outbox-run'], payload: { n: 3 } },
+    ]);
+    expect(repeat.duplicate).toBe(true);
+    const row = () =>
+      db.sql<{ first_seq: string }>('SELECT first_seq::text AS first_seq FROM event_outbox_runs WHERE last_seq = $1', [c.offset]);
+    expect(await row()).toEqual([{ first_seq: a.offset }]);
+    // A claim of only some of the append's events takes nothing: the relay will emit them all.
+    expect(await log.claim([c.offset])).toEqual(new Set());
+    expect(await log.claim([a.offset])).toEqual(new Set());
+    expect(await row()).toHaveLength(1);
+    expect(await log.claim([c.offset, a.offset])).toEqual(new Set([a.offset, c.offset]));
+    expect(await row()).toEqual([]);
+    expect(await log.claim([a.offset, c.offset])).toEqual(new Set());
+  });
+
+  it('replays an event as pending until its append is claimed, and one a previous version left in its outbox too', async () => {
+    const [first, second] = await log.appendWithin((text, params) => db.prisma.sql.query(text, params), [
+      { namespace: NS, event: 'pending:event', rooms: ['pending-room'], payload: { n: 1 } },
+      { namespace: NS, event: 'pending:event', rooms: ['pending-room'], payload: { n: 2 } },
+    ]);
+    const since = String(BigInt(first.offset) - 1n);
+    const pending = async () => (await log.readAfter(NS, ['pending-room'], since, 10)).map((e) => [e.offset, e.pending ?? false]);
+    expect(await pending()).toEqual([
+      [first.offset, true],
+      [second.offset, true],
+    ]);
+    await log.claim([first.offset, second.offset]);
+    expect(await pending()).toEqual([
+      [first.offset, false],
+      [second.offset, false],
+    ]);
+    const legacy = await appendAsOlderVersion(['pending-legacy']);
+    const [read] = await log.readAfter(NS, ['pending-legacy'], String(BigInt(legacy) - 1n), 10);
+    expect(read).toMatchObject({ offset: legacy, pending: true });
+  });
+
+  it("relays whole appends, oldest first, as many as fit in the pass's limit (always one), with a previous version's rows", async () => {
+    await log.claimOrphans(0, 100_000); // whatever earlier cases left
+    const within = (n: number, rooms: string[]) =>
+      log.appendWithin(
+        (text, params) => db.prisma.sql.query(text, params),
+        Array.from({ length: n }, (_, i) => ({ namespace: NS, event: 'orphan:event', rooms, payload: { i } })),
+      );
+    const three = await within(3, ['orphans-a']);
+    const two = await within(2, ['orphans-b', 'orphans-c']);
+    const older = await appendAsOlderVersion(['orphans-legacy']);
+    const one = await within(1, ['orphans-a']);
+    await db.sql("UPDATE event_outbox_runs SET created_at = now() - interval '1 hour'");
+    const offsets = (events: Array<{ offset: string }>) => events.map((e) => e.offset);
+
+    // Three fit in four; with the next two they would not. The previous version's row comes along.
+    const firstPass = await log.claimOrphans(1_000, 4);
+    expect(offsets(firstPass)).toEqual([...offsets(three), older]);
+    expect(firstPass[0]).toMatchObject({ namespace: NS, event: 'orphan:event', payload: { i: 0 }, rooms: ['orphans-a'] });
+    // A limit below an append's size still takes that append, whole.
+    expect(offsets(await log.claimOrphans(1_000, 1))).toEqual(offsets(two));
+    expect(offsets(await log.claimOrphans(1_000, 10))).toEqual(offsets(one));
+    expect(await log.claimOrphans(1_000, 10)).toEqual([]);
+  });
+
   it('keeps the plan of the claim, which runs after every append, instead of planning it per call', async () => {
     const { sql, close } = driverOnOneConnection(db.url, true);
     try {
       for (let i = 0; i < 8; i++) {
         const [appended] = await log.appendWithin((text, params) => sql.query(text, params), [{ namespace: NS, event: 'plan:event', rooms: ['plan'], payload: { i } }]);
-        expect(await sql.query(CLAIM_SQL, [[appended.offset]])).toEqual([{ seq: appended.offset }]);
+        expect(await sql.query(CLAIM_SQL, [appended.offset, appended.offset])).toEqual([{ last_seq: appended.offset }]);
       }
       // PostgreSQL plans a prepared statement afresh for its first five runs, then keeps a generic plan if it is no dearer.
       const [plans] = await sql.query<{ generic_plans: string; custom_plans: string }>(
@@ -124,13 +193,17 @@ describe('EventLogService (repository tier)', () => {
   it('prunes old events of either kind with their room and outbox rows', async () => {
     const old = new Date(Date.now() - 200 * 3_600_000);
     const legacy = await appendAsOlderVersion(['legacy-room'], old);
-    const [current] = await log.appendMany([{ namespace: NS, event: 'new:event', rooms: ['current-room'], payload: { n: 3 } }]);
+    // Stored as a domain change stores it and never claimed: its outbox row is left too.
+    const [current] = await log.appendWithin((text, params) => db.prisma.sql.query(text, params), [
+      { namespace: NS, event: 'new:event', rooms: ['current-room'], payload: { n: 3 } },
+    ]);
     await db.sql('UPDATE events SET created_at = $1 WHERE seq = $2', [old, current.offset]);
     expect(await log.prune()).toBeGreaterThanOrEqual(2);
     const left = await db.sql<{ n: string }>(
       `SELECT ((SELECT count(*) FROM events WHERE seq IN ($1, $2)) + (SELECT count(*) FROM event_rooms_legacy WHERE seq IN ($1, $2))
               + (SELECT count(*) FROM event_room_runs WHERE seqs && ARRAY[$1, $2]::bigint[])
-              + (SELECT count(*) FROM event_outbox WHERE seq IN ($1, $2)))::text AS n`,
+              + (SELECT count(*) FROM event_outbox WHERE seq IN ($1, $2))
+              + (SELECT count(*) FROM event_outbox_runs WHERE $2::bigint BETWEEN first_seq AND last_seq))::text AS n`,
       [legacy, current.offset],
     );
     expect(left).toEqual([{ n: '0' }]);

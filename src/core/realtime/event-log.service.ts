@@ -70,13 +70,19 @@ const MAX_BATCH = 500;
  */
 const ROOMS_OF_EVENT = 'COALESCE(e.rooms, ARRAY(SELECT r.room FROM event_rooms_legacy r WHERE r.seq = e.seq ORDER BY r.room))';
 /**
- * The claim runs after every append, so its plan is worth keeping. Written `= ANY($1)`,
- * PostgreSQL re-planned it on every call: its cached, generic plan assumes an array of ten
- * offsets and so looked dearer than a fresh plan for the usual one or two. Read through a
- * sub-select, the array is unknown to either plan and the cached one is kept (PostgreSQL CPU
- * per one-offset claim 112–140 → 76–94 µs on a slow host).
+ * The claim of one append's outbox row: its key is the highest offset the append stored, and
+ * its first offset must be the lowest stored, or nothing is claimed (the relay then emits all
+ * of them; a claim of only some could leave the rest unemitted). It runs after
+ * every append, so it takes scalars and keeps one cached plan (docs/platform.md).
  */
-export const CLAIM_SQL = 'DELETE FROM event_outbox WHERE seq = ANY((SELECT $1::bigint[])::bigint[]) RETURNING seq::text AS seq';
+export const CLAIM_SQL = 'DELETE FROM event_outbox_runs WHERE last_seq = $1::bigint AND first_seq = $2::bigint RETURNING last_seq::text AS last_seq';
+/**
+ * Whether event `e.seq` awaits its emit: its append's outbox row is still there (the run that
+ * ends at or after it; runs never overlap), or, for an event a previous version appended, its
+ * own row in event_outbox.
+ */
+const PENDING_EVENT = `(COALESCE((SELECT o.first_seq <= e.seq FROM event_outbox_runs o WHERE o.last_seq >= e.seq ORDER BY o.last_seq LIMIT 1), false)
+   OR EXISTS (SELECT 1 FROM event_outbox o WHERE o.seq = e.seq))`;
 /** Stands for "no upper bound" where a reader pages down from the newest offset. */
 const NEWEST = '9223372036854775807';
 /**
@@ -163,15 +169,19 @@ export class EventLogService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Takes the emit of committed events: deletes their outbox rows and returns the offsets
-   * this caller deleted. Whoever gets a row emits it; a row the relay has locked makes this
-   * wait for the relay's commit and then come back without it, so an event is emitted once.
+   * Takes the emit of the events one append stored (`offsets`, all of them): deletes the
+   * append's outbox row and returns the offsets this caller may emit, all or none. Whoever
+   * deletes the row emits its events; a row the relay has locked makes this wait for the
+   * relay's commit and then come back empty, so an event is emitted once.
    */
   async claim(offsets: string[]): Promise<Set<string>> {
     if (!offsets.length) return new Set();
     try {
-      const rows = await this.prisma.sql.query<{ seq: string }>(CLAIM_SQL, [offsets]);
-      return new Set(rows.map((r) => r.seq));
+      const seqs = offsets.map(BigInt);
+      const last = seqs.reduce((a, b) => (b > a ? b : a));
+      const first = seqs.reduce((a, b) => (b < a ? b : a));
+      const rows = await this.prisma.sql.query<{ last_seq: string }>(CLAIM_SQL, [last.toString(), first.toString()]);
+      return rows.length ? new Set(offsets) : new Set();
     } catch (err) {
       for (const listener of this.claimFailedListeners) listener();
       throw err;
@@ -184,20 +194,35 @@ export class EventLogService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Claims up to `limit` committed events older than `graceMs` that nobody has emitted,
-   * oldest first, and returns them to be emitted (the outbox relay). Rows another relay
-   * holds are skipped, not waited for.
+   * Claims committed events older than `graceMs` that nobody has emitted, oldest appends
+   * first, and returns them to be emitted (the outbox relay): whole appends, as many as fit in
+   * `limit` events (always at least one), plus up to `limit` events a previous version left in
+   * its per-event outbox. Rows another relay holds are skipped, not waited for.
    */
   async claimOrphans(graceMs: number, limit: number): Promise<OutboxEvent[]> {
     const rows = await this.prisma.sql.query<{ seq: string; namespace: string; event: string; payload: unknown; rooms: string[] }>(
       `WITH due AS (
+         SELECT last_seq, first_seq FROM event_outbox_runs
+          WHERE created_at < clock_timestamp() - $1::double precision * interval '1 millisecond'
+          ORDER BY last_seq LIMIT $2 FOR UPDATE SKIP LOCKED
+       ), fitting AS (
+         SELECT last_seq FROM (
+           SELECT last_seq, sum(last_seq - first_seq + 1) OVER w AS upto, row_number() OVER w AS n FROM due WINDOW w AS (ORDER BY last_seq)
+         ) counted WHERE upto <= $2 OR n = 1
+       ), gone AS (
+         DELETE FROM event_outbox_runs o USING fitting WHERE o.last_seq = fitting.last_seq RETURNING o.first_seq, o.last_seq
+       ), legacy_due AS (
          SELECT seq FROM event_outbox WHERE created_at < clock_timestamp() - $1::double precision * interval '1 millisecond'
           ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED
-       ), gone AS (
-         DELETE FROM event_outbox o USING due WHERE o.seq = due.seq RETURNING o.seq
+       ), legacy_gone AS (
+         DELETE FROM event_outbox o USING legacy_due WHERE o.seq = legacy_due.seq RETURNING o.seq
+       ), claimed AS (
+         SELECT e.seq FROM gone JOIN events e ON e.seq BETWEEN gone.first_seq AND gone.last_seq
+         UNION ALL
+         SELECT seq FROM legacy_gone
        )
        SELECT e.seq::text AS seq, e.namespace, e.event, e.payload, ${ROOMS_OF_EVENT} AS rooms
-         FROM events e JOIN gone ON gone.seq = e.seq
+         FROM events e JOIN claimed ON claimed.seq = e.seq
         ORDER BY e.seq`,
       [graceMs, limit],
     );
@@ -222,8 +247,10 @@ export class EventLogService implements BeforeApplicationShutdown {
    * One statement per batch, so one round trip instead of five (BEGIN, head, events, rooms,
    * COMMIT): the batch's latency is what every publish in it waits for. A statement is
    * atomic on its own, and the head row's lock, taken first, is held until it commits, so
-   * batches still commit in offset order across instances (gap-safe replay). Each stored
-   * event also gets its outbox row (emitted once, by whoever claims it). An event's rooms are
+   * batches still commit in offset order across instances (gap-safe replay). The stored
+   * events get one outbox row together (emitted once, by whoever claims it), which covers
+   * their offsets from first to last: a row each cost a 500-event batch a fifth of its
+   * PostgreSQL time, counting the claim's deletes. An event's rooms are
    * written twice from the one list: as its `rooms` (what gap repair and the relay read back)
    * and as ONE `event_room_runs` row per room for the whole batch, holding the offsets the batch
    * gave that room (what replay and history page by room). A row per event and room cost a
@@ -258,7 +285,7 @@ export class EventLogService implements BeforeApplicationShutdown {
           GROUP BY input.namespace, r.room
          RETURNING 1
        ), outbox AS (
-         INSERT INTO event_outbox (seq) SELECT seq FROM stored RETURNING 1
+         INSERT INTO event_outbox_runs (first_seq, last_seq) SELECT min(seq), max(seq) FROM stored HAVING count(*) > 0 RETURNING 1
        )
        SELECT input.seq::text AS seq, input.ord::text AS ord FROM input JOIN stored ON stored.seq = input.seq`,
       [requests.length, JSON.stringify(events)],
@@ -317,7 +344,7 @@ export class EventLogService implements BeforeApplicationShutdown {
   private async queryAfter(namespace: string, rooms: string[], since: string, limit: number): Promise<LoggedEvent[]> {
     const rows = await this.prisma.sql.query<{ seq: string; event: string; payload: unknown; created_at: Date | string; pending: boolean }>(
       `SELECT e.seq::text AS seq, e.event, e.payload, e.created_at,
-              EXISTS (SELECT 1 FROM event_outbox o WHERE o.seq = e.seq) AS pending
+              ${PENDING_EVENT} AS pending
          FROM events e
         WHERE e.seq IN (
           SELECT s.seq
@@ -430,7 +457,8 @@ export class EventLogService implements BeforeApplicationShutdown {
       const removed = await this.prisma.sql.transaction(async (tx) => {
         const rows = await tx.query<{ removed: string; max_seq: string | null; namespaces: string[] | null; rooms: string[] | null }>(
           // An event's legacy room rows (found by its room list, through their primary key) and
-          // any outbox row go with it: no foreign keys cascade, they would cost every append a check.
+          // any outbox row of a previous version go with it: no foreign keys cascade, they would
+          // cost every append a check.
           `WITH doomed AS (SELECT seq, namespace, rooms FROM events WHERE created_at < $1 ORDER BY seq LIMIT 5000),
                 rooms AS (SELECT seq, namespace, unnest(rooms) AS room FROM doomed),
                 legacy AS (DELETE FROM event_rooms_legacy r USING rooms d
@@ -446,6 +474,13 @@ export class EventLogService implements BeforeApplicationShutdown {
         const { removed, max_seq, namespaces, rooms } = rows[0];
         if (max_seq) {
           await tx.query('UPDATE event_log_head SET pruned_through = GREATEST(pruned_through, $1::bigint) WHERE id = 1', [max_seq]);
+          // An append's outbox row (its events never emitted) goes with the last of its events.
+          await tx.query(
+            `DELETE FROM event_outbox_runs o
+              WHERE o.last_seq <= (SELECT pruned_through FROM event_log_head WHERE id = 1)
+                AND NOT EXISTS (SELECT 1 FROM events e WHERE e.seq BETWEEN o.first_seq AND o.last_seq)`,
+            [],
+          );
         }
         if (namespaces && rooms) {
           // A run goes with the last of its events. Events do not leave in offset order (their

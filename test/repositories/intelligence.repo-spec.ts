@@ -4,6 +4,7 @@
 import { DomainError } from '../../src/core/errors';
 import { CountryRepository, type CountryFigures, type NewItem } from '../../src/modules/intelligence/country.repository';
 import { IntelligenceItemRepository } from '../../src/modules/intelligence/intelligence-item.repository';
+import type { Transaction } from '../../src/core/realtime';
 import { contend, openRepositoryDatabase, settle, type RepositoryDatabase } from '../support/repository';
 
 const figures = (overrides: Partial<CountryFigures> = {}): CountryFigures => ({
@@ -148,6 +149,41 @@ describe('CountryRepository', () => {
     expect(outcome.ok).toBe(false);
     expect(await snapshotOf(id)).toMatchObject({ gdp: 1_234_567.89, version: 0 });
     expect(await db.sql(`SELECT 1 FROM intelligence_items WHERE country_id = $1`, [id])).toHaveLength(0);
+  });
+
+  // Items have no foreign key to their country: each writer locks it instead, and a trigger deletes them with it.
+  it.each([
+    ['create', (tx: Transaction, id: string) => items.create(tx, id, item())],
+    ['createMany', (tx: Transaction, id: string) => items.createMany(tx, [{ countryId: id, item: item() }, { countryId: id, item: item() }])],
+    [
+      'advanceBaseline',
+      (tx: Transaction, id: string) => countries.advanceBaseline(tx, id, 0, { gdp: 1, population: 1, vitality: 1, economicTier: 'a' }, [item()]),
+    ],
+  ])('a country deleted while %s writes items for it waits for that transaction, then takes those items too', async (_name, write) => {
+    const id = newCountryId();
+    await countries.upsert(id, figures());
+    const [, deleted] = await contend(
+      db,
+      (hold) =>
+        db.uow.run(async (tx) => {
+          await write(tx, id);
+          await hold();
+        }),
+      // On the app's pool: the test's own connection must stay free to watch for the lock wait.
+      () => db.prisma.sql.query(`DELETE FROM countries WHERE id = $1`, [id]),
+    );
+    if (!deleted.ok) throw deleted.error;
+    expect(await db.sql(`SELECT 1 FROM intelligence_items WHERE country_id = $1`, [id])).toHaveLength(0);
+  });
+
+  it("a country's new id carries its items along", async () => {
+    const id = newCountryId();
+    const renamed = newCountryId();
+    await countries.upsert(id, figures());
+    const { item: stored } = await db.uow.runSql((tx) => items.create(tx, id, item()));
+    await db.sql(`UPDATE countries SET id = $2 WHERE id = $1`, [id, renamed]);
+    expect((await items.list({ countryId: renamed, limit: 10 })).map((i) => i.id)).toEqual([stored.id]);
+    expect(await items.list({ countryId: id, limit: 10 })).toEqual([]);
   });
 
   it('a country deleted takes its baseline and items with it', async () => {

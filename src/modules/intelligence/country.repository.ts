@@ -123,6 +123,10 @@ export class CountryRepository {
     items: NewItem[],
   ): Promise<IntelligenceItem[] | null> {
     {
+      // Items have no foreign key to their country: hold it, so a concurrent delete of the
+      // country waits for this transaction (and its trigger then removes these items too).
+      // Taken before the snapshot's row lock, so such a delete cannot deadlock with this.
+      if (items.length) await tx.$queryRaw`SELECT 1 FROM countries WHERE id = ${countryId} FOR KEY SHARE`;
       const { count } = await tx.countrySnapshot.updateMany({
         where: { countryId, version: expectedVersion },
         data: { gdp: next.gdp, population: BigInt(next.population), vitality: next.vitality, economicTier: next.economicTier, version: { increment: 1 }, takenAt: new Date() },

@@ -9,8 +9,12 @@
 -- * What the key did on the other side is kept by triggers on countries: deleting a country
 --   deletes its items, changing its id carries them along (the key was ON DELETE CASCADE
 --   ON UPDATE CASCADE).
--- Safe during a rolling update: instances of the previous version insert only items whose
--- country their own statement found, and the triggers do what the key's actions did.
+-- During a rolling update, instances of the previous version write batches the same way (their
+-- statement already locked the countries and skipped unknown ones) and the triggers do what the
+-- key's actions did; their job's alert items hold the country's baseline row, which a delete
+-- of the country must wait for before its trigger runs. Only their single insert (achievement
+-- unlocks) relied on the key: it looks the country up first, so only a country deleted at that
+-- very moment could leave an item behind, for as long as such an instance runs.
 ALTER TABLE "intelligence_items" DROP CONSTRAINT "intelligence_items_country_id_fkey";
 
 CREATE FUNCTION "intelligence_items_follow_country"() RETURNS trigger LANGUAGE plpgsql AS $$

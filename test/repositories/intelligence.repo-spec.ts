@@ -176,11 +176,17 @@ describe('CountryRepository', () => {
     expect(await db.sql(`SELECT 1 FROM intelligence_items WHERE country_id = $1`, [id])).toHaveLength(0);
   });
 
-  it("a country's new id carries its items along", async () => {
+  it("a country's new id carries its items along; nothing else about the country touches them", async () => {
     const id = newCountryId();
     const renamed = newCountryId();
     await countries.upsert(id, figures());
     const { item: stored } = await db.uow.runSql((tx) => items.create(tx, id, item()));
+    const version = () => db.sql<{ xmin: string }>(`SELECT xmin::text FROM intelligence_items WHERE id = $1`, [stored.id.toString()]);
+    const before = await version();
+    // New figures, and an UPDATE that names the id without changing it, leave the items alone.
+    await countries.upsert(id, figures({ gdp: 1 }));
+    await db.sql(`UPDATE countries SET id = id WHERE id = $1`, [id]);
+    expect(await version()).toEqual(before);
     await db.sql(`UPDATE countries SET id = $2 WHERE id = $1`, [id, renamed]);
     expect((await items.list({ countryId: renamed, limit: 10 })).map((i) => i.id)).toEqual([stored.id]);
     expect(await items.list({ countryId: id, limit: 10 })).toEqual([]);

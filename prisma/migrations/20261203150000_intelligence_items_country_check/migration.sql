@@ -28,5 +28,9 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER "countries_items_follow" AFTER DELETE OR UPDATE OF "id" ON "countries"
+CREATE TRIGGER "countries_delete_items" AFTER DELETE ON "countries"
   FOR EACH ROW EXECUTE FUNCTION "intelligence_items_follow_country"();
+-- Only a real change of id: an UPDATE that merely names the column (or changes the figures)
+-- must not rewrite the country's items.
+CREATE TRIGGER "countries_rekey_items" AFTER UPDATE OF "id" ON "countries"
+  FOR EACH ROW WHEN (OLD."id" IS DISTINCT FROM NEW."id") EXECUTE FUNCTION "intelligence_items_follow_country"();

@@ -249,7 +249,7 @@ export class EventLogService implements BeforeApplicationShutdown {
    * atomic on its own, and the head row's lock, taken first, is held until it commits, so
    * batches still commit in offset order across instances (gap-safe replay). The stored
    * events get one outbox row together (emitted once, by whoever claims it), which covers
-   * their offsets from first to last: a row each cost a 500-event batch a fifth of its
+   * their offsets from first to last: a row each cost a 500-event batch a sixth of its
    * PostgreSQL time, counting the claim's deletes. An event's rooms are
    * written twice from the one list: as its `rooms` (what gap repair and the relay read back)
    * and as ONE `event_room_runs` row per room for the whole batch, holding the offsets the batch

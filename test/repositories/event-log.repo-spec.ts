@@ -6,7 +6,7 @@
  * rolling update (rows without a room list; one event_rooms row per event). Paging by room:
  * event-log-paging.repo-spec.ts.
  */
-import { CLAIM_SQL, EventLogService } from '../../src/core/realtime/event-log.service';
+import { CLAIM_SQL, EventLogService, type AppendRequest } from '../../src/core/realtime/event-log.service';
 import { driverOnOneConnection, openRepositoryDatabase, type RepositoryDatabase } from '../support/repository';
 
 let db: RepositoryDatabase;
@@ -29,6 +29,11 @@ async function appendAsOlderVersion(rooms: string[], createdAt = new Date()): Pr
   for (const room of rooms) await db.sql('INSERT INTO event_rooms (namespace, room, seq) VALUES ($1, $2, $3)', [NS, room, seq]);
   await db.sql("INSERT INTO event_outbox (seq, created_at) VALUES ($1, now() - interval '1 hour')", [seq]);
   return seq;
+}
+
+/** Appends as a domain transaction does (appendWithin): committed with their outbox row, not claimed. */
+function appendUnclaimed(requests: AppendRequest[]) {
+  return log.appendWithin((text, params) => db.prisma.sql.query(text, params), requests);
 }
 
 describe('EventLogService (repository tier)', () => {
@@ -58,7 +63,7 @@ describe('EventLogService (repository tier)', () => {
 
   it('claims its own outbox rows once, and tells the outbox relay when a claim fails so it passes again soon', async () => {
     // Stored as a domain change stores it: committed with its outbox row, not claimed yet.
-    const [appended] = await log.appendWithin((text, params) => db.prisma.sql.query(text, params), [{ namespace: NS, event: 'new:event', rooms: ['claimed'], payload: { n: 4 } }]);
+    const [appended] = await appendUnclaimed([{ namespace: NS, event: 'new:event', rooms: ['claimed'], payload: { n: 4 } }]);
     let failures = 0;
     log.onClaimFailed(() => failures++);
     expect(await log.claim([appended.offset])).toEqual(new Set([appended.offset]));
@@ -70,11 +75,9 @@ describe('EventLogService (repository tier)', () => {
   });
 
   it('writes one outbox row per append, covering the offsets it stored, and claims it whole or not at all', async () => {
-    const within = (requests: Parameters<EventLogService['appendWithin']>[1]) =>
-      log.appendWithin((text, params) => db.prisma.sql.query(text, params), requests);
     await log.appendMany([{ namespace: NS, event: 'keyed:event', rooms: ['outbox-run'], payload: { n: 0 }, idempotencyKey: 'outbox-run-key' }]);
     // The middle event's key was used before: its offset stays empty inside the run.
-    const [a, repeat, c] = await within([
+    const [a, repeat, c] = await appendUnclaimed([
       { namespace: NS, event: 'run:event', rooms: ['outbox-run'], payload: { n: 1 } },
       { namespace: NS, event: 'run:event', rooms: ['outbox-run'], payload: { n: 2 }, idempotencyKey: 'outbox-run-key' },
       { namespace: NS, event: 'run:event', rooms: ['outbox-run'], payload: { n: 3 } },
@@ -93,7 +96,7 @@ describe('EventLogService (repository tier)', () => {
   });
 
   it('replays an event as pending until its append is claimed, and one a previous version left in its outbox too', async () => {
-    const [first, second] = await log.appendWithin((text, params) => db.prisma.sql.query(text, params), [
+    const [first, second] = await appendUnclaimed([
       { namespace: NS, event: 'pending:event', rooms: ['pending-room'], payload: { n: 1 } },
       { namespace: NS, event: 'pending:event', rooms: ['pending-room'], payload: { n: 2 } },
     ]);
@@ -116,10 +119,7 @@ describe('EventLogService (repository tier)', () => {
   it("relays whole appends, oldest first, as many as fit in the pass's limit (always one), with a previous version's rows", async () => {
     await log.claimOrphans(0, 100_000); // whatever earlier cases left
     const within = (n: number, rooms: string[]) =>
-      log.appendWithin(
-        (text, params) => db.prisma.sql.query(text, params),
-        Array.from({ length: n }, (_, i) => ({ namespace: NS, event: 'orphan:event', rooms, payload: { i } })),
-      );
+      appendUnclaimed(Array.from({ length: n }, (_, i) => ({ namespace: NS, event: 'orphan:event', rooms, payload: { i } })));
     const three = await within(3, ['orphans-a']);
     const two = await within(2, ['orphans-b', 'orphans-c']);
     const older = await appendAsOlderVersion(['orphans-legacy']);
@@ -194,7 +194,7 @@ describe('EventLogService (repository tier)', () => {
     const old = new Date(Date.now() - 200 * 3_600_000);
     const legacy = await appendAsOlderVersion(['legacy-room'], old);
     // Stored as a domain change stores it and never claimed: its outbox row is left too.
-    const [current] = await log.appendWithin((text, params) => db.prisma.sql.query(text, params), [
+    const [current] = await appendUnclaimed([
       { namespace: NS, event: 'new:event', rooms: ['current-room'], payload: { n: 3 } },
     ]);
     await db.sql('UPDATE events SET created_at = $1 WHERE seq = $2', [old, current.offset]);

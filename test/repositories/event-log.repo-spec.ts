@@ -74,6 +74,31 @@ describe('EventLogService (repository tier)', () => {
     expect(failures).toBe(1);
   });
 
+  it("answers each event's own offset, and a repeated key the offset it was stored under, around the holes repeats leave", async () => {
+    const [earlier] = await log.appendMany([{ namespace: NS, event: 'keyed:event', rooms: ['offsets'], payload: { n: 0 }, idempotencyKey: 'offsets-earlier' }]);
+    const results = await log.appendMany([
+      { namespace: NS, event: 'offsets:event', rooms: ['offsets'], payload: { n: 1 } },
+      { namespace: NS, event: 'offsets:event', rooms: ['offsets'], payload: { n: 2 }, idempotencyKey: 'offsets-earlier' },
+      { namespace: NS, event: 'offsets:event', rooms: ['offsets'], payload: { n: 3 }, idempotencyKey: 'offsets-within' },
+      { namespace: NS, event: 'offsets:event', rooms: ['offsets'], payload: { n: 4 }, idempotencyKey: 'offsets-within' },
+      { namespace: NS, event: 'offsets:event', rooms: ['offsets'], payload: { n: 5 } },
+    ]);
+    expect(results.map((r) => r.duplicate)).toEqual([false, true, false, true, false]);
+    expect(results[1].offset).toBe(earlier.offset);
+    expect(results[3].offset).toBe(results[2].offset);
+    const stored = await db.sql<{ seq: string; n: number }>(
+      "SELECT seq::text AS seq, (payload->>'n')::int AS n FROM events WHERE seq = ANY($1::bigint[]) ORDER BY seq",
+      [[results[0].offset, results[2].offset, results[4].offset]],
+    );
+    expect(stored).toEqual([
+      { seq: results[0].offset, n: 1 },
+      { seq: results[2].offset, n: 3 },
+      { seq: results[4].offset, n: 5 },
+    ]);
+    // The repeats' offsets were taken from the block and left empty: the last event is the block's end.
+    expect(BigInt(results[4].offset) - BigInt(results[0].offset)).toBe(4n);
+  });
+
   it('writes one outbox row per append, covering the offsets it stored, and claims it whole or not at all', async () => {
     await log.appendMany([{ namespace: NS, event: 'keyed:event', rooms: ['outbox-run'], payload: { n: 0 }, idempotencyKey: 'outbox-run-key' }]);
     // The middle event's key was used before: its offset stays empty inside the run.

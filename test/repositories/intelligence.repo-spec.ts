@@ -228,6 +228,35 @@ describe('IntelligenceItemRepository', () => {
     expect(listed).toEqual(created); // the plain-SQL insert and the Prisma read map rows alike
   });
 
+  it('stores a batch in one statement and reports each input in order, each created item as the database holds it', async () => {
+    const id = newCountryId();
+    await countries.upsert(id, figures());
+    const { item: earlier } = await db.uow.runSql((tx) => items.create(tx, id, item({ title: 'earlier' }), 'batch:earlier'));
+    const writes = await db.uow.runSql((tx) =>
+      items.createMany(tx, [
+        { countryId: id, item: item({ title: 'one' }) },
+        { countryId: 'nowhere', item: item({ title: 'lost' }) },
+        { countryId: id, item: item({ title: 'again' }), dedupeKey: 'batch:earlier' },
+        { countryId: id, item: item({ title: 'two' }), dedupeKey: 'batch:two' },
+        { countryId: id, item: item({ title: 'two again' }), dedupeKey: 'batch:two' },
+        { countryId: id, item: item({ title: 'three', priority: 'low' }) },
+      ]),
+    );
+    expect(writes.map((w) => (w.kind === 'item' ? [w.kind, w.item.title, w.created] : [w.kind]))).toEqual([
+      ['item', 'one', true],
+      ['unknownCountry'],
+      ['item', 'earlier', false],
+      ['item', 'two', true],
+      ['repeat'],
+      ['item', 'three', true],
+    ]);
+    expect(writes[2]).toEqual({ kind: 'item', item: earlier, created: false });
+    expect(writes[4]).toEqual({ kind: 'repeat', of: 3 });
+    const created = [writes[0], writes[3], writes[5]].map((w) => (w as { item: unknown }).item);
+    // The plain-SQL batch insert and the Prisma read map rows alike (ids, times, values); newest first.
+    expect(await items.list({ countryId: id, limit: 10 })).toEqual([...created].reverse().concat(earlier));
+  });
+
   it('an unknown country is a not-found domain error and stores nothing', async () => {
     const outcome = await settle(db.uow.runSql((tx) => items.create(tx, 'nowhere', item())));
     expect(outcome.ok).toBe(false);

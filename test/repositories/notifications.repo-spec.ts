@@ -109,6 +109,21 @@ describe('NotificationsRepository', () => {
     expect((await notifications.findUnreadByDedupeKey([alice, bob], 'invite:1')).map((n) => n.userId)).toEqual([alice]);
   });
 
+  it('answers per input, in order: nothing where the key was used, each created row as it is stored', async () => {
+    const alice = newUser();
+    await create([notification(alice, { dedupeKey: 'order:1', title: 'first' })]);
+    const rows = await db.uow.runSql((tx) =>
+      notifications.createMany(tx, [
+        notification(alice, { title: 'a' }),
+        notification(alice, { dedupeKey: 'order:1', title: 'skipped', webhookTarget: 'discord:abc' }),
+        notification(alice, { title: 'b', webhookTarget: 'discord:abc' }),
+      ]),
+    );
+    expect(rows.map((r) => r?.title)).toEqual(['a', undefined, 'b']);
+    for (const row of [rows[0]!, rows[2]!]) expect(await notifications.find(alice, row.id)).toEqual(row);
+    expect(await deliveriesOf(rows[2]!.id)).toMatchObject([{ target: 'discord:abc' }]);
+  });
+
   it('a failed transaction stores neither notifications nor deliveries', async () => {
     const alice = newUser();
     const outcome = await settle(

@@ -257,6 +257,10 @@ export class EventLogService implements BeforeApplicationShutdown {
    * 500-event batch in five rooms 2,500 index entries, more than the events themselves; the
    * offsets within a run are in no particular order (readers sort). The input travels as one
    * JSON document so the same text runs on the plain driver and inside a Prisma transaction.
+   * The answer is one row, not one per event: the append took one block of offsets, so the
+   * offset before the block and the positions it did not store (keys used before) say every
+   * event's offset. Reading back a row per event cost the server ~2 µs per event, a fifth of
+   * what building and sending the input costs it.
    */
   private async write(run: SqlRunner, requests: AppendRequest[]): Promise<AppendResult[]> {
     const events = requests.map((r, i) => ({
@@ -267,7 +271,7 @@ export class EventLogService implements BeforeApplicationShutdown {
       idempotency_key: r.idempotencyKey ?? null,
       rooms: [...new Set(r.rooms)],
     }));
-    const inserted = await run<{ seq: string; ord: string }>(
+    const [answer] = await run<{ before_seq: string; skipped: number[] }>(
       `WITH raw AS (
          SELECT * FROM jsonb_to_recordset($2::jsonb) AS i(ord bigint, namespace text, event text, payload jsonb, idempotency_key text, rooms text[])
        ), head AS (
@@ -287,11 +291,14 @@ export class EventLogService implements BeforeApplicationShutdown {
        ), outbox AS (
          INSERT INTO event_outbox_runs (first_seq, last_seq) SELECT min(seq), max(seq) FROM stored HAVING count(*) > 0 RETURNING 1
        )
-       SELECT input.seq::text AS seq, input.ord::text AS ord FROM input JOIN stored ON stored.seq = input.seq`,
+       SELECT ((SELECT last_seq FROM head) - $1::bigint)::text AS before_seq,
+              ARRAY(SELECT ord::int FROM input WHERE NOT EXISTS (SELECT 1 FROM stored WHERE stored.seq = input.seq)) AS skipped`,
       [requests.length, JSON.stringify(events)],
     );
-    const storedAt = new Map(inserted.map((row) => [Number(row.ord) - 1, row.seq]));
-    const duplicateKeys = requests.filter((r, i) => !storedAt.has(i) && r.idempotencyKey).map((r) => r.idempotencyKey!);
+    // Event i (from 0) was given offset before_seq + i + 1, unless its key was used before.
+    const base = BigInt(answer.before_seq);
+    const skipped = new Set(answer.skipped.map((ord) => ord - 1));
+    const duplicateKeys = requests.filter((r, i) => skipped.has(i) && r.idempotencyKey).map((r) => r.idempotencyKey!);
     const existing = new Map<string, string>();
     if (duplicateKeys.length) {
       const rows = await run<{ idempotency_key: string; seq: string }>(
@@ -300,10 +307,9 @@ export class EventLogService implements BeforeApplicationShutdown {
       );
       for (const row of rows) existing.set(row.idempotency_key, row.seq);
     }
-    return requests.map((r, i) => {
-      const seq = storedAt.get(i);
-      return seq !== undefined ? { offset: seq, duplicate: false } : { offset: existing.get(r.idempotencyKey ?? '') ?? '0', duplicate: true };
-    });
+    return requests.map((r, i) =>
+      skipped.has(i) ? { offset: existing.get(r.idempotencyKey ?? '') ?? '0', duplicate: true } : { offset: (base + BigInt(i + 1)).toString(), duplicate: false },
+    );
   }
 
   /**

@@ -114,11 +114,13 @@ export class NotificationsRepository {
    * notification with that dedupe key (also one created earlier in the same call). Ids are
    * made here (UUIDs, as Prisma makes them), so each returned row maps back to its input;
    * they are time-ordered (timeOrderedUuid), because the rows of one transaction share
-   * their created_at and the newest-first listing then orders them by id.
+   * their created_at and the newest-first listing then orders them by id. The insert answers
+   * in one row (the inputs it skipped, and the stored rows' time) rather than a row each.
    */
   async createMany(tx: SqlTransaction, items: NewNotification[]): Promise<Array<NotificationRow | undefined>> {
     if (!items.length) return [];
-    const input = items.map((n) => ({
+    const input = items.map((n, ord) => ({
+      ord,
       id: timeOrderedUuid(),
       user_id: n.userId,
       event_key: n.eventKey,
@@ -129,17 +131,25 @@ export class NotificationsRepository {
       priority: n.priority,
       dedupe_key: n.dedupeKey ?? null,
     }));
-    const inserted = await tx.query<{ id: string; created_at: Date | string }>(
-      `INSERT INTO notifications (id, user_id, event_key, category, title, body, data, priority, dedupe_key)
-       SELECT id, user_id, event_key, category, title, body, data, priority, dedupe_key
-         FROM jsonb_to_recordset($1::jsonb)
-           AS i(id text, user_id text, event_key text, category text, title text, body text, data jsonb, priority text, dedupe_key text)
-       ON CONFLICT (user_id, dedupe_key) DO NOTHING
-       RETURNING id, created_at`,
+    const [written] = await tx.query<{ skipped: number[]; created_at: Date | string | null }>(
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb)
+           AS i(ord int, id text, user_id text, event_key text, category text, title text, body text, data jsonb, priority text, dedupe_key text)
+       ), stored AS (
+         INSERT INTO notifications (id, user_id, event_key, category, title, body, data, priority, dedupe_key)
+         SELECT id, user_id, event_key, category, title, body, data, priority, dedupe_key FROM input
+         ON CONFLICT (user_id, dedupe_key) DO NOTHING
+         RETURNING id, created_at
+       )
+       SELECT ARRAY(SELECT ord FROM input WHERE NOT EXISTS (SELECT 1 FROM stored WHERE stored.id = input.id)) AS skipped,
+              (SELECT max(created_at) FROM stored) AS created_at`,
       [JSON.stringify(input)],
     );
-    const createdAt = new Map(inserted.map((r) => [r.id, new Date(r.created_at)]));
-    const deliveries = input.flatMap((row, i) => (createdAt.has(row.id) && items[i].webhookTarget ? [{ notification_id: row.id, target: items[i].webhookTarget }] : []));
+    // One row: the inputs not stored (dedupe key used before) and the time of the stored ones,
+    // which the column's default makes the transaction's time, the same for every row.
+    const skipped = new Set(written.skipped);
+    const createdAtMs = new Date(written.created_at ?? 0).getTime();
+    const deliveries = input.flatMap((row, i) => (!skipped.has(i) && items[i].webhookTarget ? [{ notification_id: row.id, target: items[i].webhookTarget }] : []));
     if (deliveries.length) {
       await tx.query(
         `INSERT INTO notification_webhook_deliveries (id, notification_id, target, updated_at)
@@ -150,8 +160,7 @@ export class NotificationsRepository {
       );
     }
     return input.map((row, i) => {
-      const at = createdAt.get(row.id);
-      if (!at) return undefined;
+      if (skipped.has(i)) return undefined;
       const n = items[i];
       return {
         id: row.id,
@@ -163,7 +172,7 @@ export class NotificationsRepository {
         data: n.data as Prisma.JsonValue,
         priority: n.priority,
         dedupeKey: n.dedupeKey ?? null,
-        createdAt: at,
+        createdAt: new Date(createdAtMs),
         readAt: null,
         acknowledgedAt: null,
       };

@@ -87,12 +87,15 @@ export abstract class RealtimePublisher<Events extends Record<keyof Events, obje
   ): Staged<WithOffset<Events[K]>> {
     payload = withCorrelation(payload);
     const started = process.hrtime.bigint();
+    // The payload as emitted is also what `published` resolves with: one copy per event, not two.
+    let emitted: WithOffset<Events[K]> | undefined;
     const staged = tx.stage({ namespace: this.namespace, event, rooms, payload, idempotencyKey: options.idempotencyKey }, (offset) => {
-      this.deliver(event, { ...payload, offset }, rooms, { except: options.except });
+      emitted = { ...payload, offset };
+      this.deliver(event, emitted, rooms, { except: options.except });
       // From staging to emit: the rest of the transaction, its commit and the claim.
       this.metrics.publishLatency.observe({ event }, Number(process.hrtime.bigint() - started) / 1e9);
     });
-    const published = staged.published.then((offset) => (offset === undefined ? undefined : { ...payload, offset }));
+    const published = staged.published.then((offset) => (offset === undefined ? undefined : (emitted ?? { ...payload, offset })));
     // A rolled-back transaction rejects its own promise; this one must not also surface as unhandled.
     published.catch(() => undefined);
     return { published };

@@ -24,6 +24,7 @@ export { adapterServerSideEmit } from './socketio-internals';
 export * from './unit-of-work';
 export * from './user-disconnects';
 export * from './event-payload-rewrite';
+export * from './event-time';
 export * from './namespaces';
 export * from './publish-batch';
 export * from './group-commit';

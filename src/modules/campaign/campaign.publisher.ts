@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../../core/observability';
 import {
   EventLogService,
+  eventTimestamp,
   NAMESPACES,
   REVOCATION_EVENT,
   RealtimePublisher,
@@ -47,24 +48,24 @@ export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
    */
 
   entityUpdated(draft: Draft<EntityUpdatedEvent>) {
-    return this.publishEvent<EntityUpdatedEvent>({ type: 'entity_updated', timestamp: now(), ...draft });
+    return this.publishEvent<EntityUpdatedEvent>({ type: 'entity_updated', timestamp: eventTimestamp(), ...draft });
   }
 
   worldTimeChanged(draft: Draft<WorldTimeChangedEvent>) {
-    return this.publishEvent<WorldTimeChangedEvent>({ type: 'world_time_changed', timestamp: now(), ...draft });
+    return this.publishEvent<WorldTimeChangedEvent>({ type: 'world_time_changed', timestamp: eventTimestamp(), ...draft });
   }
 
   settlementUpdated(draft: Draft<SettlementUpdatedEvent>) {
-    return this.publishEvent<SettlementUpdatedEvent>({ type: 'settlement_updated', timestamp: now(), ...draft });
+    return this.publishEvent<SettlementUpdatedEvent>({ type: 'settlement_updated', timestamp: eventTimestamp(), ...draft });
   }
 
   structureUpdated(draft: Draft<StructureUpdatedEvent>) {
-    return this.publishEvent<StructureUpdatedEvent>({ type: 'structure_updated', timestamp: now(), ...draft });
+    return this.publishEvent<StructureUpdatedEvent>({ type: 'structure_updated', timestamp: eventTimestamp(), ...draft });
   }
 
   /** No domain change behind it: published on its own; with `key`, a retry carrying the same key publishes once. */
   stateInvalidated(draft: Draft<StateInvalidatedEvent>, key?: string) {
-    return this.publishEvent<StateInvalidatedEvent>({ type: 'state_invalidated', timestamp: now(), ...draft }, key);
+    return this.publishEvent<StateInvalidatedEvent>({ type: 'state_invalidated', timestamp: eventTimestamp(), ...draft }, key);
   }
 
   /*
@@ -74,20 +75,20 @@ export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
    */
 
   entityUpdatedIn(tx: SqlTransaction, draft: Draft<EntityUpdatedEvent>, key: string, except?: string[]) {
-    return this.publishEventIn<EntityUpdatedEvent>(tx, { type: 'entity_updated', timestamp: now(), ...draft }, key, except);
+    return this.publishEventIn<EntityUpdatedEvent>(tx, { type: 'entity_updated', timestamp: eventTimestamp(), ...draft }, key, except);
   }
 
   /** `draft.timestamp` lets one clock tick stamp all its announcements with one time. */
   worldTimeChangedIn(tx: SqlTransaction, draft: Draft<WorldTimeChangedEvent> & { timestamp?: string }, key: string) {
-    return this.publishEventIn<WorldTimeChangedEvent>(tx, { type: 'world_time_changed', timestamp: now(), ...draft }, key);
+    return this.publishEventIn<WorldTimeChangedEvent>(tx, { type: 'world_time_changed', timestamp: eventTimestamp(), ...draft }, key);
   }
 
   settlementUpdatedIn(tx: SqlTransaction, draft: Draft<SettlementUpdatedEvent>, key: string) {
-    return this.publishEventIn<SettlementUpdatedEvent>(tx, { type: 'settlement_updated', timestamp: now(), ...draft }, key);
+    return this.publishEventIn<SettlementUpdatedEvent>(tx, { type: 'settlement_updated', timestamp: eventTimestamp(), ...draft }, key);
   }
 
   structureUpdatedIn(tx: SqlTransaction, draft: Draft<StructureUpdatedEvent>, key: string) {
-    return this.publishEventIn<StructureUpdatedEvent>(tx, { type: 'structure_updated', timestamp: now(), ...draft }, key);
+    return this.publishEventIn<StructureUpdatedEvent>(tx, { type: 'structure_updated', timestamp: eventTimestamp(), ...draft }, key);
   }
 
   publishEventIn<E extends CampaignEvent>(tx: SqlTransaction, event: E, key: string, except?: string[]): Staged<WithOffset<E>> {
@@ -153,4 +154,3 @@ export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
   }
 }
 
-const now = () => new Date().toISOString();

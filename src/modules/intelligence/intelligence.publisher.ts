@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../../core/observability';
-import { EventLogService, NAMESPACES, RealtimePublisher, RealtimeServer, type SqlTransaction, type Staged, type WithOffset } from '../../core/realtime';
+import { EventLogService, eventTimestamp, NAMESPACES, RealtimePublisher, RealtimeServer, type SqlTransaction, type Staged, type WithOffset } from '../../core/realtime';
 import {
   eventTypeOf,
   INTELLIGENCE_EVENT_NAMES,
@@ -34,7 +34,7 @@ type EventFields<K extends IntelligenceEventName> = Omit<IntelligencePayload, 't
 function payloadOf<K extends IntelligenceEventName>(event: K, fields: EventFields<K>): IntelligenceEvents[K] {
   return {
     type: eventTypeOf(event),
-    timestamp: new Date().toISOString(),
+    timestamp: eventTimestamp(),
     ...fields,
     ...itemHeadline(fields.data, fields.priority),
   } as IntelligenceEvents[K];

@@ -118,9 +118,10 @@ export class IntelligenceItemRepository {
    * from the table's sequence up front, in input order (volatile expressions are evaluated
    * after the ORDER BY), so that each returned row maps back to its input (RETURNING
    * promises no order) and a feed lists a batch in the order it was sent. The statement answers
-   * in one row of arrays (input position, first position with its key, id) rather than a row
-   * per item: reading those back cost the server ~3 µs per item, about half of what
-   * building and sending the input costs it.
+   * in one row of comma-separated lists (input position, first position with its key, id)
+   * rather than a row per item: reading those back cost the server ~3 µs per item, about half
+   * of what building and sending the input costs it. (PostgreSQL arrays, which the driver
+   * parses character by character, cost ~0.8 µs per item more than these lists.)
    *
    * Every CTE is joined at most once, and only on columns the planner can hash: with a
    * filtered CTE on each side it estimated one row for both and chose a nested loop, which
@@ -138,7 +139,7 @@ export class IntelligenceItemRepository {
       data: input.item.data,
       dedupe_key: input.dedupeKey ?? null,
     }));
-    const [written] = await tx.query<{ ords: number[] | null; first_ords: number[] | null; ids: Array<string | null> | null; created_at: Date | string | null }>(
+    const [written] = await tx.query<{ ords: string | null; first_ords: string | null; ids: string | null; created_at: Date | string | null }>(
       `WITH input AS (
          SELECT i.* FROM jsonb_to_recordset($1::jsonb)
            AS i(ord int, category text, priority text, country_id text, title text, description text, data jsonb, dedupe_key text)
@@ -156,16 +157,21 @@ export class IntelligenceItemRepository {
          ON CONFLICT (dedupe_key) DO NOTHING
          RETURNING id, created_at
        )
-       SELECT array_agg(numbered.ord ORDER BY numbered.ord) AS ords,
-              array_agg(numbered.first_ord ORDER BY numbered.ord) AS first_ords,
-              array_agg(stored.id::text ORDER BY numbered.ord) AS ids,
+       SELECT string_agg(numbered.ord::text, ',' ORDER BY numbered.ord) AS ords,
+              string_agg(numbered.first_ord::text, ',' ORDER BY numbered.ord) AS first_ords,
+              string_agg(coalesce(stored.id::text, ''), ',' ORDER BY numbered.ord) AS ids,
               max(stored.created_at) AS created_at
          FROM numbered LEFT JOIN stored ON stored.id = numbered.id`,
       [JSON.stringify(rows)],
     );
-    // One row of parallel arrays over the accepted inputs (known country), in input order.
+    // One row of parallel lists over the accepted inputs (known country), in input order; an
+    // empty id is an input not inserted (a repeat, or a dedupe key stored before).
     const accepted = new Map<number, { firstOrd: number; id: string | null }>();
-    (written.ords ?? []).forEach((ord, j) => accepted.set(ord, { firstOrd: written.first_ords![j], id: written.ids![j] }));
+    if (written.ords !== null) {
+      const firstOrds = written.first_ords!.split(',');
+      const ids = written.ids!.split(',');
+      written.ords.split(',').forEach((ord, j) => accepted.set(Number(ord), { firstOrd: Number(firstOrds[j]), id: ids[j] || null }));
+    }
     const conflicting = [...accepted].filter(([ord, r]) => r.firstOrd === ord && r.id === null).map(([ord]) => inputs[ord].dedupeKey!);
     const existing = new Map<string, IntelligenceItem>();
     if (conflicting.length) {

@@ -223,7 +223,12 @@ describe('EventLogService (repository tier)', () => {
       { namespace: NS, event: 'new:event', rooms: ['current-room'], payload: { n: 3 } },
     ]);
     await db.sql('UPDATE events SET created_at = $1 WHERE seq = $2', [old, current.offset]);
+    const [recent] = await log.appendMany([{ namespace: NS, event: 'new:event', rooms: ['current-room'], payload: { n: 4 } }]);
     expect(await log.prune()).toBeGreaterThanOrEqual(2);
+    // Found through the block-range index on created_at, the moved row (its time set back) too.
+    const [index] = await db.sql<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE indexname = 'events_created_at_idx'");
+    expect(index.indexdef).toMatch(/USING brin \(created_at\)/);
+    expect(await db.sql('SELECT 1 FROM events WHERE seq = $1', [recent.offset])).toHaveLength(1);
     const left = await db.sql<{ n: string }>(
       `SELECT ((SELECT count(*) FROM events WHERE seq IN ($1, $2)) + (SELECT count(*) FROM event_rooms_legacy WHERE seq IN ($1, $2))
               + (SELECT count(*) FROM event_room_runs WHERE seqs && ARRAY[$1, $2]::bigint[])

@@ -75,20 +75,37 @@ export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
    */
 
   entityUpdatedIn(tx: SqlTransaction, draft: Draft<EntityUpdatedEvent>, key: string, except?: string[]) {
-    return this.publishEventIn<EntityUpdatedEvent>(tx, { type: 'entity_updated', timestamp: eventTimestamp(), ...draft }, key, except);
+    return this.publishEventIn<EntityUpdatedEvent>(
+      tx,
+      { type: 'entity_updated', timestamp: eventTimestamp(), ...draft },
+      key,
+      except,
+    );
   }
 
   /** `draft.timestamp` lets one clock tick stamp all its announcements with one time. */
   worldTimeChangedIn(tx: SqlTransaction, draft: Draft<WorldTimeChangedEvent> & { timestamp?: string }, key: string) {
-    return this.publishEventIn<WorldTimeChangedEvent>(tx, { type: 'world_time_changed', timestamp: eventTimestamp(), ...draft }, key);
+    return this.publishEventIn<WorldTimeChangedEvent>(
+      tx,
+      { type: 'world_time_changed', timestamp: eventTimestamp(), ...draft },
+      key,
+    );
   }
 
   settlementUpdatedIn(tx: SqlTransaction, draft: Draft<SettlementUpdatedEvent>, key: string) {
-    return this.publishEventIn<SettlementUpdatedEvent>(tx, { type: 'settlement_updated', timestamp: eventTimestamp(), ...draft }, key);
+    return this.publishEventIn<SettlementUpdatedEvent>(
+      tx,
+      { type: 'settlement_updated', timestamp: eventTimestamp(), ...draft },
+      key,
+    );
   }
 
   structureUpdatedIn(tx: SqlTransaction, draft: Draft<StructureUpdatedEvent>, key: string) {
-    return this.publishEventIn<StructureUpdatedEvent>(tx, { type: 'structure_updated', timestamp: eventTimestamp(), ...draft }, key);
+    return this.publishEventIn<StructureUpdatedEvent>(
+      tx,
+      { type: 'structure_updated', timestamp: eventTimestamp(), ...draft },
+      key,
+    );
   }
 
   publishEventIn<E extends CampaignEvent>(tx: SqlTransaction, event: E, key: string, except?: string[]): Staged<WithOffset<E>> {
@@ -153,4 +170,3 @@ export class CampaignPublisher extends RealtimePublisher<CampaignEventMap> {
     );
   }
 }
-

@@ -152,7 +152,7 @@ export class IntelligenceBroadcastService {
     const change: FigureChangeData = { ...crossing, countryName: country.name, itemId: item.id.toString() };
     this.publisher.crossingIn(
       tx,
-      { category: item.category, countryId: country.id, priority: item.priority, data: toItemEventData(item), itemKey: `intelligence-item:${item.id}` },
+      { category: item.category, countryId: country.id, priority: item.priority, data: toItemEventData(item) },
       { figure: crossing.figure === 'vitality' ? 'vitality' : 'economic', data: change },
     );
   }

@@ -214,8 +214,9 @@ export class IntelligenceService {
   }
 
   /**
-   * Stages the `intelligence:update` announcing a newly stored item, in the transaction that
-   * stored it; keyed by the item, so a retried transaction cannot announce it twice.
+   * Stages the `intelligence:update` announcing an item this transaction created, in that
+   * transaction: the item and its event commit together or not at all, and a retry finds
+   * the item by its dedupe key and stages nothing.
    */
   private stageItemUpdate(tx: SqlTransaction, item: IntelligenceItem, extraData: Record<string, unknown> = {}) {
     return this.publisher.itemUpdateIn(tx, {
@@ -223,7 +224,6 @@ export class IntelligenceService {
       countryId: item.countryId,
       priority: item.priority,
       data: { ...toItemEventData(item), ...extraData },
-      idempotencyKey: `intelligence-item:${item.id}:update`,
     });
   }
 }

@@ -4,6 +4,7 @@
  * PostgreSQL of its own (bench/lib/statement-cost.ts, docs/performance.md). To compare two
  * commits, run it in a worktree of each, alternately.
  */
+import { Logger } from '@nestjs/common';
 import { canPin } from './lib/ipc';
 import { findPids, pinProcessTree } from './lib/proc';
 import { LOAD_CORE, SERVER_CORE } from './scenarios/context';
@@ -18,6 +19,8 @@ async function main() {
     return;
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  // Only the table goes to stdout: the app's start-up lines (migrations applied) stay out of it.
+  Logger.overrideLogger(['error', 'warn']);
   log('starting PostgreSQL …');
   const pg = await startPostgres();
   try {

@@ -31,6 +31,8 @@ const perWindow = (prefix: string, label: string): FigureDef[] => [
   { key: `${prefix}CpuPct`, label: `${label}: server CPU`, unit: '%', better: 'lower' },
   { key: `${prefix}DbCpuPct`, label: `${label}: PostgreSQL CPU`, unit: '%', better: 'lower' },
   { key: `${prefix}CpuUsPerEvent`, label: `${label}: server CPU per event`, unit: 'µs', better: 'lower', digits: 1 },
+  // Steadier than events/s on a host whose speed wanders: compare changes to the statements by this.
+  { key: `${prefix}DbCpuUsPerEvent`, label: `${label}: PostgreSQL CPU per event`, unit: 'µs', better: 'lower', digits: 1 },
 ];
 
 export function judgeP9(b: Medians): Verdict {
@@ -56,7 +58,8 @@ export function judgeP9(b: Medians): Verdict {
   return { met, detail: parts.join(', '), notTiming: missing };
 }
 
-function figuresOf(prefix: string, report: BatchReport, w: WindowFigures) {
+/** One window's figures, keyed by its prefix (`intel…`, `notif…`). */
+export function figuresOf(prefix: string, report: BatchReport, w: WindowFigures) {
   const seconds = report.elapsedMs / 1000;
   return {
     [`${prefix}EventsPerSec`]: report.routeMissing ? undefined : report.created / seconds,
@@ -65,6 +68,7 @@ function figuresOf(prefix: string, report: BatchReport, w: WindowFigures) {
     [`${prefix}CpuPct`]: w.serverCpuPct,
     [`${prefix}DbCpuPct`]: w.dbCpuPct,
     [`${prefix}CpuUsPerEvent`]: report.created ? ((w.serverCpuPct / 100) * w.wallMs * 1000) / report.created : undefined,
+    [`${prefix}DbCpuUsPerEvent`]: report.created && w.dbCpuPct !== undefined ? ((w.dbCpuPct / 100) * w.wallMs * 1000) / report.created : undefined,
     [`${prefix}RouteMissing`]: report.routeMissing ? 1 : 0,
   };
 }

@@ -215,8 +215,8 @@ export class IntelligenceService {
 
   /**
    * Stages the `intelligence:update` announcing an item this transaction created, in that
-   * transaction: the item and its event commit together or not at all, and a retry finds
-   * the item by its dedupe key and stages nothing.
+   * transaction: the item and its event commit together or not at all, and a retry with the
+   * same dedupe key finds the item and stages nothing.
    */
   private stageItemUpdate(tx: SqlTransaction, item: IntelligenceItem, extraData: Record<string, unknown> = {}) {
     return this.publisher.itemUpdateIn(tx, {

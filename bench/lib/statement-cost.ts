@@ -12,7 +12,8 @@
  *
  * Figures are CPU time, not wall time: the CPU of the PostgreSQL session that ran each
  * statement (its backend process, read before and after the statement), this process's CPU
- * for the same statement (building the input, sending it, reading the answer), and the CPU of
+ * for the same step (building the input, sending it, reading the answer; for an INSERT also
+ * staging the new rows' events, as the services do in that transaction), and the CPU of
  * every process of the cluster over the whole pipeline (the WAL writer and the claim's session
  * included). A hypervisor taking the host away widens the spread but does not add to them.
  */
@@ -76,8 +77,11 @@ interface Database {
   config: AppConfig;
 }
 
-/** A statement step of a pipeline: runs one statement inside the batch's transaction. */
-type Step = (tx: SqlTransaction, staged: AppendRequest[]) => Promise<void>;
+/**
+ * A statement step of a pipeline: runs one statement inside the batch's transaction. Events
+ * the publishers stage land in `staged`; the append puts the offsets it stored in `stored`.
+ */
+type Step = (tx: SqlTransaction, staged: AppendRequest[], stored: string[]) => Promise<void>;
 
 interface Pipeline {
   statements: string[];
@@ -116,22 +120,20 @@ export async function measureStatements(db: Database, options: StatementCostOpti
 
     const runBatch = async (name: PipelineName, session: number[], client: number[]) => {
       const staged: AppendRequest[] = [];
+      const stored: string[] = [];
       const steps = pipelines[name].batch();
       await sql.transaction(async (q) => {
         const tx = collectingTransaction(q, staged);
         for (const [i, step] of steps.entries()) {
           const pg0 = processCpuSeconds(sessionPid);
           const cpu0 = process.cpuUsage();
-          await step(tx, staged);
+          await step(tx, staged, stored);
           const cpu = process.cpuUsage(cpu0);
           session[i] += processCpuSeconds(sessionPid) - pg0;
           client[i] += (cpu.user + cpu.system) / 1e6;
         }
       });
-      const offsets = staged
-        .map((r) => (r as AppendRequest & { offset?: string }).offset)
-        .filter((o): o is string => o !== undefined);
-      await eventLog.claim(offsets);
+      await eventLog.claim(stored);
       results.get(name)!.rowsWritten += options.batch;
     };
 
@@ -166,8 +168,7 @@ export async function measureStatements(db: Database, options: StatementCostOpti
 
 /**
  * A transaction whose `stage` collects the append requests instead of emitting anything: the
- * publishers build them exactly as on the routes, and the pipeline appends them itself. The
- * append's answer is written back onto each request (`offset`) for the claim.
+ * publishers build them exactly as on the routes, and the pipeline appends them itself.
  */
 function collectingTransaction(q: SqlQueryable, staged: AppendRequest[]): SqlTransaction {
   return {
@@ -179,18 +180,17 @@ function collectingTransaction(q: SqlQueryable, staged: AppendRequest[]): SqlTra
   };
 }
 
-/** Runs the staged events' append in the batch's transaction and notes each one's offset. */
+/** Runs the staged events' append in the batch's transaction; the offsets it stored are claimed after the commit. */
 const appendStaged =
   (eventLog: EventLogService): Step =>
-  async (tx, staged) => {
+  async (tx, staged, stored) => {
     const results = await eventLog.appendWithin((text, params) => tx.query(text, params), staged);
-    results.forEach((r, i) => {
-      if (!r.duplicate) (staged[i] as AppendRequest & { offset?: string }).offset = r.offset;
-    });
+    for (const r of results) if (!r.duplicate) stored.push(r.offset);
   };
 
-/** Placeholder collaborators of a publisher that only stages: nothing is emitted here. */
+/** Collaborators of publishers that only stage: nothing is emitted or scraped here. */
 const NO_REALTIME = {} as RealtimeServer;
+const METRICS = new MetricsService();
 
 async function intelligencePipeline(db: Database, eventLog: EventLogService, size: number): Promise<Pipeline> {
   const countries = new CountryRepository(db.prisma);
@@ -198,7 +198,7 @@ async function intelligencePipeline(db: Database, eventLog: EventLogService, siz
   for (const id of countryIds)
     await countries.upsert(id, { name: id, gdp: 1e9, population: 1e6, vitality: 50, economicTier: 'bench' });
   const items = new IntelligenceItemRepository(db.prisma);
-  const publisher = new IntelligencePublisher(NO_REALTIME, eventLog, new MetricsService());
+  const publisher = new IntelligencePublisher(NO_REALTIME, eventLog, METRICS);
   let serial = 0;
   const runId = Date.now().toString(36);
   return {
@@ -239,7 +239,7 @@ async function intelligencePipeline(db: Database, eventLog: EventLogService, siz
 
 function notificationsPipeline(db: Database, eventLog: EventLogService, size: number): Pipeline {
   const notifications = new NotificationsRepository(db.prisma);
-  const publisher = new NotificationsPublisher(NO_REALTIME, eventLog, new MetricsService());
+  const publisher = new NotificationsPublisher(NO_REALTIME, eventLog, METRICS);
   let serial = 0;
   const runId = Date.now().toString(36);
   return {

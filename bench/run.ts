@@ -42,7 +42,8 @@ async function main() {
     systems: args.systems,
     repeats: args.repeats,
     quick: args.quick,
-    profileDir: args.profile ? `${base}-profiles` : undefined,
+    profileDir: args.profile || args.allocProfile ? `${base}-profiles` : undefined,
+    profileKind: args.allocProfile ? 'alloc' : 'cpu',
   });
   const summaries = summarizeSuite(scenarios, records);
   const table = renderTable(summaries, scenarios);

@@ -7,7 +7,7 @@ import { schedule } from './lib/args';
 import { canPin } from './lib/ipc';
 import { findPids, pinProcessTree } from './lib/proc';
 import type { RunRecord } from './lib/report';
-import { LOAD_CORE, ScenarioRun, type SuiteEnv, type SystemId } from './scenarios/context';
+import { LOAD_CORE, type ProfileKind, ScenarioRun, type SuiteEnv, type SystemId } from './scenarios/context';
 import type { Scenario } from './scenarios/types';
 
 export interface SuiteOptions {
@@ -16,6 +16,8 @@ export interface SuiteOptions {
   repeats: number;
   quick: boolean;
   profileDir?: string;
+  /** What the profiles in profileDir record: CPU time (default) or allocations. */
+  profileKind?: ProfileKind;
   log?: (line: string) => void;
 }
 
@@ -52,6 +54,7 @@ export async function runSuite(options: SuiteOptions, services: SuiteServices = 
       postgresPid,
       redisUrl: services.redisUrl ?? redis?.url,
       profileDir: options.profileDir,
+      profileKind: options.profileKind ?? 'cpu',
       log,
     };
     const records: RunRecord[] = [];

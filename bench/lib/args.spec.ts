@@ -27,6 +27,12 @@ describe('bench options', () => {
     expect(() => parseArgs(['--reference', '--scenario', 'P1'])).toThrow(/reference/);
   });
 
+  it('profiles CPU or allocations, not both at once', () => {
+    expect(parseArgs(['--alloc-profile'])).toMatchObject({ allocProfile: true, profile: false });
+    expect(parseArgs(['--profile'])).toMatchObject({ allocProfile: false, profile: true });
+    expect(() => parseArgs(['--profile', '--alloc-profile'])).toThrow(/one at a time/);
+  });
+
   it('alternates systems within each repeat: A B A B A B', () => {
     expect(schedule(3, ['A', 'B']).map((s) => `${s.system}${s.repeat}`)).toEqual(['A1', 'B1', 'A2', 'B2', 'A3', 'B3']);
   });

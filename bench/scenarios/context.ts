@@ -23,6 +23,8 @@ export const LOAD_CORE = 1;
 /** Sink connections per load process: well under the 20,000 open files per process. */
 export const SINKS_PER_PROCESS = 2500;
 
+export type ProfileKind = 'cpu' | 'alloc';
+
 export interface SuiteEnv {
   quick: boolean;
   /** PostgreSQL server for B's event log (maintenance URL, CREATE DATABASE allowed). */
@@ -30,8 +32,10 @@ export interface SuiteEnv {
   /** Its postmaster's pid, when known: the database's CPU is reported per window. */
   postgresPid?: number;
   redisUrl?: string;
-  /** CPU-profile the servers' measurement windows into this directory. */
+  /** Profile the servers' measurement windows into this directory. */
   profileDir?: string;
+  /** CPU time (`.cpuprofile`) or allocations (`.heapprofile`). */
+  profileKind?: ProfileKind;
   log: (line: string) => void;
 }
 
@@ -119,6 +123,7 @@ export class ScenarioRun {
         const dir = join(this.env.profileDir, `${this.label}-${this.system}${i}`);
         mkdirSync(dir, { recursive: true });
         common.BENCH_PROFILE_DIR = dir;
+        common.BENCH_PROFILE_KIND = this.env.profileKind ?? 'cpu';
       }
       const server =
         this.system === 'A'

@@ -54,37 +54,51 @@ export interface ServerStats {
 }
 
 /**
- * With BENCH_PROFILE_DIR set, each measurement window (stats:reset … stats) is CPU-profiled
- * through the inspector and written there as window-<n>.cpuprofile: start-up and teardown
- * stay out of the profile.
+ * With BENCH_PROFILE_DIR set, each measurement window (stats:reset … stats) is profiled
+ * through the inspector and written there: start-up and teardown stay out of the profile.
+ * BENCH_PROFILE_KIND=cpu (default) samples CPU time into window-<n>.cpuprofile; `alloc`
+ * samples allocations into window-<n>.heapprofile, counting objects the collector has freed
+ * by the window's end too (without those flags the profile holds only what is still alive),
+ * so it shows what drives garbage collection: bytes allocated, by where.
  */
-function windowProfiler(dir: string | undefined) {
+function windowProfiler(dir: string | undefined, kind = 'cpu') {
   if (!dir) return { start: async () => undefined, stop: async () => undefined };
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object) =>
     new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
+  const alloc = kind === 'alloc';
   let running = false;
   let n = 0;
   return {
     async start() {
       if (running) return;
-      await post('Profiler.enable');
-      await post('Profiler.setSamplingInterval', { interval: 200 });
-      await post('Profiler.start');
+      if (alloc) {
+        await post('HeapProfiler.enable');
+        // One sample per ~8 KB allocated on average (V8 picks sample points at random).
+        await post('HeapProfiler.startSampling', {
+          samplingInterval: 8192,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
+      } else {
+        await post('Profiler.enable');
+        await post('Profiler.setSamplingInterval', { interval: 200 });
+        await post('Profiler.start');
+      }
       running = true;
     },
     async stop() {
       if (!running) return;
       running = false;
-      const { profile } = (await post('Profiler.stop')) as { profile: object };
-      writeFileSync(join(dir, `window-${++n}.cpuprofile`), JSON.stringify(profile));
+      const { profile } = (await post(alloc ? 'HeapProfiler.stopSampling' : 'Profiler.stop')) as { profile: object };
+      writeFileSync(join(dir, `window-${++n}.${alloc ? 'heapprofile' : 'cpuprofile'}`), JSON.stringify(profile));
     },
   };
 }
 
 export function serveAgent(options: AgentOptions): void {
-  const profiler = windowProfiler(process.env.BENCH_PROFILE_DIR);
+  const profiler = windowProfiler(process.env.BENCH_PROFILE_DIR, process.env.BENCH_PROFILE_KIND);
   const seqs = new Map<string, number>();
   const eld = monitorEventLoopDelay({ resolution: 10 });
   eld.enable();

@@ -173,7 +173,7 @@ export async function measureStatements(db: Database, options: StatementCostOpti
 function collectingTransaction(q: SqlQueryable, staged: AppendRequest[]): SqlTransaction {
   return {
     query: (text, params) => q.query(text, params),
-    stage: (request) => {
+    stage: (request: AppendRequest) => {
       staged.push(request);
       return { published: new Promise<undefined>(() => undefined) };
     },

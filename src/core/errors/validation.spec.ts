@@ -1,4 +1,5 @@
 import { DomainError } from './domain-error';
+import { z } from 'zod';
 import { ids, parseInput } from './validation';
 
 describe('ids.offset and ids.bigintId', () => {
@@ -22,5 +23,31 @@ describe('ids.offset and ids.bigintId', () => {
     expect(parseInput(ids.bigintId(), '9223372036854775807')).toBe('9223372036854775807');
     expect(() => parseInput(ids.bigintId(), '9999999999999999999')).toThrow(DomainError);
     expect(() => parseInput(ids.bigintId(), '1e5')).toThrow(DomainError);
+  });
+});
+
+describe('parseInput structural checks', () => {
+  const anything = z.unknown();
+
+  it.each([
+    ['a key at the top', '{"__proto__":{"admin":true}}', 'body: key "__proto__" is not allowed'],
+    ['a key inside an array item', '{"items":[{"a":1},{"b":{"constructor":1}}]}', 'body: key "constructor" is not allowed'],
+    ['a key in an array of arrays', '[[{"prototype":2}]]', 'body: key "prototype" is not allowed'],
+  ])('refuses %s', (_what, json, message) => {
+    expect(() => parseInput(anything, JSON.parse(json), 'body')).toThrow(message);
+  });
+
+  it('refuses nesting deeper than 16 levels, in objects and arrays alike', () => {
+    const deepArray = JSON.parse('['.repeat(18) + ']'.repeat(18));
+    const deepObject = JSON.parse('{"a":'.repeat(18) + '1' + '}'.repeat(18));
+    expect(() => parseInput(anything, deepArray)).toThrow('nested deeper than 16 levels');
+    expect(() => parseInput(anything, deepObject)).toThrow('nested deeper than 16 levels');
+    expect(parseInput(anything, JSON.parse('['.repeat(16) + ']'.repeat(16)))).toBeDefined();
+  });
+
+  it('looks at own keys only', () => {
+    const inherited = Object.create({ constructor: 'from the prototype' }) as Record<string, unknown>;
+    inherited.fine = [1, { ok: true }];
+    expect(parseInput(anything, inherited)).toBe(inherited);
   });
 });

@@ -1,6 +1,6 @@
 import type { AppConfig } from '../../config';
 import type { PrismaService } from '../prisma/prisma.service';
-import { EventLogService } from './event-log.service';
+import { distinct, EventLogService } from './event-log.service';
 
 function serviceWithQueries() {
   const query = jest.fn(async (text: string, params?: unknown[]) => {
@@ -60,5 +60,19 @@ describe('EventLogService reads during a reconnect storm', () => {
     const values = await Promise.all([log.prunedThrough(), log.prunedThrough()]);
     expect(values).toEqual([7n, 7n]);
     expect(query).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('distinct rooms of an appended event', () => {
+  it('hands back the same array when no room repeats', () => {
+    const rooms = ['all', 'economic', 'country:c1'];
+    expect(distinct(rooms)).toBe(rooms);
+    expect(distinct([])).toEqual([]);
+  });
+
+  it('drops repeats, keeping first-seen order, short lists and long alike', () => {
+    expect(distinct(['a', 'b', 'a', 'c', 'b'])).toEqual(['a', 'b', 'c']);
+    const long = Array.from({ length: 40 }, (_, i) => `r${i % 20}`);
+    expect(distinct(long)).toEqual(Array.from({ length: 20 }, (_, i) => `r${i}`));
   });
 });

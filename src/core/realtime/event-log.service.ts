@@ -269,7 +269,7 @@ export class EventLogService implements BeforeApplicationShutdown {
       event: r.event,
       payload: r.payload,
       idempotency_key: r.idempotencyKey ?? null,
-      rooms: [...new Set(r.rooms)],
+      rooms: distinct(r.rooms),
     }));
     const [answer] = await run<{ before_seq: string; skipped: number[] }>(
       `WITH raw AS (
@@ -532,4 +532,17 @@ function toLogged(row: { seq: string; event: string; payload: unknown; created_a
   const logged: LoggedEvent = { offset: row.seq, event: row.event, payload, createdAt: new Date(row.created_at) };
   if (row.pending) logged.pending = true;
   return logged;
+}
+
+/**
+ * The rooms without repeats, in first-seen order: the array itself when it has none (the
+ * usual case; an event's rooms are a handful), so an append makes no Set and no copy per event.
+ */
+export function distinct(rooms: string[]): string[] {
+  // Pairwise for a handful; a long list gets the Set either way (no quadratic scan).
+  if (rooms.length > 16) return [...new Set(rooms)];
+  for (let i = 1; i < rooms.length; i++) {
+    if (rooms.lastIndexOf(rooms[i], i - 1) >= 0) return [...new Set(rooms)];
+  }
+  return rooms;
 }

@@ -22,9 +22,13 @@ export interface SqlTransaction {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /**
    * Stores `request` with the commit; after it, `emit(offset)` runs unless the idempotency
-   * key was used before or the outbox relay emitted it first. Publishers call this, not services.
+   * key was used before or the outbox relay emitted it first. `published` resolves with the
+   * offset, or with `settled(offset)` when given (after `emit`, whether or not it ran): what
+   * a publisher resolves with, without chaining a promise of its own onto each event.
+   * Publishers call this, not services.
    */
   stage(request: AppendRequest, emit: (offset: string) => void): Staged<string>;
+  stage<T>(request: AppendRequest, emit: (offset: string) => void, settled: (offset: string) => T): Staged<T>;
 }
 
 /** A staged event's fate, known once the transaction has committed (never await it inside the transaction). */
@@ -36,7 +40,8 @@ export interface Staged<T> {
 interface Entry {
   request: AppendRequest;
   emit: (offset: string) => void;
-  resolve: (offset: string | undefined) => void;
+  settled?: (offset: string) => unknown;
+  resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
   result?: AppendResult;
 }
@@ -91,7 +96,8 @@ export class UnitOfWork {
         const tx = {
           ...(db ? { db } : {}),
           query: <R>(text: string, params: unknown[] = []) => run<R>(text, params),
-          stage: (request: AppendRequest, emit: (offset: string) => void) => stageOn(staged, request, emit),
+          stage: (request: AppendRequest, emit: (offset: string) => void, settled?: (offset: string) => unknown) =>
+            stageOn(staged, request, emit, settled),
         } as unknown as Tx;
         const result = await work(tx);
         const appended = await this.eventLog.appendWithin(run, staged.map((e) => e.request));
@@ -121,20 +127,25 @@ export class UnitOfWork {
         continue;
       }
       if (claimed.has(result.offset)) e.emit(result.offset);
-      e.resolve(result.offset);
+      try {
+        e.resolve(e.settled ? e.settled(result.offset) : result.offset);
+      } catch (err) {
+        // One publisher's failure to say what it published must not leave the others pending.
+        e.reject(err);
+      }
     }
   }
 }
 
-function stageOn(staged: Entry[], request: AppendRequest, emit: (offset: string) => void): Staged<string> {
+function stageOn(staged: Entry[], request: AppendRequest, emit: (offset: string) => void, settled?: (offset: string) => unknown): Staged<unknown> {
   let resolve!: Entry['resolve'];
   let reject!: Entry['reject'];
-  const published = new Promise<string | undefined>((res, rej) => {
+  const published = new Promise<unknown>((res, rej) => {
     resolve = res;
     reject = rej;
   });
   // The transaction's own promise reports a failure; this one must not also surface as unhandled.
   published.catch(() => undefined);
-  staged.push({ request, emit, resolve, reject });
+  staged.push({ request, emit, settled, resolve, reject });
   return { published };
 }

@@ -1,6 +1,6 @@
 import { routes } from '../../../client/src';
 import { NAMESPACES } from '../../core/realtime/namespaces';
-import { INTELLIGENCE_EVENT_NAMES, INTELLIGENCE_PRIORITIES, isIntelligenceChannel, itemHeadline, roomsFor } from './intelligence.events';
+import { INTELLIGENCE_EVENT_NAMES, INTELLIGENCE_PRIORITIES, isIntelligenceChannel, addItemHeadline, roomsFor } from './intelligence.events';
 
 describe('intelligence channels and routing', () => {
   it('allows exactly the contract channels', () => {
@@ -31,13 +31,19 @@ describe('intelligence channels and routing', () => {
 
 describe('item headline', () => {
   it('repeats an announced item at the top level with severity = priority, and nothing for other data', () => {
-    expect(itemHeadline({ itemId: '1', title: 'Treaty', description: 'signed', details: {} }, 'high')).toEqual({
+    expect(addItemHeadline({}, { itemId: '1', title: 'Treaty', description: 'signed', details: {} }, 'high')).toEqual({
       title: 'Treaty',
       description: 'signed',
       severity: 'high',
     });
-    expect(itemHeadline({ title: 'Only a title' }, 'low')).toEqual({ title: 'Only a title', description: '', severity: 'low' });
-    expect(itemHeadline({ figure: 'gdp', previous: 1, current: 2 }, 'medium')).toEqual({});
+    expect(addItemHeadline({}, { title: 'Only a title' }, 'low')).toEqual({ title: 'Only a title', description: '', severity: 'low' });
+    expect(addItemHeadline({}, { figure: 'gdp', previous: 1, current: 2 }, 'medium')).toEqual({});
+  });
+
+  it('sets the headline on the payload being built and keeps what it has', () => {
+    const payload: { type: string; title?: string } = { type: 'update' };
+    expect(addItemHeadline(payload, { title: 'Treaty' }, 'high')).toBe(payload);
+    expect(payload).toEqual({ type: 'update', title: 'Treaty', description: '', severity: 'high' });
   });
 });
 

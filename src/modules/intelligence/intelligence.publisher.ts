@@ -4,7 +4,7 @@ import { EventLogService, eventTimestamp, NAMESPACES, RealtimePublisher, Realtim
 import {
   eventTypeOf,
   INTELLIGENCE_EVENT_NAMES,
-  itemHeadline,
+  addItemHeadline,
   roomsFor,
   type FigureChangeData,
   type IntelligenceCategory,
@@ -32,12 +32,8 @@ type CountryEventOptions = { priority?: IntelligencePriority; idempotencyKey?: s
 type EventFields<K extends IntelligenceEventName> = Omit<IntelligencePayload, 'type' | 'timestamp' | 'data'> & { data: IntelligenceEvents[K]['data'] };
 
 function payloadOf<K extends IntelligenceEventName>(event: K, fields: EventFields<K>): IntelligenceEvents[K] {
-  return {
-    type: eventTypeOf(event),
-    timestamp: eventTimestamp(),
-    ...fields,
-    ...itemHeadline(fields.data, fields.priority),
-  } as IntelligenceEvents[K];
+  const payload: Partial<IntelligencePayload> = { type: eventTypeOf(event), timestamp: eventTimestamp(), ...fields };
+  return addItemHeadline(payload, fields.data, fields.priority) as IntelligenceEvents[K];
 }
 
 /**
@@ -105,8 +101,8 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
    * 500-event batch, about a sixth of the append.
    */
   itemUpdateIn(tx: SqlTransaction, input: Omit<IntelligenceUpdateInput, 'idempotencyKey'>): Staged<Published<'intelligence:update'>> {
-    const { priority, ...rest } = input;
-    return this.sendIn(tx, 'intelligence:update', { ...rest, priority: priority ?? 'medium' });
+    const { category, countryId, data, priority } = input;
+    return this.sendIn(tx, 'intelligence:update', { category, countryId, data, priority: priority ?? 'medium' });
   }
 
   /**
@@ -145,21 +141,19 @@ export class IntelligencePublisher extends RealtimePublisher<IntelligenceEvents>
     event: K,
     fields: EventFields<K>,
   ): Staged<Published<K>> {
-    const staged = this.publishIn(tx, event, payloadOf(event, fields), roomsFor(event, fields));
-    staged.published.then(
-      (sent) => sent && this.rates.get(event)?.record(),
-      () => undefined, // rolled back: nothing was published
-    );
-    return staged;
+    return this.publishIn(tx, event, payloadOf(event, fields), roomsFor(event, fields));
   }
 
-  private async send<K extends IntelligenceEventName>(
+  private send<K extends IntelligenceEventName>(
     event: K,
     fields: EventFields<K>,
     idempotencyKey?: string,
   ): Promise<Published<K> | undefined> {
-    const sent = await this.publish(event, payloadOf(event, fields), roomsFor(event, fields), { idempotencyKey });
-    if (sent) this.rates.get(event)?.record();
-    return sent;
+    return this.publish(event, payloadOf(event, fields), roomsFor(event, fields), { idempotencyKey });
+  }
+
+  /** Counts it in the messages-per-minute window. */
+  protected override recordPublished(event: IntelligenceEventName): void {
+    this.rates.get(event)?.record();
   }
 }

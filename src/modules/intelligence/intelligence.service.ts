@@ -218,12 +218,12 @@ export class IntelligenceService {
    * transaction: the item and its event commit together or not at all, and a retry with the
    * same dedupe key finds the item and stages nothing.
    */
-  private stageItemUpdate(tx: SqlTransaction, item: IntelligenceItem, extraData: Record<string, unknown> = {}) {
+  private stageItemUpdate(tx: SqlTransaction, item: IntelligenceItem, extraData?: Record<string, unknown>) {
     return this.publisher.itemUpdateIn(tx, {
       category: item.category,
       countryId: item.countryId,
       priority: item.priority,
-      data: { ...toItemEventData(item), ...extraData },
+      data: extraData ? { ...toItemEventData(item), ...extraData } : toItemEventData(item),
     });
   }
 }

@@ -4,6 +4,7 @@ import { currentRequestId } from '../observability/request-context';
 import { EventLogService, type OutboxEvent } from './event-log.service';
 import { FanOutPacer } from './fan-out-pacer';
 import { RealtimeServer } from './realtime-server';
+import { broadcastEvent } from './socketio-internals';
 import type { SqlTransaction, Staged } from './unit-of-work';
 
 /** What every replayable event carries on the wire (docs/protocol.md). */
@@ -212,9 +213,7 @@ export function deliverEvent(
     try {
       const nsp = realtime.namespace(namespace);
       if (!nsp) return;
-      let target = nsp.to(rooms);
-      if (options.except?.length) target = target.except(options.except);
-      target.emit(event, payload);
+      broadcastEvent(nsp, event, payload, rooms, options.except);
     } catch (err) {
       deliveryLogger.error(`emitting ${event} on ${namespace} failed: ${(err as Error).message}`);
     }
@@ -232,5 +231,5 @@ function withCorrelation<T extends object>(payload: T): T {
   const metadata = (payload as { metadata?: unknown }).metadata;
   if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))) return payload;
   if (metadata && 'correlationId' in metadata) return payload;
-  return { ...payload, metadata: { ...(metadata ?? {}), correlationId } };
+  return { ...payload, metadata: metadata ? { ...metadata, correlationId } : { correlationId } };
 }

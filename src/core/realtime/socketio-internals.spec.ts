@@ -7,6 +7,7 @@ import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import WebSocket from 'ws';
 import {
   adapterServerSideEmit,
+  broadcastEvent,
   coalesceHeartbeats,
   dropConnection,
   encodeEvent,
@@ -203,6 +204,24 @@ describe('socketio-internals (assumptions about private Socket.IO APIs)', () => 
     writer.sendEvent('second', { n: 2 });
     await next(client, 'second');
     expect(seen).toEqual(['first:1', 'second:2']);
+  });
+
+  it('broadcastEvent is nsp.to(rooms).except(except).emit(event, payload): once per socket, through the hooked adapter (broadcastEvent)', async () => {
+    const nsp = io.of(NSP);
+    const a = await pair(nsp);
+    const b = await pair(nsp);
+    const c = await pair(nsp);
+    await Promise.all([a.socket.join(['r1', 'r2']), b.socket.join('r2'), c.socket.join(['r1', 'muted'])]);
+    const encoded: unknown[] = [];
+    hookBroadcasts(nsp, { encoding: (packet) => encoded.push(packet.data), apply: (opts, callback, original) => original(opts, callback) });
+    const seen = [a, b, c].map(({ client }) => record(client));
+    broadcastEvent(nsp, 'news', { n: 1 }, ['r1', 'r2'], ['muted']);
+    broadcastEvent(nsp, 'news', { n: 2 }, ['r2']);
+    await Promise.all([next(a.client, 'news'), next(b.client, 'news')]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen).toEqual([['news:1', 'news:2'], ['news:1', 'news:2'], []]);
+    assume('the adapter encodes what broadcastEvent passes as an EVENT packet', JSON.stringify(encoded) === JSON.stringify([['news', { n: 1 }], ['news', { n: 2 }]]), JSON.stringify(encoded));
+    expect(() => broadcastEvent(nsp, 'disconnect', {}, ['r1'])).toThrow(/reserved/);
   });
 
   it('a broadcast to a socket is notifyOutgoingListeners(packet) then client.writeToEngine (interceptBroadcastWrites)', async () => {

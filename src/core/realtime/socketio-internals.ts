@@ -62,8 +62,34 @@ export function forgetChildNamespace(io: Server, parent: Namespace, nsp: Namespa
 // ---------------------------------------------------------------------------------------------
 // Broadcasts through the adapter
 
+/** Socket.IO's own event names, which `emit` refuses to broadcast (socket.io's RESERVED_EVENTS). */
+const RESERVED_EVENTS = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
+const NO_ROOMS: ReadonlySet<string> = new Set();
+const NO_FLAGS = Object.freeze({});
+/** socket.io-parser's PacketType.EVENT. */
+const EVENT_PACKET = 2;
+
+/**
+ * `nsp.to(rooms).except(except).emit(event, payload)`, handed to the adapter directly. Socket.IO's
+ * chain makes two BroadcastOperators, three Sets and a packet for each emit; this makes one Set
+ * and the packet, as the operator's `emit` passes them to the adapter's (public) `broadcast`:
+ * `{ type: EVENT, data: [event, payload] }` and `{ rooms, except, flags }`, the namespace added
+ * by the adapter. ~1 KB less garbage per event of a batch publish (P9). The rooms' Set is new for each
+ * call (the delivery pipeline keeps it with the broadcast); `except` and `flags` are read only.
+ */
+export function broadcastEvent(nsp: Namespace, event: string, payload: unknown, rooms: readonly string[], except?: readonly string[]): void {
+  if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
+  const packet: OutgoingPacket = { type: EVENT_PACKET, data: [event, payload] };
+  (nsp.adapter as unknown as AdapterInternals).broadcast(packet, {
+    rooms: new Set(rooms),
+    except: except?.length ? new Set(except) : NO_ROOMS,
+    flags: NO_FLAGS,
+  });
+}
+
 /** The parts of socket.io-adapter's in-memory adapter (2.5) a broadcast goes through. */
 type AdapterInternals = {
+  broadcast(packet: OutgoingPacket, opts: BroadcastOptions): void;
   _encode(packet: OutgoingPacket, opts: unknown): unknown;
   apply(opts: BroadcastOptions, callback: (socket: Socket) => void): void;
   serverSideEmit(packet: unknown[]): unknown;

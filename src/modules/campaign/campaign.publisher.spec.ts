@@ -4,8 +4,16 @@ import { CampaignPublisher } from './campaign.publisher';
 
 describe('CampaignPublisher', () => {
   const emit = jest.fn();
-  const to = jest.fn((_rooms: string | string[]) => ({ emit, except: () => ({ emit }) }));
-  const nsp = { to };
+  const to = jest.fn();
+  /** The namespace's adapter, as a publisher's emit reaches it: `to` gets the rooms, `emit` the event and payload. */
+  const nsp = {
+    adapter: {
+      broadcast: (packet: { data: [string, unknown] }, opts: { rooms: Set<string> }) => {
+        to([...opts.rooms]);
+        emit(...packet.data);
+      },
+    },
+  };
   const realtime = { namespace: () => nsp } as unknown as RealtimeServer;
   const log = { append: jest.fn(async () => ({ offset: '17', duplicate: false, claimed: true })) } as unknown as EventLogService;
   const metrics = { published: { inc: jest.fn() }, publishLatency: { observe: jest.fn() } } as unknown as MetricsService;

@@ -5,6 +5,7 @@ import { figuresOf } from './batch';
 const window = (overrides: Partial<WindowFigures> = {}): WindowFigures => ({
   wallMs: 2000,
   serverCpuPct: 50,
+  serverGcPct: 10,
   eldP99Ms: 1,
   eldMaxMs: 2,
   serverCoreBusyPct: 55,
@@ -38,10 +39,13 @@ describe('P9 window figures', () => {
     expect(f.intelEventsPerSec).toBe(5000);
     expect(f.intelCpuUsPerEvent).toBeCloseTo(100);
     expect(f.intelDbCpuUsPerEvent).toBeCloseTo(160);
+    // GC pauses for 10 % of the 2 s: 0.2 s over 10,000 events, 20 µs each.
+    expect(f.intelGcUsPerEvent).toBeCloseTo(20);
   });
 
   it('leaves a per-event figure out when nothing was created or PostgreSQL was not measured', () => {
     expect(figuresOf('notif', report({ created: 0 }), window()).notifDbCpuUsPerEvent).toBeUndefined();
+    expect(figuresOf('notif', report({ created: 0 }), window()).notifGcUsPerEvent).toBeUndefined();
     expect(figuresOf('notif', report(), window({ dbCpuPct: undefined })).notifDbCpuUsPerEvent).toBeUndefined();
   });
 });

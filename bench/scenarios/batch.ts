@@ -31,6 +31,8 @@ const perWindow = (prefix: string, label: string): FigureDef[] => [
   { key: `${prefix}CpuPct`, label: `${label}: server CPU`, unit: '%', better: 'lower' },
   { key: `${prefix}DbCpuPct`, label: `${label}: PostgreSQL CPU`, unit: '%', better: 'lower' },
   { key: `${prefix}CpuUsPerEvent`, label: `${label}: server CPU per event`, unit: 'µs', better: 'lower', digits: 1 },
+  // Of that CPU, the garbage collector's pauses: what allocation per event costs (see --alloc-profile).
+  { key: `${prefix}GcUsPerEvent`, label: `${label}: server GC pauses per event`, unit: 'µs', better: 'lower', digits: 1 },
   // Steadier than events/s on a host whose speed wanders: compare changes to the statements by this.
   { key: `${prefix}DbCpuUsPerEvent`, label: `${label}: PostgreSQL CPU per event`, unit: 'µs', better: 'lower', digits: 1 },
 ];
@@ -68,6 +70,7 @@ export function figuresOf(prefix: string, report: BatchReport, w: WindowFigures)
     [`${prefix}CpuPct`]: w.serverCpuPct,
     [`${prefix}DbCpuPct`]: w.dbCpuPct,
     [`${prefix}CpuUsPerEvent`]: report.created ? ((w.serverCpuPct / 100) * w.wallMs * 1000) / report.created : undefined,
+    [`${prefix}GcUsPerEvent`]: report.created ? ((w.serverGcPct / 100) * w.wallMs * 1000) / report.created : undefined,
     [`${prefix}DbCpuUsPerEvent`]: report.created && w.dbCpuPct !== undefined ? ((w.dbCpuPct / 100) * w.wallMs * 1000) / report.created : undefined,
     [`${prefix}RouteMissing`]: report.routeMissing ? 1 : 0,
   };
@@ -130,7 +133,7 @@ export const P9: Scenario = {
       if (persisted !== result.created) warnings.push(`${win.label}: ${result.created} reported created, ${persisted} rows stored`);
       if (result.firstError) warnings.push(`${win.label}: ${result.firstError}`);
       run.env.log(
-        `    ${win.label}: ${result.batches} batches, ${result.created} created (${persisted} rows), ${fmt(result.created / (result.elapsedMs / 1000))} events/s, batch p50 ${fmt(result.batchMs.p50, 1)} / p99 ${fmt(result.batchMs.p99, 1)} ms, CPU ${fmt(w.serverCpuPct)} %, PostgreSQL ${fmt(w.dbCpuPct)} %`,
+        `    ${win.label}: ${result.batches} batches, ${result.created} created (${persisted} rows), ${fmt(result.created / (result.elapsedMs / 1000))} events/s, batch p50 ${fmt(result.batchMs.p50, 1)} / p99 ${fmt(result.batchMs.p99, 1)} ms, CPU ${fmt(w.serverCpuPct)} % (GC ${fmt(w.serverGcPct)} %), PostgreSQL ${fmt(w.dbCpuPct)} %`,
       );
     }
     const mem = await run.memoryAfterGc();

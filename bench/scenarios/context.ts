@@ -62,6 +62,8 @@ export interface WindowFigures {
   wallMs: number;
   /** Server user+sys CPU over the window, % of one core (summed over instances). */
   serverCpuPct: number;
+  /** The servers' garbage-collection pauses over the window, % of its wall time (summed over instances). */
+  serverGcPct: number;
   eldP99Ms: number;
   eldMaxMs: number;
   /** Busy % of the server core and the load core from /proc/stat (anyone's work). */
@@ -302,6 +304,7 @@ export class ScenarioRun {
     const w: WindowFigures = {
       wallMs,
       serverCpuPct: pct(server0, server1),
+      serverGcPct: (100 * stats.reduce((sum, x) => sum + x.gcMs, 0)) / wallMs,
       eldP99Ms: Math.max(...stats.map((s) => s.eldP99Ms)),
       eldMaxMs: Math.max(...stats.map((s) => s.eldMaxMs)),
       serverCoreBusyPct: busy[SERVER_CORE] ?? 0,

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { serve } from '../lib/ipc';
 import { padding, type BenchPayload } from './payload';
 
@@ -51,6 +51,31 @@ export interface ServerStats {
   rssBytes: number;
   heapUsedBytes: number;
   connections: number;
+  /** Garbage-collection pauses since the last stats:reset (V8's 'gc' performance entries), ms. */
+  gcMs: number;
+}
+
+/**
+ * Sums V8's garbage-collection pauses (every kind: young-generation scavenges, full
+ * collections, incremental steps) as Node reports them in 'gc' performance entries.
+ */
+function gcPauses() {
+  let ms = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) ms += entry.duration;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    reset: () => {
+      observer.takeRecords();
+      ms = 0;
+    },
+    /** Entries not yet delivered to the observer are taken too, so the sum is up to now. */
+    total: () => {
+      for (const entry of observer.takeRecords()) ms += entry.duration;
+      return ms;
+    },
+  };
 }
 
 /**
@@ -102,6 +127,7 @@ export function serveAgent(options: AgentOptions): void {
   const seqs = new Map<string, number>();
   const eld = monitorEventLoopDelay({ resolution: 10 });
   eld.enable();
+  const gcs = gcPauses();
   const gc = (globalThis as { gc?: () => void }).gc;
 
   const publish = (cmd: PublishCommand): Promise<PublishReport> =>
@@ -189,6 +215,8 @@ export function serveAgent(options: AgentOptions): void {
 
   const stats = async (args: { gc?: boolean }): Promise<ServerStats> => {
     await profiler.stop();
+    // Before any forced collection below: those are the bench's, not the window's.
+    const gcMs = gcs.total();
     if (args.gc && gc) {
       gc();
       gc();
@@ -201,6 +229,7 @@ export function serveAgent(options: AgentOptions): void {
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,
       connections: options.connections(),
+      gcMs,
     };
   };
 
@@ -210,6 +239,7 @@ export function serveAgent(options: AgentOptions): void {
       burst,
       'stats:reset': async () => {
         eld.reset();
+        gcs.reset();
         await profiler.start();
       },
       stats,

@@ -9,7 +9,9 @@
  * `--per N` divides by N, e.g. the events the window persisted (P9 prints them), to give
  * bytes per event. Two views: by the innermost function of the project (src/ or bench/), so
  * that what a library or V8 allocates on its behalf counts to the project code that asked;
- * and by the function that allocated, with its caller.
+ * and by the function that allocated, with its caller. A function the optimiser inlined
+ * reports its allocations as its caller's: a small helper may vanish into the function
+ * that calls it, and a line number may point at the caller.
  */
 import { readFileSync } from 'node:fs';
 

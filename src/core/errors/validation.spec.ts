@@ -1,5 +1,5 @@
-import { DomainError } from './domain-error';
 import { z } from 'zod';
+import { DomainError } from './domain-error';
 import { ids, parseInput } from './validation';
 
 describe('ids.offset and ids.bigintId', () => {

@@ -70,12 +70,13 @@ const NO_FLAGS = Object.freeze({});
 const EVENT_PACKET = 2;
 
 /**
- * `nsp.to(rooms).except(except).emit(event, payload)`, handed to the adapter directly. Socket.IO's
- * chain makes two BroadcastOperators, three Sets and a packet for each emit; this makes one Set
- * and the packet, as the operator's `emit` passes them to the adapter's (public) `broadcast`:
- * `{ type: EVENT, data: [event, payload] }` and `{ rooms, except, flags }`, the namespace added
- * by the adapter. ~1 KB less garbage per event of a batch publish (P9). The rooms' Set is new for each
- * call (the delivery pipeline keeps it with the broadcast); `except` and `flags` are read only.
+ * `nsp.to(rooms).except(except).emit(event, payload)`, handed to the adapter directly.
+ * Socket.IO's chain makes two BroadcastOperators, three Sets and a packet for each emit; this
+ * makes one Set and the packet, as the operator's `emit` passes them to the adapter's (public)
+ * `broadcast`: `{ type: EVENT, data: [event, payload] }` and `{ rooms, except, flags }`, the
+ * namespace added by the adapter. ~1 KB less garbage per event of a batch publish (P9). The
+ * rooms' Set is new for each call (the delivery pipeline keeps it with the broadcast);
+ * `except` and `flags` are only read.
  */
 export function broadcastEvent(nsp: Namespace, event: string, payload: unknown, rooms: readonly string[], except?: readonly string[]): void {
   if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);

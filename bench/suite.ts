@@ -54,7 +54,7 @@ export async function runSuite(options: SuiteOptions, services: SuiteServices = 
       postgresPid,
       redisUrl: services.redisUrl ?? redis?.url,
       profileDir: options.profileDir,
-      profileKind: options.profileKind ?? 'cpu',
+      profileKind: options.profileKind,
       log,
     };
     const records: RunRecord[] = [];

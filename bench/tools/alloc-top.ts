@@ -14,10 +14,11 @@
  * that calls it, and a line number may point at the caller.
  */
 import { readFileSync } from 'node:fs';
+import { frameLabel, type CallFrame } from './frames';
 
 export interface AllocationNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
   selfSize: number;
   children?: AllocationNode[];
 }
@@ -32,15 +33,8 @@ export interface AllocationSummary {
   byAllocator: Array<[string, number]>;
 }
 
-const where = (url: string) => {
-  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (m) return m[1];
-  const project = /\/(src|bench|test)\/(.*)$/.exec(url);
-  return project ? `${project[1]}/${project[2]}` : url || '(native)';
-};
 const isProject = (url: string) => /\/(src|bench)\//.test(url) && !url.includes('/node_modules/');
-const label = (n: AllocationNode) =>
-  `${n.callFrame.functionName || '(anonymous)'}  ${where(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+const label = (n: AllocationNode) => frameLabel(n.callFrame);
 
 /** Bytes per node from the samples (V8 scales each sample to the allocation it stands for). */
 export function summarizeAllocations(profile: AllocationProfile): AllocationSummary {

@@ -4,10 +4,11 @@
  *   npx tsx bench/tools/profile-top.ts <file.cpuprofile> [top=25]
  */
 import { readFileSync } from 'node:fs';
+import { frameLabel, frameLocation, type CallFrame } from './frames';
 
 interface Node {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
   children?: number[];
 }
 interface Profile {
@@ -27,19 +28,13 @@ const self = new Map<number, number>();
 profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
 const total = [...self.values()].reduce((s, x) => s + x, 0);
 
-const where = (url: string) => {
-  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (m) return m[1];
-  const src = /\/(src|bench)\/(.*)$/.exec(url);
-  return src ? `${src[1]}/${src[2]}` : url || '(native)';
-};
 const fnTotals = new Map<string, number>();
 const pkgTotals = new Map<string, number>();
 for (const [id, us] of self) {
   const n = byId.get(id)!;
-  const key = `${n.callFrame.functionName || '(anonymous)'}  ${where(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+  const key = frameLabel(n.callFrame);
   fnTotals.set(key, (fnTotals.get(key) ?? 0) + us);
-  const pkg = where(n.callFrame.url).split('/').slice(0, 2).join('/');
+  const pkg = frameLocation(n.callFrame.url).split('/').slice(0, 2).join('/');
   pkgTotals.set(pkg, (pkgTotals.get(pkg) ?? 0) + us);
 }
 const top = Number(topArg ?? 25);

@@ -116,6 +116,8 @@ export class NotificationsRepository {
    * they are time-ordered (timeOrderedUuid), because the rows of one transaction share
    * their created_at and the newest-first listing then orders them by id. The insert answers
    * in one row (the inputs it skipped, and the stored rows' time) rather than a row each.
+   * `data` is read from the parsed input with `->`, not as a `jsonb` column of the record set
+   * (docs/platform.md, "Database").
    */
   async createMany(tx: SqlTransaction, items: NewNotification[]): Promise<Array<NotificationRow | undefined>> {
     if (!items.length) return [];
@@ -132,9 +134,12 @@ export class NotificationsRepository {
       dedupe_key: n.dedupeKey ?? null,
     }));
     const [written] = await tx.query<{ skipped: number[]; created_at: Date | string | null }>(
-      `WITH input AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb)
-           AS i(ord int, id text, user_id text, event_key text, category text, title text, body text, data jsonb, priority text, dedupe_key text)
+      `WITH doc AS MATERIALIZED (
+         SELECT $1::jsonb AS d
+       ), input AS (
+         SELECT i.ord, i.id, i.user_id, i.event_key, i.category, i.title, i.body, doc.d -> i.ord -> 'data' AS data, i.priority, i.dedupe_key
+           FROM doc CROSS JOIN LATERAL jsonb_to_recordset(doc.d)
+             AS i(ord int, id text, user_id text, event_key text, category text, title text, body text, priority text, dedupe_key text)
        ), stored AS (
          INSERT INTO notifications (id, user_id, event_key, category, title, body, data, priority, dedupe_key)
          SELECT id, user_id, event_key, category, title, body, data, priority, dedupe_key FROM input

@@ -97,6 +97,13 @@ describe('EventLogService (repository tier)', () => {
     ]);
     // The repeats' offsets were taken from the block and left empty: the last event is the block's end.
     expect(BigInt(results[4].offset) - BigInt(results[0].offset)).toBe(4n);
+    // Events with and without keys are inserted apart; the room's run holds every stored one, and only those.
+    const [run] = await db.sql<{ event_count: number; seqs: string[] }>(
+      `SELECT event_count, ARRAY(SELECT s::text FROM unnest(seqs) s ORDER BY s) AS seqs
+         FROM event_room_runs WHERE namespace = $1 AND room = 'offsets' AND last_seq = $2`,
+      [NS, results[4].offset],
+    );
+    expect(run).toEqual({ event_count: 3, seqs: [results[0].offset, results[2].offset, results[4].offset] });
   });
 
   it('writes one outbox row per append, covering the offsets it stored, and claims it whole or not at all', async () => {

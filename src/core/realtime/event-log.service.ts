@@ -263,6 +263,8 @@ export class EventLogService implements BeforeApplicationShutdown {
    * what building and sending the input costs it. Payloads are read from the parsed document
    * with `->` (a copy of the parsed value): as a `jsonb` column of the record set PostgreSQL
    * would print each one and parse it again, which doubled what reading the input cost.
+   * Only a key can conflict (offsets come from the head row), so events without one are
+   * inserted without `ON CONFLICT`, whose speculative insertion costs every row it covers.
    */
   private async write(run: SqlRunner, requests: AppendRequest[]): Promise<AppendResult[]> {
     const events = requests.map((r, i) => ({
@@ -283,10 +285,16 @@ export class EventLogService implements BeforeApplicationShutdown {
          UPDATE event_log_head SET last_seq = last_seq + $1::bigint WHERE id = 1 RETURNING last_seq
        ), input AS (
          SELECT (SELECT last_seq FROM head) - $1::bigint + raw.ord AS seq, raw.* FROM raw
-       ), stored AS (
+       ), stored_unkeyed AS (
          INSERT INTO events (seq, namespace, event, payload, idempotency_key, rooms)
-         SELECT seq, namespace, event, payload, idempotency_key, rooms FROM input ORDER BY seq
+         SELECT seq, namespace, event, payload, idempotency_key, rooms FROM input WHERE idempotency_key IS NULL ORDER BY seq
+         RETURNING seq
+       ), stored_keyed AS (
+         INSERT INTO events (seq, namespace, event, payload, idempotency_key, rooms)
+         SELECT seq, namespace, event, payload, idempotency_key, rooms FROM input WHERE idempotency_key IS NOT NULL ORDER BY seq
          ON CONFLICT DO NOTHING RETURNING seq
+       ), stored AS (
+         SELECT seq FROM stored_unkeyed UNION ALL SELECT seq FROM stored_keyed
        ), runs AS (
          INSERT INTO event_room_runs (namespace, room, last_seq, event_count, seqs)
          SELECT input.namespace, r.room, max(input.seq), count(*), array_agg(input.seq)

@@ -66,6 +66,45 @@ describe('postgresDriver', () => {
     expect(await sql.query(PREPARED)).toEqual([]);
   });
 
+  it("commits right behind a transaction's last statement, without waiting for this process to read its answer", async () => {
+    const sql = driverOnOneConnection(true);
+    await sql.exec('CREATE TABLE head_row (id int PRIMARY KEY, n int); INSERT INTO head_row VALUES (1, 0);');
+    let pid = 0;
+    let busyUntil = 0;
+    const answer = await sql.transaction(async (tx) => {
+      [{ pid }] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const last = tx.queryAndCommit<{ n: number }>('UPDATE head_row SET n = n + 1 WHERE id = $1 RETURNING n', [1]);
+      // Busy, as a loaded server is: the answer stays unread meanwhile.
+      busyUntil = Date.now() + 300;
+      while (Date.now() < busyUntil);
+      return last;
+    });
+    expect(answer).toEqual([{ n: 1 }]);
+    // The session's last state change (one host, one clock) is its COMMIT, done while this process was busy.
+    const other = driverOnOneConnection(true);
+    const [session] = await other.query<{ query: string; state: string; at: number }>(
+      'SELECT query, state, extract(epoch FROM state_change) * 1000 AS at FROM pg_stat_activity WHERE pid = $1',
+      [pid],
+    );
+    expect(session).toMatchObject({ query: 'COMMIT', state: 'idle' });
+    expect(Number(session.at)).toBeLessThan(busyUntil - 100);
+  });
+
+  it('commits nothing when the last statement fails, and rejects with its error', async () => {
+    const sql = driverOnOneConnection(true);
+    await sql.exec('CREATE TABLE last_fails (id int PRIMARY KEY);');
+    await expect(
+      sql.transaction(async (tx) => {
+        await tx.query('INSERT INTO last_fails VALUES (1)');
+        return tx.queryAndCommit('INSERT INTO last_fails VALUES (1)');
+      }),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect(await sql.query('SELECT count(*)::int AS n FROM last_fails')).toEqual([{ n: 0 }]);
+    // The connection is usable again, outside any transaction.
+    await sql.transaction(async (tx) => tx.queryAndCommit('INSERT INTO last_fails VALUES (2)'));
+    expect(await sql.query('SELECT id FROM last_fails')).toEqual([{ id: 2 }]);
+  });
+
   it('still runs several statements at once through exec', async () => {
     const sql = driverOnOneConnection(true);
     await sql.exec('CREATE TEMP TABLE t (n int); INSERT INTO t VALUES (1), (2);');

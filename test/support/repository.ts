@@ -35,7 +35,8 @@ export interface RepositoryDatabase {
  * session (what a test reading `pg_prepared_statements` needs). `close` ends the pool.
  */
 export function driverOnOneConnection(url: string, prepare: boolean): { sql: SqlDriver; close: () => Promise<void> } {
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  // Pipelined, as the app's pool is (PrismaService).
+  const pool = new pg.Pool({ connectionString: url, max: 1, pipeline: true });
   return { sql: postgresDriver(pool, { prepare }), close: () => pool.end().catch(() => undefined) };
 }
 

@@ -91,6 +91,12 @@ export function pgliteDriver(db: PGlite): SqlDriver {
   return {
     kind: 'pglite',
     ...on(db),
-    transaction: (work) => db.transaction((tx) => work(on(tx))),
+    // One in-process connection: nothing waits on a lock while this process is busy, so the
+    // last statement is an ordinary one and the transaction commits when `work` returns.
+    transaction: (work) =>
+      db.transaction((tx) => {
+        const queryable = on(tx);
+        return work({ ...queryable, queryAndCommit: (text, params) => queryable.query(text, params) });
+      }),
   };
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { SqlDriver, SqlQueryable } from './sql-driver';
+import type { SqlDriver, SqlQueryable, SqlTransactionQueryable } from './sql-driver';
 
 /**
  * Most distinct statement texts given a name. The app's statements are a fixed set of a few
@@ -38,10 +38,13 @@ export class StatementNames {
  */
 export function postgresDriver(pool: pg.Pool, options: { prepare: boolean }): SqlDriver {
   const names = options.prepare ? new StatementNames() : undefined;
+  const statement = (text: string, params?: unknown[]): pg.QueryConfig => {
+    const name = names?.nameOf(text);
+    return { text, values: params, ...(name ? { name } : {}) };
+  };
   const on = (client: pg.Pool | pg.PoolClient): SqlQueryable => ({
     async query<T>(text: string, params?: unknown[]) {
-      const name = names?.nameOf(text);
-      return (await client.query({ text, values: params, ...(name ? { name } : {}) })).rows as T[];
+      return (await client.query(statement(text, params))).rows as T[];
     },
     async exec(text: string) {
       await client.query(text);
@@ -59,10 +62,28 @@ export function postgresDriver(pool: pg.Pool, options: { prepare: boolean }): Sq
       let lost: Error | undefined;
       const onLost = (err: Error) => (lost = err);
       client.on('error', onLost);
+      let commitSent = false;
+      const tx: SqlTransactionQueryable = {
+        ...on(client),
+        async queryAndCommit<T>(text: string, params?: unknown[]) {
+          commitSent = true;
+          if (!client.pipeline) {
+            const rows = (await client.query(statement(text, params))).rows as T[];
+            await client.query('COMMIT');
+            return rows;
+          }
+          // Both go out now; PostgreSQL runs the COMMIT as soon as the statement is done. Should
+          // the statement fail, the COMMIT ends the aborted transaction as a ROLLBACK.
+          const [last, commit] = await Promise.allSettled([client.query(statement(text, params)), client.query('COMMIT')]);
+          if (last.status === 'rejected') throw last.reason;
+          if (commit.status === 'rejected') throw commit.reason;
+          return last.value.rows as T[];
+        },
+      };
       try {
         await client.query('BEGIN');
-        const result = await work(on(client));
-        await client.query('COMMIT');
+        const result = await work(tx);
+        if (!commitSent) await client.query('COMMIT');
         return result;
       } catch (err) {
         if (!lost) await client.query('ROLLBACK').catch(() => undefined);

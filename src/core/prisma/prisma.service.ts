@@ -28,7 +28,10 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     if (config.databaseUrl) {
-      const pool = new pg.Pool(poolConfig(config.databaseUrl));
+      // Pipelined connections: a statement is sent at once even while one before it is unanswered.
+      // Callers still await each statement; only a transaction's last statement and its COMMIT
+      // go out together (SqlTransactionQueryable.queryAndCommit).
+      const pool = new pg.Pool({ ...poolConfig(config.databaseUrl), pipeline: true });
       super({ adapter: new PrismaPg(pool) });
       // An idle client losing its server must not crash the process.
       pool.on('error', (err) => this.logger.warn(`database pool: ${err.message}`));

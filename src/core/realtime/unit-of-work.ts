@@ -80,19 +80,33 @@ export class UnitOfWork {
    */
   runSql<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     return this.within(
-      (body) => this.prisma.sql.transaction((q) => body(<R>(text: string, params: unknown[]) => q.query<R>(text, params), undefined)),
+      (body) =>
+        this.prisma.sql.transaction((q) =>
+          body(
+            <R>(text: string, params: unknown[]) => q.query<R>(text, params),
+            undefined,
+            <R>(text: string, params: unknown[]) => q.queryAndCommit<R>(text, params),
+          ),
+        ),
       work,
     );
   }
 
+  /**
+   * `last`, where the driver has it, runs the event-log append as the transaction's last
+   * statement with the COMMIT right behind it: the head row's lock, which every transaction
+   * with events queues for, is then held for the append and the commit only, not also for as
+   * long as this process takes to read the append's answer (under load, other requests' work
+   * and garbage collection come first).
+   */
   private async within<T, Tx extends SqlTransaction>(
-    begin: (body: (run: SqlRunner, db: Prisma.TransactionClient | undefined) => Promise<T>) => Promise<T>,
+    begin: (body: (run: SqlRunner, db: Prisma.TransactionClient | undefined, last?: SqlRunner) => Promise<T>) => Promise<T>,
     work: (tx: Tx) => Promise<T>,
   ): Promise<T> {
     const staged: Entry[] = [];
     let value: T;
     try {
-      value = await begin(async (run, db) => {
+      value = await begin(async (run, db, last) => {
         const tx = {
           ...(db ? { db } : {}),
           query: <R>(text: string, params: unknown[] = []) => run<R>(text, params),
@@ -100,7 +114,7 @@ export class UnitOfWork {
             stageOn(staged, request, emit, settled),
         } as unknown as Tx;
         const result = await work(tx);
-        const appended = await this.eventLog.appendWithin(run, staged.map((e) => e.request));
+        const appended = await this.eventLog.appendWithin(last ? firstThen(last, run) : run, staged.map((e) => e.request));
         appended.forEach((r, i) => (staged[i].result = r));
         return result;
       });
@@ -135,6 +149,16 @@ export class UnitOfWork {
       }
     }
   }
+}
+
+/** A runner whose first statement goes through `first` and every later one through `then`. */
+function firstThen(first: SqlRunner, then: SqlRunner): SqlRunner {
+  let used = false;
+  return <R>(text: string, params: unknown[]) => {
+    if (used) return then<R>(text, params);
+    used = true;
+    return first<R>(text, params);
+  };
 }
 
 function stageOn(staged: Entry[], request: AppendRequest, emit: (offset: string) => void, settled?: (offset: string) => unknown): Staged<unknown> {

@@ -2,6 +2,8 @@
  * The plain-SQL driver on a real PostgreSQL: statements are prepared once per connection
  * under a process-wide name (DATABASE_PREPARED_STATEMENTS, on by default), or sent unnamed.
  */
+import pg from 'pg';
+import { postgresDriver } from '../../src/core/prisma/postgres-driver';
 import { createTestDatabase, dropTestDatabase } from '../support/database';
 import { driverOnOneConnection as openDriver } from '../support/repository';
 
@@ -103,6 +105,48 @@ describe('postgresDriver', () => {
     // The connection is usable again, outside any transaction.
     await sql.transaction(async (tx) => tx.queryAndCommit('INSERT INTO last_fails VALUES (2)'));
     expect(await sql.query('SELECT id FROM last_fails')).toEqual([{ id: 2 }]);
+  });
+
+  it("sends BEGIN with the transaction's first statement instead of a round trip ahead of it", async () => {
+    // What the connection was handed, and when BEGIN's answer was read, in order.
+    const seen: string[] = [];
+    const pool = new pg.Pool({ connectionString: url, max: 1, pipeline: true });
+    closers.push(() => pool.end().catch(() => undefined));
+    // Only the transaction asks for a client this way (the promise form, no callback).
+    const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+    pool.connect = (async () => {
+      const client = await connect();
+      const query = client.query.bind(client) as (q: string | pg.QueryConfig) => Promise<pg.QueryResult>;
+      client.query = ((q: string | pg.QueryConfig) => {
+        const text = typeof q === 'string' ? q : q.text;
+        seen.push(`sent ${text}`);
+        const answer = query(q);
+        if (text === 'BEGIN') void answer.then(() => seen.push('BEGIN answered'));
+        return answer;
+      }) as typeof client.query;
+      return client;
+    }) as typeof pool.connect;
+    await driverOnOneConnection(true).exec('CREATE TABLE begun (n int)');
+    const sql = postgresDriver(pool, { prepare: true });
+    const rows = await sql.transaction(async (tx) => {
+      await tx.query('INSERT INTO begun VALUES ($1)', [1]);
+      return tx.query<{ n: number; inside: boolean }>('SELECT count(*)::int AS n, now() = statement_timestamp() AS inside FROM begun');
+    });
+    expect(seen.slice(0, 3)).toEqual(['sent BEGIN', 'sent INSERT INTO begun VALUES ($1)', 'BEGIN answered']);
+    // Still one transaction: the second statement's now() is the transaction's start, not its own.
+    expect(rows).toEqual([{ n: 1, inside: false }]);
+  });
+
+  it('rolls back a transaction whose work fails before its first statement', async () => {
+    const sql = driverOnOneConnection(true);
+    await sql.exec('CREATE TABLE never (n int)');
+    await expect(
+      sql.transaction(async () => {
+        throw new Error('refused before any statement');
+      }),
+    ).rejects.toThrow('refused before any statement');
+    await sql.transaction(async (tx) => tx.queryAndCommit('INSERT INTO never VALUES (1)'));
+    expect(await sql.query('SELECT n FROM never')).toEqual([{ n: 1 }]);
   });
 
   it('still runs several statements at once through exec', async () => {

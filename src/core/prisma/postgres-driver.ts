@@ -63,8 +63,32 @@ export function postgresDriver(pool: pg.Pool, options: { prepare: boolean }): Sq
       const onLost = (err: Error) => (lost = err);
       client.on('error', onLost);
       let commitSent = false;
+      // Pipelined, BEGIN goes out with the transaction's first statement instead of a round
+      // trip ahead of it (under load every round trip also waits for the event loop). Its
+      // answer comes before that statement's and is checked with it (begun below).
+      let begin: Promise<unknown> | undefined;
+      /** Every answer before this one was read: BEGIN's must have succeeded. */
+      const begun = async <R>(answer: Promise<R>): Promise<R> => {
+        if (!begin) return answer;
+        const [began, result] = await Promise.allSettled([begin, answer]);
+        begin = undefined;
+        if (began.status === 'rejected') {
+          // The statement then ran outside a transaction. BEGIN fails only when the connection
+          // does (it has no other error on a connection the pool hands out idle), but should
+          // it fail alone, the connection is not reused and the error is the caller's.
+          lost ??= began.reason as Error;
+          throw began.reason;
+        }
+        if (result.status === 'rejected') throw result.reason;
+        return result.value;
+      };
       const tx: SqlTransactionQueryable = {
-        ...on(client),
+        async query<T>(text: string, params?: unknown[]) {
+          return (await begun(client.query(statement(text, params)))).rows as T[];
+        },
+        async exec(text: string) {
+          await begun(client.query(text));
+        },
         async queryAndCommit<T>(text: string, params?: unknown[]) {
           commitSent = true;
           if (!client.pipeline) {
@@ -74,15 +98,21 @@ export function postgresDriver(pool: pg.Pool, options: { prepare: boolean }): Sq
           }
           // Both go out now; PostgreSQL runs the COMMIT as soon as the statement is done. Should
           // the statement fail, the COMMIT ends the aborted transaction as a ROLLBACK.
-          const [last, commit] = await Promise.allSettled([client.query(statement(text, params)), client.query('COMMIT')]);
+          const [last, commit] = await Promise.allSettled([begun(client.query(statement(text, params))), client.query('COMMIT')]);
           if (last.status === 'rejected') throw last.reason;
           if (commit.status === 'rejected') throw commit.reason;
           return last.value.rows as T[];
         },
       };
       try {
-        await client.query('BEGIN');
+        if (client.pipeline) {
+          begin = client.query('BEGIN');
+          begin.catch(() => undefined); // read by the first statement (begun), or just below
+        } else {
+          await client.query('BEGIN');
+        }
         const result = await work(tx);
+        await begun(Promise.resolve());
         if (!commitSent) await client.query('COMMIT');
         return result;
       } catch (err) {

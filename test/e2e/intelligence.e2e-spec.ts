@@ -363,6 +363,28 @@ describe('/ws/intelligence', () => {
       expect(replayed).toHaveLength(3);
     });
 
+    it('does not replay the channels joined on connect after since once newer events arrived live', async () => {
+      await put('c9', figures());
+      const earlier = await open('gina');
+      const earlierSeen = record(earlier);
+      await put('c9', figures({ gdp: 1_200_000 }));
+      await tick();
+      await eventually(() => earlierSeen.length === 3);
+      const since = earlierSeen[2].payload.offset;
+      earlier.close();
+
+      const live = await open('gina');
+      const seen = record(live);
+      await put('c9', figures({ gdp: 1_500_000 }));
+      await tick();
+      await eventually(() => seen.length === 3);
+      const ack = await emitAck<Ack>(live, 'subscribe', { channels: ['all', 'economic'], since });
+      expect(ack).toMatchObject({ success: true, replayed: 0 });
+      await sleep(200);
+      expect(seen).toHaveLength(3);
+      expect(new Set(seen.map((e) => e.payload.offset)).size).toBe(3);
+    });
+
     it('pages a country channel through GET /api/history', async () => {
       const page = await http<{ events: Array<{ event: string; payload: Payload }> }>(app.url, 'GET', '/api/history?channel=country:c5&since=0', { token: token('r') });
       expect(page.status).toBe(200);

@@ -197,6 +197,32 @@ describe('notifications (/ws/app + /api/notifications)', () => {
     expect(await emitAck(self, 'subscribe', { channels: [`user:${owner}`] })).toMatchObject({ success: true, channels: [`user:${owner}`] });
   });
 
+  it('replays the user channel after since only up to what arrived live (no duplicates)', async () => {
+    const owner = 'n-live-then-since';
+    type History = { events: Array<{ event: string; offset: string }> };
+    const before = await http(app.url, 'POST', '/api/notifications', { token: serviceToken(), body: notifyBody([owner], { title: 'before' }) });
+    expect(before.status).toBe(201);
+    const logged = await http<History>(app.url, 'GET', `/api/history?channel=user:${owner}&since=0`, { token: token(owner) });
+    const since = logged.body.events[logged.body.events.length - 1].offset;
+
+    // Live: this socket is in its user channel from connect, and receives `after` as it happens.
+    const live = await open(owner);
+    const liveNew = collect<{ notification: Dto }>(live, 'notifications:new');
+    await http(app.url, 'POST', '/api/notifications', { token: serviceToken(), body: notifyBody([owner], { title: 'after' }) });
+    await eventually(() => liveNew.length === 1);
+    expect(await emitAck(live, 'subscribe', { channels: [`user:${owner}`], since })).toMatchObject({ success: true, replayed: 0 });
+    await sleep(200);
+    expect(liveNew.map((n) => n.notification.title)).toEqual(['after']);
+
+    // A socket that has had nothing live yet gets the same events from the log.
+    const fresh = await open(owner);
+    const freshNew = collect<{ notification: Dto }>(fresh, 'notifications:new');
+    const ack = await emitAck<{ replayed: number }>(fresh, 'subscribe', { channels: [`user:${owner}`], since });
+    expect(ack.replayed).toBeGreaterThanOrEqual(1);
+    await eventually(() => freshNew.length === 1);
+    expect(freshNew.map((n) => n.notification.title)).toEqual(['after']);
+  });
+
   it('validates input and roles', async () => {
     const post = (body: unknown, tok = serviceToken()) => http<{ statusCode: number; message: string }>(app.url, 'POST', '/api/notifications', { token: tok, body });
     expect((await post(notifyBody(['x']), token('plain-user'))).status).toBe(403);

@@ -3,6 +3,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
 import { ids, parseInput } from '../errors';
 import { ChannelRegistry } from './channel-registry';
+import { latestLiveOffset } from './live-delivery-log';
 import { ReplayService } from './replay.service';
 import { isValidRoomName } from './rooms';
 import { socketUser } from './socket-auth.service';
@@ -35,11 +36,6 @@ export const subscribeAck = z.object({
 });
 export type SubscribeAck = z.infer<typeof subscribeAck>;
 
-interface LiveOffsetData {
-  /** Offset of the last logged event sent to this socket. */
-  latestLiveOffset?: string;
-}
-
 /** Unknown and forbidden channels get this same answer, so ids cannot be probed. */
 const NOT_ALLOWED = 'Unauthorized';
 
@@ -65,10 +61,6 @@ export class ChannelSubscriptions {
     if (this.installed.has(nsp)) return;
     this.installed.add(nsp);
     nsp.on('connection', (socket: Socket) => {
-      // Kept as sent (compared only on a subscribe with `since` to a channel joined on connect).
-      socket.onAnyOutgoing((_event: string, payload?: { offset?: unknown }) => {
-        if (typeof payload?.offset === 'string') (socket.data as LiveOffsetData).latestLiveOffset = payload.offset;
-      });
       socket.on('subscribe', (body: unknown, ack?: unknown) => void this.answer(socket, ack, () => this.subscribe(socket, body)));
       socket.on(
         'unsubscribe',
@@ -106,8 +98,8 @@ export class ChannelSubscriptions {
    * no duplicate. Otherwise it stays as it is (a replay would repeat what arrived live).
    */
   private rejoinForReplay(socket: Socket, channels: string[], since: string): void {
-    const { latestLiveOffset } = socket.data as LiveOffsetData;
-    if (latestLiveOffset !== undefined && BigInt(latestLiveOffset) > BigInt(since)) return;
+    const latest = latestLiveOffset(socket);
+    if (latest !== undefined && BigInt(latest) > BigInt(since)) return;
     // Local room state changes synchronously with every adapter Herald uses.
     for (const channel of channels) if (socket.rooms.has(channel)) void socket.leave(channel);
   }

@@ -3,7 +3,7 @@ import { MetricsService } from '../observability/metrics.service';
 import type { DeliverySequencer, SequencedNamespace } from './delivery-sequencer';
 import { encodeLoggedEvent } from './encoded-event';
 import type { RoutedEvent } from './event-log.service';
-import type { LiveDeliveryLog } from './live-delivery-log';
+import { type LiveDeliveryLog, recordLiveOffset } from './live-delivery-log';
 import { applyRevocation, isRevocation, type RevocationPayload } from './revocation';
 import { type ApplyToSockets, type BroadcastOptions, hookBroadcasts, writeBroadcast } from './socketio-internals';
 import { emitSystemEvent } from './system-events';
@@ -36,13 +36,15 @@ export function installDeliveryPipeline(
   sequencer: DeliverySequencer,
 ): void {
   let current: Broadcast | undefined;
-  const send = (broadcast: Broadcast, opts: BroadcastOptions, callback: (socket: Socket) => void, apply: ApplyToSockets) => {
-    if (broadcast.offset !== undefined && opts.rooms?.size) {
-      live.recordBroadcast(broadcast.offset, opts.rooms, Boolean(opts.except?.size || opts.flags?.volatile));
+  /** `offset`: the broadcast's, when it is a logged event (validated), else undefined. */
+  const send = (broadcast: Broadcast, offset: string | undefined, opts: BroadcastOptions, callback: (socket: Socket) => void, apply: ApplyToSockets) => {
+    if (offset !== undefined && opts.rooms?.size) {
+      live.recordBroadcast(offset, opts.rooms, Boolean(opts.except?.size || opts.flags?.volatile));
     }
     let count = 0;
     apply(opts, (socket) => {
       count++;
+      if (offset !== undefined) recordLiveOffset(socket, offset);
       callback(socket);
     });
     if (count) metrics.delivered.inc({ event: broadcast.event }, count);
@@ -60,11 +62,11 @@ export function installDeliveryPipeline(
       current = undefined;
       // Not a broadcast (fetchSockets, socketsLeave…), or a transient event: as Socket.IO does it.
       if (!broadcast) return original(opts, callback);
-      if (broadcast.offset === undefined || !OFFSET.test(broadcast.offset)) return send(broadcast, opts, callback, original);
+      if (broadcast.offset === undefined || !OFFSET.test(broadcast.offset)) return send(broadcast, undefined, opts, callback, original);
       const { offset } = broadcast;
       sequencer.arrive(BigInt(offset), () => {
         if (isRevocation(broadcast.event)) applyRevocation(nsp, broadcast.payload as RevocationPayload);
-        else send(broadcast, opts, callback, original);
+        else send(broadcast, offset, opts, callback, original);
       });
     },
   });

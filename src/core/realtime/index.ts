@@ -7,6 +7,7 @@ export * from './delivery-sequencer';
 export * from './event-log.service';
 export * from './herald-gateway.decorator';
 export * from './herald-io.adapter';
+export { latestLiveOffset } from './live-delivery-log';
 export * from './outbox-relay';
 export * from './realtime-publisher';
 export * from './realtime-server';

@@ -1,4 +1,4 @@
-import type { Namespace } from 'socket.io';
+import type { Namespace, Socket } from 'socket.io';
 import { OldestFirst } from '../collections/oldest-first';
 
 /** Recent logged-event broadcasts kept per namespace; a replay reaching further back may repeat what arrived live. */
@@ -95,4 +95,22 @@ export function createLiveDeliveryLog(nsp: Namespace, capacity?: number): LiveDe
   nsp.adapter.on('join-room', (room: string, id: string) => log.recordJoin(id, room));
   nsp.adapter.on('leave-room', (room: string, id: string) => log.recordLeave(id, room));
   return log;
+}
+
+interface LiveOffsetData {
+  latestLiveOffset?: string;
+}
+
+/**
+ * Offset of the last logged event broadcast to this socket on this instance, as sent (replays
+ * are not counted). Recorded by the delivery pipeline as it visits each socket of a broadcast,
+ * not by a listener on every socket's outgoing packets (that ran for each delivery).
+ */
+export function latestLiveOffset(socket: Socket): string | undefined {
+  return (socket.data as LiveOffsetData | undefined)?.latestLiveOffset;
+}
+
+/** See latestLiveOffset; the delivery pipeline calls this for each socket a logged broadcast reaches. */
+export function recordLiveOffset(socket: Socket, offset: string): void {
+  (socket.data as LiveOffsetData).latestLiveOffset = offset;
 }

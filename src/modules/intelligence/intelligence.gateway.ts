@@ -3,7 +3,7 @@ import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, Subsc
 import { ContractRegistry } from '../../core/contract';
 import type { Namespace, Socket } from 'socket.io';
 import { DomainError, parseInput } from '../../core/errors';
-import { HeraldGateway, NAMESPACES, ReplayService, reportSocketError, SocketPolicy, socketUser, toSocketError } from '../../core/realtime';
+import { HeraldGateway, latestLiveOffset, NAMESPACES, ReplayService, reportSocketError, SocketPolicy, socketUser, toSocketError } from '../../core/realtime';
 import { INTELLIGENCE_CONTRACT } from './intelligence.contract';
 import { handshakeSinceInput, subscribeInput, unsubscribeInput } from './intelligence.dto';
 import { DEFAULT_CHANNELS } from './intelligence.events';
@@ -18,8 +18,6 @@ const channelsOf = (socket: Socket) => [...socket.rooms].filter((room) => room !
 
 interface IntelligenceSocketData {
   since?: string;
-  /** Offset of the last live event sent to this socket, as sent (replays bypass it). */
-  latestLiveOffset?: string;
   /** Channels joined on connect without a replay, whose history a later `subscribe … since` may still ask for. */
   joinedWithoutReplay?: Set<string>;
 }
@@ -58,10 +56,6 @@ export class IntelligenceGateway implements OnGatewayInit, OnGatewayConnection {
   }
 
   async handleConnection(socket: Socket): Promise<void> {
-    socket.onAnyOutgoing((_event: string, payload?: { offset?: unknown }) => {
-      // Kept as sent: this runs for every event to every socket, and is compared only on a subscribe with `since`.
-      if (typeof payload?.offset === 'string') dataOf(socket).latestLiveOffset = payload.offset;
-    });
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === 'string' && HANDLED_EVENTS.has(event)) return;
       reportSocketError(socket, args[args.length - 1], {
@@ -100,8 +94,9 @@ export class IntelligenceGateway implements OnGatewayInit, OnGatewayConnection {
    * handshake's `since` is the exact way to replay them.
    */
   private rejoinForReplay(socket: Socket, channels: string[], since: string): void {
-    const { latestLiveOffset, joinedWithoutReplay } = dataOf(socket);
-    if (!joinedWithoutReplay?.size || (latestLiveOffset !== undefined && BigInt(latestLiveOffset) > BigInt(since))) return;
+    const { joinedWithoutReplay } = dataOf(socket);
+    const latest = latestLiveOffset(socket);
+    if (!joinedWithoutReplay?.size || (latest !== undefined && BigInt(latest) > BigInt(since))) return;
     for (const channel of channels) {
       if (!joinedWithoutReplay.delete(channel) || !socket.rooms.has(channel)) continue;
       // Local room state changes synchronously with every adapter Herald uses.

@@ -140,7 +140,7 @@ export class ScenarioRun {
               script: 'servers/herald.ts',
               label: `B${i}`,
               cpu: SERVER_CORE,
-              nodeArgs: [...nodeArgs, ...shippedNodeFlags()],
+              nodeArgs: [...nodeArgs, ...shippedNodeFlags(), ...(process.env.BENCH_B_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
               env: {
                 ...common,
                 NODE_ENV: 'production',

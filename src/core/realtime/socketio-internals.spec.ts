@@ -192,6 +192,36 @@ describe('socketio-internals (assumptions about private Socket.IO APIs)', () => 
     assume('engine.io writes opts.wsPreEncodedFrame instead of encoding the packets', seen.join(' ') === 'framed:1 marker:3', seen.join(' '));
   });
 
+  it('a broadcast frame is built as one buffer, which ws writes to each socket in one plain write (oneBufferFrame)', async () => {
+    const nsp = io.of(NSP);
+    const [a, b] = [await pair(nsp), await pair(nsp)];
+    await a.socket.join('room');
+    await b.socket.join('room');
+    hookBroadcasts(nsp, { encoding: () => undefined, apply: (opts, callback, original) => original(opts, callback) });
+    const calls: string[] = [];
+    for (const { socket } of [a, b]) {
+      const tcp = (socket.conn as unknown as { transport: { socket: { _socket: NetSocket } } }).transport.socket._socket;
+      const write = tcp.write.bind(tcp) as (...args: unknown[]) => boolean;
+      const cork = tcp.cork.bind(tcp);
+      tcp.write = ((...args: unknown[]) => {
+        calls.push('write');
+        return write(...args);
+      }) as typeof tcp.write;
+      tcp.cork = () => {
+        calls.push('cork');
+        cork();
+      };
+    }
+    const got = [next(a.client, 'hello'), next(b.client, 'hello')];
+    nsp.to('room').emit('hello', { n: 1, text: 'x'.repeat(200) });
+    await expect(Promise.all(got)).resolves.toEqual([
+      { n: 1, text: 'x'.repeat(200) },
+      { n: 1, text: 'x'.repeat(200) },
+    ]);
+    assume('ws sendFrame writes a one-buffer frame with a single write, no cork', calls.join(' ') === 'write write', calls.join(' '));
+    expect(encodeEvent(io, NSP, ['framed', { n: 2 }]).opts.wsPreEncodedFrame).toHaveLength(1);
+  });
+
   it('Client.writeToEngine and Client._packet write to one socket (rawWriter)', async () => {
     const { client, socket } = await pair();
     const c = socket.client as unknown as Record<string, unknown>;

@@ -130,7 +130,11 @@ export function hookBroadcasts(nsp: Namespace, hooks: BroadcastHooks): ApplyToSo
   adapter._encode = (packet, opts) => {
     hooks.encoding(packet);
     const encoded: unknown[] = [];
-    deferred = () => encoded.push(...(encode(packet, opts) as unknown[]));
+    deferred = () => {
+      encoded.push(...(encode(packet, opts) as unknown[]));
+      const frame = (opts as PreEncodedOptions | undefined)?.wsPreEncodedFrame;
+      if (frame) (opts as PreEncodedOptions).wsPreEncodedFrame = oneBufferFrame(frame);
+    };
     return encoded;
   };
   adapter.apply = (opts, callback) => {
@@ -186,9 +190,20 @@ export function encodeEvent(server: Server, namespace: string, data: unknown[]):
   const opts: PreEncodedOptions = { preEncoded: true };
   if (buildFrame && packets.length === 1 && typeof packets[0] === 'string') {
     // "4" is Engine.IO's message packet type; frames go unmasked from a server.
-    opts.wsPreEncodedFrame = buildFrame(Buffer.from(`4${packets[0]}`), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
+    opts.wsPreEncodedFrame = oneBufferFrame(buildFrame(Buffer.from(`4${packets[0]}`), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true }));
   }
   return { packets, opts };
+}
+
+/**
+ * A prebuilt WebSocket frame as one buffer. `ws` builds an unmasked frame as two (header and
+ * payload), and its `sendFrame` writes a two-buffer frame as cork, write, write, uncork: for
+ * every socket a broadcast reaches, two queued writes and a `writev` of both. One buffer is a
+ * single plain write. Joining them costs one copy per broadcast instead. Relies on `sendFrame`
+ * writing a one-element list as it is (as it does for masked frames it merged itself).
+ */
+export function oneBufferFrame(frame: Buffer[]): Buffer[] {
+  return frame.length === 2 ? [Buffer.concat(frame)] : frame;
 }
 
 // ---------------------------------------------------------------------------------------------

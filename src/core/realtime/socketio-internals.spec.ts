@@ -203,10 +203,10 @@ describe('socketio-internals (assumptions about private Socket.IO APIs)', () => 
       const tcp = (socket.conn as unknown as { transport: { socket: { _socket: NetSocket } } }).transport.socket._socket;
       const write = tcp.write.bind(tcp) as (...args: unknown[]) => boolean;
       const cork = tcp.cork.bind(tcp);
-      tcp.write = ((...args: unknown[]) => {
+      tcp.write = (...args: unknown[]) => {
         calls.push('write');
         return write(...args);
-      }) as typeof tcp.write;
+      };
       tcp.cork = () => {
         calls.push('cork');
         cork();

@@ -22,4 +22,4 @@ EXPOSE 3000
 #   kubectl exec deploy/herald -- node dist/cli/token.js --sub ops --roles admin
 # SIGTERM reaches node directly (no npm wrapper), so graceful shutdown runs. The flags are
 # those of `npm start` (package.json); docs/performance.md says why they are there.
-CMD ["node", "--liftoff-only", "dist/main.js"]
+CMD ["node", "--liftoff-only", "--no-allocation-site-pretenuring", "dist/main.js"]

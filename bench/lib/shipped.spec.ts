@@ -13,6 +13,7 @@ describe('the shipped node flags', () => {
   it('are the words between node and dist/main.js in the start script', () => {
     expect(shippedNodeFlags('node dist/main.js')).toEqual([]);
     expect(shippedNodeFlags('node --liftoff-only dist/main.js')).toEqual(['--liftoff-only']);
+    expect(shippedNodeFlags('node --liftoff-only --no-allocation-site-pretenuring dist/main.js')).toEqual(['--liftoff-only', '--no-allocation-site-pretenuring']);
   });
 
   it('refuse a start script of another shape rather than guess', () => {

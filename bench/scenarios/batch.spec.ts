@@ -28,6 +28,7 @@ const report = (overrides: Partial<BatchReport> = {}): BatchReport => ({
   rejected: 0,
   inconsistent: 0,
   elapsedMs: 2000,
+  cpuMs: 150,
   batchMs: { count: 20, p50: 90, p99: 150, max: 160, mean: 95 },
   ...overrides,
 });
@@ -41,6 +42,9 @@ describe('P9 window figures', () => {
     expect(f.intelDbCpuUsPerEvent).toBeCloseTo(160);
     // GC pauses for 10 % of the 2 s: 0.2 s over 10,000 events, 20 µs each.
     expect(f.intelGcUsPerEvent).toBeCloseTo(20);
+    // The load generator's own 150 ms of CPU while sending, over 10,000 events: 15 µs each.
+    expect(f.intelLoadCpuUsPerEvent).toBeCloseTo(15);
+    expect(f.intelLoadCoreBusyPct).toBe(90);
   });
 
   it('leaves a per-event figure out when nothing was created or PostgreSQL was not measured', () => {

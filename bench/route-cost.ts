@@ -1,8 +1,11 @@
 /**
- * `npm run bench:route -- [--route intelligence|notifications] [--batch 500] [--rounds 80] [--repeats 3]`:
+ * `npm run bench:route -- [--route intelligence|notifications|single] [--batch 500] [--rounds 80] [--repeats 3]`:
  * what the server spends per item of a batch route, end to end through the app (routing,
  * auth, validation, the transaction, the emits, the answer), on a host too noisy for P9's
- * server figures to tell a few microseconds apart.
+ * server figures to tell a few microseconds apart. `single` is P5's and P8's route instead,
+ * `POST /api/intelligence/updates`: `--batch` requests are kept in flight together (default
+ * 16 for it), so concurrent publishes share group commits as they do under load, and a round
+ * is one such wave.
  *
  * One process runs Herald (the whole app, as the e2e tests start it) on the server core and
  * posts the batches to it one after another through Fastify's `inject`: no socket and no HTTP
@@ -22,11 +25,15 @@ import { canPin } from './lib/ipc';
 import { itemTemplate } from './lib/item-template';
 import { findPids, pinProcessTree, processTreeCpuSeconds } from './lib/proc';
 import { median } from './lib/stats';
-import { BATCH_ROUTES } from './scenarios/routes';
+import { BATCH_ROUTES, ROUTES } from './scenarios/routes';
+import { windowProfiler } from './servers/agent';
+import type { BenchPayload } from './servers/payload';
 import { LOAD_CORE, SERVER_CORE } from './scenarios/context';
 
-const ROUTES = ['intelligence', 'notifications'] as const;
-type RouteName = (typeof ROUTES)[number];
+const ROUTE_NAMES = ['intelligence', 'notifications', 'single'] as const;
+/** Requests in flight at once on the single route when --batch is not given. */
+const SINGLE_IN_FLIGHT = 16;
+type RouteName = (typeof ROUTE_NAMES)[number];
 const ROOMS = 10;
 const WARMUP_ROUNDS = 40;
 
@@ -35,12 +42,15 @@ interface Args {
   batch: number;
   rounds: number;
   repeats: number;
+  /** Profile the measured rounds (CPU or allocations, as the bench's --profile / --alloc-profile) into this directory. */
+  profile?: { kind: 'cpu' | 'alloc'; dir: string };
 }
 
-const USAGE = 'usage: npm run bench:route -- [--route intelligence|notifications] [--batch 1-500] [--rounds N] [--repeats N]\n';
+const USAGE =
+  'usage: npm run bench:route -- [--route intelligence|notifications|single] [--batch 1-500] [--rounds N] [--repeats N] [--profile cpu|alloc DIR]\n';
 
 function parseArgs(argv: string[]): Args | 'help' {
-  const args: Args = { routes: [...ROUTES], batch: 500, rounds: 80, repeats: 3 };
+  const args: Args = { routes: ['intelligence', 'notifications'], batch: 0, rounds: 80, repeats: 3 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--help' || flag === '-h') return 'help';
@@ -51,12 +61,18 @@ function parseArgs(argv: string[]): Args | 'help' {
       return n;
     };
     if (flag === '--route') {
-      if (!ROUTES.includes(value as RouteName)) throw new Error(`--route is one of ${ROUTES.join(', ')}\n${USAGE}`);
+      if (!ROUTE_NAMES.includes(value as RouteName)) throw new Error(`--route is one of ${ROUTE_NAMES.join(', ')}\n${USAGE}`);
       args.routes = [value as RouteName];
       i++;
     } else if (flag === '--batch') args.batch = count(500);
     else if (flag === '--rounds') args.rounds = count(10_000);
     else if (flag === '--repeats') args.repeats = count(100);
+    else if (flag === '--profile') {
+      const dir = argv[i + 2];
+      if ((value !== 'cpu' && value !== 'alloc') || !dir) throw new Error(`--profile needs cpu or alloc and a directory\n${USAGE}`);
+      args.profile = { kind: value, dir };
+      i += 2;
+    }
     else throw new Error(`unknown argument ${flag}\n${USAGE}`);
   }
   return args;
@@ -66,7 +82,7 @@ interface Repeat {
   serverUs: number;
   gcUs: number;
   databaseUs: number;
-  batchMs: number;
+  roundMs: number;
 }
 
 async function main() {
@@ -90,14 +106,14 @@ async function main() {
     for (const entry of list.getEntries()) gcMs += entry.duration;
   });
   gc.observe({ entryTypes: ['gc'] });
-  const lines = ['| route | server CPU µs per item | of which GC pauses | PostgreSQL CPU µs per item | wall ms per batch |', '|---|---|---|---|---|'];
+  const lines = ['| route | items per round | server CPU µs per item | of which GC pauses | PostgreSQL CPU µs per item | wall ms per round |', '|---|---|---|---|---|---|'];
   try {
     for (const name of args.routes) {
       const app = await startTestApp({ env: { LOG_LEVEL: 'error' } });
       try {
         const repeats = await measureRoute(app.app.getHttpAdapter().getInstance(), name, args, postgresPid, () => gcMs, log);
         const m = (pick: (r: Repeat) => number) => median(repeats.map(pick))!.toFixed(1);
-        lines.push(`| ${name} | ${m((r) => r.serverUs)} | ${m((r) => r.gcUs)} | ${postgresPid ? m((r) => r.databaseUs) : 'n/a'} | ${m((r) => r.batchMs)} |`);
+        lines.push(`| ${name} | ${sizeOf(name, args)} | ${m((r) => r.serverUs)} | ${m((r) => r.gcUs)} | ${postgresPid ? m((r) => r.databaseUs) : 'n/a'} | ${m((r) => r.roundMs)} |`);
       } finally {
         await app.close();
       }
@@ -106,11 +122,42 @@ async function main() {
     gc.disconnect();
     await pg.stop();
   }
-  process.stdout.write(`Medians of ${args.repeats} repeat(s) of ${args.rounds} batches of ${args.batch} items, one at a time.\n\n${lines.join('\n')}\n`);
+  process.stdout.write(`Medians of ${args.repeats} repeat(s) of ${args.rounds} rounds, one round at a time.\n\n${lines.join('\n')}\n`);
+}
+
+interface Answer {
+  statusCode: number;
+  body: string;
 }
 
 interface Injector {
-  inject(request: { method: string; url: string; headers: Record<string, string>; payload?: string }): Promise<{ statusCode: number; body: string }>;
+  inject(request: { method: string; url: string; headers: Record<string, string>; payload?: string }): Promise<Answer>;
+}
+
+/** What a round posts and how an answer is checked, per route. */
+function routeUnderTest(name: RouteName, size: number) {
+  if (name === 'single') {
+    const route = ROUTES.intelligence;
+    return {
+      path: route.path,
+      rooms: Array.from({ length: ROOMS }, (_, r) => route.room(r)),
+      setup: route.setup,
+      item: (room: string, payload: BenchPayload) => route.body(room, payload),
+      // `size` requests of one item each, all in flight together.
+      round: (items: string[]) => items,
+      answered: (res: Answer) => res.statusCode === 201,
+    };
+  }
+  const route = BATCH_ROUTES[name];
+  return {
+    path: route.path,
+    rooms: Array.from({ length: ROOMS }, (_, r) => route.room(r)),
+    setup: 'setup' in route ? route.setup : undefined,
+    item: (room: string, payload: BenchPayload, key: string) => route.item(room, payload, key),
+    // One request carrying `size` items.
+    round: (items: string[]) => [`{"items":[${items.join(',')}]}`],
+    answered: (res: Answer) => res.statusCode === 200 && (JSON.parse(res.body) as { created?: number }).created === size,
+  };
 }
 
 async function measureRoute(
@@ -121,63 +168,68 @@ async function measureRoute(
   gcMsNow: () => number,
   log: (line: string) => void,
 ): Promise<Repeat[]> {
-  const route = BATCH_ROUTES[name];
+  const size = sizeOf(name, args);
+  const route = routeUnderTest(name, size);
   const headers = { authorization: `Bearer ${serviceToken('bench-route')}`, 'content-type': 'application/json' };
-  const rooms = Array.from({ length: ROOMS }, (_, r) => route.room(r));
-  if ('setup' in route) {
-    for (const request of route.setup(rooms)) {
-      const res = await server.inject({ method: request.method, url: request.path, headers, payload: JSON.stringify(request.body) });
-      if (res.statusCode >= 300) throw new Error(`setup ${request.method} ${request.path} answered ${res.statusCode}: ${res.body}`);
-    }
+  for (const request of route.setup?.(route.rooms) ?? []) {
+    const res = await server.inject({ method: request.method, url: request.path, headers, payload: JSON.stringify(request.body) });
+    if (res.statusCode >= 300) throw new Error(`setup ${request.method} ${request.path} answered ${res.statusCode}: ${res.body}`);
   }
-  const writers = rooms.map((room) => itemTemplate((payload, key) => route.item(room, payload, key), `${room}#0`, 'x'.repeat(64)));
+  const writers = route.rooms.map((room) => itemTemplate((payload, key) => route.item(room, payload, key), `${room}#0`, 'x'.repeat(64)));
   let seq = 0;
   const runKey = `route-${process.pid}-${Date.now().toString(36)}`;
-  const body = () => {
+  const round = () => {
     const t = process.hrtime.bigint().toString();
     const items: string[] = [];
-    for (let i = 0; i < args.batch; i++, seq++) items.push(writers[seq % ROOMS]({ seq: seq + 1, t, key: `${runKey}-${seq}` }));
-    return `{"items":[${items.join(',')}]}`;
+    for (let i = 0; i < size; i++, seq++) items.push(writers[seq % ROOMS]({ seq: seq + 1, t, key: `${runKey}-${seq}` }));
+    return route.round(items);
   };
   const post = (payload: string) => server.inject({ method: 'POST', url: route.path, headers, payload });
-  const check = (answers: Array<{ statusCode: number; body: string }>) => {
-    for (const res of answers) {
-      const created = res.statusCode === 200 ? (JSON.parse(res.body) as { created?: number }).created : undefined;
-      if (created !== args.batch) throw new Error(`POST ${route.path} answered ${res.statusCode}, ${created ?? 'no'} items created: ${res.body.slice(0, 300)}`);
-    }
+  const run = async (rounds: string[][]) => {
+    const answers: Answer[] = [];
+    for (const requests of rounds) answers.push(...(await Promise.all(requests.map(post))));
+    return answers;
+  };
+  const check = (answers: Answer[]) => {
+    const bad = answers.find((res) => !route.answered(res));
+    if (bad) throw new Error(`POST ${route.path} answered ${bad.statusCode}: ${bad.body.slice(0, 300)}`);
   };
 
-  const warmup = Array.from({ length: WARMUP_ROUNDS }, body);
-  const answers = [];
-  for (const payload of warmup) answers.push(await post(payload));
-  check(answers);
+  check(await run(Array.from({ length: WARMUP_ROUNDS }, round)));
+  // One profile per route over all its measured rounds (window-<n> in the directory, as the bench writes them).
+  const profiler = windowProfiler(args.profile?.dir, args.profile?.kind);
+  await profiler.start();
   const repeats: Repeat[] = [];
   for (let r = 0; r < args.repeats; r++) {
-    const bodies = Array.from({ length: args.rounds }, body);
-    const answered = [];
+    const rounds = Array.from({ length: args.rounds }, round);
     // Settle what the warm-up or the previous repeat left running (count rounds, the poll).
     await new Promise((resolve) => setTimeout(resolve, 200));
     const cpu0 = process.cpuUsage();
     const gc0 = gcMsNow();
     const db0 = postgresPid ? processTreeCpuSeconds(postgresPid) : 0;
     const t0 = process.hrtime.bigint();
-    for (const payload of bodies) answered.push(await post(payload));
+    const answers = await run(rounds);
     const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const cpu = process.cpuUsage(cpu0);
     const db = postgresPid ? processTreeCpuSeconds(postgresPid) - db0 : 0;
     const gcMs = gcMsNow() - gc0;
-    check(answered);
-    const items = args.rounds * args.batch;
+    check(answers);
+    const items = args.rounds * size;
     const repeat = {
       serverUs: (cpu.user + cpu.system) / items,
       gcUs: (gcMs * 1000) / items,
       databaseUs: (db * 1e6) / items,
-      batchMs: wallMs / args.rounds,
+      roundMs: wallMs / args.rounds,
     };
-    log(`  ${name} #${r + 1}: server ${repeat.serverUs.toFixed(1)} µs per item (GC ${repeat.gcUs.toFixed(1)}), PostgreSQL ${repeat.databaseUs.toFixed(1)} µs, ${repeat.batchMs.toFixed(1)} ms per batch`);
+    log(`  ${name} #${r + 1}: server ${repeat.serverUs.toFixed(1)} µs per item (GC ${repeat.gcUs.toFixed(1)}), PostgreSQL ${repeat.databaseUs.toFixed(1)} µs, ${repeat.roundMs.toFixed(1)} ms per round`);
     repeats.push(repeat);
   }
+  await profiler.stop();
   return repeats;
+}
+
+function sizeOf(name: RouteName, args: Args): number {
+  return args.batch || (name === 'single' ? SINGLE_IN_FLIGHT : 500);
 }
 
 main().then(

@@ -86,7 +86,7 @@ function gcPauses() {
  * by the window's end too (without those flags the profile holds only what is still alive),
  * so it shows what drives garbage collection: bytes allocated, by where.
  */
-function windowProfiler(dir: string | undefined, kind = 'cpu') {
+export function windowProfiler(dir: string | undefined, kind = 'cpu') {
   if (!dir) return { start: async () => undefined, stop: async () => undefined };
   const session = new Session();
   session.connect();

@@ -19,23 +19,22 @@
 import { Logger } from '@nestjs/common';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { startTestApp } from '../test/support/app';
-import { startPostgres } from '../test/support/services';
 import { serviceToken } from '../test/support/tokens';
-import { canPin } from './lib/ipc';
 import { itemTemplate } from './lib/item-template';
-import { findPids, pinProcessTree, processTreeCpuSeconds } from './lib/proc';
+import { startPinnedPostgres } from './lib/pinned-postgres';
+import { processTreeCpuSeconds } from './lib/proc';
 import { median } from './lib/stats';
 import { BATCH_ROUTES, ROUTES } from './scenarios/routes';
 import { windowProfiler } from './servers/agent';
 import type { BenchPayload } from './servers/payload';
-import { LOAD_CORE, SERVER_CORE } from './scenarios/context';
 
 const ROUTE_NAMES = ['intelligence', 'notifications', 'single'] as const;
 /** Requests in flight at once on the single route when --batch is not given. */
 const SINGLE_IN_FLIGHT = 16;
 type RouteName = (typeof ROUTE_NAMES)[number];
 const ROOMS = 10;
-const WARMUP_ROUNDS = 40;
+/** Items posted before the clock starts, whatever the round's size: the JIT and the pools settle first. */
+const WARMUP_ITEMS = 20_000;
 
 interface Args {
   routes: RouteName[];
@@ -93,14 +92,7 @@ async function main() {
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
   Logger.overrideLogger(['error', 'warn']);
-  log('starting PostgreSQL …');
-  const pg = await startPostgres();
-  process.env.HERALD_TEST_PG_URL = pg.url;
-  const postgresPid = findPids([`-p ${pg.port} `, '-D '])[0];
-  if (canPin()) {
-    if (!pinProcessTree(process.pid, SERVER_CORE)) log('! could not pin this process');
-    if (postgresPid && !pinProcessTree(postgresPid, LOAD_CORE)) log('! could not pin PostgreSQL');
-  } else log('! taskset is not available: nothing is pinned');
+  const { pg, postgresPid } = await startPinnedPostgres(log);
   let gcMs = 0;
   const gc = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) gcMs += entry.duration;
@@ -195,7 +187,7 @@ async function measureRoute(
     if (bad) throw new Error(`POST ${route.path} answered ${bad.statusCode}: ${bad.body.slice(0, 300)}`);
   };
 
-  check(await run(Array.from({ length: WARMUP_ROUNDS }, round)));
+  check(await run(Array.from({ length: Math.ceil(WARMUP_ITEMS / size) }, round)));
   // One profile per route over all its measured rounds (window-<n> in the directory, as the bench writes them).
   const profiler = windowProfiler(args.profile?.dir, args.profile?.kind);
   await profiler.start();

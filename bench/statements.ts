@@ -5,11 +5,8 @@
  * commits, run it in a worktree of each, alternately.
  */
 import { Logger } from '@nestjs/common';
-import { canPin } from './lib/ipc';
-import { findPids, pinProcessTree } from './lib/proc';
-import { LOAD_CORE, SERVER_CORE } from './scenarios/context';
+import { startPinnedPostgres } from './lib/pinned-postgres';
 import { measureStatements, medians, parseStatementArgs, STATEMENT_USAGE } from './lib/statement-cost';
-import { startPostgres } from '../test/support/services';
 import { openRepositoryDatabase } from '../test/support/repository';
 
 async function main() {
@@ -21,16 +18,8 @@ async function main() {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   // Only the table goes to stdout: the app's start-up lines (migrations applied) stay out of it.
   Logger.overrideLogger(['error', 'warn']);
-  log('starting PostgreSQL …');
-  const pg = await startPostgres();
+  const { pg, postgresPid } = await startPinnedPostgres(log);
   try {
-    process.env.HERALD_TEST_PG_URL = pg.url;
-    const postgresPid = findPids([`-p ${pg.port} `, '-D '])[0];
-    // As in the bench: this process (the app's side) on one core, PostgreSQL on the other.
-    if (canPin()) {
-      if (!pinProcessTree(process.pid, SERVER_CORE)) log('! could not pin this process');
-      if (postgresPid && !pinProcessTree(postgresPid, LOAD_CORE)) log('! could not pin PostgreSQL');
-    } else log('! taskset is not available: nothing is pinned');
     const db = await openRepositoryDatabase('statements');
     try {
       log(`${args.pipelines.join(' and ')}: ${args.repeats} repeat(s) of ${args.rounds} batches of ${args.batch} rows`);

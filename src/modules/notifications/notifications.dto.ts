@@ -60,7 +60,8 @@ export type CreateNotificationsInput = z.output<typeof createNotificationsInput>
  * rest) cost ~4 µs per item, more than half of the item's validation.
  */
 export function toNotifyInput(b: CreateNotificationsInput): NotifyInput {
-  return {
+  // Every key of NotifyInput, optional ones too: a field added to the content must be copied here.
+  const input: { [K in keyof Required<NotifyInput>]: NotifyInput[K] } = {
     eventKey: b.eventKey,
     category: b.category,
     title: b.title,
@@ -70,6 +71,7 @@ export function toNotifyInput(b: CreateNotificationsInput): NotifyInput {
     dedupeKey: b.dedupeKey,
     userIds: b.userIds ?? [b.userId!],
   };
+  return input;
 }
 
 const booleanFlag = z

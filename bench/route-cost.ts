@@ -17,15 +17,16 @@
  * production. To compare two commits, run it in a worktree of each, alternately.
  */
 import { Logger } from '@nestjs/common';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { startTestApp } from '../test/support/app';
 import { serviceToken } from '../test/support/tokens';
 import { itemTemplate } from './lib/item-template';
 import { startPinnedPostgres } from './lib/pinned-postgres';
 import { processTreeCpuSeconds } from './lib/proc';
 import { median } from './lib/stats';
+import { P9_ITEMS_PER_BATCH } from './scenarios/batch';
 import { BATCH_ROUTES, ROUTES } from './scenarios/routes';
-import { windowProfiler } from './servers/agent';
+import { BATCH_MAX_ITEMS } from '../src/core/realtime/publish-batch';
+import { gcPauses, windowProfiler } from './servers/agent';
 import type { BenchPayload } from './servers/payload';
 
 const ROUTE_NAMES = ['intelligence', 'notifications', 'single'] as const;
@@ -63,7 +64,7 @@ function parseArgs(argv: string[]): Args | 'help' {
       if (!ROUTE_NAMES.includes(value as RouteName)) throw new Error(`--route is one of ${ROUTE_NAMES.join(', ')}\n${USAGE}`);
       args.routes = [value as RouteName];
       i++;
-    } else if (flag === '--batch') args.batch = count(500);
+    } else if (flag === '--batch') args.batch = count(BATCH_MAX_ITEMS);
     else if (flag === '--rounds') args.rounds = count(10_000);
     else if (flag === '--repeats') args.repeats = count(100);
     else if (flag === '--profile') {
@@ -71,8 +72,7 @@ function parseArgs(argv: string[]): Args | 'help' {
       if ((value !== 'cpu' && value !== 'alloc') || !dir) throw new Error(`--profile needs cpu or alloc and a directory\n${USAGE}`);
       args.profile = { kind: value, dir };
       i += 2;
-    }
-    else throw new Error(`unknown argument ${flag}\n${USAGE}`);
+    } else throw new Error(`unknown argument ${flag}\n${USAGE}`);
   }
   return args;
 }
@@ -93,17 +93,13 @@ async function main() {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   Logger.overrideLogger(['error', 'warn']);
   const { pg, postgresPid } = await startPinnedPostgres(log);
-  let gcMs = 0;
-  const gc = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) gcMs += entry.duration;
-  });
-  gc.observe({ entryTypes: ['gc'] });
+  const gc = gcPauses();
   const lines = ['| route | items per round | server CPU µs per item | of which GC pauses | PostgreSQL CPU µs per item | wall ms per round |', '|---|---|---|---|---|---|'];
   try {
     for (const name of args.routes) {
       const app = await startTestApp({ env: { LOG_LEVEL: 'error' } });
       try {
-        const repeats = await measureRoute(app.app.getHttpAdapter().getInstance(), name, args, postgresPid, () => gcMs, log);
+        const repeats = await measureRoute(app.app.getHttpAdapter().getInstance(), name, args, postgresPid, gc.total, log);
         const m = (pick: (r: Repeat) => number) => median(repeats.map(pick))!.toFixed(1);
         lines.push(`| ${name} | ${sizeOf(name, args)} | ${m((r) => r.serverUs)} | ${m((r) => r.gcUs)} | ${postgresPid ? m((r) => r.databaseUs) : 'n/a'} | ${m((r) => r.roundMs)} |`);
       } finally {
@@ -111,7 +107,6 @@ async function main() {
       }
     }
   } finally {
-    gc.disconnect();
     await pg.stop();
   }
   process.stdout.write(`Medians of ${args.repeats} repeat(s) of ${args.rounds} rounds, one round at a time.\n\n${lines.join('\n')}\n`);
@@ -221,7 +216,7 @@ async function measureRoute(
 }
 
 function sizeOf(name: RouteName, args: Args): number {
-  return args.batch || (name === 'single' ? SINGLE_IN_FLIGHT : 500);
+  return args.batch || (name === 'single' ? SINGLE_IN_FLIGHT : P9_ITEMS_PER_BATCH);
 }
 
 main().then(

@@ -59,7 +59,8 @@ export interface ServerStats {
  * Sums V8's garbage-collection pauses (every kind: young-generation scavenges, full
  * collections, incremental steps) as Node reports them in 'gc' performance entries.
  */
-function gcPauses() {
+/** The garbage collector's pauses (V8's `gc` performance entries), summed in ms since the last reset. */
+export function gcPauses() {
   let ms = 0;
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) ms += entry.duration;

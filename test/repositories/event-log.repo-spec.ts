@@ -106,6 +106,21 @@ describe('EventLogService (repository tier)', () => {
     expect(run).toEqual({ event_count: 3, seqs: [results[0].offset, results[2].offset, results[4].offset] });
   });
 
+  it('writes the events appended one by one in the same run of code together, the first included', async () => {
+    const query = jest.spyOn(db.prisma.sql, 'query');
+    try {
+      // As a publisher does when it publishes for many users in a loop (unread counts).
+      const appended = await Promise.all(['u1', 'u2', 'u3'].map((user) => log.append({ namespace: NS, event: 'count:event', rooms: [`user:${user}`], payload: { user } })));
+      expect(appended.every((a) => a.claimed && !a.duplicate)).toBe(true);
+      const offsets = appended.map((a) => BigInt(a.offset));
+      expect(offsets).toEqual([offsets[0], offsets[0] + 1n, offsets[0] + 2n]);
+      const appends = query.mock.calls.filter(([text]) => String(text).includes('INSERT INTO events'));
+      expect(appends).toHaveLength(1);
+    } finally {
+      query.mockRestore();
+    }
+  });
+
   it('writes one outbox row per append, covering the offsets it stored, and claims it whole or not at all', async () => {
     await log.appendMany([{ namespace: NS, event: 'keyed:event', rooms: ['outbox-run'], payload: { n: 0 }, idempotencyKey: 'outbox-run-key' }]);
     // The middle event's key was used before: its offset stays empty inside the run.

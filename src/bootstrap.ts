@@ -5,12 +5,13 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import { APP_CONFIG, DEFAULT_SHUTDOWN_DEADLINE_MS, loadConfig, maskSecret, readOrCreateDevSecret, type AppConfig } from './config';
+import { AuthService } from './core/auth';
 import { parseJsonBody, toHttpError } from './core/errors';
 import { addContractComponents } from './core/contract';
 import { ShutdownService } from './core/health';
-import { httpRequestContext, PinoNestLogger, requestIdFor, ROOT_LOGGER, runWithRequestId } from './core/observability';
+import { httpRequestContext, MetricsService, PinoNestLogger, requestIdFor, ROOT_LOGGER, runWithRequestId } from './core/observability';
 import { PrismaService } from './core/prisma';
-import { HeraldIoAdapter } from './core/realtime';
+import { HeraldIoAdapter, installBatchAdmission } from './core/realtime';
 
 const MAX_HTTP_BODY = 256 * 1024;
 /** Node's own timeouts, which Express kept: Fastify would raise keep-alive to 72 s and lift the request timeout. */
@@ -77,6 +78,8 @@ export async function startHerald(
   // The body is read between onRequest and preValidation, in stream callbacks that do not
   // carry the request's async context: it is entered again for guards, pipes and the handler.
   fastify.addHook('preValidation', (request, reply, done) => runWithRequestId(requestIdFor(request.raw, reply.raw), done));
+  // Batch publish routes take BATCH_PUBLISH_CONCURRENCY requests at once; the rest wait unread.
+  installBatchAdmission(fastify, app.get(AuthService), app.get(MetricsService), config.batchPublishConcurrency);
   // JSON only, parsed as body-parser did (see parseJsonBody). Any other body is left unread:
   // the route sees no body and answers 400, never 415. Failures (413 too large, 400 malformed
   // JSON) reach HttpErrorFilter, in the API's error shape.

@@ -49,6 +49,8 @@ export interface AppConfig {
   };
   /** Events one user may have replayed (socket `since` and GET /api/history) per minute. */
   replayBudgetPerMinute: number;
+  /** Batch publish requests (`POST …/batch`) one instance works on at once; more wait, bodies unread. */
+  batchPublishConcurrency: number;
   /** Bearer token /metrics requires when set. */
   metricsToken: string | undefined;
   apiDocsEnabled: boolean;
@@ -192,6 +194,7 @@ const envSchema = z.object({
   SOCKET_HANDSHAKES_PER_IP_PER_SECOND: int(1).default(20),
   SOCKET_MAX_CONNECTIONS: int(1).default(15_000),
   REPLAY_BUDGET_EVENTS_PER_MINUTE: int(1).default(20_000),
+  BATCH_PUBLISH_CONCURRENCY: int(1, 64).default(2),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   API_DOCS_ENABLED: bool.optional(),
   PRESENCE_TTL_SECONDS: int(1).default(60),
@@ -313,6 +316,7 @@ export function loadConfig(env: Env, devSecret: (dataDir: string) => string): Ap
       maxConnections: e.SOCKET_MAX_CONNECTIONS,
     },
     replayBudgetPerMinute: e.REPLAY_BUDGET_EVENTS_PER_MINUTE,
+    batchPublishConcurrency: e.BATCH_PUBLISH_CONCURRENCY,
     metricsToken: e.METRICS_TOKEN,
     apiDocsEnabled: e.API_DOCS_ENABLED ?? !production,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,

@@ -1,1 +1,2 @@
 export { readBodyCapped } from './read-body-capped';
+export { AdmissionGate, type ClosingResponse } from './admission-gate';

@@ -92,9 +92,24 @@ export class MetricsService {
     labelNames: ['transport'],
     registers: [this.registry],
   });
+  private batchRequestsWaiting: () => number = () => 0;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
+    const waiting = () => this.batchRequestsWaiting();
+    new Gauge({
+      name: 'herald_batch_requests_waiting',
+      help: 'Batch publish requests waiting for a slot (BATCH_PUBLISH_CONCURRENCY), bodies unread',
+      registers: [this.registry],
+      collect() {
+        this.set(waiting());
+      },
+    });
+  }
+
+  /** Where `herald_batch_requests_waiting` is read at each scrape: the batch admission gate. */
+  reportBatchRequestsWaiting(source: () => number): void {
+    this.batchRequestsWaiting = source;
   }
 
   async render(): Promise<string> {

@@ -29,3 +29,4 @@ export * from './event-time';
 export * from './namespaces';
 export * from './publish-batch';
 export * from './group-commit';
+export * from './batch-admission';

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Roles } from '../../core/auth';
 import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
-import { batchPublishBody } from '../../core/realtime';
+import { BatchPublishRoute, batchPublishBody } from '../../core/realtime';
 import {
   achievementDto,
   createUpdateInput,
@@ -64,7 +64,7 @@ export class IntelligenceController {
   }
 
   @Post('intelligence/updates/batch')
-  @Roles('service')
+  @BatchPublishRoute('service')
   @HttpCode(200)
   @ApiContract({
     summary:

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles, type Principal } from '../../core/auth';
 import { ApiContract } from '../../core/contract';
 import { parseInput } from '../../core/errors';
-import { batchPublishBody } from '../../core/realtime';
+import { BatchPublishRoute, batchPublishBody } from '../../core/realtime';
 import {
   createdNotificationsDto,
   createNotificationsInput,
@@ -40,7 +40,7 @@ export class NotificationsController {
 
   // Declared before ':id/…' routes, like read-all.
   @Post('batch')
-  @Roles('service')
+  @BatchPublishRoute('service')
   @HttpCode(200)
   @ApiContract({
     summary:

@@ -7,10 +7,11 @@ const CHUNK = 500;
 /**
  * A round starts at least this long after the one before it started. Under a stream of
  * notifications rounds would otherwise follow each other as fast as the database answers,
- * each publishing a count for every user touched since the last: in the batch publish bench
- * that was one `notifications:count` for every 5–8 notifications, and the rounds got faster
- * (so more numerous) whenever the database was less busy. A user's badge still moves up to
- * ten times a second, and a change after a quiet spell is counted at once.
+ * each publishing a count for every user touched since the last, and faster (so more
+ * numerous) whenever the database was less busy: in the batch publish bench, one
+ * `notifications:count` for every 16 notifications, or every 8 once fewer batches ran at
+ * once. A user's badge still moves up to ten times a second, and a change after a quiet
+ * spell is counted at once.
  */
 export const MIN_ROUND_INTERVAL_MS = 100;
 

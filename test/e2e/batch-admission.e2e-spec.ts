@@ -18,11 +18,13 @@ describe('batch publish admission', () => {
   const raw: TcpSocket[] = [];
 
   const batch = (title: string, n = 3) => JSON.stringify({ items: Array.from({ length: n }, (_, i) => ({ countryId: 'adm-a', category: 'economic', title: `${title} ${i}` })) });
-  const waiting = async () => {
+  const gauge = async (name: string) => {
     const res = await fetch(`${app.url}/metrics`);
-    const line = (await res.text()).split('\n').find((l) => l.startsWith('herald_batch_requests_waiting '));
+    const line = (await res.text()).split('\n').find((l) => l.startsWith(`${name} `));
     return Number(line?.split(' ')[1]);
   };
+  const waiting = () => gauge('herald_batch_requests_waiting');
+  const inProgress = () => gauge('herald_batch_requests_in_progress');
   /** Sends a batch's headers and the first `sent` bytes of its body; the answer's text resolves once the server closes or answers. */
   const rawPost = (body: string, sent: number) => {
     const { port } = new URL(app.url);
@@ -55,7 +57,7 @@ describe('batch publish admission', () => {
     // Holds the only slot: admitted, its body still arriving.
     const slow = batch('slow');
     const holder = rawPost(slow, 10);
-    await eventually(async () => (await waiting()) === 0);
+    await eventually(async () => (await inProgress()) === 1);
 
     let queuedDone = false;
     const queued = http<{ created: number }>(app.url, 'POST', PATH, { token: SERVICE, body: JSON.parse(batch('queued')) }).then((res) => {
@@ -82,6 +84,7 @@ describe('batch publish admission', () => {
     const res = await queued;
     expect([res.status, res.body.created]).toEqual([200, 3]);
     expect(await waiting()).toBe(0);
+    await eventually(async () => (await inProgress()) === 0);
 
     // No slot was lost to the client that left.
     const after = await http<{ created: number }>(app.url, 'POST', PATH, { token: SERVICE, body: JSON.parse(batch('after')) });

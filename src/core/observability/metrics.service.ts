@@ -92,24 +92,32 @@ export class MetricsService {
     labelNames: ['transport'],
     registers: [this.registry],
   });
-  private batchRequestsWaiting: () => number = () => 0;
+  private batchAdmission: { readonly waiting: number; readonly admitted: number } = { waiting: 0, admitted: 0 };
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
-    const waiting = () => this.batchRequestsWaiting();
+    const admission = () => this.batchAdmission;
     new Gauge({
       name: 'herald_batch_requests_waiting',
       help: 'Batch publish requests waiting for a slot (BATCH_PUBLISH_CONCURRENCY), bodies unread',
       registers: [this.registry],
       collect() {
-        this.set(waiting());
+        this.set(admission().waiting);
+      },
+    });
+    new Gauge({
+      name: 'herald_batch_requests_in_progress',
+      help: 'Batch publish requests holding a slot (BATCH_PUBLISH_CONCURRENCY): being read, stored or answered',
+      registers: [this.registry],
+      collect() {
+        this.set(admission().admitted);
       },
     });
   }
 
-  /** Where `herald_batch_requests_waiting` is read at each scrape: the batch admission gate. */
-  reportBatchRequestsWaiting(source: () => number): void {
-    this.batchRequestsWaiting = source;
+  /** What `herald_batch_requests_waiting` and `…_in_progress` read at each scrape: the batch admission gate. */
+  reportBatchAdmission(gate: { readonly waiting: number; readonly admitted: number }): void {
+    this.batchAdmission = gate;
   }
 
   async render(): Promise<string> {

@@ -20,11 +20,12 @@ export const BatchPublishRoute = (...roles: [Role, ...Role[]]) => applyDecorator
  * hook, so a request waits after its headers and before its body is read. Only a caller the
  * route would accept waits for a slot: anyone else passes straight on to the route's guard,
  * which refuses them, so a client without the role cannot hold a slot by sending its body
- * slowly. The queue's length is `herald_batch_requests_waiting`.
+ * slowly. The queue's length is `herald_batch_requests_waiting`, the slots taken
+ * `herald_batch_requests_in_progress`.
  */
 export function installBatchAdmission(fastify: FastifyInstance, auth: AuthService, metrics: MetricsService, slots: number): AdmissionGate {
   const gate = new AdmissionGate(slots);
-  metrics.reportBatchRequestsWaiting(() => gate.waiting);
+  metrics.reportBatchAdmission(gate);
   fastify.addHook('preParsing', (request, reply, payload, done) => {
     const roles = (request.routeOptions.config as unknown as Record<string, Role[] | undefined> | undefined)?.[BATCH_ADMISSION];
     if (!roles || !mayPublish(auth, request.headers.authorization, roles)) return done(null, payload);

@@ -158,9 +158,36 @@ describe('MessagingRepository', () => {
 
     // A publish that was already on its way when the edit committed is brought in line afterwards.
     const late = await logEvent([room(c.id)], { message: { id: row.id, body: 'secret draft' } });
-    expect(await repo.resyncLoggedBodies(edited!)).toBe(1);
+    expect(await repo.resyncLoggedBodies(c.id, row.id)).toBe(1);
     expect(await loggedBody(late)).toBe('final');
-    expect(await repo.resyncLoggedBodies(edited!)).toBe(0); // nothing left to change
+    expect(await repo.resyncLoggedBodies(c.id, row.id)).toBe(0); // nothing left to change
+  });
+
+  it('a resync that starts while a delete is in flight waits for it and leaves no body behind', async () => {
+    const alice = newUser();
+    const c = await repo.createConversation(alice, undefined, [alice]);
+    const { row } = await send(c.id, alice, 'edited body');
+    const logged = await logEvent([room(c.id)], { message: { id: row.id, body: 'edited body' } });
+    let deleteHolds!: () => void;
+    const holding = new Promise<void>((resolve) => (deleteHolds = resolve));
+    let commitDelete!: () => void;
+    const deleting = db.uow.run(async (tx) => {
+      await repo.softDeleteMessage(tx, c.id, row.id, alice, new Date());
+      deleteHolds();
+      await new Promise<void>((resolve) => (commitDelete = resolve));
+    });
+    await holding;
+    // The delete has updated the row and scrubbed the log in its transaction, not committed yet.
+    let resynced: number | undefined;
+    const resync = repo.resyncLoggedBodies(c.id, row.id).then((n) => (resynced = n));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(resynced).toBeUndefined(); // waiting for the delete's lock on the message
+    commitDelete();
+    await deleting;
+    await resync;
+    // It read the body after the delete (none) and wrote nothing the delete had removed.
+    expect(resynced).toBe(0);
+    expect(await loggedBody(logged)).toBeNull();
   });
 
   it('an edit rolled back leaves the body and the log as they were', async () => {

@@ -145,9 +145,19 @@ export class MessagingRepository {
    * For an event logged after the edit or delete that superseded it: a publish that was
    * already on its way when the change committed. Resolves with the number of logged
    * events rewritten.
+   *
+   * The message's row is locked first and read after the lock is granted, and the rewrite
+   * commits before the lock is let go: an edit or delete (which updates that row first in
+   * its transaction) is either committed before this reads the body or waits until this
+   * rewrite is done, and two resyncs take turns. Without the lock, a resync that had read
+   * an edited body could write it back over a delete's scrub that committed in between.
    */
-  resyncLoggedBodies(message: MessageRow): Promise<number> {
-    return scrubLoggedBodies(this.prisma, message);
+  resyncLoggedBodies(conversationId: string, messageId: string): Promise<number> {
+    return this.prisma.$transaction(async (db) => {
+      await db.$executeRawUnsafe('SELECT 1 FROM messages WHERE id = $1 AND conversation_id = $2 FOR UPDATE', messageId, conversationId);
+      const current = await db.message.findFirst({ where: { id: messageId, conversationId } });
+      return current ? scrubLoggedBodies(db, current) : 0;
+    });
   }
 
   /** Newest first; `before` pages on (createdAt, id) so equal timestamps never skip or repeat rows. */

@@ -144,13 +144,12 @@ export class MessagingService {
   /**
    * The edit or delete already rewrote the logged bodies in its transaction, but an event of
    * a concurrent edit may have been logged after that rewrite read the log and before it
-   * committed. Once this change's own event is logged, the message is read again and every
-   * logged copy brought to its current body: whichever of two racing changes finishes last
-   * leaves the log clean.
+   * committed. Once this change's own event is logged, the message is read again (under its
+   * row lock: MessagingRepository.resyncLoggedBodies) and every logged copy brought to its
+   * current body: whichever of two racing changes commits last leaves the log clean.
    */
   private async settleLoggedBodies(conversationId: string, messageId: string): Promise<void> {
-    const current = await this.repository.findMessage(conversationId, messageId);
-    if (current && (await this.repository.resyncLoggedBodies(current)) > 0) this.publisher.forgetCachedReplays();
+    if ((await this.repository.resyncLoggedBodies(conversationId, messageId)) > 0) this.publisher.forgetCachedReplays();
   }
 }
 

@@ -104,9 +104,9 @@ let runs = 0;
  * Room for one batch body (the server refuses bodies over 256 KB, so this is never short of a
  * body the server would take). Each connection writes its batches into its own buffer, reused
  * batch after batch: built as a string, a body was a 130–150 KB string each time, which V8
- * flattened to measure it and then encoded, on memory the kernel had to fault in afresh —
- * half of this process's CPU in a `perf` profile of a P9 window, and this process shares the
- * load core with PostgreSQL.
+ * flattened to measure it and then encoded, on memory the kernel had to fault in afresh (in
+ * a `perf` profile of a P9 window, a third of this process's samples were the flattening and
+ * a quarter page faults), and this process shares the load core with PostgreSQL.
  */
 const BODY_BUFFER_BYTES = 1024 * 1024;
 

@@ -23,7 +23,7 @@ export const BatchPublishRoute = (...roles: [Role, ...Role[]]) => applyDecorator
  * slowly. The queue's length is `herald_batch_requests_waiting`, the slots taken
  * `herald_batch_requests_in_progress`.
  */
-export function installBatchAdmission(fastify: FastifyInstance, auth: AuthService, metrics: MetricsService, slots: number): AdmissionGate {
+export function installBatchAdmission(fastify: FastifyInstance, auth: AuthService, metrics: MetricsService, slots: number): void {
   const gate = new AdmissionGate(slots);
   metrics.reportBatchAdmission(gate);
   fastify.addHook('preParsing', (request, reply, payload, done) => {
@@ -31,7 +31,6 @@ export function installBatchAdmission(fastify: FastifyInstance, auth: AuthServic
     if (!roles || !mayPublish(auth, request.headers.authorization, roles)) return done(null, payload);
     gate.admit(reply.raw, () => done(null, payload));
   });
-  return gate;
 }
 
 function mayPublish(auth: AuthService, authorization: string | undefined, roles: Role[]): boolean {

@@ -1,4 +1,5 @@
-import { median, percentile, ratio, Reservoir, summarize } from './stats';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loopDelayMs, median, percentile, ratio, Reservoir, summarize } from './stats';
 
 describe('bench stats', () => {
   it('takes nearest-rank percentiles', () => {
@@ -35,5 +36,19 @@ describe('bench stats', () => {
     expect(r.values()).toHaveLength(10);
     r.clear();
     expect(r.count).toBe(0);
+  });
+
+  it("reads the event-loop delay histogram as delay beyond its sampling interval", async () => {
+    // The premise: Node records the time between two firings of the histogram's timer,
+    // interval included, so even an idle loop never reads much under the interval.
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    h.disable();
+    expect(h.count).toBeGreaterThan(0);
+    expect(h.min / 1e6).toBeGreaterThanOrEqual(8);
+    expect(loopDelayMs(10.4e6, 10)).toBeCloseTo(0.4);
+    expect(loopDelayMs(24e6, 10)).toBeCloseTo(14);
+    expect(loopDelayMs(9.2e6, 10)).toBe(0);
   });
 });

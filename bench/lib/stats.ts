@@ -42,6 +42,16 @@ export function summarize(samples: readonly number[]): LatencySummary {
   };
 }
 
+/**
+ * A value of `monitorEventLoopDelay`'s histogram as the delay it stands for, in ms. The
+ * histogram records the whole time between two firings of its timer, interval included (an
+ * idle loop sampling every 10 ms reads ~10.1 ms at every percentile), so the interval is
+ * taken off; never below zero (a timer may fire a little early).
+ */
+export function loopDelayMs(recordedNs: number, intervalMs: number): number {
+  return Math.max(0, recordedNs / 1e6 - intervalMs);
+}
+
 /** B/A, undefined when either side is missing or A is zero. */
 export function ratio(b: number | undefined, a: number | undefined): number | undefined {
   if (b === undefined || a === undefined || a === 0) return undefined;

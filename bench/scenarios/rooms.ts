@@ -31,6 +31,10 @@ const FIGURES: FigureDef[] = [
   { key: 'latencyP50Ms', label: 'latency p50', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'latencyP99Ms', label: 'latency p99', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'latencyMaxMs', label: 'latency max', unit: 'ms', better: 'lower', digits: 1 },
+  // The server's share of the latency: from each publish's scheduled time until it was emitted
+  // (for B: appended to the event log, claimed, handed to the sockets). P2 only: P5 publishes over HTTP.
+  { key: 'emitP50Ms', label: 'publish → emit p50 (server)', unit: 'ms', better: 'lower', digits: 1 },
+  { key: 'emitP99Ms', label: 'publish → emit p99 (server)', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'latencyP99At5kMs', label: 'latency p99 @5k/s', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'latencyP99At10kMs', label: 'latency p99 @10k/s', unit: 'ms', better: 'lower', digits: 1 },
   { key: 'lossPct', label: 'lost deliveries', unit: '%', better: 'lower', digits: 2 },
@@ -129,6 +133,8 @@ export const P2: Scenario = {
       figures: {
         publishRate: result.published / (w.wallMs / 1000),
         ...done.figures,
+        emitP50Ms: result.emitMs?.p50,
+        emitP99Ms: result.emitMs?.p99,
         latencyP99At5kMs: lower[LOWER_RATES[0]],
         latencyP99At10kMs: lower[LOWER_RATES[1]],
         cpuMsPerPublish: result.published ? (w.serverCpuPct / 100) * (w.wallMs / result.published) : undefined,

@@ -6,8 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { createHistogram, monitorEventLoopDelay, PerformanceObserver, type RecordableHistogram } from 'node:perf_hooks';
 import { serve } from '../lib/ipc';
+import { loopDelayMs } from '../lib/stats';
 import { padding, type BenchPayload } from './payload';
 
 export interface PublishTarget {
@@ -41,6 +42,12 @@ export interface PublishReport {
   elapsedMs: number;
   /** Worst delay between a publish's scheduled time and the moment it was handed to the target. */
   lagMaxMs: number;
+  /**
+   * From each publish's scheduled time until the target had emitted it (its promise settled,
+   * or at once for a target that emits synchronously): the server's share of the latency the
+   * probes see, persistence included. Milliseconds; undefined when nothing was published.
+   */
+  emitMs?: { p50: number; p99: number; max: number };
   perRoom: Record<string, number>;
 }
 
@@ -123,10 +130,17 @@ export function windowProfiler(dir: string | undefined, kind = 'cpu') {
   };
 }
 
+/** How often the event-loop delay histogram samples (its timer's interval). */
+const ELD_RESOLUTION_MS = 10;
+
+function histogramMs(h: RecordableHistogram): { p50: number; p99: number; max: number } {
+  return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
+}
+
 export function serveAgent(options: AgentOptions): void {
   const profiler = windowProfiler(process.env.BENCH_PROFILE_DIR, process.env.BENCH_PROFILE_KIND);
   const seqs = new Map<string, number>();
-  const eld = monitorEventLoopDelay({ resolution: 10 });
+  const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   eld.enable();
   const gcs = gcPauses();
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -139,15 +153,19 @@ export function serveAgent(options: AgentOptions): void {
       const maxInFlight = cmd.maxInFlight ?? 20_000;
       const start = process.hrtime.bigint();
       const report: PublishReport = { scheduled: total, published: 0, skipped: 0, errors: 0, elapsedMs: 0, lagMaxMs: 0, perRoom: {} };
+      const emitted = createHistogram();
       let i = 0;
       let inFlight = 0;
       let handedOut = false;
       const finish = () => {
-        if (handedOut && inFlight === 0) resolve(report);
+        if (!handedOut || inFlight !== 0) return;
+        if (emitted.count) report.emitMs = histogramMs(emitted);
+        resolve(report);
       };
-      const settle = (room: string) => {
+      const settle = (room: string, due: bigint) => {
         report.published++;
         report.perRoom[room] = (report.perRoom[room] ?? 0) + 1;
+        emitted.record(Math.max(1, Number(process.hrtime.bigint() - due)));
       };
       const tick = () => {
         const now = process.hrtime.bigint();
@@ -177,7 +195,7 @@ export function serveAgent(options: AgentOptions): void {
             result.then(
               () => {
                 inFlight--;
-                settle(room);
+                settle(room, due);
                 finish();
               },
               (err: unknown) => {
@@ -187,7 +205,7 @@ export function serveAgent(options: AgentOptions): void {
                 finish();
               },
             );
-          } else settle(room);
+          } else settle(room, due);
         }
         if (i < total) {
           const next = start + BigInt(Math.round(i * intervalNs));
@@ -224,9 +242,9 @@ export function serveAgent(options: AgentOptions): void {
     }
     const mem = process.memoryUsage();
     return {
-      eldP50Ms: eld.percentile(50) / 1e6,
-      eldP99Ms: eld.percentile(99) / 1e6,
-      eldMaxMs: eld.max / 1e6,
+      eldP50Ms: loopDelayMs(eld.percentile(50), ELD_RESOLUTION_MS),
+      eldP99Ms: loopDelayMs(eld.percentile(99), ELD_RESOLUTION_MS),
+      eldMaxMs: loopDelayMs(eld.max, ELD_RESOLUTION_MS),
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,
       connections: options.connections(),

@@ -42,8 +42,8 @@ async function main() {
     systems: args.systems,
     repeats: args.repeats,
     quick: args.quick,
-    profileDir: args.profile || args.allocProfile ? `${base}-profiles` : undefined,
-    profileKind: args.allocProfile ? 'alloc' : 'cpu',
+    profileDir: args.profile || args.allocProfile || args.retainedProfile ? `${base}-profiles` : undefined,
+    profileKind: args.allocProfile ? 'alloc' : args.retainedProfile ? 'retained' : 'cpu',
   });
   const summaries = summarizeSuite(scenarios, records);
   const table = renderTable(summaries, scenarios);

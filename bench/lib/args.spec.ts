@@ -30,7 +30,9 @@ describe('bench options', () => {
   it('profiles CPU or allocations, not both at once', () => {
     expect(parseArgs(['--alloc-profile'])).toMatchObject({ allocProfile: true, profile: false });
     expect(parseArgs(['--profile'])).toMatchObject({ allocProfile: false, profile: true });
+    expect(parseArgs(['--retained-profile'])).toMatchObject({ allocProfile: false, retainedProfile: true, profile: false });
     expect(() => parseArgs(['--profile', '--alloc-profile'])).toThrow(/one at a time/);
+    expect(() => parseArgs(['--alloc-profile', '--retained-profile'])).toThrow(/one at a time/);
   });
 
   it('alternates systems within each repeat: A B A B A B', () => {

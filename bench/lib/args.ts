@@ -12,6 +12,8 @@ export interface BenchArgs {
   profile: boolean;
   /** Sample the servers' allocations during measurement windows (every object, kept or collected); files go next to the results. */
   allocProfile: boolean;
+  /** Sample the servers' allocations during measurement windows, keeping only those still alive at the window's end. */
+  retainedProfile: boolean;
   /** The committed reference run: full, 3 repeats, written to bench/results/reference.{json,svg,md}. */
   reference: boolean;
   /** Rewrite the results table of docs/performance.md from this run. */
@@ -30,13 +32,15 @@ export const USAGE = `npm run bench -- [options]
   --profile               CPU-profile every measurement window of A and B (inspector); profiles go beside the results
   --alloc-profile         sample what every measurement window of A and B allocates, collected objects included
                           (inspector); .heapprofile files go beside the results (bench/tools/alloc-top.ts reads them)
+  --retained-profile      the same, keeping only what is still alive when the window ends: what outlived young-generation
+                          collections, which are then copied and promoted
   --reference             the reference run: every scenario, 3 repeats, written to bench/results/reference.{json,svg,md},
                           and the results table of docs/performance.md rewritten from it
   --update-docs           rewrite the results table of docs/performance.md from this run
 `;
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { scenarios: [], quick: false, repeats: 0, systems: ['A', 'B'], profile: false, allocProfile: false, reference: false, updateDocs: false, help: false };
+  const args: BenchArgs = { scenarios: [], quick: false, repeats: 0, systems: ['A', 'B'], profile: false, allocProfile: false, retainedProfile: false, reference: false, updateDocs: false, help: false };
   const value = (i: number, name: string) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
@@ -81,6 +85,9 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--alloc-profile':
         args.allocProfile = true;
         break;
+      case '--retained-profile':
+        args.retainedProfile = true;
+        break;
       case '--reference':
         args.reference = true;
         args.updateDocs = true;
@@ -99,7 +106,9 @@ export function parseArgs(argv: string[]): BenchArgs {
   if (args.reference && (args.quick || args.scenarios.length || args.systems.length !== 2 || args.out)) {
     throw new Error('--reference is the full run of every scenario on A and B: no --quick, --scenario, --systems or --out with it');
   }
-  if (args.profile && args.allocProfile) throw new Error('--profile and --alloc-profile: one at a time (each would skew the other)');
+  if (Number(args.profile) + Number(args.allocProfile) + Number(args.retainedProfile) > 1) {
+    throw new Error('--profile, --alloc-profile, --retained-profile: one at a time (each would skew the other)');
+  }
   if (!args.scenarios.length) args.scenarios = [...ALL_SCENARIOS];
   if (!args.repeats) args.repeats = args.quick ? 1 : 3;
   return args;

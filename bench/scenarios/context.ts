@@ -23,7 +23,8 @@ export const LOAD_CORE = 1;
 /** Sink connections per load process: well under the 20,000 open files per process. */
 export const SINKS_PER_PROCESS = 2500;
 
-export type ProfileKind = 'cpu' | 'alloc';
+/** CPU samples, every allocation sampled (collected ones too), or only the sampled allocations still alive when the window ends. */
+export type ProfileKind = 'cpu' | 'alloc' | 'retained';
 
 export interface SuiteEnv {
   quick: boolean;

@@ -91,8 +91,9 @@ export function gcPauses() {
  * through the inspector and written there: start-up and teardown stay out of the profile.
  * BENCH_PROFILE_KIND=cpu (default) samples CPU time into window-<n>.cpuprofile; `alloc`
  * samples allocations into window-<n>.heapprofile, counting objects the collector has freed
- * by the window's end too (without those flags the profile holds only what is still alive),
- * so it shows what drives garbage collection: bytes allocated, by where.
+ * by the window's end too, so it shows what drives garbage collection: bytes allocated, by
+ * where; `retained` keeps only the samples still alive when the window ends: what outlived
+ * young-generation collections (copied, then promoted), by where it was allocated.
  */
 export function windowProfiler(dir: string | undefined, kind = 'cpu') {
   if (!dir) return { start: async () => undefined, stop: async () => undefined };
@@ -100,7 +101,9 @@ export function windowProfiler(dir: string | undefined, kind = 'cpu') {
   session.connect();
   const post = (method: string, params?: object) =>
     new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
-  const alloc = kind === 'alloc';
+  const alloc = kind === 'alloc' || kind === 'retained';
+  /** 'retained': samples of objects collected before the window ends are dropped. */
+  const includeCollected = kind === 'alloc';
   let running = false;
   let n = 0;
   return {
@@ -111,8 +114,8 @@ export function windowProfiler(dir: string | undefined, kind = 'cpu') {
         // One sample per ~8 KB allocated on average (V8 picks sample points at random).
         await post('HeapProfiler.startSampling', {
           samplingInterval: 8192,
-          includeObjectsCollectedByMajorGC: true,
-          includeObjectsCollectedByMinorGC: true,
+          includeObjectsCollectedByMajorGC: includeCollected,
+          includeObjectsCollectedByMinorGC: includeCollected,
         });
       } else {
         await post('Profiler.enable');

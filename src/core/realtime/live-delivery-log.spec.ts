@@ -62,4 +62,30 @@ describe('LiveDeliveryLog', () => {
     log.recordLeave('s1', 's1');
     expect((log as unknown as { joined: Map<string, unknown> }).joined.size).toBe(0);
   });
+
+  it('answers the rooms a kept broadcast went to, one or several, and nothing for a forgotten one', () => {
+    const log = new LiveDeliveryLog(2);
+    log.recordBroadcast('10', rooms('user:amy'), false);
+    log.recordBroadcast('11', rooms('conversation:c', 'user:bob'), false);
+    expect(log.roomsOf('10')).toEqual(rooms('user:amy'));
+    expect(log.roomsOf('11')).toEqual(rooms('conversation:c', 'user:bob'));
+    log.recordBroadcast('12', rooms('user:cy'), false);
+    expect(log.roomsOf('10')).toBeUndefined();
+    expect(log.roomsOf('12')).toEqual(rooms('user:cy'));
+  });
+
+  it('dates an offset broadcast again from its latest broadcast, and never reads another broadcast\'s rooms for an old one', () => {
+    const log = new LiveDeliveryLog(2);
+    log.recordJoin('s1', 'room-b');
+    log.recordBroadcast('1', rooms('room-a'), false);
+    log.recordBroadcast('2', rooms('room-b'), false);
+    // Offset 2 again, twice (e.g. relayed and then live): offset 1 is still among the two
+    // kept offsets, but two broadcasts have been recorded since it, so it is forgotten.
+    log.recordBroadcast('2', rooms('room-b'), false);
+    log.recordBroadcast('2', rooms('room-b'), false);
+    expect(log.deliveredLive('s1', '2', log.position)).toBe(true);
+    expect(log.roomsOf('1')).toBeUndefined();
+    expect(log.deliveredLive('s1', '1', log.position)).toBe(false);
+  });
 });
+

@@ -31,6 +31,18 @@ export class MetricsService {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  /**
+   * The event log's own writes, from sending the statement to its answer: how long the
+   * database keeps publishes waiting, apart from the queueing and emitting that
+   * herald_publish_to_emit_seconds also counts.
+   */
+  readonly eventLogRoundTrip = new Histogram({
+    name: 'herald_event_log_round_trip_seconds',
+    help: "The event log's statements, sent to answered: append (a group of plain publishes) and claim (taking an append's emit after its commit)",
+    labelNames: ['statement'],
+    buckets: [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
   readonly jobRuns = new Counter({
     name: 'herald_job_runs_total',
     help: 'Scheduled job runs on this instance',

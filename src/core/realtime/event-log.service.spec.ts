@@ -1,4 +1,5 @@
 import type { AppConfig } from '../../config';
+import { MetricsService } from '../observability/metrics.service';
 import type { PrismaService } from '../prisma/prisma.service';
 import { distinct, EventLogService } from './event-log.service';
 
@@ -74,5 +75,31 @@ describe('distinct rooms of an appended event', () => {
     expect(distinct(['a', 'b', 'a', 'c', 'b'])).toEqual(['a', 'b', 'c']);
     const long = Array.from({ length: 40 }, (_, i) => `r${i % 20}`);
     expect(distinct(long)).toEqual(Array.from({ length: 20 }, (_, i) => `r${i}`));
+  });
+});
+
+describe('round trips of the event log', () => {
+  it('times each append of plain publishes and each claim, and leaves a failed one out', async () => {
+    let failNext = false;
+    const query = jest.fn(async (text: string) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('connection lost');
+      }
+      return text.startsWith('DELETE FROM event_outbox_runs') ? [{ last_seq: '1' }] : [{ before_seq: '0', skipped: [] }];
+    });
+    const metrics = new MetricsService();
+    const config = { eventRetentionHours: 72, faults: {} } as AppConfig;
+    const log = new EventLogService({ sql: { query } } as unknown as PrismaService, config, metrics);
+    const count = async (statement: string) =>
+      (await metrics.eventLogRoundTrip.get()).values.find((v) => v.metricName === 'herald_event_log_round_trip_seconds_count' && v.labels.statement === statement)?.value ?? 0;
+
+    await expect(log.appendMany([{ namespace: '/ns', event: 'e', rooms: ['r'], payload: {} }, { namespace: '/ns', event: 'e', rooms: ['r'], payload: {} }])).resolves.toHaveLength(2);
+    expect(await count('append')).toBe(1); // one statement for the two
+    expect(await count('claim')).toBe(1);
+    failNext = true;
+    await expect(log.append({ namespace: '/ns', event: 'e', rooms: ['r'], payload: {} })).rejects.toThrow('connection lost');
+    expect(await count('append')).toBe(1);
+    expect(await count('claim')).toBe(1);
   });
 });

@@ -1,5 +1,6 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config';
+import { MetricsService } from '../observability/metrics.service';
 import { PrismaService } from '../prisma/prisma.service';
 import { FinalPageCache } from './final-page-cache';
 
@@ -112,6 +113,8 @@ export class EventLogService implements BeforeApplicationShutdown {
   constructor(
     private readonly prisma: PrismaService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    /** Times the appends and claims (herald_event_log_round_trip_seconds); absent in repository tests. */
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   /**
@@ -144,8 +147,10 @@ export class EventLogService implements BeforeApplicationShutdown {
       while (this.queue.length) {
         const batch = this.queue.splice(0, MAX_BATCH);
         let results: AppendResult[];
+        const started = process.hrtime.bigint();
         try {
           results = await this.write((text, params) => this.prisma.sql.query(text, params), batch.map((p) => p.request));
+          this.observeRoundTrip('append', started);
         } catch (err) {
           for (const p of batch) p.reject(err);
           continue;
@@ -184,12 +189,18 @@ export class EventLogService implements BeforeApplicationShutdown {
       const seqs = offsets.map(BigInt);
       const last = seqs.reduce((a, b) => (b > a ? b : a));
       const first = seqs.reduce((a, b) => (b < a ? b : a));
+      const started = process.hrtime.bigint();
       const rows = await this.prisma.sql.query<{ last_seq: string }>(CLAIM_SQL, [last.toString(), first.toString()]);
+      this.observeRoundTrip('claim', started);
       return rows.length ? new Set(offsets) : new Set();
     } catch (err) {
       for (const listener of this.claimFailedListeners) listener();
       throw err;
     }
+  }
+
+  private observeRoundTrip(statement: 'append' | 'claim', started: bigint): void {
+    this.metrics?.eventLogRoundTrip.observe({ statement }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   /** `listener` runs whenever a claim fails, leaving committed events to the outbox relay. */

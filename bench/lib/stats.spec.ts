@@ -38,7 +38,7 @@ describe('bench stats', () => {
     expect(r.count).toBe(0);
   });
 
-  it("reads the event-loop delay histogram as delay beyond its sampling interval", async () => {
+  it('reads the event-loop delay histogram as delay beyond its sampling interval', async () => {
     // The premise: Node records the time between two firings of the histogram's timer,
     // interval included, so even an idle loop never reads much under the interval.
     const h = monitorEventLoopDelay({ resolution: 10 });

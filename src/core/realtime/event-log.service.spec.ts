@@ -94,11 +94,12 @@ describe('round trips of the event log', () => {
     const count = async (statement: string) =>
       (await metrics.eventLogRoundTrip.get()).values.find((v) => v.metricName === 'herald_event_log_round_trip_seconds_count' && v.labels.statement === statement)?.value ?? 0;
 
-    await expect(log.appendMany([{ namespace: '/ns', event: 'e', rooms: ['r'], payload: {} }, { namespace: '/ns', event: 'e', rooms: ['r'], payload: {} }])).resolves.toHaveLength(2);
+    const event = { namespace: '/ns', event: 'e', rooms: ['r'], payload: {} };
+    await expect(log.appendMany([event, { ...event }])).resolves.toHaveLength(2);
     expect(await count('append')).toBe(1); // one statement for the two
     expect(await count('claim')).toBe(1);
     failNext = true;
-    await expect(log.append({ namespace: '/ns', event: 'e', rooms: ['r'], payload: {} })).rejects.toThrow('connection lost');
+    await expect(log.append(event)).rejects.toThrow('connection lost');
     expect(await count('append')).toBe(1);
     expect(await count('claim')).toBe(1);
   });

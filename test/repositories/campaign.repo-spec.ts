@@ -185,7 +185,9 @@ describe('CampaignRepository', () => {
       const alice = newUser();
       const c = await newCampaign(alice, { clockRunning: true, clockRate: 3600 });
       // Pretend the clock was last anchored 10 seconds ago: 10 hours of world time have passed.
-      await db.sql(`UPDATE campaigns SET ticked_at = now() - interval '10 seconds' WHERE id = $1`, [c.id]);
+      // (Counted from a JavaScript Date, as the repository counts: the database's now() is
+      // rounded to the column's milliseconds and could be up to 0.5 ms ahead of it.)
+      await db.sql(`UPDATE campaigns SET ticked_at = $2::timestamptz - interval '10 seconds' WHERE id = $1`, [c.id, new Date()]);
 
       const change = await db.uow.run((tx) => campaigns.changeClock(tx, c.id, { rate: 60 }, alice, 10));
       expect(change?.changed).toBe(true);
@@ -261,15 +263,17 @@ describe('CampaignRepository', () => {
     it('caps, instead of failing, a fast clock left long enough to pass the timestamp range', async () => {
       const stale = await newCampaign(newUser(), { clockRunning: true, clockRate: 1e7 });
       const normal = await newCampaign(newUser(), { clockRunning: true, clockRate: 1 });
-      await db.sql(`UPDATE campaigns SET world_time = '2026-01-01T00:00:00Z', ticked_at = now() - interval '60 days' WHERE id = $1`, [stale.id]);
-      await db.sql(`UPDATE campaigns SET world_time = '2026-01-01T00:00:00Z', ticked_at = now() - interval '1 hour' WHERE id = $1`, [normal.id]);
-      const changes = await db.uow.runSql((tx) => campaigns.reanchorDueClocks(tx, new Date(), 1));
+      // Anchored from the tick's own time: the database's now() is rounded to the column's
+      // milliseconds while a JavaScript Date is truncated, which could make "an hour" 1 ms short.
+      const tickAt = new Date();
+      await db.sql(`UPDATE campaigns SET world_time = '2026-01-01T00:00:00Z', ticked_at = $2::timestamptz - interval '60 days' WHERE id = $1`, [stale.id, tickAt]);
+      await db.sql(`UPDATE campaigns SET world_time = '2026-01-01T00:00:00Z', ticked_at = $2::timestamptz - interval '1 hour' WHERE id = $1`, [normal.id, tickAt]);
+      const changes = await db.uow.runSql((tx) => campaigns.reanchorDueClocks(tx, tickAt, 1));
       expect(changes.map((ch) => ch.state.campaignId)).toEqual(expect.arrayContaining([stale.id, normal.id]));
       expect((await campaignRow(stale.id)).world_time).toEqual(new Date(Date.UTC(10000, 0, 1) - 1));
-      // The other clock in the same statement still advanced by its own hour.
+      // The other clock in the same statement still advanced by exactly its own hour.
       const advancedMs = (await campaignRow(normal.id)).world_time.getTime() - Date.UTC(2026, 0, 1);
-      expect(advancedMs).toBeGreaterThanOrEqual(3_600_000);
-      expect(advancedMs).toBeLessThan(3_700_000);
+      expect(advancedMs).toBe(3_600_000);
     });
 
     it('of two ticks re-anchoring at once, the second waits for the first and finds the clock no longer due', async () => {

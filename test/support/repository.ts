@@ -37,6 +37,9 @@ export interface RepositoryDatabase {
 export function driverOnOneConnection(url: string, prepare: boolean): { sql: SqlDriver; close: () => Promise<void> } {
   // Pipelined, as the app's pool is (PrismaService).
   const pool = new pg.Pool({ connectionString: url, max: 1, pipeline: true });
+  // pool.end() resolves before its connection has closed, so the DROP DATABASE … WITH (FORCE)
+  // after it can still terminate that connection: without a listener the pool rethrows that.
+  pool.on('error', () => undefined);
   return { sql: postgresDriver(pool, { prepare }), close: () => pool.end().catch(() => undefined) };
 }
 
